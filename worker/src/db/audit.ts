@@ -1,0 +1,84 @@
+// The audit-log writer used by every mutation and every sync step. Text is masked (phones,
+// e-mails) before it is stored; callers never pass secrets.
+import { and, desc, eq, gte, like, lte, or, sql } from "drizzle-orm";
+import { auditLog } from "./schema";
+import { scoped, type Tenant } from "./tenant";
+import { maskText } from "../lib/mask";
+
+export type AuditLevel = "info" | "warn" | "error";
+
+export interface AuditEntry {
+  level?: AuditLevel;
+  source: string;
+  action: string;
+  message: string;
+  entityType?: string;
+  entityId?: string | number;
+  eventId?: number;
+  actor?: string;
+  data?: Record<string, unknown>;
+  requestId?: string;
+}
+
+function maskData(value: unknown): unknown {
+  if (typeof value === "string") return maskText(value);
+  if (Array.isArray(value)) return value.map(maskData);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskData(v)]));
+  }
+  return value;
+}
+
+/** The insert as a query, for callers that put it in a D1 batch with their own writes. */
+export const auditInsert = scoped((t: Tenant, entry: AuditEntry) =>
+  t.db.insert(auditLog).values({
+    accountId: t.accountId,
+    level: entry.level ?? "info",
+    source: entry.source,
+    action: entry.action,
+    message: maskText(entry.message),
+    entityType: entry.entityType,
+    entityId: entry.entityId === undefined ? undefined : String(entry.entityId),
+    eventId: entry.eventId,
+    actor: entry.actor,
+    data: entry.data ? (maskData(entry.data) as Record<string, unknown>) : undefined,
+    requestId: entry.requestId,
+  }),
+);
+
+export const writeAudit = scoped(async (t: Tenant, entry: AuditEntry) => {
+  await auditInsert(t, entry);
+});
+
+export interface AuditFilter {
+  level?: string;
+  source?: string;
+  entityType?: string;
+  entityId?: string;
+  eventId?: number;
+  from?: number;
+  to?: number;
+  q?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export const listAudit = scoped(async (t: Tenant, f: AuditFilter) => {
+  const where = and(
+    eq(auditLog.accountId, t.accountId),
+    f.level ? eq(auditLog.level, f.level) : undefined,
+    f.source ? eq(auditLog.source, f.source) : undefined,
+    f.entityType ? eq(auditLog.entityType, f.entityType) : undefined,
+    f.entityId ? eq(auditLog.entityId, f.entityId) : undefined,
+    f.eventId ? eq(auditLog.eventId, f.eventId) : undefined,
+    f.from ? gte(auditLog.at, f.from) : undefined,
+    f.to ? lte(auditLog.at, f.to) : undefined,
+    f.q ? or(like(auditLog.message, `%${f.q}%`), like(auditLog.action, `%${f.q}%`)) : undefined,
+  );
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+  const [items, total] = await Promise.all([
+    t.db.select().from(auditLog).where(where).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit).offset(f.offset ?? 0),
+    t.db.select({ n: sql<number>`count(*)` }).from(auditLog).where(where),
+  ]);
+  return { items, total: total[0]?.n ?? 0 };
+});

@@ -1,0 +1,347 @@
+// The D1 data model (Drizzle). Every tenant table carries `account_id`: the amoCRM account that
+// owns the row. Reads and writes go through the tenant-scoped functions in this folder.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(unixepoch() * 1000)`;
+const createdAt = () => integer("created_at").notNull().default(now);
+const updatedAt = () => integer("updated_at").notNull().default(now);
+
+/** amoCRM accounts that installed the integration (the tenants). */
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    accountId: integer("account_id").primaryKey(),
+    subdomain: text("subdomain").notNull(),
+    domain: text("domain").notNull(),
+    apiDomain: text("api_domain"),
+    name: text("name"),
+    /** pending | active | reauth_required | uninstalled */
+    status: text("status").notNull().default("pending"),
+    statusReason: text("status_reason"),
+    /** Secret path key of this account's amoCRM webhook URL. */
+    amoHookKey: text("amo_hook_key").notNull(),
+    settings: text("settings", { mode: "json" }).$type<AccountSettings>().notNull().default(sql`'{}'`),
+    installedAt: integer("installed_at"),
+    uninstalledAt: integer("uninstalled_at"),
+    purgeAfter: integer("purge_after"),
+    tokenRefreshedAt: integer("token_refreshed_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("accounts_amo_hook_key").on(t.amoHookKey)],
+);
+
+export interface AccountSettings {
+  consentAt?: number;
+  consentBy?: number;
+  locale?: "ru" | "en";
+}
+
+/** Install callbacks waiting for (or done with) their code exchange. The account is known only after it. */
+export const installs = sqliteTable(
+  "installs",
+  {
+    id: text("id").primaryKey(),
+    accountId: integer("account_id"),
+    referer: text("referer").notNull(),
+    /** marketplace | button */
+    flow: text("flow").notNull(),
+    sealedCode: text("sealed_code").notNull(),
+    /** pending | done | failed */
+    status: text("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("installs_status").on(t.status)],
+);
+
+/** One LPTracker login per amoCRM account; the password is sealed. */
+export const lptConnections = sqliteTable(
+  "lpt_connections",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    login: text("login").notNull(),
+    sealedPassword: text("sealed_password").notNull(),
+    /** active | error */
+    status: text("status").notNull().default("active"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("lpt_connections_account").on(t.accountId)],
+);
+
+/** LPTracker projects a connection syncs, each with its own webhook key. */
+export const lptProjects = sqliteTable(
+  "lpt_projects",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    connectionId: integer("connection_id").notNull(),
+    projectId: integer("project_id").notNull(),
+    name: text("name"),
+    hookKey: text("hook_key").notNull(),
+    /** pending | registered | failed */
+    hookStatus: text("hook_status").notNull().default("pending"),
+    hookError: text("hook_error"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("lpt_projects_account_project").on(t.accountId, t.projectId), uniqueIndex("lpt_projects_hook_key").on(t.hookKey)],
+);
+
+/** Field mapping rows (LPTracker source → amoCRM target) per account and LPTracker project. */
+export const fieldMappings = sqliteTable(
+  "field_mappings",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    projectId: integer("project_id").notNull(),
+    rows: text("rows", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    version: integer("version").notNull().default(1),
+    updatedBy: integer("updated_by"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("field_mappings_account_project").on(t.accountId, t.projectId)],
+);
+
+/** LPTracker funnel stage ↔ amoCRM pipeline + status, per project. */
+export const stageMaps = sqliteTable(
+  "stage_maps",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    projectId: integer("project_id").notNull(),
+    lptStageId: integer("lpt_stage_id").notNull(),
+    amoPipelineId: integer("amo_pipeline_id").notNull(),
+    amoStatusId: integer("amo_status_id").notNull(),
+    /** both | to_amo | to_lpt */
+    direction: text("direction").notNull().default("both"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("stage_maps_account_project").on(t.accountId, t.projectId)],
+);
+
+/** Ordered rules: a trigger, a condition tree and a list of actions. */
+export const rules = sqliteTable(
+  "rules",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    name: text("name").notNull(),
+    position: integer("position").notNull().default(0),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    trigger: text("trigger").notNull(),
+    conditions: text("conditions", { mode: "json" }).$type<unknown>().notNull().default(sql`'{}'`),
+    actions: text("actions", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("rules_account_position").on(t.accountId, t.position)],
+);
+
+/** Raw inbound events (webhooks, imports, reconciliation) and where each one is in its life. */
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    /** lptracker | amocrm | import | reconcile | manual */
+    source: text("source").notNull(),
+    /** create | update | delete | status | sync | rejected … */
+    action: text("action").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    /** received | processing | done | failed | skipped | rejected | parked */
+    status: text("status").notNull().default("received"),
+    projectId: integer("project_id"),
+    externalId: text("external_id"),
+    payload: text("payload").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    error: text("error"),
+    receivedAt: integer("received_at").notNull().default(now),
+    processedAt: integer("processed_at"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("events_account_dedupe").on(t.accountId, t.dedupeKey),
+    index("events_account_status").on(t.accountId, t.status, t.receivedAt),
+    index("events_account_received").on(t.accountId, t.receivedAt),
+  ],
+);
+
+/** External id ↔ external id per entity kind (lead, contact). */
+export const links = sqliteTable(
+  "links",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    /** lead | contact */
+    kind: text("kind").notNull(),
+    lptId: text("lpt_id").notNull(),
+    amoId: text("amo_id").notNull(),
+    projectId: integer("project_id"),
+    /** What each side last wrote, to recognise echoes. */
+    meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("links_account_kind_lpt").on(t.accountId, t.kind, t.lptId),
+    index("links_account_kind_amo").on(t.accountId, t.kind, t.amoId),
+  ],
+);
+
+/** Cached amoCRM metadata: pipelines, custom fields, users, task types. */
+export const metadataCache = sqliteTable(
+  "metadata_cache",
+  {
+    accountId: integer("account_id").notNull(),
+    /** account | pipelines | lead_fields | contact_fields | users | task_types */
+    kind: text("kind").notNull(),
+    data: text("data", { mode: "json" }).$type<unknown>().notNull(),
+    fetchedAt: integer("fetched_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.kind] })],
+);
+
+/** Uploaded spreadsheets and their background processing. */
+export const imports = sqliteTable(
+  "imports",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    /** leads | calls */
+    kind: text("kind"),
+    /** uploaded | parsing | processing | done | failed | cancelled */
+    status: text("status").notNull().default("uploaded"),
+    fileKey: text("file_key").notNull(),
+    fileName: text("file_name").notNull(),
+    fileSize: integer("file_size").notNull(),
+    headers: text("headers", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    mapping: text("mapping", { mode: "json" }).$type<Record<string, unknown>>(),
+    total: integer("total").notNull().default(0),
+    done: integer("done").notNull().default(0),
+    created: integer("created").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    chunks: integer("chunks").notNull().default(0),
+    chunksDone: integer("chunks_done").notNull().default(0),
+    error: text("error"),
+    reportKey: text("report_key"),
+    createdBy: integer("created_by"),
+    startedAt: integer("started_at"),
+    finishedAt: integer("finished_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("imports_account_created").on(t.accountId, t.createdAt)],
+);
+
+/** Parsed rows of an import, stored in chunks. */
+export const importRows = sqliteTable(
+  "import_rows",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    importId: integer("import_id").notNull(),
+    chunk: integer("chunk").notNull(),
+    rowNumber: integer("row_number").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** pending | created | updated | skipped | failed */
+    status: text("status").notNull().default("pending"),
+    error: text("error"),
+  },
+  (t) => [index("import_rows_import_chunk").on(t.accountId, t.importId, t.chunk), index("import_rows_import_status").on(t.accountId, t.importId, t.status)],
+);
+
+/** Calls from LPTracker leads and from imported call-result files. */
+export const callResults = sqliteTable(
+  "call_results",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    /** lptracker | import */
+    source: text("source").notNull(),
+    callId: text("call_id").notNull(),
+    lptLeadId: text("lpt_lead_id"),
+    amoLeadId: text("amo_lead_id"),
+    amoContactId: text("amo_contact_id"),
+    phone: text("phone"),
+    /** inbound | outbound */
+    direction: text("direction"),
+    startedAt: integer("started_at"),
+    duration: integer("duration").notNull().default(0),
+    result: text("result"),
+    recordingUrl: text("recording_url"),
+    operator: text("operator"),
+    comment: text("comment"),
+    importId: integer("import_id"),
+    /** pending | posted | failed */
+    syncStatus: text("sync_status").notNull().default("pending"),
+    amoCallId: text("amo_call_id"),
+    error: text("error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("call_results_account_call").on(t.accountId, t.source, t.callId),
+    index("call_results_account_started").on(t.accountId, t.startedAt),
+    index("call_results_account_lead").on(t.accountId, t.lptLeadId),
+  ],
+);
+
+/** One row per step and per mutation: who did what, when, to which entity. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    at: integer("at").notNull().default(now),
+    /** info | warn | error */
+    level: text("level").notNull().default("info"),
+    /** api | lptracker | amocrm | import | system | admin | widget */
+    source: text("source").notNull(),
+    action: text("action").notNull(),
+    entityType: text("entity_type"),
+    entityId: text("entity_id"),
+    eventId: integer("event_id"),
+    actor: text("actor"),
+    message: text("message").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    requestId: text("request_id"),
+  },
+  (t) => [index("audit_account_at").on(t.accountId, t.at), index("audit_account_event").on(t.accountId, t.eventId)],
+);
+
+/** One-time admin links handed out from inside amoCRM (single use, short-lived). */
+export const adminLinks = sqliteTable(
+  "admin_links",
+  {
+    id: text("id").primaryKey(),
+    accountId: integer("account_id").notNull(),
+    userId: integer("user_id").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("admin_links_account").on(t.accountId)],
+);
+
+/** Per-account cursors of background passes (reconciliation, metadata refresh). */
+export const cursors = sqliteTable(
+  "cursors",
+  {
+    accountId: integer("account_id").notNull(),
+    name: text("name").notNull(),
+    value: text("value").notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.name] })],
+);

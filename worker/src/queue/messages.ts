@@ -1,0 +1,7 @@
+// Messages on the sync queue. Each carries its tenant so the consumer never guesses it.
+export type JobMessage =
+  | { kind: "event"; accountId: number; eventId: number }
+  | { kind: "install"; installId: string }
+  | { kind: "import-parse"; accountId: number; importId: number }
+  | { kind: "import-chunk"; accountId: number; importId: number; chunk: number }
+  | { kind: "metadata"; accountId: number };

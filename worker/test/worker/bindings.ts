@@ -1,0 +1,17 @@
+// Configuration the Worker sees in tests: fixed sandbox-only secrets and the simulators' origins.
+export const SIM_PORTS = { amocrm: 18901, lptracker: 18902 } as const;
+
+export const TEST_BINDINGS = {
+  PUBLIC_ORIGIN: "https://sync.test",
+  AMOCRM_CLIENT_ID: "7f3c2a9e-1111-4222-8333-444455556666",
+  AMOCRM_CLIENT_SECRET: "test-client-secret-0123456789abcdef0123456789abcdef",
+  AMOCRM_REDIRECT_URI: "https://sync.test/oauth/amocrm/callback",
+  AMOCRM_API_ORIGIN: `http://127.0.0.1:${SIM_PORTS.amocrm}`,
+  LPTRACKER_API_ORIGIN: `http://127.0.0.1:${SIM_PORTS.lptracker}`,
+  // 32 zero-free test bytes; never used outside tests.
+  ENCRYPTION_KEY: "v1:q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
+  SESSION_SECRET: "test-session-secret-abcdefghijklmnopqrstuvwxyz",
+  AMOCRM_TIMEOUT_MS: "3000",
+  LPTRACKER_TIMEOUT_MS: "3000",
+  SANDBOX: "",
+} as const;
