@@ -3,18 +3,34 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { TEST_BINDINGS } from "./test/worker/bindings.ts";
+import { createServer } from "node:net";
+import { simOrigins, TEST_BINDINGS } from "./test/worker/bindings.ts";
+
+/** A free loopback port, so that several test runs on one machine never collide. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 const root = path.resolve(import.meta.dirname, "..");
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, "migrations"));
+  process.env.SIM_AMO_PORT ??= String(await freePort());
+  process.env.SIM_LPT_PORT ??= String(await freePort());
+  const ports = { amocrm: Number(process.env.SIM_AMO_PORT), lptracker: Number(process.env.SIM_LPT_PORT) };
   return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: path.join(root, "wrangler.toml") },
         miniflare: {
-          bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: migrations },
+          bindings: { ...TEST_BINDINGS, ...simOrigins(ports), TEST_MIGRATIONS: migrations },
         },
       }),
     ],

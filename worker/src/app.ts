@@ -7,6 +7,11 @@ import { config } from "./env";
 import { makeDb } from "./db/client";
 import { Problem, problemResponse } from "./lib/problem";
 import { healthRoutes } from "./routes/health";
+import { adminAuth, authRoutes, widgetAuth, widgetCors } from "./auth";
+import { oauthRoutes } from "./routes/oauth";
+import { hookRoutes } from "./routes/hooks";
+import { devRoutes } from "./routes/dev";
+import { widgetRoutes } from "./routes/widget";
 import { logError } from "./lib/log";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -44,7 +49,16 @@ export function createApp() {
     })(c, next);
   });
 
+  app.use("/api/widget/*", widgetCors);
+  app.use("/api/widget/*", widgetAuth);
+  app.use("/api/admin/*", adminAuth);
+
   app.route("/", healthRoutes());
+  app.route("/", authRoutes());
+  app.route("/", oauthRoutes());
+  app.route("/", hookRoutes());
+  app.route("/", devRoutes());
+  app.route("/", widgetRoutes());
 
   app.notFound((c) => problemResponse(new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.var.requestId));
 

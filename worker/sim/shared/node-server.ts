@@ -41,7 +41,8 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
     if (name === "set-cookie") return;
     headers[name] = value;
   });
-  const cookies = response.headers.getSetCookie();
+  // Node's Headers has getSetCookie; the Workers types used for type-checking do not declare it.
+  const cookies = (response.headers as Headers & { getSetCookie(): string[] }).getSetCookie();
   if (cookies.length) headers["set-cookie"] = cookies;
   res.writeHead(response.status, headers);
   if (response.body) res.end(Buffer.from(await response.arrayBuffer()));

@@ -1,9 +1,349 @@
-// Durable Object per amoCRM account: holds the sealed OAuth tokens and the account's request budget.
+// Durable Object per amoCRM account: the only holder of its OAuth tokens (sealed at rest) and the
+// only door to its API. One refresh at a time (refresh tokens are single-use), one request budget
+// (≤ 7 req/s by default), 429 → wait and retry, 403 → cool down, timeouts → retry what is safe.
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
+import { config, type Config, type Env } from "../env";
+import { secretBox } from "../lib/secret-box";
+import { RequestBudget, sleep } from "../lib/budget";
+import { amoHeaders, amoOrigin, decodeAccessToken, lookupAccountDomain, OAuthError, refreshTokens, type TokenPair } from "./oauth";
+import { makeDb } from "../db/client";
+import { tenant } from "../db/tenant";
+import { recordTokenRefresh, setAccountStatus } from "../db/accounts";
+import { writeAudit } from "../db/audit";
+import { logWarn } from "../lib/log";
+
+const REFRESH_BEFORE_MS = 60 * 60 * 1000;
+const BLOCK_COOLDOWN_MS = 5 * 60 * 1000;
+const MAX_429_WAIT_MS = 30_000;
+
+export interface AmoRequest {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: string;
+  query?: Record<string, string | number | boolean | (string | number)[] | undefined>;
+  body?: unknown;
+}
+
+export type AmoResult =
+  | { ok: true; status: number; body: unknown }
+  | { ok: false; error: "no_tokens" | "reauth_required" | "blocked" | "transient"; detail: string; retryAfterMs?: number };
+
+interface StoredTokens {
+  accountId: number;
+  domain: string;
+  apiDomain: string | null;
+  sealed: string;
+  expiresAt: number;
+  refreshedAt: number;
+  revoked: boolean;
+  revokedReason?: string;
+}
+
+export interface GateStatus {
+  hasTokens: boolean;
+  domain: string | null;
+  expiresAt: number | null;
+  refreshedAt: number | null;
+  revoked: boolean;
+  blockedUntil: number | null;
+  refreshCount: number;
+}
+
+export function buildQuery(query: AmoRequest["query"]): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) value.forEach((v) => params.append(key, String(v)));
+    else params.set(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
 
 export class AmoAccountGate extends DurableObject<Env> {
-  async ping(): Promise<string> {
-    return "ok";
+  private tokens: StoredTokens | null | undefined;
+  private refreshing: Promise<void> | null = null;
+  private budget: RequestBudget | null = null;
+  private blockedUntil = 0;
+  private refreshCount = 0;
+  private locks = new Map<string, { token: string; until: number }>();
+
+  private get cfg(): Config {
+    return config(this.env);
+  }
+
+  private box() {
+    return secretBox(this.cfg.encryptionKey);
+  }
+
+  private context(accountId: number): string {
+    return `amo-tokens:${accountId}`;
+  }
+
+  private async load(): Promise<StoredTokens | null> {
+    if (this.tokens === undefined) this.tokens = (await this.ctx.storage.get<StoredTokens>("tokens")) ?? null;
+    return this.tokens;
+  }
+
+  private async save(state: StoredTokens | null): Promise<void> {
+    this.tokens = state;
+    if (state) await this.ctx.storage.put("tokens", state);
+    else await this.ctx.storage.delete("tokens");
+  }
+
+  private async seal(accountId: number, pair: TokenPair): Promise<string> {
+    return this.box().seal(JSON.stringify({ a: pair.accessToken, r: pair.refreshToken }), this.context(accountId));
+  }
+
+  private async unseal(state: StoredTokens): Promise<{ access: string; refresh: string }> {
+    const plain = JSON.parse(await this.box().open(state.sealed, this.context(state.accountId))) as { a: string; r: string };
+    return { access: plain.a, refresh: plain.r };
+  }
+
+  /** Called by the install job after the code exchange. */
+  async storeTokens(input: { accountId: number; domain: string; apiDomain: string | null } & TokenPair): Promise<void> {
+    const now = Date.now();
+    await this.save({
+      accountId: input.accountId,
+      domain: input.domain,
+      apiDomain: input.apiDomain,
+      sealed: await this.seal(input.accountId, input),
+      expiresAt: input.expiresAt,
+      refreshedAt: now,
+      revoked: false,
+    });
+    this.blockedUntil = 0;
+  }
+
+  /** Uninstall: the tokens are gone and every later call is refused. */
+  async forgetTokens(): Promise<void> {
+    await this.save(null);
+  }
+
+  async status(): Promise<GateStatus> {
+    const t = await this.load();
+    return {
+      hasTokens: !!t,
+      domain: t?.domain ?? null,
+      expiresAt: t?.expiresAt ?? null,
+      refreshedAt: t?.refreshedAt ?? null,
+      revoked: t?.revoked ?? false,
+      blockedUntil: this.blockedUntil > Date.now() ? this.blockedUntil : null,
+      refreshCount: this.refreshCount,
+    };
+  }
+
+  /** Hands out a valid access token (refreshing first when less than an hour is left). */
+  async accessToken(): Promise<{ ok: true; token: string; domain: string } | Extract<AmoResult, { ok: false }>> {
+    const state = await this.load();
+    if (!state) return { ok: false, error: "no_tokens", detail: "The integration is not installed for this account." };
+    if (state.revoked) return { ok: false, error: "reauth_required", detail: state.revokedReason ?? "amoCRM revoked access; reinstall the integration." };
+    if (state.expiresAt - Date.now() < REFRESH_BEFORE_MS) {
+      try {
+        await this.refreshOnce();
+      } catch (err) {
+        const now = await this.load();
+        if (now?.revoked) return { ok: false, error: "reauth_required", detail: now.revokedReason ?? "amoCRM revoked access." };
+        // A failed refresh is survivable while the current token still works.
+        if (!now || now.expiresAt <= Date.now()) return { ok: false, error: "transient", detail: `Token refresh failed: ${(err as Error).message}`, retryAfterMs: 5000 };
+      }
+    }
+    const current = (await this.load())!;
+    if (current.revoked) return { ok: false, error: "reauth_required", detail: current.revokedReason ?? "amoCRM revoked access." };
+    return { ok: true, token: (await this.unseal(current)).access, domain: current.domain };
+  }
+
+  /** Forces a refresh now (keep-alive cron, or a 401 on a call). Concurrent callers share it. */
+  async refresh(): Promise<{ ok: boolean; detail?: string }> {
+    try {
+      await this.refreshOnce();
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  private refreshOnce(): Promise<void> {
+    if (!this.refreshing) {
+      this.refreshing = this.doRefresh().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    const state = await this.load();
+    if (!state) throw new Error("no tokens");
+    if (state.revoked) throw new Error("revoked");
+    const { refresh } = await this.unseal(state);
+    let domain = state.domain;
+    let pair: TokenPair;
+    this.refreshCount++;
+    try {
+      pair = await refreshTokens(this.cfg, domain, refresh);
+    } catch (err) {
+      if (!(err instanceof OAuthError) || (err.status !== 401 && err.status !== 404)) throw err;
+      // The account may have moved to another subdomain: ask the shared API domain before giving up.
+      const apiDomain = state.apiDomain ?? decodeAccessToken((await this.unseal(state)).access).api_domain ?? null;
+      const moved = apiDomain ? await lookupAccountDomain(this.cfg, apiDomain, refresh).catch(() => null) : null;
+      if (!moved || moved === domain) {
+        await this.markRevoked(state, err);
+        throw err;
+      }
+      domain = moved;
+      try {
+        pair = await refreshTokens(this.cfg, domain, refresh);
+      } catch (err2) {
+        if (err2 instanceof OAuthError && (err2.status === 401 || err2.status === 404)) await this.markRevoked(state, err2);
+        throw err2;
+      }
+    }
+    const claims = decodeAccessToken(pair.accessToken);
+    const now = Date.now();
+    await this.save({
+      ...state,
+      domain,
+      apiDomain: claims.api_domain ?? state.apiDomain,
+      sealed: await this.seal(state.accountId, pair),
+      expiresAt: pair.expiresAt,
+      refreshedAt: now,
+    });
+    const t = tenant(makeDb(this.env.DB), state.accountId);
+    await recordTokenRefresh(t, domain, now);
+    if (domain !== state.domain) {
+      await writeAudit(t, { source: "amocrm", action: "account.domain_changed", message: `amoCRM account moved from ${state.domain} to ${domain}; tokens refreshed there.` });
+    }
+  }
+
+  private async markRevoked(state: StoredTokens, err: OAuthError): Promise<void> {
+    const reason = "amoCRM отозвал доступ интеграции: переустановите её из маркетплейса amoCRM. / amoCRM revoked the integration's access: reinstall it from the amoCRM marketplace.";
+    await this.save({ ...state, revoked: true, revokedReason: reason });
+    const t = tenant(makeDb(this.env.DB), state.accountId);
+    await setAccountStatus(t, "reauth_required", err.hint || `refresh answered ${err.status}`);
+    await writeAudit(t, { level: "error", source: "amocrm", action: "account.reauth_required", message: `Token refresh refused (${err.status}${err.hint ? `: ${err.hint}` : ""}); the account needs a reinstall.` });
+  }
+
+  /**
+   * Takes every key or none (a sync job locks the LPTracker lead and the contact's phones and
+   * e-mails so that two jobs never create the same contact twice). Expires by itself.
+   */
+  async tryLock(keys: string[], ttlMs = 60_000): Promise<string | null> {
+    const now = Date.now();
+    for (const key of keys) {
+      const held = this.locks.get(key);
+      if (held && held.until > now) return null;
+    }
+    const token = crypto.randomUUID();
+    for (const key of keys) this.locks.set(key, { token, until: now + ttlMs });
+    return token;
+  }
+
+  async unlock(token: string): Promise<void> {
+    for (const [key, held] of this.locks) if (held.token === token) this.locks.delete(key);
+  }
+
+  /** Sends one API call within the account's budget; retries 429s and what is safe to retry. */
+  async request(req: AmoRequest): Promise<AmoResult> {
+    if (this.blockedUntil > Date.now()) {
+      return { ok: false, error: "blocked", detail: "amoCRM blocked calls for this account (403); waiting out the cool-down.", retryAfterMs: this.blockedUntil - Date.now() };
+    }
+    if (!this.budget) this.budget = new RequestBudget(this.cfg.amoRatePerSecond);
+    const idempotent = req.method !== "POST";
+    let waited429 = 0;
+    let transientTries = 0;
+    let refreshedFor401 = false;
+    for (;;) {
+      const token = await this.accessToken();
+      if (!token.ok) return token;
+      await sleep(this.budget.reserve(Date.now()));
+      let res: Response;
+      try {
+        res = await fetch(`${amoOrigin(this.cfg, token.domain)}${req.path}${buildQuery(req.query)}`, {
+          method: req.method,
+          headers: amoHeaders(this.cfg, token.domain, {
+            authorization: `Bearer ${token.token}`,
+            accept: "application/json",
+            ...(req.body !== undefined ? { "content-type": "application/json" } : {}),
+          }),
+          body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
+          signal: AbortSignal.timeout(this.cfg.amoTimeoutMs),
+        });
+      } catch (err) {
+        // Timeout or connection reset: the call may or may not have landed.
+        if (idempotent && transientTries < 2) {
+          transientTries++;
+          await sleep(300 * 2 ** transientTries);
+          continue;
+        }
+        return { ok: false, error: "transient", detail: `amoCRM did not answer ${req.method} ${req.path}: ${(err as Error).name}`, retryAfterMs: 2000 };
+      }
+      if (res.status === 429) {
+        await res.body?.cancel();
+        const wait = Math.max(1000, Number(res.headers.get("retry-after") ?? 1) * 1000);
+        if (waited429 + wait > MAX_429_WAIT_MS) return { ok: false, error: "transient", detail: "amoCRM kept answering 429 Too Many Requests.", retryAfterMs: wait };
+        waited429 += wait;
+        await sleep(wait);
+        continue;
+      }
+      if (res.status === 403) {
+        const text = (await res.text()).slice(0, 200);
+        const isBlock = !text.trim().startsWith("{") || /block|many/i.test(text);
+        if (isBlock) {
+          this.blockedUntil = Date.now() + BLOCK_COOLDOWN_MS;
+          const state = await this.load();
+          logWarn("amoCRM answered 403; cooling down", { accountId: state?.accountId, path: req.path });
+          if (state) {
+            await writeAudit(tenant(makeDb(this.env.DB), state.accountId), {
+              level: "error",
+              source: "amocrm",
+              action: "account.blocked",
+              message: `amoCRM answered 403 on ${req.method} ${req.path}; calls paused for ${BLOCK_COOLDOWN_MS / 60000} min.`,
+            });
+          }
+          return { ok: false, error: "blocked", detail: "amoCRM answered 403 Forbidden; calls to this account are paused.", retryAfterMs: BLOCK_COOLDOWN_MS };
+        }
+        return { ok: true, status: 403, body: safeJson(text) };
+      }
+      if (res.status === 401 && !refreshedFor401) {
+        await res.body?.cancel();
+        refreshedFor401 = true;
+        const r = await this.refresh();
+        if (!r.ok) {
+          const state = await this.load();
+          if (state?.revoked) return { ok: false, error: "reauth_required", detail: state.revokedReason ?? "amoCRM revoked access." };
+          return { ok: false, error: "transient", detail: `Token refresh after 401 failed: ${r.detail}`, retryAfterMs: 5000 };
+        }
+        continue;
+      }
+      const retryable = res.status === 502 || res.status === 503 || (idempotent && (res.status === 500 || res.status === 504));
+      if (retryable && transientTries < 2) {
+        await res.body?.cancel();
+        transientTries++;
+        await sleep(300 * 2 ** transientTries);
+        continue;
+      }
+      if (res.status >= 500) {
+        await res.body?.cancel();
+        return { ok: false, error: "transient", detail: `amoCRM answered ${res.status} on ${req.method} ${req.path}.`, retryAfterMs: 2000 };
+      }
+      if (res.status === 204) return { ok: true, status: 204, body: null };
+      const text = await res.text();
+      return { ok: true, status: res.status, body: safeJson(text) };
+    }
   }
 }
+
+function safeJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { raw: text.slice(0, 500) };
+  }
+}
+
+export function amoGate(env: Env, accountId: number): DurableObjectStub<AmoAccountGate> {
+  return env.AMO_GATE.get(env.AMO_GATE.idFromName(`amo:${accountId}`));
+}
+

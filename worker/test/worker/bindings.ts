@@ -1,13 +1,15 @@
 // Configuration the Worker sees in tests: fixed sandbox-only secrets and the simulators' origins.
-export const SIM_PORTS = { amocrm: 18901, lptracker: 18902 } as const;
+/** The simulators' ports: chosen free by vitest.config.ts, or fixed defaults. */
+export const SIM_PORTS = {
+  amocrm: Number(globalThis.process?.env?.SIM_AMO_PORT ?? 18901),
+  lptracker: Number(globalThis.process?.env?.SIM_LPT_PORT ?? 18902),
+};
 
 export const TEST_BINDINGS = {
   PUBLIC_ORIGIN: "https://sync.test",
   AMOCRM_CLIENT_ID: "7f3c2a9e-1111-4222-8333-444455556666",
   AMOCRM_CLIENT_SECRET: "test-client-secret-0123456789abcdef0123456789abcdef",
   AMOCRM_REDIRECT_URI: "https://sync.test/oauth/amocrm/callback",
-  AMOCRM_API_ORIGIN: `http://127.0.0.1:${SIM_PORTS.amocrm}`,
-  LPTRACKER_API_ORIGIN: `http://127.0.0.1:${SIM_PORTS.lptracker}`,
   // 32 zero-free test bytes; never used outside tests.
   ENCRYPTION_KEY: "v1:q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
   SESSION_SECRET: "test-session-secret-abcdefghijklmnopqrstuvwxyz",
@@ -15,3 +17,7 @@ export const TEST_BINDINGS = {
   LPTRACKER_TIMEOUT_MS: "3000",
   SANDBOX: "",
 } as const;
+
+export function simOrigins(ports: { amocrm: number; lptracker: number }) {
+  return { AMOCRM_API_ORIGIN: `http://127.0.0.1:${ports.amocrm}`, LPTRACKER_API_ORIGIN: `http://127.0.0.1:${ports.lptracker}` };
+}

@@ -1,0 +1,45 @@
+// Turns the widget's i18n dictionary (widget/i18n/<lang>.json, handed over by amoCRM as `self.langs`)
+// into a lookup function, so every visible string comes from those files.
+
+export type Lang = "ru" | "en";
+export type Dict = { [key: string]: string | Dict };
+export type Params = Record<string, string | number>;
+export type T = (key: string, params?: Params) => string;
+
+function lookup(dict: Dict, key: string): string | undefined {
+  let node: string | Dict | undefined = dict;
+  for (const part of key.split(".")) {
+    if (node === undefined || typeof node === "string") return undefined;
+    node = node[part];
+  }
+  return typeof node === "string" ? node : undefined;
+}
+
+/**
+ * A missing key shows as the key itself: visible in review and in tests, and never a crash inside
+ * somebody's CRM card.
+ */
+export function createT(dict: Dict): T {
+  return (key, params) => {
+    const text = lookup(dict, key) ?? key;
+    if (!params) return text;
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  };
+}
+
+/** amoCRM names its interface language `ru`, `en`, sometimes `ru_RU`; anything else gets English. */
+export function normalizeLang(raw: unknown): Lang {
+  const s = typeof raw === "string" ? raw.toLowerCase() : "";
+  return s.startsWith("ru") ? "ru" : s ? "en" : "ru";
+}
+
+/** Every key path that ends in a string, for checking that two dictionaries match. */
+export function keyPaths(dict: Dict, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(dict)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === "string") out.push(path);
+    else out.push(...keyPaths(v, path));
+  }
+  return out.sort();
+}

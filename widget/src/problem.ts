@@ -1,0 +1,75 @@
+// Turns a failed request into what the manager reads: the backend's problem `detail` in the
+// interface language, or a plain "the server is unreachable" when there was no answer at all.
+import type { ApiProblem } from "../../worker/src/api-types";
+import type { Lang, T } from "./i18n";
+
+/** What script.js rejects with when `$authorizedAjax` fails (status 0: no answer). */
+export interface TransportFailure {
+  status: number;
+  body?: unknown;
+  /** jQuery's textStatus: "timeout", "error", "abort", … */
+  reason?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: ApiProblem | null,
+    readonly reason: string | null = null,
+  ) {
+    super(problem?.detail ?? `HTTP ${status}`);
+  }
+}
+
+function isProblem(v: unknown): v is ApiProblem {
+  return !!v && typeof v === "object" && typeof (v as ApiProblem).detail === "string";
+}
+
+export function toApiError(raw: unknown): ApiError {
+  if (raw instanceof ApiError) return raw;
+  const f = (raw && typeof raw === "object" ? raw : {}) as Partial<TransportFailure>;
+  const status = typeof f.status === "number" ? f.status : 0;
+  return new ApiError(status, isProblem(f.body) ? f.body : null, typeof f.reason === "string" ? f.reason : null);
+}
+
+const CYRILLIC = /[А-Яа-яЁё]/;
+
+/**
+ * Our backend writes user-facing details as "русский текст / English text". Pick the half in the
+ * interface language; a detail in one language only is shown whole.
+ */
+export function pickLanguage(detail: string, lang: Lang): string {
+  const parts = detail.split(" / ");
+  for (let i = 1; i < parts.length; i++) {
+    const ru = parts.slice(0, i).join(" / ").trim();
+    const en = parts.slice(i).join(" / ").trim();
+    if (CYRILLIC.test(ru) && !CYRILLIC.test(en)) return lang === "ru" ? ru : en;
+  }
+  return detail.trim();
+}
+
+export type ErrorKind = "network" | "reinstall" | "forbidden" | "server" | "problem";
+
+export interface ErrorView {
+  kind: ErrorKind;
+  message: string;
+  /** What to do, when the message itself does not say it. */
+  hint: string | null;
+  requestId: string | null;
+}
+
+export function describeError(err: unknown, lang: Lang, t: T): ErrorView {
+  const e = toApiError(err);
+  const requestId = e.problem?.requestId ?? null;
+  if (e.status === 0) {
+    const key = e.reason === "timeout" ? "errors.timeout" : "errors.network";
+    return { kind: "network", message: t(key), hint: t("errors.network_hint"), requestId: null };
+  }
+  const detail = e.problem?.detail ? pickLanguage(e.problem.detail, lang) : null;
+  if (e.problem?.type?.endsWith("/reauth-required")) {
+    return { kind: "reinstall", message: detail ?? t("errors.reinstall"), hint: null, requestId };
+  }
+  if (e.status === 403) return { kind: "forbidden", message: detail ?? t("errors.forbidden"), hint: null, requestId };
+  if (detail) return { kind: "problem", message: detail, hint: e.status >= 500 ? t("errors.support_hint") : null, requestId };
+  return { kind: "server", message: t("errors.server", { status: e.status }), hint: t("errors.support_hint"), requestId };
+}

@@ -1,0 +1,197 @@
+// Starts the whole product locally: both simulators in this process, the Worker under
+// `wrangler dev` (workerd with local D1, Queues, R2, Durable Objects) in its own process group,
+// then installs a demo amoCRM account through the real OAuth route and connects a demo LPTracker
+// project through the real widget API. Used by `npm start` and by the browser tests.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { serve, type RunningServer } from "../sim/shared/node-server";
+import { createAmoCrmSim } from "../sim/amocrm/index";
+import { createLpTrackerSim } from "../sim/lptracker/index";
+import { AmoSimControl } from "../sim/amocrm/control";
+import { LptSimControl } from "../sim/lptracker/control";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export interface SandboxOptions {
+  workerPort?: number;
+  amoPort?: number;
+  lptPort?: number;
+  /** Where local D1/R2/DO state lives; a fresh directory gives a clean sandbox. */
+  persistTo?: string;
+  fresh?: boolean;
+  log?: (line: string) => void;
+  /** Extra vars for the Worker (e.g. a shorter timeout in tests). */
+  vars?: Record<string, string>;
+}
+
+export interface Sandbox {
+  workerUrl: string;
+  amoUrl: string;
+  lptUrl: string;
+  amo: AmoSimControl;
+  lpt: LptSimControl;
+  demo: { accountId: number; subdomain: string; lptLogin: string; lptPassword: string; projectId: number | null };
+  clientId: string;
+  clientSecret: string;
+  /** A token as amoCRM's $authorizedAjax would send it, for the demo account. */
+  widgetToken(opts?: { userId?: number; isAdmin?: boolean; accountId?: number; subdomain?: string }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < until) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`);
+}
+
+function runOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => {
+      if (code === 0) resolve();
+      else {
+        log(out);
+        reject(new Error(`${cmd} ${args.join(" ")} exited with ${code}`));
+      }
+    });
+  });
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const workerPort = opts.workerPort ?? 8787;
+  const amoPort = opts.amoPort ?? 8788;
+  const lptPort = opts.lptPort ?? 8789;
+  const persistTo = opts.persistTo ?? path.join(ROOT, ".wrangler", "sandbox-state");
+  if (opts.fresh) rmSync(persistTo, { recursive: true, force: true });
+
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const clientId = randomUUID();
+  const clientSecret = randomBytes(32).toString("hex");
+  const redirectUri = `${workerUrl}/oauth/amocrm/callback`;
+
+  const amoSim = createAmoCrmSim({ clientId, clientSecret, redirectUri, webhookMode: "http" });
+  const lptSim = createLpTrackerSim({ webhookMode: "http", webhookEncoding: "form" });
+  const servers: RunningServer[] = [];
+  servers.push(await serve((r) => amoSim.handle(r), amoPort));
+  servers.push(await serve((r) => lptSim.handle(r), lptPort));
+  const amoUrl = `http://127.0.0.1:${amoPort}`;
+  const lptUrl = `http://127.0.0.1:${lptPort}`;
+
+  const vars: Record<string, string> = {
+    PUBLIC_ORIGIN: workerUrl,
+    AMOCRM_CLIENT_ID: clientId,
+    AMOCRM_CLIENT_SECRET: clientSecret,
+    AMOCRM_REDIRECT_URI: redirectUri,
+    AMOCRM_API_ORIGIN: amoUrl,
+    LPTRACKER_API_ORIGIN: lptUrl,
+    ENCRYPTION_KEY: `v1:${randomBytes(32).toString("base64")}`,
+    SESSION_SECRET: randomBytes(32).toString("hex"),
+    SANDBOX: "1",
+    ...opts.vars,
+  };
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", CI: "1" };
+  const wrangler = path.join(ROOT, "node_modules", ".bin", "wrangler");
+
+  await runOnce(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], env, log);
+
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn"];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child: ChildProcess = spawn(wrangler, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const prefix = (d: Buffer) =>
+    String(d)
+      .split("\n")
+      .filter((l) => l.trim())
+      .forEach((l) => log(`[worker] ${l.replace(/(token|secret|password)=\S+/gi, "$1=[redacted]")}`));
+  child.stdout?.on("data", prefix);
+  child.stderr?.on("data", prefix);
+  let exited = false;
+  child.on("exit", () => (exited = true));
+
+  const stop = async () => {
+    if (!exited && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      await waitFor(async () => exited, 5000, "wrangler to stop").catch(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      });
+    }
+    await Promise.all(servers.map((s) => s.close()));
+  };
+
+  try {
+    await waitFor(async () => {
+      if (exited) throw new Error("wrangler dev exited");
+      const res = await fetch(`${workerUrl}/healthz`);
+      return res.status === 200;
+    }, 60_000, "the Worker's /healthz");
+
+    const amo = new AmoSimControl(amoUrl);
+    const lpt = new LptSimControl(lptUrl);
+
+    // Demo amoCRM account, installed the way the marketplace does it.
+    const account = await amo.createAccount({ subdomain: "demo" });
+    const { code } = await amo.issueCode(account.id);
+    const cb = await fetch(`${workerUrl}/oauth/amocrm/callback?code=${encodeURIComponent(code)}&referer=${account.subdomain}.amocrm.ru&from_widget=1`);
+    if (cb.status !== 200) throw new Error(`install callback answered ${cb.status}`);
+    await waitFor(async () => {
+      const s = (await (await fetch(`${workerUrl}/dev/status`)).json()) as { accounts: { accountId: number; status: string }[] };
+      return s.accounts.some((a) => a.accountId === account.id && a.status === "active");
+    }, 30_000, "the demo install");
+
+    const widgetToken = async (o: { userId?: number; isAdmin?: boolean; accountId?: number; subdomain?: string } = {}) => {
+      const res = await fetch(`${workerUrl}/dev/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ account_id: o.accountId ?? account.id, user_id: o.userId ?? account.users[0]?.id ?? 1, is_admin: o.isAdmin ?? true, subdomain: o.subdomain ?? account.subdomain }),
+      });
+      return ((await res.json()) as { token: string }).token;
+    };
+
+    // Demo LPTracker project, connected through the widget's settings API.
+    const user = await lpt.createUser({ projects: 1 });
+    const projectId = user.projects[0]?.id ?? null;
+    const put = await fetch(`${workerUrl}/api/widget/lptracker`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", "x-auth-token": await widgetToken() },
+      body: JSON.stringify({ login: user.login, password: user.password, projects: projectId ? [projectId] : [], consent: true }),
+    });
+    if (put.status !== 200) log(`LPTracker connection not made yet (${put.status}): ${(await put.text()).slice(0, 300)}`);
+
+    return {
+      workerUrl,
+      amoUrl,
+      lptUrl,
+      amo,
+      lpt,
+      clientId,
+      clientSecret,
+      demo: { accountId: account.id, subdomain: account.subdomain, lptLogin: user.login, lptPassword: user.password, projectId },
+      widgetToken,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,31 @@
+// `npm start`: the local sandbox. Ctrl-C stops everything it started.
+import { startSandbox } from "./sandbox-lib";
+
+const sandbox = await startSandbox({ fresh: process.argv.includes("--fresh") });
+const { workerUrl, lptUrl, demo } = sandbox;
+const lines = [
+  "",
+  "Sandbox is running (amoCRM and LPTracker are local simulators):",
+  `  Health:            ${workerUrl}/healthz`,
+  `  amoCRM host page:  ${workerUrl}/dev/amocrm   (the widget in a lead card, settings, mapping editor)`,
+  `  Admin page:        ${workerUrl}/dev/amocrm#admin   (opens through a one-time link, as from amoCRM)`,
+  `  amoCRM simulator:  ${sandbox.amoUrl}/__sim/accounts/${demo.accountId}/state`,
+  `  LPTracker sim:     ${lptUrl}/__sim/users/${encodeURIComponent(demo.lptLogin)}/state`,
+  "",
+  "Send a demo LPTracker lead (it reaches the Worker as a webhook and becomes an amoCRM contact + lead):",
+  `  curl -s -X POST ${lptUrl}/__sim/projects/${demo.projectId}/leads -H 'content-type: application/json' -d '{"name":"Заявка с сайта","contactName":"Иван Петров","phone":"+7 999 123-45-67","source":"yandex","calls":1}'`,
+  "",
+  "Press Ctrl-C to stop.",
+];
+console.log(lines.join("\n"));
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nStopping…");
+  await sandbox.stop();
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

@@ -1,0 +1,145 @@
+// Typed client for the amoCRM simulator's /__sim/ control API. Uses only fetch, so tests running
+// inside workerd can import it as well as Node tests.
+import type { OutgoingHook } from "../shared/outbox";
+import type {
+  AccountInfo,
+  AccountState,
+  Contact,
+  CreateAccountInput,
+  DisconnectVariant,
+  EntityType,
+  IssuedCode,
+  Lead,
+  SimFaultPlan,
+  TokenResponse,
+} from "./types";
+
+export class AmoSimControlError extends Error {
+  constructor(
+    public status: number,
+    public body: unknown,
+    call: string,
+  ) {
+    super(`amoCRM sim control ${call} answered ${status}: ${JSON.stringify(body)}`);
+  }
+}
+
+/** Lead fields a simulated user can set from the UI (same shape as the API's lead body). */
+export type UserLeadInput = Record<string, unknown> & { user_id?: number };
+
+export class AmoSimControl {
+  private base: string;
+
+  constructor(
+    baseUrl: string,
+    private fetcher: typeof fetch = (input, init) => fetch(input, init),
+  ) {
+    this.base = baseUrl.replace(/\/+$/, "");
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.headers = { "content-type": "application/json" };
+      init.body = JSON.stringify(body);
+    }
+    const res = await this.fetcher(`${this.base}/__sim${path}`, init);
+    const text = await res.text();
+    const parsed: unknown = text ? JSON.parse(text) : null;
+    if (!res.ok) throw new AmoSimControlError(res.status, parsed, `${method} ${path}`);
+    return parsed as T;
+  }
+
+  createAccount(input: CreateAccountInput = {}): Promise<AccountInfo> {
+    return this.call("POST", "/accounts", input);
+  }
+
+  account(accountId: number): Promise<AccountInfo> {
+    return this.call("GET", `/accounts/${accountId}`);
+  }
+
+  /** An authorization code for the sim's client id, as if the user (default: the admin) clicked "Allow". */
+  issueCode(accountId: number, userId?: number): Promise<IssuedCode> {
+    return this.call("POST", `/accounts/${accountId}/codes`, userId === undefined ? {} : { user_id: userId });
+  }
+
+  /** A token pair without the code exchange (not counted as a refresh or an exchange). */
+  issueTokens(accountId: number, userId?: number): Promise<TokenResponse> {
+    return this.call("POST", `/accounts/${accountId}/tokens`, userId === undefined ? {} : { user_id: userId });
+  }
+
+  /** Makes the account's live access tokens expired, to force a refresh. */
+  expireTokens(accountId: number): Promise<{ expired: number }> {
+    return this.call("POST", `/accounts/${accountId}/expire-tokens`, {});
+  }
+
+  /** Renames the account's subdomain: the old domain then answers 404 to refreshes and 401 to API calls. */
+  move(accountId: number, subdomain: string): Promise<AccountInfo> {
+    return this.call("POST", `/accounts/${accountId}/move`, { subdomain });
+  }
+
+  revoke(accountId: number): Promise<{ revoked: true }> {
+    return this.call("POST", `/accounts/${accountId}/revoke`, {});
+  }
+
+  setFaults(accountId: number, plan: SimFaultPlan | null): Promise<{ plan: SimFaultPlan | null }> {
+    return this.call("POST", `/accounts/${accountId}/faults`, plan);
+  }
+
+  /** The next `count` outgoing webhooks of the account are lost (0 cancels). */
+  dropWebhooks(accountId: number, count: number): Promise<{ drops_left: number }> {
+    return this.call("POST", `/accounts/${accountId}/drop-webhooks`, { count });
+  }
+
+  deleteCustomField(accountId: number, entity: EntityType, fieldId: number): Promise<{ deleted: true }> {
+    return this.call("DELETE", `/accounts/${accountId}/custom-fields/${entity}/${fieldId}`);
+  }
+
+  /** A user creates a lead in the UI: fires add_lead with modified_user_id = that user. */
+  createLead(accountId: number, lead: UserLeadInput): Promise<Lead> {
+    return this.call("POST", `/accounts/${accountId}/leads`, lead);
+  }
+
+  /** A user edits a lead in the UI: fires update_lead (and status_lead when the status changes). */
+  updateLead(accountId: number, leadId: number, changes: UserLeadInput): Promise<Lead> {
+    return this.call("PATCH", `/accounts/${accountId}/leads/${leadId}`, changes);
+  }
+
+  /** A user drags a lead to another status (pipeline defaults to the lead's own): fires status_lead. */
+  moveLeadStatus(accountId: number, leadId: number, move: { status_id: number; pipeline_id?: number; user_id?: number }): Promise<Lead> {
+    return this.call("POST", `/accounts/${accountId}/leads/${leadId}/status`, move);
+  }
+
+  /** A user creates a contact in the UI: fires add_contact. */
+  createContact(accountId: number, contact: Record<string, unknown> & { user_id?: number }): Promise<Contact> {
+    return this.call("POST", `/accounts/${accountId}/contacts`, contact);
+  }
+
+  /** A user disables the integration: tokens are revoked (unless `revoke: false`) and the signed hook is queued. */
+  disconnect(accountId: number, url: string, variant: DisconnectVariant = "query", revoke = true): Promise<OutgoingHook> {
+    return this.call("POST", `/accounts/${accountId}/disconnect`, { url, variant, revoke });
+  }
+
+  state(accountId: number): Promise<AccountState> {
+    return this.call("GET", `/accounts/${accountId}/state`);
+  }
+
+  /** Pending outgoing hooks, oldest first; `take` (default) hands them over so they are not returned again. */
+  async takeOutbox(options: { accountId?: number; take?: boolean } = {}): Promise<OutgoingHook[]> {
+    const search = new URLSearchParams();
+    if (options.take !== false) search.set("take", "1");
+    if (options.accountId !== undefined) search.set("account_id", String(options.accountId));
+    const { hooks } = await this.call<{ hooks: OutgoingHook[] }>("GET", `/outbox?${search}`);
+    return hooks;
+  }
+
+  /** Public key of the sim's access-token signer. */
+  jwks(): Promise<{ keys: JsonWebKey[] }> {
+    return this.call("GET", "/jwks");
+  }
+
+  /** Forgets every account: only for a sim that no parallel test shares. */
+  reset(): Promise<{ ok: true }> {
+    return this.call("POST", "/reset", {});
+  }
+}

@@ -1,0 +1,89 @@
+// Typed amoCRM API calls for one account, all through its gate (tokens, budget, retries).
+// HAL lists are walked page by page; an empty list (HTTP 204) is an empty array.
+import type { Env } from "../env";
+import { amoGate, type AmoRequest, type AmoResult } from "./gate";
+
+export type AmoErrorKind = "no_tokens" | "reauth_required" | "blocked" | "transient" | "http";
+
+export class AmoError extends Error {
+  constructor(
+    readonly kind: AmoErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly body?: unknown,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = "AmoError";
+  }
+
+  /** Worth retrying later (as opposed to a validation error or a revoked install). */
+  get transient(): boolean {
+    return this.kind === "transient" || this.kind === "blocked" || (this.kind === "http" && (this.status ?? 0) >= 500);
+  }
+}
+
+function describeHttpError(status: number, body: unknown): string {
+  const b = (body ?? {}) as { title?: string; detail?: string; "validation-errors"?: { errors?: { path?: string; detail?: string }[] }[] };
+  const validation = b["validation-errors"]?.flatMap((v) => v.errors ?? []).map((e) => `${e.path ?? ""} ${e.detail ?? ""}`.trim());
+  const parts = [b.title, b.detail, validation?.length ? validation.join("; ") : undefined].filter(Boolean);
+  return `amoCRM answered ${status}${parts.length ? `: ${parts.join(" — ")}` : ""}`;
+}
+
+interface HalPage<T> {
+  _embedded?: Record<string, T[]>;
+  _links?: { next?: { href: string } };
+  _page?: number;
+  _page_count?: number;
+}
+
+export class AmoClient {
+  constructor(
+    private env: Env,
+    readonly accountId: number,
+  ) {}
+
+  async call<T = unknown>(req: AmoRequest): Promise<{ status: number; body: T }> {
+    const result = (await amoGate(this.env, this.accountId).request(req)) as AmoResult;
+    if (!result.ok) throw new AmoError(result.error, result.detail, undefined, undefined, result.retryAfterMs);
+    if (result.status >= 400) throw new AmoError("http", describeHttpError(result.status, result.body), result.status, result.body);
+    return { status: result.status, body: result.body as T };
+  }
+
+  async get<T = unknown>(path: string, query?: AmoRequest["query"]): Promise<T | null> {
+    const r = await this.call<T>({ method: "GET", path, query });
+    return r.status === 204 ? null : r.body;
+  }
+
+  async post<T = unknown>(path: string, body: unknown): Promise<T> {
+    return (await this.call<T>({ method: "POST", path, body })).body;
+  }
+
+  async patch<T = unknown>(path: string, body: unknown): Promise<T> {
+    return (await this.call<T>({ method: "PATCH", path, body })).body;
+  }
+
+  async delete<T = unknown>(path: string, body?: unknown): Promise<T | null> {
+    const r = await this.call<T>({ method: "DELETE", path, body });
+    return r.status === 204 ? null : r.body;
+  }
+
+  /** Walks every page of a HAL list (250 per page unless a smaller limit is given). */
+  async list<T>(path: string, entity: string, query: AmoRequest["query"] = {}, maxPages = 100): Promise<T[]> {
+    const out: T[] = [];
+    const limit = Number(query.limit ?? 250);
+    for (let page = 1; page <= maxPages; page++) {
+      const body = await this.get<HalPage<T>>(path, { ...query, page, limit });
+      if (!body) break;
+      const items = body._embedded?.[entity] ?? [];
+      out.push(...items);
+      const hasNext = body._links?.next || (body._page_count !== undefined && page < body._page_count);
+      if (!hasNext || items.length < limit) break;
+    }
+    return out;
+  }
+}
+
+export function amoClient(env: Env, accountId: number): AmoClient {
+  return new AmoClient(env, accountId);
+}

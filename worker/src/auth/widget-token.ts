@@ -1,0 +1,172 @@
+// Widget sign-in: verifies amoCRM's one-time `X-Auth-Token` (an HS256 JWT keyed with our client
+// secret) and puts the caller on `c.var.widget`. Who is calling comes from the token, never the request.
+import type { MiddlewareHandler } from "hono";
+import { jwtVerify, type JWTPayload } from "jose";
+import type { Config } from "../env";
+import type { AppEnv, WidgetAuth } from "../lib/hono-env";
+import { Problem } from "../lib/problem";
+import { getAccount } from "../db/accounts";
+import { tenant } from "../db/tenant";
+
+export const TOKEN_HEADER = "X-Auth-Token";
+
+/** amoCRM and our clocks may drift; more than a minute is refused rather than trusted. */
+const CLOCK_TOLERANCE_S = 60;
+/** Real tokens are well under 1 KB; a huge header is refused before any crypto runs. */
+const MAX_TOKEN_CHARS = 4096;
+
+export type WidgetTokenRefusal =
+  | "missing"
+  | "malformed"
+  | "signature"
+  | "expired"
+  | "not_yet_valid"
+  | "audience"
+  | "client"
+  | "claims"
+  | "issuer";
+
+const REASONS: Record<WidgetTokenRefusal, string> = {
+  missing:
+    "Нет токена amoCRM (заголовок X-Auth-Token): откройте виджет из amoCRM заново. / The amoCRM token (X-Auth-Token header) is missing: reopen the widget from inside amoCRM.",
+  malformed:
+    "Токен amoCRM повреждён или имеет неизвестный формат: обновите страницу amoCRM. / The amoCRM token is damaged or in an unknown format: reload the amoCRM page.",
+  signature:
+    "Подпись токена amoCRM не подходит к этой интеграции: обновите страницу amoCRM; если ошибка повторится, переустановите интеграцию. / The amoCRM token is not signed for this integration: reload the amoCRM page; if it persists, reinstall the integration.",
+  expired:
+    "Токен amoCRM истёк: обновите страницу amoCRM. / The amoCRM token has expired: reload the amoCRM page.",
+  not_yet_valid:
+    "Токен amoCRM ещё не действует: проверьте, что часы компьютера идут верно, и обновите страницу. / The amoCRM token is not valid yet: check the computer's clock and reload the page.",
+  audience:
+    "Токен amoCRM выпущен для другого сервера: проверьте адрес интеграции в её настройках. / The amoCRM token was issued for another server: check the integration's redirect address.",
+  client:
+    "Токен amoCRM выпущен для другой интеграции: переустановите виджет из маркетплейса amoCRM. / The amoCRM token was issued for another integration: reinstall the widget from the amoCRM marketplace.",
+  claims:
+    "В токене amoCRM нет аккаунта или пользователя: обновите страницу amoCRM. / The amoCRM token names no account or user: reload the amoCRM page.",
+  issuer:
+    "Токен пришёл с адреса, который не совпадает с адресом аккаунта amoCRM: если адрес аккаунта менялся, переустановите интеграцию. / The token comes from a different address than this amoCRM account's: if the account's address changed, reinstall the integration.",
+};
+
+export class WidgetTokenError extends Error {
+  constructor(readonly reason: WidgetTokenRefusal) {
+    super(REASONS[reason]);
+  }
+}
+
+export function widgetTokenProblem(reason: WidgetTokenRefusal): Problem {
+  return new Problem("unauthorized", REASONS[reason], { reason });
+}
+
+/** amoCRM puts `scheme://host` of the redirect URI into `aud`; the port form covers local sandboxes. */
+export function expectedAudiences(redirectUri: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(redirectUri);
+  } catch {
+    throw new Problem("missing-config", "AMOCRM_REDIRECT_URI is not an absolute URL, so widget tokens cannot be checked.", { missing: ["AMOCRM_REDIRECT_URI"] });
+  }
+  return [...new Set([`${url.protocol}//${url.hostname}`, url.origin])];
+}
+
+function positiveInt(value: unknown): number | null {
+  const n = typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+function flag(value: unknown): boolean {
+  return value === true || value === 1 || value === "1" || value === "true";
+}
+
+/** Host of a URL or a bare domain, lower-cased: `https://Acme.amocrm.ru/` → `acme.amocrm.ru`. */
+export function hostOf(value: string): string | null {
+  const v = value.trim();
+  if (!v) return null;
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `https://${v}`).host.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+function refusalOf(err: unknown): WidgetTokenRefusal {
+  const e = err as { code?: string; claim?: string };
+  switch (e?.code) {
+    case "ERR_JWT_EXPIRED":
+      return "expired";
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      if (e.claim === "nbf") return "not_yet_valid";
+      if (e.claim === "aud") return "audience";
+      return "claims";
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return "signature";
+    default:
+      return "malformed";
+  }
+}
+
+type WidgetTokenConfig = Pick<Config, "amoClientId" | "amoClientSecret" | "amoRedirectUri">;
+
+/**
+ * Checks signature (HS256 only), audience, time window and `client_uuid`, and reads the caller.
+ * The issuer is only parsed here; comparing it with the stored account domain needs the database.
+ */
+export async function verifyWidgetToken(token: string, cfg: WidgetTokenConfig, now: Date = new Date()): Promise<WidgetAuth> {
+  if (token.length > MAX_TOKEN_CHARS || token.split(".").length !== 3) throw new WidgetTokenError("malformed");
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, new TextEncoder().encode(cfg.amoClientSecret), {
+      algorithms: ["HS256"],
+      audience: expectedAudiences(cfg.amoRedirectUri),
+      clockTolerance: CLOCK_TOLERANCE_S,
+      requiredClaims: ["exp", "iss"],
+      currentDate: now,
+    }));
+  } catch (err) {
+    if (err instanceof Problem) throw err;
+    throw new WidgetTokenError(refusalOf(err));
+  }
+  if (payload.client_uuid !== cfg.amoClientId) throw new WidgetTokenError("client");
+  const accountId = positiveInt(payload.account_id);
+  const userId = positiveInt(payload.user_id);
+  const issuer = typeof payload.iss === "string" ? payload.iss : "";
+  const issuerHost = hostOf(issuer);
+  if (!accountId || !userId || !issuerHost) throw new WidgetTokenError("claims");
+  const subdomain = typeof payload.subdomain === "string" && payload.subdomain ? payload.subdomain : issuerHost.split(".")[0]!;
+  return { accountId, userId, isAdmin: flag(payload.is_admin), subdomain, issuer };
+}
+
+/** `/api/widget/*`: a valid token, and for a known account a token issued by that account's domain. */
+export const widgetAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // Preflights carry no token by design; the CORS layer answers them.
+  if (c.req.method === "OPTIONS") return next();
+  const token = c.req.header(TOKEN_HEADER)?.trim();
+  if (!token) throw widgetTokenProblem("missing");
+  let auth: WidgetAuth;
+  try {
+    auth = await verifyWidgetToken(token, c.var.cfg);
+  } catch (err) {
+    if (err instanceof WidgetTokenError) throw widgetTokenProblem(err.reason);
+    throw err;
+  }
+  // A token whose account id and issuing domain disagree with what the install recorded is not trusted,
+  // even when its signature is good.
+  const account = await getAccount(tenant(c.var.db, auth.accountId));
+  if (account && hostOf(account.domain) !== hostOf(auth.issuer)) throw widgetTokenProblem("issuer");
+  c.set("widget", auth);
+  await next();
+};
+
+/** Settings and admin links need an amoCRM administrator. */
+export const requireWidgetAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const widget = c.get("widget") as WidgetAuth | undefined;
+  if (!widget) throw widgetTokenProblem("missing");
+  if (!widget.isAdmin) {
+    throw new Problem(
+      "forbidden",
+      "Нужны права администратора amoCRM: попросите администратора аккаунта. / amoCRM admin rights required: ask an account administrator.",
+      { reason: "not_admin" },
+    );
+  }
+  await next();
+};

@@ -1,0 +1,91 @@
+// Tenant rows: the amoCRM accounts that installed us, and the changes install, token refresh and
+// uninstall make to them.
+import { and, eq, lte, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { accounts } from "./schema";
+import { scoped, type Tenant } from "./tenant";
+import { randomKey } from "../lib/keys";
+
+export type AccountRow = typeof accounts.$inferSelect;
+export type InstallStatus = "pending" | "active" | "reauth_required" | "uninstalled";
+
+export const getAccount = scoped(async (t: Tenant): Promise<AccountRow | null> => {
+  const rows = await t.db.select().from(accounts).where(eq(accounts.accountId, t.accountId)).limit(1);
+  return rows[0] ?? null;
+});
+
+export interface InstallFacts {
+  subdomain: string;
+  domain: string;
+  apiDomain: string | null;
+  name: string | null;
+}
+
+/** Creates the account or brings it back (a reinstall keeps its data and its webhook key). */
+export const upsertInstalledAccount = scoped(async (t: Tenant, facts: InstallFacts, now: number = Date.now()): Promise<{ created: boolean; restored: boolean; row: AccountRow }> => {
+  const existing = await getAccount(t);
+  if (existing) {
+    await t.db
+      .update(accounts)
+      .set({
+        subdomain: facts.subdomain,
+        domain: facts.domain,
+        apiDomain: facts.apiDomain,
+        name: facts.name,
+        status: "active",
+        statusReason: null,
+        installedAt: now,
+        uninstalledAt: null,
+        purgeAfter: null,
+        tokenRefreshedAt: now,
+        updatedAt: now,
+      })
+      .where(eq(accounts.accountId, t.accountId));
+    const row = (await getAccount(t))!;
+    return { created: false, restored: existing.status === "uninstalled", row };
+  }
+  await t.db.insert(accounts).values({
+    accountId: t.accountId,
+    subdomain: facts.subdomain,
+    domain: facts.domain,
+    apiDomain: facts.apiDomain,
+    name: facts.name,
+    status: "active",
+    amoHookKey: randomKey(),
+    installedAt: now,
+    tokenRefreshedAt: now,
+  });
+  return { created: true, restored: false, row: (await getAccount(t))! };
+});
+
+export const setAccountStatus = scoped(async (t: Tenant, status: InstallStatus, reason: string | null) => {
+  await t.db.update(accounts).set({ status, statusReason: reason, updatedAt: Date.now() }).where(eq(accounts.accountId, t.accountId));
+});
+
+export const recordTokenRefresh = scoped(async (t: Tenant, domain: string, now: number = Date.now()) => {
+  await t.db
+    .update(accounts)
+    .set({ tokenRefreshedAt: now, domain, subdomain: domain.split(".")[0]!, updatedAt: now })
+    .where(eq(accounts.accountId, t.accountId));
+});
+
+/** Accounts whose tokens were not refreshed since `before` (for the keep-alive cron). Cross-tenant by design. */
+export async function accountsNeedingKeepAlive(db: Db, before: number, limit = 50): Promise<number[]> {
+  const rows = await db
+    .select({ id: accounts.accountId })
+    .from(accounts)
+    .where(and(eq(accounts.status, "active"), lte(sql`coalesce(${accounts.tokenRefreshedAt}, 0)`, before)))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** Every active account id (for cron passes that visit each tenant). Cross-tenant by design. */
+export async function activeAccountIds(db: Db): Promise<number[]> {
+  const rows = await db.select({ id: accounts.accountId }).from(accounts).where(eq(accounts.status, "active"));
+  return rows.map((r) => r.id);
+}
+
+export async function accountByHookKey(db: Db, key: string): Promise<AccountRow | null> {
+  const rows = await db.select().from(accounts).where(eq(accounts.amoHookKey, key)).limit(1);
+  return rows[0] ?? null;
+}

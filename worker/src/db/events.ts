@@ -1,0 +1,114 @@
+// Tenant rows of inbound events: stored once per dedupe key, then walked through
+// received → processing → done | failed | skipped (or parked while the install needs a reinstall).
+import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import { events } from "./schema";
+import { scoped, type Tenant } from "./tenant";
+
+export type EventRow = typeof events.$inferSelect;
+export type EventStatus = "received" | "processing" | "done" | "failed" | "skipped" | "rejected" | "parked";
+
+export const MAX_STORED_PAYLOAD = 64 * 1024;
+
+export interface NewEvent {
+  source: "lptracker" | "amocrm" | "import" | "reconcile" | "manual";
+  action: string;
+  dedupeKey: string;
+  projectId?: number | null;
+  externalId?: string | null;
+  payload: string;
+  status?: EventStatus;
+  error?: string | null;
+}
+
+/** Stores an event unless one with the same dedupe key exists. Returns its id, or null for a duplicate. */
+export const insertEvent = scoped(async (t: Tenant, e: NewEvent): Promise<number | null> => {
+  const rows = await t.db
+    .insert(events)
+    .values({
+      accountId: t.accountId,
+      source: e.source,
+      action: e.action,
+      dedupeKey: e.dedupeKey,
+      projectId: e.projectId ?? null,
+      externalId: e.externalId ?? null,
+      payload: e.payload.length > MAX_STORED_PAYLOAD ? e.payload.slice(0, MAX_STORED_PAYLOAD) : e.payload,
+      status: e.status ?? "received",
+      error: e.error ?? null,
+    })
+    .onConflictDoNothing({ target: [events.accountId, events.dedupeKey] })
+    .returning({ id: events.id });
+  return rows[0]?.id ?? null;
+});
+
+export const getEvent = scoped(async (t: Tenant, id: number): Promise<EventRow | null> => {
+  const rows = await t.db.select().from(events).where(and(eq(events.accountId, t.accountId), eq(events.id, id))).limit(1);
+  return rows[0] ?? null;
+});
+
+/** Moves an event to processing unless it is already finished; returns the row when the job should run. */
+export const claimEvent = scoped(async (t: Tenant, id: number): Promise<EventRow | null> => {
+  const rows = await t.db
+    .update(events)
+    .set({ status: "processing", attempts: sql`${events.attempts} + 1`, updatedAt: Date.now() })
+    .where(and(eq(events.accountId, t.accountId), eq(events.id, id), inArray(events.status, ["received", "processing", "failed", "parked"])))
+    .returning();
+  return rows[0] ?? null;
+});
+
+export const finishEvent = scoped(async (t: Tenant, id: number, status: EventStatus, error: string | null = null) => {
+  const now = Date.now();
+  await t.db.update(events).set({ status, error, processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
+});
+
+export const eventStatusUpdate = scoped((t: Tenant, id: number, status: EventStatus, error: string | null = null) => {
+  const now = Date.now();
+  return t.db.update(events).set({ status, error, processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
+});
+
+export interface EventFilter {
+  status?: string;
+  source?: string;
+  from?: number;
+  to?: number;
+  externalId?: string;
+  limit?: number;
+  offset?: number;
+}
+
+function filterWhere(t: Tenant, f: EventFilter) {
+  return and(
+    eq(events.accountId, t.accountId),
+    f.status ? eq(events.status, f.status) : undefined,
+    f.source ? eq(events.source, f.source) : undefined,
+    f.from ? gte(events.receivedAt, f.from) : undefined,
+    f.to ? lte(events.receivedAt, f.to) : undefined,
+    f.externalId ? eq(events.externalId, f.externalId) : undefined,
+  );
+}
+
+export const listEvents = scoped(async (t: Tenant, f: EventFilter) => {
+  const where = filterWhere(t, f);
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+  const [items, total] = await Promise.all([
+    t.db.select().from(events).where(where).orderBy(desc(events.receivedAt), desc(events.id)).limit(limit).offset(f.offset ?? 0),
+    t.db.select({ n: sql<number>`count(*)` }).from(events).where(where),
+  ]);
+  return { items, total: total[0]?.n ?? 0 };
+});
+
+/** Ids of the events a filter selects (for "replay all failed"), bounded. */
+export const eventIds = scoped(async (t: Tenant, f: EventFilter, max: number = 1000): Promise<number[]> => {
+  const rows = await t.db.select({ id: events.id }).from(events).where(filterWhere(t, f)).orderBy(events.id).limit(max);
+  return rows.map((r) => r.id);
+});
+
+/** Puts events back to received for a replay; returns the ids that were replayable. */
+export const resetForReplay = scoped(async (t: Tenant, ids: number[]): Promise<number[]> => {
+  if (!ids.length) return [];
+  const rows = await t.db
+    .update(events)
+    .set({ status: "received", error: null, updatedAt: Date.now() })
+    .where(and(eq(events.accountId, t.accountId), inArray(events.id, ids), inArray(events.status, ["failed", "parked", "skipped", "done"])))
+    .returning({ id: events.id });
+  return rows.map((r) => r.id);
+});

@@ -1,0 +1,188 @@
+// Turns one raw spreadsheet row into the fields an import sends to amoCRM, or into a reason the user
+// can read and fix; and drops repeated people within one file.
+import { normalizeEmail, normalizePhone } from "../lib/phone";
+import type { ColumnMapping, ImportColumn, ImportKind, NormalizedImportRow } from "./types";
+import { isHttpUrl, mapCallStatus, parseDate, parseDuration } from "./values";
+
+export type NormalizeResult = { ok: true; row: NormalizedImportRow } | { ok: false; reason: string };
+
+const LABEL: Record<ImportColumn, [string, string]> = {
+  phone: ["телефон", "phone"],
+  email: ["e-mail", "e-mail"],
+  name: ["имя", "name"],
+  result: ["результат", "result"],
+  duration: ["длительность", "duration"],
+  date: ["дата", "date"],
+  operator: ["оператор", "operator"],
+  comment: ["комментарий", "comment"],
+  recording: ["ссылка на запись", "recording link"],
+};
+
+const PROBLEM: Partial<Record<ImportColumn, [string, string]>> = {
+  phone: ["не похож на номер", "is not a number"],
+  email: ["не похож на адрес почты", "is not an e-mail address"],
+  duration: ["не похожа на длительность (например, 125, 02:05 или «2 мин 5 сек»)", "is not a duration (e.g. 125, 02:05 or 2m 5s)"],
+  date: ["не похожа на дату (например, 15.03.2024 14:30)", "is not a date (e.g. 15.03.2024 14:30)"],
+  recording: ["не похожа на ссылку http(s)", "is not an http(s) link"],
+};
+
+function isBlank(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === "string" && v.trim() === "");
+}
+
+function shown(v: unknown): string {
+  const s = v instanceof Date ? v.toISOString() : String(v).replace(/\s+/g, " ").trim();
+  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
+}
+
+function text(v: unknown): string | null {
+  if (isBlank(v)) return null;
+  return String(v).replace(/\s+/g, " ").trim();
+}
+
+/** E.164 numbers of a cell; several numbers may share one cell, split by commas, semicolons or lines. */
+function phonesOf(v: unknown): string[] | null {
+  const whole = normalizePhone(v);
+  if (whole) return [whole.e164];
+  if (typeof v !== "string") return null;
+  const parts = v.split(/[,;\n/]+/).map((p) => p.trim()).filter(Boolean);
+  if (parts.length < 2) return null;
+  const phones: string[] = [];
+  for (const part of parts) {
+    const p = normalizePhone(part);
+    if (!p) return null;
+    if (!phones.includes(p.e164)) phones.push(p.e164);
+  }
+  return phones;
+}
+
+/**
+ * Normalises one row. `raw` is keyed by header; `mapping` says which header feeds which field.
+ * Leads need a phone or an e-mail, calls a phone; a filled cell that does not parse fails the row.
+ */
+export function normalizeRow(kind: ImportKind, raw: Record<string, unknown>, mapping: ColumnMapping, rowNumber?: number): NormalizeResult {
+  const ru: string[] = [];
+  const en: string[] = [];
+  const cell = (column: ImportColumn): unknown => {
+    const header = mapping[column];
+    return header === undefined ? null : raw[header];
+  };
+  const fail = (column: ImportColumn, value: unknown) => {
+    const header = mapping[column] ?? "";
+    const [labelRu, labelEn] = LABEL[column];
+    const [probRu, probEn] = PROBLEM[column] ?? ["не читается", "cannot be read"];
+    ru.push(`${labelRu} «${shown(value)}» в колонке «${header}» ${probRu}`);
+    en.push(`${labelEn} "${shown(value)}" in column "${header}" ${probEn}`);
+  };
+
+  const row: NormalizedImportRow = {
+    phone: null,
+    phones: [],
+    email: null,
+    name: text(cell("name")),
+    comment: text(cell("comment")),
+    result: text(cell("result")),
+    callStatus: null,
+    durationSec: null,
+    dateUnix: null,
+    operator: text(cell("operator")),
+    recordingUrl: null,
+  };
+
+  const phone = cell("phone");
+  if (!isBlank(phone)) {
+    const phones = phonesOf(phone);
+    if (phones) {
+      row.phones = phones;
+      row.phone = phones[0] ?? null;
+    } else fail("phone", phone);
+  }
+  const email = cell("email");
+  if (!isBlank(email)) {
+    row.email = normalizeEmail(typeof email === "string" ? email : String(email));
+    if (!row.email) fail("email", email);
+  }
+  if (row.result !== null) row.callStatus = mapCallStatus(cell("result"));
+  const duration = cell("duration");
+  if (!isBlank(duration)) {
+    row.durationSec = parseDuration(duration);
+    if (row.durationSec === null) fail("duration", duration);
+  }
+  const date = cell("date");
+  if (!isBlank(date)) {
+    row.dateUnix = parseDate(date);
+    if (row.dateUnix === null) fail("date", date);
+  }
+  const recording = cell("recording");
+  if (!isBlank(recording)) {
+    row.recordingUrl = isHttpUrl(recording) ? String(recording).trim() : null;
+    if (!row.recordingUrl) fail("recording", recording);
+  }
+
+  // A required field only counts as missing when nothing was written; a bad value is reported above.
+  if (ru.length === 0) {
+    if (kind === "leads" && !row.phone && !row.email) {
+      ru.push("нет ни телефона, ни e-mail");
+      en.push("neither a phone nor an e-mail");
+    } else if (kind === "calls" && !row.phone) {
+      ru.push("нет телефона");
+      en.push("no phone number");
+    }
+  }
+  if (ru.length > 0) {
+    const at = rowNumber === undefined ? ["", ""] : [`Строка ${rowNumber}: `, `row ${rowNumber}: `];
+    return { ok: false, reason: `${at[0]}${ru.join("; ")} / ${at[1]}${en.join("; ")}` };
+  }
+  return { ok: true, row };
+}
+
+/** What a mapping lacks for an import kind, as a user message; null when it is enough. */
+export function missingColumns(kind: ImportKind, mapping: ColumnMapping): string | null {
+  if (kind === "leads" && mapping.phone === undefined && mapping.email === undefined) {
+    return "Укажите колонку с телефоном или e-mail. / Choose the phone or e-mail column.";
+  }
+  if (kind === "calls" && mapping.phone === undefined) {
+    return "Укажите колонку с телефоном. / Choose the phone column.";
+  }
+  return null;
+}
+
+export interface NumberedRow {
+  /** The row's number as the user sees it in the spreadsheet. */
+  rowNumber: number;
+  row: NormalizedImportRow;
+}
+
+export interface DuplicateRow {
+  rowNumber: number;
+  duplicateOf: number;
+  by: "phone" | "email";
+}
+
+/**
+ * Keeps the first row per person: the same phone (in any written form, compared as E.164), else the
+ * same e-mail. A dropped row's other phone and e-mail still point to the kept row, so a third row
+ * sharing only those is a duplicate too. Rows with neither are kept.
+ */
+export function dedupeRows<T extends NumberedRow>(rows: T[]): { unique: T[]; duplicates: DuplicateRow[] } {
+  const byPhone = new Map<string, number>();
+  const byEmail = new Map<string, number>();
+  const unique: T[] = [];
+  const duplicates: DuplicateRow[] = [];
+  for (const item of rows) {
+    const phones = item.row.phones.length > 0 ? item.row.phones : item.row.phone ? [item.row.phone] : [];
+    const email = item.row.email;
+    const phoneHit = phones.map((p) => byPhone.get(p)).find((n) => n !== undefined);
+    const emailHit = email ? byEmail.get(email) : undefined;
+    const owner = phoneHit ?? emailHit;
+    if (owner !== undefined) {
+      duplicates.push({ rowNumber: item.rowNumber, duplicateOf: owner, by: phoneHit !== undefined ? "phone" : "email" });
+    } else {
+      unique.push(item);
+    }
+    const keeper = owner ?? item.rowNumber;
+    for (const p of phones) if (!byPhone.has(p)) byPhone.set(p, keeper);
+    if (email && !byEmail.has(email)) byEmail.set(email, keeper);
+  }
+  return { unique, duplicates };
+}

@@ -1,0 +1,52 @@
+// Builds the XLSX files we give back: the error report of an import and generic exports. Every text
+// cell passes through neutralizeCell first, since the values came from strangers' spreadsheets.
+import * as XLSX from "xlsx";
+import { neutralizeCell } from "./sanitize";
+
+export interface ErrorReportRow {
+  rowNumber: number;
+  values: unknown[];
+  error: string;
+}
+
+export const ROW_HEADER = "Строка";
+export const ERROR_HEADER = "Ошибка / Error";
+
+function cellValue(v: unknown): string | number | boolean | Date | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "number") return Number.isFinite(v) ? v : null;
+  if (typeof v === "boolean" || v instanceof Date) return v;
+  return neutralizeCell(String(v));
+}
+
+/** Column widths from the longest text, so the file opens readable; capped to keep long notes sane. */
+function widths(rows: unknown[][]): XLSX.ColInfo[] {
+  const out: number[] = [];
+  for (const row of rows.slice(0, 1000)) {
+    row.forEach((v, i) => {
+      const len = v === null || v === undefined ? 0 : String(v).length;
+      out[i] = Math.max(out[i] ?? 8, Math.min(60, len + 2));
+    });
+  }
+  return out.map((wch) => ({ wch }));
+}
+
+/** One sheet with a header row; every string neutralised. */
+export function buildXlsx(headers: string[], rows: unknown[][], sheetName = "Лист1"): Uint8Array {
+  const aoa = [headers.map(cellValue), ...rows.map((row) => row.map(cellValue))];
+  const ws = XLSX.utils.aoa_to_sheet(aoa, { cellDates: false });
+  ws["!cols"] = widths(aoa);
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, ws, sheetName.slice(0, 31));
+  const out: ArrayBuffer = XLSX.write(wb, { type: "array", bookType: "xlsx", compression: true });
+  return new Uint8Array(out);
+}
+
+/** The rows an import refused, with their spreadsheet row number and the reason, first. */
+export function buildErrorReport(headers: string[], rows: ErrorReportRow[]): Uint8Array {
+  return buildXlsx(
+    [ROW_HEADER, ERROR_HEADER, ...headers],
+    rows.map((r) => [r.rowNumber, r.error, ...headers.map((_, i) => r.values[i] ?? null)]),
+    "Ошибки",
+  );
+}

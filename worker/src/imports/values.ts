@@ -1,0 +1,165 @@
+// Parsers for single cell values as Russian spreadsheets write them: decimal commas, Excel serial
+// dates, «2 мин 5 сек», call results in two languages. Each returns null when the value does not parse.
+import type { CallStatus } from "./types";
+
+/** Moscow has been UTC+3 all year since 2014; dates without a zone are taken as Moscow time. */
+export const MOSCOW_OFFSET_SEC = 3 * 3600;
+/** Serial number of 1970-01-01 in Excel's 1900 date system. */
+const EXCEL_UNIX_EPOCH = 25569;
+const DAY_SEC = 86400;
+
+/** "1 234,50", "1.234,5", "1,234.5", "-12", 12 → number. A lone comma is a decimal comma. */
+export function parseNumber(v: unknown): number | null {
+  if (typeof v === "number") return Number.isFinite(v) ? v : null;
+  if (typeof v !== "string") return null;
+  let s = v.trim().replace(/[\s\u00a0\u202f']/g, "");
+  if (!s) return null;
+  const lastComma = s.lastIndexOf(",");
+  const lastDot = s.lastIndexOf(".");
+  if (lastComma >= 0 && lastDot >= 0) {
+    // Both present: whichever comes last is the decimal separator, the other groups thousands.
+    s = lastComma > lastDot ? s.replace(/\./g, "").replace(",", ".") : s.replace(/,/g, "");
+  } else if (lastComma >= 0) {
+    s = s.indexOf(",") === lastComma ? s.replace(",", ".") : s.replace(/,/g, "");
+  } else if (s.indexOf(".") !== lastDot) {
+    s = s.replace(/\./g, "");
+  }
+  if (!/^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+const UNIT_SECONDS: [RegExp, number][] = [
+  [/^(?:ч|час|часа|часов|h|hr|hrs|hour|hours)$/, 3600],
+  [/^(?:м|мин|минута|минуты|минут|m|min|mins|minute|minutes)$/, 60],
+  [/^(?:с|сек|секунда|секунды|секунд|s|sec|secs|second|seconds)$/, 1],
+];
+
+/** Seconds from 125, "125", "02:05", "00:02:05", «2 мин 5 сек», "2m 5s", or an Excel time (day fraction). */
+export function parseDuration(v: unknown): number | null {
+  if (typeof v === "number") {
+    if (!Number.isFinite(v) || v < 0) return null;
+    // A fraction of one day is how Excel stores a cell formatted as time; no call lasts under a second.
+    if (v > 0 && v < 1) return Math.round(v * DAY_SEC);
+    return Math.round(v);
+  }
+  if (typeof v !== "string") return null;
+  const s = v.trim().toLowerCase();
+  if (!s) return null;
+  const clock = /^(\d+):(\d{1,2})(?::(\d{1,2}(?:[.,]\d+)?))?$/.exec(s);
+  if (clock) {
+    const [a, b, c] = [Number(clock[1]), Number(clock[2]), clock[3] === undefined ? null : parseNumber(clock[3])];
+    if (c === null) return b < 60 ? a * 60 + b : null;
+    return b < 60 && c < 60 ? Math.round(a * 3600 + b * 60 + c) : null;
+  }
+  const plain = parseNumber(s);
+  if (plain !== null) return plain >= 0 ? Math.round(plain) : null;
+  let total = 0;
+  let matched = 0;
+  const rest = s.replace(/(\d+(?:[.,]\d+)?)\s*([a-zа-я]+)\.?/g, (_m, num: string, unit: string) => {
+    const mult = UNIT_SECONDS.find(([re]) => re.test(unit))?.[1];
+    if (mult === undefined) return _m;
+    total += Number(num.replace(",", ".")) * mult;
+    matched++;
+    return " ";
+  });
+  return matched > 0 && /^[\s,]*$/.test(rest) ? Math.round(total) : null;
+}
+
+function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+function fromParts(y: number, mo: number, d: number, h: number, mi: number, s: number, offsetSec: number): number | null {
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
+  return Date.UTC(y, mo - 1, d, h, mi, s) / 1000 - offsetSec;
+}
+
+/** Excel's serial day number (with a time fraction) in Moscow time → Unix seconds. */
+export function excelSerialToUnix(serial: number): number {
+  return Math.round((serial - EXCEL_UNIX_EPOCH) * DAY_SEC) - MOSCOW_OFFSET_SEC;
+}
+
+// Serials from 1970 to 2100: anything else in a date column is more likely a typo than a date.
+const SERIAL_MIN = EXCEL_UNIX_EPOCH;
+const SERIAL_MAX = 73051;
+
+function fromNumber(n: number): number | null {
+  if (!Number.isFinite(n)) return null;
+  if (n >= SERIAL_MIN && n < SERIAL_MAX) return excelSerialToUnix(n);
+  if (n >= 1e9 && n < 1e10) return Math.round(n);
+  if (n >= 1e12 && n < 1e13) return Math.round(n / 1000);
+  return null;
+}
+
+/**
+ * Unix seconds from an Excel serial (45366.5), "15.03.2024", "15.03.2024 14:30[:15]", "15/03/24",
+ * ISO 8601 (a zone if given, else Moscow), a Unix timestamp or a Date.
+ */
+export function parseDate(v: unknown): number | null {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : Math.floor(v.getTime() / 1000);
+  if (typeof v === "number") return fromNumber(v);
+  if (typeof v !== "string") return null;
+  const s = v.trim();
+  if (!s) return null;
+  if (/^\d+(?:[.,]\d+)?$/.test(s) && !/^\d{1,2}[.,]\d{1,2}$/.test(s)) return fromNumber(parseNumber(s) ?? NaN);
+  const ru = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?:\s*[T,]?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/i.exec(s);
+  if (ru) {
+    const year = ru[3]!.length === 2 ? 2000 + Number(ru[3]) : Number(ru[3]);
+    return fromParts(year, Number(ru[2]), Number(ru[1]), Number(ru[4] ?? 0), Number(ru[5] ?? 0), Number(ru[6] ?? 0), MOSCOW_OFFSET_SEC);
+  }
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(s);
+  if (iso) {
+    let offset = MOSCOW_OFFSET_SEC;
+    const zone = iso[7];
+    if (zone) {
+      if (zone.toUpperCase() === "Z") offset = 0;
+      else {
+        const zm = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
+        offset = (zm[1] === "-" ? -1 : 1) * (Number(zm[2]) * 3600 + Number(zm[3] ?? 0) * 60);
+      }
+    }
+    return fromParts(Number(iso[1]), Number(iso[2]), Number(iso[3]), Number(iso[4] ?? 0), Number(iso[5] ?? 0), Number(iso[6] ?? 0), offset);
+  }
+  return null;
+}
+
+// Checked in this order: negatives first, so «не ответил» never reads as «ответил».
+const CALL_STATUS_RULES: [RegExp, CallStatus][] = [
+  [/неуспеш|не успеш|fail|error|ошибк/, 8],
+  [/неверн|ошибочн|неправильн|не существ|wrong|invalid|incorrect/, 5],
+  [/автоответ|голосов|voice ?mail|answering machine|оставил[аи]? сообщ|left (?:a )?message/, 1],
+  [/не ответ|неответ|без ответа|не дозвон|недозвон|не взял|не отвеч|не состоял|пропущ|no.?answer|not answered|unanswered|missed/, 6],
+  [/занят|busy/, 7],
+  [/перезвон|call ?back|позже|later/, 2],
+  [/недоступ|не доступ|вне зоны|нет на месте|выключен|unavailable|not available|unreachable|congestion/, 3],
+  [/разговор|успешн|дозвонил|ответил|состоял|answered|success|talked|connected|completed|^ok$/, 4],
+];
+
+/** amoCRM call_status for a result as written; 8 ("other") when nothing matches. */
+export function mapCallStatus(v: unknown): CallStatus {
+  const n = typeof v === "number" ? v : typeof v === "string" && /^\s*[1-8]\s*$/.test(v) ? Number(v) : NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= 8) return n as CallStatus;
+  if (typeof v !== "string") return 8;
+  const s = v.toLowerCase().replace(/ё/g, "е").replace(/[_-]+/g, " ").trim();
+  for (const [re, status] of CALL_STATUS_RULES) if (re.test(s)) return status;
+  return 8;
+}
+
+/** True when the result text matched a rule (used to recognise a result column by its content). */
+export function isKnownCallResult(v: unknown): boolean {
+  return typeof v === "string" && mapCallStatus(v) !== 8 && !/^\s*\d\s*$/.test(v);
+}
+
+const AUDIO_EXT = /\.(?:mp3|wav|ogg|oga|opus|m4a|aac|flac|amr|wma|webm)(?:[?#]|$)/i;
+
+/** An http(s) link that names an audio file or a recording. */
+export function isRecordingUrl(v: unknown): boolean {
+  if (typeof v !== "string") return false;
+  const s = v.trim();
+  return /^https?:\/\/[^\s]+$/i.test(s) && (AUDIO_EXT.test(s) || /record|rec[_\-/=]|запис/i.test(s));
+}
+
+export function isHttpUrl(v: unknown): boolean {
+  return typeof v === "string" && /^https?:\/\/[^\s]+$/i.test(v.trim());
+}

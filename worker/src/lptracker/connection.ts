@@ -1,0 +1,95 @@
+// Connecting an amoCRM account to LPTracker: check the login (nothing is saved when it fails),
+// seal the password, pick projects and register our webhook on each of them.
+import { z } from "zod";
+import type { Env } from "../env";
+import { config } from "../env";
+import type { Tenant } from "../db/tenant";
+import { getConnection, listProjects, saveConnection, selectProjects, setHookStatus } from "../db/lptracker";
+import { writeAudit } from "../db/audit";
+import { secretBox } from "../lib/secret-box";
+import { Problem } from "../lib/problem";
+import { lptLogin, LptLoginError } from "./auth";
+import { lptGate, lptPasswordContext } from "./gate";
+import { LptClient, LptError, type LptProject } from "./client";
+
+export const connectionBody = z.object({
+  login: z.string().trim().min(3, "Укажите логин LPTracker (e-mail) / Enter the LPTracker login (e-mail)").max(200),
+  password: z.string().min(1).max(200).optional(),
+  projects: z.array(z.number().int().positive()).max(50).default([]),
+});
+
+export interface ConnectionView {
+  connected: boolean;
+  login: string | null;
+  status: string | null;
+  lastError: string | null;
+  projects: { id: number; name: string; selected: boolean; hookStatus: string | null; hookError: string | null }[];
+  warning?: string;
+}
+
+export async function connectionView(env: Env, t: Tenant): Promise<ConnectionView> {
+  const conn = await getConnection(t);
+  const saved = await listProjects(t);
+  if (!conn) return { connected: false, login: null, status: null, lastError: null, projects: [] };
+  let live: LptProject[] = [];
+  let warning: string | undefined;
+  try {
+    live = await new LptClient(env, t.accountId).projects();
+  } catch (err) {
+    warning = `Не удалось получить проекты LPTracker: ${(err as Error).message} / Could not load LPTracker projects.`;
+  }
+  const ids = new Set([...live.map((p) => p.id), ...saved.map((s) => s.projectId)]);
+  const projects = [...ids].map((id) => {
+    const l = live.find((p) => p.id === id);
+    const s = saved.find((p) => p.projectId === id);
+    return { id, name: l?.name ?? s?.name ?? `#${id}`, selected: !!s?.enabled, hookStatus: s?.enabled ? s.hookStatus : null, hookError: s?.enabled ? s.hookError : null };
+  });
+  return { connected: true, login: conn.login, status: conn.status, lastError: conn.lastError, projects, warning };
+}
+
+export async function saveLptConnection(env: Env, t: Tenant, input: z.infer<typeof connectionBody>, actor: string): Promise<ConnectionView> {
+  const cfg = config(env);
+  const box = secretBox(cfg.encryptionKey);
+  const existing = await getConnection(t);
+  let password = input.password;
+  if (!password) {
+    if (!existing || existing.login !== input.login) throw new Problem("validation", "Введите пароль LPTracker / Enter the LPTracker password.");
+    password = await box.open(existing.sealedPassword, lptPasswordContext(t.accountId));
+  }
+  let token: string;
+  try {
+    token = await lptLogin(cfg, input.login, password);
+  } catch (err) {
+    if (err instanceof LptLoginError && err.kind === "credentials") {
+      throw new Problem("validation", `LPTracker не принял логин или пароль — проверьте их. / LPTracker refused the login or password (${err.message}).`, { field: "password" });
+    }
+    throw new Problem("upstream", `LPTracker сейчас недоступен, попробуйте позже. / LPTracker is unreachable right now: ${(err as Error).message}`);
+  }
+  const conn = await saveConnection(t, input.login, await box.seal(password, lptPasswordContext(t.accountId)));
+  await lptGate(env, t.accountId).seedToken(t.accountId, token);
+  const client = new LptClient(env, t.accountId);
+  const all = await client.projects();
+  const unknown = input.projects.filter((id) => !all.some((p) => p.id === id));
+  if (unknown.length) throw new Problem("validation", `Проекты ${unknown.join(", ")} не найдены в LPTracker / Projects not found in LPTracker: ${unknown.join(", ")}.`);
+  const chosen = all.filter((p) => input.projects.includes(p.id));
+  const rows = await selectProjects(t, conn.id, chosen.map((p) => ({ id: p.id, name: p.name })));
+  for (const row of rows.filter((r) => r.enabled)) {
+    const url = `${cfg.publicOrigin}/hooks/lptracker/${row.hookKey}`;
+    try {
+      await client.ensureCallbackUrl(row.projectId, url);
+      await setHookStatus(t, row.projectId, "registered", null);
+    } catch (err) {
+      const msg = err instanceof LptError ? err.message : String(err);
+      await setHookStatus(t, row.projectId, "failed", msg);
+    }
+  }
+  await writeAudit(t, {
+    source: "widget",
+    action: existing ? "lptracker.connection_updated" : "lptracker.connected",
+    actor,
+    message: `LPTracker ${existing ? "connection updated" : "connected"} as ${input.login}; projects: ${chosen.map((p) => p.name).join(", ") || "none"}.`,
+    entityType: "lpt_connection",
+    entityId: conn.id,
+  });
+  return connectionView(env, t);
+}

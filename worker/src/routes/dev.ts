@@ -1,0 +1,50 @@
+// Sandbox-only routes (SANDBOX=1): the install status of local accounts and amoCRM-style one-time
+// tokens for the local amoCRM host page, signed with the sandbox's own client secret. In any other
+// deployment these paths answer 404.
+import { Hono } from "hono";
+import { SignJWT } from "jose";
+import type { AppEnv } from "../lib/hono-env";
+import { Problem } from "../lib/problem";
+import { accounts } from "../db/schema";
+
+export function devRoutes() {
+  const r = new Hono<AppEnv>();
+
+  r.use("/dev/*", async (c, next) => {
+    if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
+    await next();
+  });
+
+  r.get("/dev/status", async (c) => {
+    const rows = await c.var.db.select({ accountId: accounts.accountId, subdomain: accounts.subdomain, domain: accounts.domain, status: accounts.status }).from(accounts);
+    return c.json({ accounts: rows });
+  });
+
+  /** What amoCRM's `$authorizedAjax` would attach: an HS256 token signed with the client secret. */
+  r.post("/dev/token", async (c) => {
+    const cfg = c.var.cfg;
+    const body = (await c.req.json().catch(() => ({}))) as { account_id?: number; user_id?: number; is_admin?: boolean; subdomain?: string };
+    const accountId = Number(body.account_id);
+    if (!accountId) throw new Problem("validation", "account_id is required");
+    const subdomain = body.subdomain ?? "demo";
+    const aud = new URL(cfg.amoRedirectUri).origin;
+    const token = await new SignJWT({
+      account_id: accountId,
+      subdomain,
+      user_id: Number(body.user_id ?? 1),
+      client_uuid: cfg.amoClientId,
+      is_admin: body.is_admin ?? true,
+    })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(`https://${subdomain}.amocrm.ru`)
+      .setAudience(aud)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt()
+      .setNotBefore("0s")
+      .setExpirationTime("30m")
+      .sign(new TextEncoder().encode(cfg.amoClientSecret));
+    return c.json({ token });
+  });
+
+  return r;
+}

@@ -1,0 +1,133 @@
+// Webhook intake. Finds the tenant by the URL key, stores the raw event once per dedupe key,
+// enqueues it and answers 200. No external call happens here.
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../lib/hono-env";
+import { Problem } from "../lib/problem";
+import { projectByHookKey } from "../db/lptracker";
+import { accountByHookKey } from "../db/accounts";
+import { tenant } from "../db/tenant";
+import { insertEvent } from "../db/events";
+import { sha256Hex } from "../lib/keys";
+import { parseNestedForm, type FormValue } from "../lib/php-form";
+import { logWarn } from "../lib/log";
+
+const REJECTED_BODY_CAP = 16 * 1024;
+
+/** LPTracker may send JSON, a form field `data` holding JSON, or `?data=` (undocumented: accept all). */
+async function readLptBody(c: Context<AppEnv>, raw: string): Promise<{ variant: string; json: unknown } | { variant: string; error: string }> {
+  const type = (c.req.header("content-type") ?? "").toLowerCase();
+  const parse = (text: string, variant: string) => {
+    try {
+      return { variant, json: JSON.parse(text) as unknown };
+    } catch {
+      return { variant, error: `the ${variant} body is not valid JSON` };
+    }
+  };
+  if (type.includes("application/x-www-form-urlencoded")) {
+    const data = new URLSearchParams(raw).get("data");
+    return data === null ? { variant: "form", error: "the form has no `data` field" } : parse(data, "form");
+  }
+  if (type.includes("multipart/form-data")) {
+    try {
+      const form = await new Request("https://x/", { method: "POST", headers: { "content-type": type }, body: raw }).formData();
+      const data = form.get("data");
+      return typeof data === "string" ? parse(data, "multipart") : { variant: "multipart", error: "the form has no `data` field" };
+    } catch {
+      return { variant: "multipart", error: "the multipart body is malformed" };
+    }
+  }
+  if (raw.trim()) return parse(raw, "json");
+  const q = c.req.query("data");
+  if (q) return parse(q, "query");
+  return { variant: "empty", error: "the body is empty" };
+}
+
+export function hookRoutes() {
+  const r = new Hono<AppEnv>();
+
+  r.post("/hooks/lptracker/:hookKey", async (c) => {
+    const project = await projectByHookKey(c.var.db, c.req.param("hookKey"));
+    if (!project || !project.enabled) return notFound(c);
+    const t = tenant(c.var.db, project.accountId);
+    const raw = await c.req.text();
+    const parsed = await readLptBody(c, raw);
+    const lead = "json" in parsed && parsed.json && typeof parsed.json === "object" && !Array.isArray(parsed.json) ? (parsed.json as Record<string, unknown>) : null;
+    const leadId = lead ? Number(lead.id ?? (lead.lead as { id?: unknown } | undefined)?.id) : NaN;
+    const payloadProject = lead?.project_id !== undefined ? Number(lead.project_id) : project.projectId;
+    let problem: string | null = null;
+    if ("error" in parsed) problem = parsed.error;
+    else if (!lead) problem = "the JSON is not an object";
+    else if (!Number.isSafeInteger(leadId) || leadId <= 0) problem = "the event has no lead `id`";
+    else if (payloadProject !== project.projectId) problem = `the event is for project ${payloadProject}, but this URL belongs to project ${project.projectId}`;
+    if (problem) {
+      // Kept for inspection in the admin page, size-capped; never processed.
+      await insertEvent(t, {
+        source: "lptracker",
+        action: "rejected",
+        dedupeKey: `rejected:${await sha256Hex(raw)}`,
+        projectId: project.projectId,
+        payload: raw.slice(0, REJECTED_BODY_CAP),
+        status: "rejected",
+        error: problem,
+      });
+      logWarn("LPTracker webhook rejected", { accountId: project.accountId, variant: parsed.variant, reason: problem });
+      throw new Problem("bad-request", `Malformed LPTracker event: ${problem}.`);
+    }
+    const action = String(lead!.action ?? "update");
+    const stamp = lead!.action_timestamp ?? null;
+    const dedupeKey = `lpt:${project.projectId}:${leadId}:${action}:${stamp ?? (await sha256Hex(raw))}`;
+    const eventId = await insertEvent(t, {
+      source: "lptracker",
+      action,
+      dedupeKey,
+      projectId: project.projectId,
+      externalId: String(leadId),
+      payload: JSON.stringify(lead),
+    });
+    if (eventId === null) return c.json({ ok: true, duplicate: true });
+    await c.env.SYNC_QUEUE.send({ kind: "event", accountId: project.accountId, eventId });
+    return c.json({ ok: true, eventId });
+  });
+
+  r.post("/hooks/amocrm/:hookKey", async (c) => {
+    const key = c.req.param("hookKey");
+    const account = /^[A-Za-z0-9_-]{20,80}$/.test(key) ? await accountByHookKey(c.var.db, key) : null;
+    if (!account || account.status === "uninstalled") return notFound(c);
+    const t = tenant(c.var.db, account.accountId);
+    const raw = await c.req.text();
+    const form = parseNestedForm(new URLSearchParams(raw));
+    const acc = form.account as Record<string, FormValue> | undefined;
+    if (acc?.id !== undefined && Number(acc.id) !== account.accountId) throw new Problem("bad-request", "The webhook is for another amoCRM account.");
+    const leads = (form.leads ?? {}) as Record<string, FormValue>;
+    const stored: number[] = [];
+    let duplicates = 0;
+    for (const action of ["add", "update", "status"]) {
+      const items = leads[action];
+      if (!Array.isArray(items)) continue;
+      for (const item of items) {
+        if (!item || typeof item !== "object" || Array.isArray(item)) continue;
+        const lead = item as Record<string, FormValue>;
+        const id = Number(lead.id);
+        if (!Number.isSafeInteger(id) || id <= 0) continue;
+        const version = String(lead.updated_at ?? lead.last_modified ?? "") + ":" + String(lead.status_id ?? "");
+        const eventId = await insertEvent(t, {
+          source: "amocrm",
+          action,
+          dedupeKey: `amo:${id}:${action}:${version}`,
+          externalId: String(id),
+          payload: JSON.stringify(lead),
+        });
+        if (eventId === null) duplicates++;
+        else stored.push(eventId);
+      }
+    }
+    if (stored.length) await c.env.SYNC_QUEUE.sendBatch(stored.map((eventId) => ({ body: { kind: "event" as const, accountId: account.accountId, eventId } })));
+    return c.json({ ok: true, stored: stored.length, duplicates });
+  });
+
+  return r;
+}
+
+function notFound(c: Context<AppEnv>): Response {
+  return c.json({ type: "/problems/not-found", title: "Not found", status: 404, requestId: c.var.requestId }, 404, { "content-type": "application/problem+json" });
+}

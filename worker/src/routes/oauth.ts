@@ -1,0 +1,78 @@
+// Install callbacks from amoCRM: the marketplace install (code, referer, from_widget; 3 s, never
+// resent) and the button install (code, referer, our signed state). Both answer at once and leave
+// the code exchange to the queue.
+import { Hono } from "hono";
+import { SignJWT, jwtVerify } from "jose";
+import type { AppEnv } from "../lib/hono-env";
+import { Problem } from "../lib/problem";
+import { installs } from "../db/schema";
+import { secretBox } from "../lib/secret-box";
+import { installCodeContext } from "../amocrm/install";
+
+const AMO_HOST = /^[a-z0-9][a-z0-9-]{0,62}\.(amocrm\.ru|amocrm\.com|kommo\.com)$/;
+const STATE_TTL_S = 600;
+
+function page(title: string, text: string, status = 200): Response {
+  const html = `<!doctype html><html lang="ru"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title><body style="font:16px system-ui;background:#111827;color:#e5e7eb;display:grid;place-items:center;min-height:90vh"><main style="max-width:32rem"><h1 style="font-size:1.3rem">${title}</h1><p>${text}</p></main></body></html>`;
+  return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
+}
+
+function stateKey(secret: string): Uint8Array {
+  return new TextEncoder().encode(`install-state:${secret}`);
+}
+
+export function oauthRoutes() {
+  const r = new Hono<AppEnv>();
+
+  // Starts a button install: a signed, short-lived state, then amoCRM's consent page.
+  r.get("/oauth/amocrm/start", async (c) => {
+    const cfg = c.var.cfg;
+    const state = await new SignJWT({ purpose: "install" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuedAt()
+      .setExpirationTime(`${STATE_TTL_S}s`)
+      .setJti(crypto.randomUUID())
+      .sign(stateKey(cfg.sessionSecret));
+    const url = new URL("https://www.amocrm.ru/oauth");
+    url.searchParams.set("client_id", cfg.amoClientId);
+    url.searchParams.set("state", state);
+    url.searchParams.set("mode", "post_message");
+    return c.redirect(url.toString(), 302);
+  });
+
+  r.get("/oauth/amocrm/callback", async (c) => {
+    const cfg = c.var.cfg;
+    const q = c.req.query();
+    if (q.error) {
+      return page("Установка отменена / Install cancelled", "Доступ не выдан, ничего не сохранено. Установите интеграцию заново из amoCRM. / Access was not granted; nothing was saved.");
+    }
+    const code = q.code?.trim();
+    const referer = q.referer?.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+    if (!code || !referer) throw new Problem("bad-request", "The install callback needs `code` and `referer` from amoCRM.");
+    if (!AMO_HOST.test(referer)) throw new Problem("bad-request", `\`referer\` "${referer.slice(0, 80)}" is not an amoCRM account domain.`);
+    let flow: "marketplace" | "button";
+    if (q.state !== undefined) {
+      try {
+        const { payload } = await jwtVerify(q.state, stateKey(cfg.sessionSecret), { algorithms: ["HS256"] });
+        if (payload.purpose !== "install") throw new Error("wrong purpose");
+      } catch {
+        throw new Problem("bad-request", "The install `state` is invalid or expired. Start the install again from the button.");
+      }
+      flow = "button";
+    } else if (q.from_widget !== undefined) {
+      flow = "marketplace";
+    } else {
+      throw new Problem("bad-request", "An install callback needs either our `state` (button install) or `from_widget` (marketplace install).");
+    }
+    const id = crypto.randomUUID();
+    const sealedCode = await secretBox(cfg.encryptionKey).seal(code, installCodeContext(id));
+    await c.var.db.insert(installs).values({ id, referer, flow, sealedCode });
+    await c.env.SYNC_QUEUE.send({ kind: "install", installId: id });
+    return page(
+      "Интеграция устанавливается / Installing",
+      "Мы получили доступ и заканчиваем установку: это займёт несколько секунд. Вернитесь в amoCRM. / Access received; the install finishes in a few seconds. Return to amoCRM.",
+    );
+  });
+
+  return r;
+}

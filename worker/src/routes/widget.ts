@@ -1,0 +1,103 @@
+// The widget's API (/api/widget/*, signed in by amoCRM's X-Auth-Token): LPTracker connection,
+// cached metadata, field mapping, and the card panel with "sync now".
+import { Hono } from "hono";
+import { z } from "zod";
+import { parseOr400 as parse } from "../lib/validate";
+import type { AppEnv } from "../lib/hono-env";
+import { Problem } from "../lib/problem";
+import { tenant } from "../db/tenant";
+import { requireWidgetAdmin } from "../auth";
+import { connectionBody, connectionView, saveLptConnection } from "../lptracker/connection";
+import { lptProjectSchema } from "../lptracker/project-schema";
+import { getMetadata, refreshMetadata } from "../amocrm/metadata";
+import { getProject } from "../db/lptracker";
+import { writeAudit } from "../db/audit";
+import { getAccount } from "../db/accounts";
+import { buildCard, cardLeadIds } from "../sync/card";
+import { findLinksByAmo } from "../db/links";
+import { insertEvent } from "../db/events";
+import { mappingRoutes } from "./widget-mapping";
+import type { AccountSettings } from "../db/schema";
+import { accounts } from "../db/schema";
+import { eq } from "drizzle-orm";
+
+const cardQuery = z.object({ entity: z.enum(["leads", "contacts"]), id: z.coerce.number().int().positive() });
+
+export function widgetRoutes() {
+  const r = new Hono<AppEnv>();
+  const t = (c: { var: AppEnv["Variables"] }) => tenant(c.var.db, c.var.widget.accountId);
+
+  r.get("/api/widget/lptracker", async (c) => c.json(await connectionView(c.env, t(c))));
+
+  r.put("/api/widget/lptracker", requireWidgetAdmin, async (c) => {
+    const raw = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+    if (!raw) throw new Problem("bad-request", "Send the connection as JSON: { login, password, projects, consent }.");
+    const body = parse(connectionBody, raw);
+    const tt = t(c);
+    const account = await getAccount(tt);
+    if (!account) throw new Problem("conflict", "Интеграция ещё не установлена в этом аккаунте amoCRM. / The integration is not installed in this amoCRM account yet.");
+    const settings = (account.settings ?? {}) as AccountSettings;
+    if (raw.consent !== true && !settings.consentAt) {
+      throw new Problem("validation", "Подтвердите согласие на передачу данных на наш сервер. / Confirm your consent to send data to our server.", { field: "consent" });
+    }
+    if (raw.consent === true && !settings.consentAt) {
+      await c.var.db
+        .update(accounts)
+        .set({ settings: { ...settings, consentAt: Date.now(), consentBy: c.var.widget.userId } })
+        .where(eq(accounts.accountId, tt.accountId));
+      await writeAudit(tt, { source: "widget", action: "consent.given", actor: `amo-user:${c.var.widget.userId}`, message: "Consent to send data to our server was given." });
+    }
+    return c.json(await saveLptConnection(c.env, tt, body, `amo-user:${c.var.widget.userId}`));
+  });
+
+  r.get("/api/widget/lptracker/projects/:id/schema", async (c) => {
+    const projectId = Number(c.req.param("id"));
+    const tt = t(c);
+    if (!(await getProject(tt, projectId))) throw new Problem("not-found", `LPTracker project ${projectId} is not connected to this account.`);
+    return c.json(await lptProjectSchema(c.env, tt, projectId, { fresh: c.req.query("fresh") === "1" }));
+  });
+
+  r.get("/api/widget/metadata", async (c) => {
+    const tt = t(c);
+    const meta = await getMetadata(tt);
+    return c.json(meta.fetchedAt === null ? await refreshMetadata(c.env, tt) : meta);
+  });
+
+  r.post("/api/widget/metadata/refresh", requireWidgetAdmin, async (c) => {
+    const tt = t(c);
+    const meta = await refreshMetadata(c.env, tt);
+    await writeAudit(tt, { source: "widget", action: "metadata.refreshed", actor: `amo-user:${c.var.widget.userId}`, message: "amoCRM metadata refreshed on demand." });
+    return c.json(meta);
+  });
+
+  r.get("/api/widget/card", async (c) => {
+    const q = parse(cardQuery, c.req.query());
+    return c.json(await buildCard(c.env, t(c), q.entity, q.id));
+  });
+
+  r.post("/api/widget/card/sync", async (c) => {
+    const q = parse(cardQuery, await c.req.json().catch(() => ({})));
+    const tt = t(c);
+    const leadIds = await cardLeadIds(c.env, tt, q.entity, q.id);
+    const links = await findLinksByAmo(tt, "lead", leadIds);
+    if (!links.length) throw new Problem("not-found", "К этой карточке не привязана заявка LPTracker. / No LPTracker lead is linked to this card.");
+    const eventIds: number[] = [];
+    for (const link of links) {
+      const id = await insertEvent(tt, {
+        source: "manual",
+        action: "sync",
+        dedupeKey: `manual:${link.lptId}:${Date.now()}:${crypto.randomUUID()}`,
+        projectId: link.projectId,
+        externalId: link.lptId,
+        payload: JSON.stringify({ id: Number(link.lptId), requestedBy: c.var.widget.userId }),
+      });
+      if (id) eventIds.push(id);
+    }
+    if (eventIds.length) await c.env.SYNC_QUEUE.sendBatch(eventIds.map((eventId) => ({ body: { kind: "event" as const, accountId: tt.accountId, eventId } })));
+    await writeAudit(tt, { source: "widget", action: "card.sync", actor: `amo-user:${c.var.widget.userId}`, message: `Sync requested from the ${q.entity === "leads" ? "lead" : "contact"} card ${q.id}.`, entityType: `amo_${q.entity === "leads" ? "lead" : "contact"}`, entityId: q.id });
+    return c.json({ queued: eventIds.length, eventIds });
+  });
+
+  r.route("/", mappingRoutes());
+  return r;
+}

@@ -1,0 +1,40 @@
+// amoCRM → LPTracker: a status change of a linked amoCRM lead moves the LPTracker lead to the
+// mapped stage. Our own writes come back as amoCRM webhooks; those echoes are recognised and skipped.
+import type { Env } from "../env";
+import type { Tenant } from "../db/tenant";
+import type { EventRow } from "../db/events";
+import type { JobResult } from "./lpt-to-amo";
+import { findLinksByAmo, updateLinkMeta } from "../db/links";
+import { getStageMap } from "../db/mapping";
+import { writeAudit } from "../db/audit";
+import { LptClient } from "../lptracker/client";
+
+export async function syncAmoEvent(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
+  const payload = JSON.parse(event.payload) as Record<string, unknown>;
+  const amoLeadId = String(payload.id ?? event.externalId);
+  const statusId = Number(payload.status_id);
+  const pipelineId = Number(payload.pipeline_id);
+  const [link] = await findLinksByAmo(t, "lead", [amoLeadId]);
+  if (!link) return { status: "skipped", note: `amoCRM lead ${amoLeadId} is not linked to an LPTracker lead` };
+  if (!statusId || !pipelineId) return { status: "skipped", note: "the webhook carried no status" };
+  const wrote = (link.meta.amoWrote ?? {}) as { pipelineId?: number; statusId?: number };
+  if (wrote.pipelineId === pipelineId && wrote.statusId === statusId) {
+    await writeAudit(t, { source: "amocrm", action: "echo.skipped", message: `amoCRM lead ${amoLeadId} status ${statusId} is our own write; not sent back.`, eventId: event.id });
+    return { status: "skipped", note: "echo of our own write" };
+  }
+  const stageMap = link.projectId ? await getStageMap(t, link.projectId) : [];
+  const entry = stageMap.find((s) => s.amoPipelineId === pipelineId && s.amoStatusId === statusId && s.direction !== "to_amo");
+  if (!entry) return { status: "skipped", note: `no LPTracker stage is mapped to amoCRM status ${statusId}` };
+  if (link.meta.lptStage === entry.lptStageId) return { status: "skipped", note: "LPTracker lead is already at that stage" };
+  await new LptClient(env, t.accountId).setLeadStage(link.lptId, entry.lptStageId);
+  await updateLinkMeta(t, link.id, { ...link.meta, amoWrote: { pipelineId, statusId, at: Date.now() }, lptStage: entry.lptStageId, lptWroteStage: entry.lptStageId });
+  await writeAudit(t, {
+    source: "lptracker",
+    action: "lpt.stage_set",
+    message: `LPTracker lead ${link.lptId} moved to stage ${entry.lptStageId} after amoCRM lead ${amoLeadId} moved to status ${statusId}.`,
+    eventId: event.id,
+    entityType: "lpt_lead",
+    entityId: link.lptId,
+  });
+  return { status: "done", note: `LPTracker lead ${link.lptId} → stage ${entry.lptStageId}` };
+}

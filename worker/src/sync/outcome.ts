@@ -1,0 +1,21 @@
+// How a sync job ends when something goes wrong: retry later, park until a reinstall, or fail
+// with a reason a person can act on. One place that classifies the errors of both APIs.
+import { AmoError } from "../amocrm/client";
+import { LptError } from "../lptracker/client";
+
+export type Outcome = { kind: "retry"; delaySeconds: number; reason: string } | { kind: "park"; reason: string } | { kind: "fail"; reason: string };
+
+export function classifyError(err: unknown): Outcome | null {
+  if (err instanceof AmoError) {
+    if (err.kind === "reauth_required" || err.kind === "no_tokens") return { kind: "park", reason: `amoCRM: ${err.message}` };
+    if (err.transient) return { kind: "retry", delaySeconds: Math.max(1, Math.ceil((err.retryAfterMs ?? 2000) / 1000)), reason: err.message };
+    return { kind: "fail", reason: `${err.message}. Check the field mapping and the rule actions for this lead, then replay the event.` };
+  }
+  if (err instanceof LptError) {
+    if (err.kind === "transient") return { kind: "retry", delaySeconds: Math.max(1, Math.ceil((err.retryAfterMs ?? 4000) / 1000)), reason: err.message };
+    if (err.kind === "credentials" || err.kind === "not_connected")
+      return { kind: "fail", reason: `LPTracker refused our login (${err.message}). Update the LPTracker login and password in the widget settings, then replay.` };
+    return { kind: "fail", reason: `LPTracker answered ${err.code}: ${err.message}` };
+  }
+  return null;
+}

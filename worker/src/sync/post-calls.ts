@@ -1,0 +1,82 @@
+// Posts a lead's new call records to amoCRM as calls (`POST /api/v4/calls`), falling back to
+// call_in/call_out notes on the contact when amoCRM cannot place a call.
+import type { AmoClient } from "../amocrm/client";
+import { AmoError } from "../amocrm/client";
+import type { Tenant } from "../db/tenant";
+import { pendingCallsForLead, setCallSync, type CallRow } from "../db/calls";
+
+/** amoCRM call_status: 4 = conversation held, 6 = no answer, 7 = busy, 8 = undefined. */
+export function callStatusOf(call: Pick<CallRow, "duration" | "result">): number {
+  const r = (call.result ?? "").toLowerCase();
+  if (/busy|занят/.test(r)) return 7;
+  if (/no.?answer|noanswer|не ответ|недозвон|failed/.test(r)) return 6;
+  if (/answer|успеш|разговор/.test(r) || call.duration > 0) return 4;
+  return call.duration > 0 ? 4 : 6;
+}
+
+export interface PostedCalls {
+  posted: number;
+  viaNotes: number;
+  failed: number;
+}
+
+export async function postPendingCalls(t: Tenant, amo: AmoClient, lptLeadId: string, target: { amoLeadId: string; amoContactId: string | null; responsibleUserId?: number }): Promise<PostedCalls> {
+  const pending = await pendingCallsForLead(t, lptLeadId);
+  const out: PostedCalls = { posted: 0, viaNotes: 0, failed: 0 };
+  if (!pending.length) return out;
+  const withPhone = pending.filter((c) => c.phone);
+  const items = withPhone.map((c) => ({
+    direction: c.direction === "outbound" ? "outbound" : "inbound",
+    phone: c.phone!,
+    uniq: `lpt-${c.callId}`,
+    duration: c.duration,
+    source: "LPTracker",
+    link: c.recordingUrl ?? undefined,
+    call_status: callStatusOf(c),
+    call_result: c.result ?? undefined,
+    created_at: c.startedAt ? Math.floor(c.startedAt / 1000) : undefined,
+    responsible_user_id: target.responsibleUserId,
+  }));
+  const notPlaced: CallRow[] = pending.filter((c) => !c.phone);
+  for (let i = 0; i < items.length; i += 50) {
+    const batch = items.slice(i, i + 50);
+    const rows = withPhone.slice(i, i + 50);
+    let placed: { uniq?: string; id?: number }[] = [];
+    try {
+      const body = await amo.post<{ _embedded?: { calls?: { id: number; uniq?: string; request_id?: string }[] }; errors?: unknown[] }>("/api/v4/calls", batch);
+      placed = body?._embedded?.calls ?? [];
+    } catch (err) {
+      if (err instanceof AmoError && err.transient) throw err;
+      placed = [];
+    }
+    for (const [idx, row] of rows.entries()) {
+      const hit = placed.find((p) => p.uniq === batch[idx]!.uniq) ?? (placed.length === rows.length ? placed[idx] : undefined);
+      if (hit?.id) {
+        out.posted++;
+        await setCallSync(t, row.id, { syncStatus: "posted", amoCallId: String(hit.id), error: null, amoLeadId: target.amoLeadId, amoContactId: target.amoContactId });
+      } else {
+        notPlaced.push(row);
+      }
+    }
+  }
+  // Calls amoCRM could not place (no phone, or no entity with that phone): notes on the contact or lead.
+  if (notPlaced.length) {
+    const entity = target.amoContactId ? "contacts" : "leads";
+    const entityId = Number(target.amoContactId ?? target.amoLeadId);
+    const notes = notPlaced.map((c) => ({
+      entity_id: entityId,
+      note_type: c.direction === "outbound" ? "call_out" : "call_in",
+      params: { uniq: `lpt-${c.callId}`, duration: c.duration, source: "LPTracker", link: c.recordingUrl ?? "", phone: c.phone ?? "", call_status: callStatusOf(c), call_result: c.result ?? "" },
+    }));
+    try {
+      await amo.post(`/api/v4/${entity}/notes`, notes);
+      for (const c of notPlaced) await setCallSync(t, c.id, { syncStatus: "posted", error: null, amoLeadId: target.amoLeadId, amoContactId: target.amoContactId });
+      out.viaNotes += notPlaced.length;
+    } catch (err) {
+      if (err instanceof AmoError && err.transient) throw err;
+      for (const c of notPlaced) await setCallSync(t, c.id, { syncStatus: "failed", error: (err as Error).message });
+      out.failed += notPlaced.length;
+    }
+  }
+  return out;
+}

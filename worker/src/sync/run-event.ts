@@ -1,0 +1,83 @@
+// Runs one stored event through its sync job and records how it ended. Finished events are not
+// run again (a duplicate delivery is a no-op); transient failures go back to the queue with a
+// delay; a revoked install parks the event until the reinstall; the rest fail with a reason.
+import type { Env } from "../env";
+import { makeDb } from "../db/client";
+import { tenant, type Tenant } from "../db/tenant";
+import { claimEvent, finishEvent, getEvent, type EventRow } from "../db/events";
+import { getAccount } from "../db/accounts";
+import { writeAudit } from "../db/audit";
+import { RetryLater } from "../queue/retry";
+import { classifyError } from "./outcome";
+import { syncLptEvent, type JobResult } from "./lpt-to-amo";
+import { syncAmoEvent } from "./amo-to-lpt";
+import { logError } from "../lib/log";
+
+async function dispatch(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
+  if (event.source === "amocrm") return syncAmoEvent(env, t, event);
+  return syncLptEvent(env, t, event);
+}
+
+export async function runEventJob(env: Env, accountId: number, eventId: number): Promise<void> {
+  const t = tenant(makeDb(env.DB), accountId);
+  const account = await getAccount(t);
+  const before = await getEvent(t, eventId);
+  if (!before || ["done", "skipped", "rejected"].includes(before.status)) return;
+  if (!account || account.status === "uninstalled") {
+    await finishEvent(t, eventId, "skipped", "The integration is not installed for this account.");
+    return;
+  }
+  if (account.status === "reauth_required") {
+    await finishEvent(t, eventId, "parked", "Waiting for the integration to be reinstalled in amoCRM.");
+    return;
+  }
+  const event = await claimEvent(t, eventId);
+  if (!event) return;
+  if (event.attempts === 1) {
+    await writeAudit(t, {
+      source: event.source,
+      action: "event.received",
+      message: `${event.source === "amocrm" ? "amoCRM" : "LPTracker"} event «${event.action}» for ${event.source === "amocrm" ? "amoCRM" : "LPTracker"} lead ${event.externalId ?? "?"}.`,
+      eventId,
+      entityType: event.source === "amocrm" ? "amo_lead" : "lpt_lead",
+      entityId: event.externalId ?? undefined,
+    });
+  }
+  try {
+    const result = await dispatch(env, t, event);
+    await finishEvent(t, eventId, result.status, result.status === "skipped" ? result.note : null);
+    await writeAudit(t, { source: "system", action: `event.${result.status}`, message: `Event ${eventId} ${result.status}: ${result.note}.`, eventId });
+  } catch (err) {
+    if (err instanceof RetryLater) {
+      await finishEvent(t, eventId, "processing", `Will retry: ${err.message}`);
+      throw err;
+    }
+    const outcome = classifyError(err);
+    if (!outcome) {
+      logError("sync job crashed", err, { accountId, eventId });
+      await finishEvent(t, eventId, "processing", `Will retry after an unexpected error: ${(err as Error).message}`);
+      throw err;
+    }
+    if (outcome.kind === "retry") {
+      await finishEvent(t, eventId, "processing", `Will retry: ${outcome.reason}`);
+      throw new RetryLater(outcome.delaySeconds, outcome.reason);
+    }
+    if (outcome.kind === "park") {
+      await finishEvent(t, eventId, "parked", outcome.reason);
+      await writeAudit(t, { level: "warn", source: "system", action: "event.parked", message: `Event ${eventId} parked: ${outcome.reason}`, eventId });
+      return;
+    }
+    await finishEvent(t, eventId, "failed", outcome.reason);
+    await writeAudit(t, { level: "error", source: "system", action: "event.failed", message: `Event ${eventId} failed: ${outcome.reason}`, eventId });
+  }
+}
+
+/** The dead-letter consumer: the queue gave up, so the event fails visibly and can be replayed. */
+export async function deadEventJob(env: Env, accountId: number, eventId: number, attempts: number): Promise<void> {
+  const t = tenant(makeDb(env.DB), accountId);
+  const event = await getEvent(t, eventId);
+  if (!event || ["done", "skipped", "rejected", "parked"].includes(event.status)) return;
+  const reason = `Gave up after ${Math.max(attempts, event.attempts)} attempts: ${event.error ?? "no answer"}. Replay it from the admin page once the cause is fixed.`;
+  await finishEvent(t, eventId, "failed", reason);
+  await writeAudit(t, { level: "error", source: "system", action: "event.failed", message: `Event ${eventId} failed: ${reason}`, eventId });
+}

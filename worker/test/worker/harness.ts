@@ -1,0 +1,108 @@
+// End-to-end helpers for the Worker suites: install an amoCRM account through the real OAuth route,
+// connect LPTracker through the real widget API, deliver the simulators' webhooks to the Worker,
+// and wait for the queue to finish.
+import { env, SELF } from "cloudflare:test";
+import { vi } from "vitest";
+import { and, eq, inArray } from "drizzle-orm";
+import { AmoSimControl } from "../../sim/amocrm/control";
+import { LptSimControl } from "../../sim/lptracker/control";
+import { makeDb } from "../../src/db/client";
+import { events, installs } from "../../src/db/schema";
+import { TEST_BINDINGS } from "./bindings";
+import { widgetToken } from "./auth-tokens";
+
+export const amo = new AmoSimControl(env.AMOCRM_API_ORIGIN!);
+export const lpt = new LptSimControl(env.LPTRACKER_API_ORIGIN!);
+export const ORIGIN = TEST_BINDINGS.PUBLIC_ORIGIN;
+export const db = () => makeDb(env.DB);
+
+let counter = 0;
+export function uniqueSubdomain(prefix = "t"): string {
+  counter += 1;
+  return `${prefix}${Date.now().toString(36)}${counter}${Math.floor(Math.random() * 1e4)}`;
+}
+
+export interface Installed {
+  accountId: number;
+  subdomain: string;
+  adminUserId: number;
+  info: Awaited<ReturnType<AmoSimControl["createAccount"]>>;
+}
+
+/** A marketplace install: amoCRM calls our redirect URI; we wait until the queue finished it. */
+export async function installAccount(subdomain = uniqueSubdomain()): Promise<Installed> {
+  const info = await amo.createAccount({ subdomain });
+  const { code } = await amo.issueCode(info.id);
+  const res = await SELF.fetch(`${ORIGIN}/oauth/amocrm/callback?code=${encodeURIComponent(code)}&referer=${info.domain}&from_widget=1`);
+  if (res.status !== 200) throw new Error(`install callback answered ${res.status}: ${await res.text()}`);
+  await vi.waitUntil(
+    async () => {
+      const rows = await db().select().from(installs).where(eq(installs.accountId, info.id));
+      return rows.some((r) => r.status === "done");
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+  return { accountId: info.id, subdomain: info.subdomain, adminUserId: info.admin_user_id, info };
+}
+
+export function adminToken(a: Pick<Installed, "accountId" | "subdomain" | "adminUserId">, isAdmin = true): Promise<string> {
+  return widgetToken({ account_id: a.accountId, subdomain: a.subdomain, user_id: a.adminUserId, is_admin: isAdmin });
+}
+
+export async function widgetFetch(a: Pick<Installed, "accountId" | "subdomain" | "adminUserId">, path: string, init: RequestInit & { json?: unknown; admin?: boolean } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("X-Auth-Token", await adminToken(a, init.admin ?? true));
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return SELF.fetch(`${ORIGIN}${path}`, { ...init, headers, body });
+}
+
+export interface Connected extends Installed {
+  login: string;
+  password: string;
+  projectId: number;
+  stages: { id: number; name: string }[];
+}
+
+/** Connects LPTracker (one project) through the widget's settings API. */
+export async function connectLpt(a: Installed): Promise<Connected> {
+  const user = await lpt.createUser({ projects: 1 });
+  const project = user.projects[0]!;
+  const res = await widgetFetch(a, "/api/widget/lptracker", { method: "PUT", json: { login: user.login, password: user.password, projects: [project.id], consent: true } });
+  if (res.status !== 200) throw new Error(`connect answered ${res.status}: ${await res.text()}`);
+  return { ...a, login: user.login, password: user.password, projectId: project.id, stages: project.funnel.map((s) => ({ id: s.id, name: s.name })) };
+}
+
+/** Delivers the LPTracker simulator's pending webhooks of one user to the Worker. */
+export async function deliverLptHooks(login: string): Promise<Response[]> {
+  const hooks = await lpt.outbox({ take: true, login });
+  return Promise.all(hooks.map((h) => SELF.fetch(h.url.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: h.method, headers: h.headers, body: h.body })));
+}
+
+/** Delivers the amoCRM simulator's pending webhooks of one account to the Worker. */
+export async function deliverAmoHooks(accountId: number): Promise<Response[]> {
+  const hooks = await amo.takeOutbox({ accountId, take: true });
+  return Promise.all(hooks.map((h) => SELF.fetch(h.url.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: h.method, headers: h.headers, body: h.body ?? undefined })));
+}
+
+/** Waits until no event of the account is waiting or running. */
+export async function settle(accountId: number, timeout = 30_000): Promise<void> {
+  await vi.waitUntil(
+    async () => {
+      const busy = await db()
+        .select({ id: events.id })
+        .from(events)
+        .where(and(eq(events.accountId, accountId), inArray(events.status, ["received", "processing"])))
+        .limit(1);
+      return busy.length === 0;
+    },
+    { timeout, interval: 200 },
+  );
+}
+
+export async function eventsOf(accountId: number) {
+  return db().select().from(events).where(eq(events.accountId, accountId)).orderBy(events.id);
+}
