@@ -12,6 +12,7 @@ import { oauthRoutes } from "./routes/oauth";
 import { hookRoutes } from "./routes/hooks";
 import { devRoutes } from "./routes/dev";
 import { widgetRoutes } from "./routes/widget";
+import { adminEventRoutes } from "./routes/admin-events";
 import { logError } from "./lib/log";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -59,6 +60,7 @@ export function createApp() {
   app.route("/", hookRoutes());
   app.route("/", devRoutes());
   app.route("/", widgetRoutes());
+  app.route("/", adminEventRoutes());
 
   app.notFound((c) => problemResponse(new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.var.requestId));
 

@@ -68,6 +68,7 @@ export function oleStreamNames(bytes: Uint8Array): string[] | null {
   };
 
   const names: string[] = [];
+  let sawRoot = false;
   const utf16 = new TextDecoder("utf-16le");
   let sector = view.getUint32(0x30, true);
   for (let guard = 0; sector < 0xfffffffa; guard++) {
@@ -77,6 +78,7 @@ export function oleStreamNames(bytes: Uint8Array): string[] | null {
     for (let off = base; off < base + sectorSize; off += 128) {
       const type = bytes[off + 66];
       const nameLen = view.getUint16(off + 64, true);
+      if (type === 5) sawRoot = true;
       // Types 1 (storage) and 2 (stream); the name length counts the trailing NUL.
       if ((type === 1 || type === 2) && nameLen >= 2 && nameLen <= 64) {
         names.push(utf16.decode(bytes.subarray(off, off + nameLen - 2)));
@@ -85,7 +87,8 @@ export function oleStreamNames(bytes: Uint8Array): string[] | null {
     sector = nextSector(sector);
     if (sector < 0) return null;
   }
-  return names;
+  // Every compound file has a root entry; a directory without one was not really read.
+  return sawRoot ? names : null;
 }
 
 export function sniffContent(bytes: Uint8Array): ContentKind {

@@ -10,6 +10,8 @@ import { makeDb } from "../../src/db/client";
 import { events, installs } from "../../src/db/schema";
 import { TEST_BINDINGS } from "./bindings";
 import { widgetToken } from "./auth-tokens";
+import { config } from "../../src/env";
+import { sessionCookieName, signSession } from "../../src/auth/admin-session";
 
 export const amo = new AmoSimControl(env.AMOCRM_API_ORIGIN!);
 export const lpt = new LptSimControl(env.LPTRACKER_API_ORIGIN!);
@@ -105,4 +107,19 @@ export async function settle(accountId: number, timeout = 30_000): Promise<void>
 
 export async function eventsOf(accountId: number) {
   return db().select().from(events).where(eq(events.accountId, accountId)).orderBy(events.id);
+}
+
+/** An admin-page call with a valid session cookie, from our own origin. */
+export async function adminFetch(a: Pick<Installed, "accountId" | "adminUserId">, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const cfg = config(env);
+  const jwt = await signSession(cfg, { accountId: a.accountId, userId: a.adminUserId, sid: crypto.randomUUID() });
+  const headers = new Headers(init.headers);
+  headers.set("cookie", `${sessionCookieName(cfg)}=${jwt}`);
+  headers.set("origin", ORIGIN);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return SELF.fetch(`${ORIGIN}${path}`, { ...init, headers, body });
 }
