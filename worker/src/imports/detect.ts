@@ -49,7 +49,8 @@ function isDurationLike(v: unknown): boolean {
   if (typeof v === "number") return Number.isInteger(v) ? v >= 0 && v <= 36000 : v > 0 && v < 1;
   if (typeof v !== "string") return false;
   const s = v.trim();
-  return (/^\d{1,2}:\d{2}(?::\d{2})?$/.test(s) || /[a-zа-я]/i.test(s) || /^\d+$/.test(s)) && parseDuration(s) !== null;
+  if (/^\d+$/.test(s)) return Number(s) <= 36000;
+  return (/^\d{1,2}:\d{2}(?::\d{2})?$/.test(s) || /[a-zа-я]/i.test(s)) && parseDuration(s) !== null;
 }
 
 /** Row numbers and IDs (1, 2, 3…) are small integers too, but they are not durations. */

@@ -20,6 +20,11 @@ export class ImportFileError extends Error {
   }
 }
 
+/** The message convention in one place: Russian, " / ", English. */
+export function importError(code: ImportErrorCode, ru: string, en: string): ImportFileError {
+  return new ImportFileError(code, `${ru} / ${en}`);
+}
+
 export function isImportFileError(e: unknown): e is ImportFileError {
   return e instanceof ImportFileError;
 }

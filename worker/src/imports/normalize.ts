@@ -21,7 +21,10 @@ const LABEL: Record<ImportColumn, [string, string]> = {
 const PROBLEM: Partial<Record<ImportColumn, [string, string]>> = {
   phone: ["не похож на номер", "is not a number"],
   email: ["не похож на адрес почты", "is not an e-mail address"],
-  duration: ["не похожа на длительность (например, 125, 02:05 или «2 мин 5 сек»)", "is not a duration (e.g. 125, 02:05 or 2m 5s)"],
+  duration: [
+    "не похожа на длительность (например, 125, 02:05 или «2 мин 5 сек»)",
+    "is not a duration (e.g. 125, 02:05 or 2m 5s)",
+  ],
   date: ["не похожа на дату (например, 15.03.2024 14:30)", "is not a date (e.g. 15.03.2024 14:30)"],
   recording: ["не похожа на ссылку http(s)", "is not an http(s) link"],
 };
@@ -60,7 +63,12 @@ function phonesOf(v: unknown): string[] | null {
  * Normalises one row. `raw` is keyed by header; `mapping` says which header feeds which field.
  * Leads need a phone or an e-mail, calls a phone; a filled cell that does not parse fails the row.
  */
-export function normalizeRow(kind: ImportKind, raw: Record<string, unknown>, mapping: ColumnMapping, rowNumber?: number): NormalizeResult {
+export function normalizeRow(
+  kind: ImportKind,
+  raw: Record<string, unknown>,
+  mapping: ColumnMapping,
+  rowNumber?: number,
+): NormalizeResult {
   const ru: string[] = [];
   const en: string[] = [];
   const cell = (column: ImportColumn): unknown => {

@@ -3,7 +3,7 @@
 import * as XLSX from "xlsx";
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 import { detectColumns, type DetectedColumns } from "./detect";
-import { ImportFileError, formatCountEn, formatCountRu } from "./errors";
+import { formatCountEn, formatCountRu, importError, type ImportFileError } from "./errors";
 import { countLines, decodeText, detectDelimiter, parseCsv, type Delimiter, type TextEncodingName } from "./csv";
 import { checkContent, passwordProtected, sniffContent, sniffFile, type SpreadsheetType } from "./sniff";
 import { peekFirstSheetRows, refRows } from "./xlsx-peek";
@@ -31,25 +31,28 @@ export interface WorkbookData {
 function tooManyRows(maxRows: number, seen: number | null): ImportFileError {
   const ru = seen === null ? `больше ${formatCountRu(maxRows)}` : formatCountRu(seen);
   const en = seen === null ? `more than ${formatCountEn(maxRows)}` : formatCountEn(seen);
-  return new ImportFileError(
+  return importError(
     "too-many-rows",
-    `В файле слишком много строк: ${ru}, допустимо не больше ${formatCountRu(maxRows)}. Разбейте файл на части. / The file has too many rows: ${en}, the limit is ${formatCountEn(maxRows)}. Split it into parts.`,
+    `В файле слишком много строк: ${ru}, допустимо не больше ${formatCountRu(maxRows)}. Разбейте файл на части.`,
+    `The file has too many rows: ${en}, the limit is ${formatCountEn(maxRows)}. Split it into parts.`,
   );
 }
 
 function corrupt(): ImportFileError {
-  return new ImportFileError(
+  return importError(
     "corrupt",
-    "Файл повреждён или не читается. Откройте его в Excel и сохраните заново. / The file is damaged or unreadable. Open it in Excel and save it again.",
+    "Файл повреждён или не читается. Откройте его в Excel и сохраните заново.",
+    "The file is damaged or unreadable. Open it in Excel and save it again.",
   );
 }
 
 function emptySheet(detail: "no-rows" | "header-only"): ImportFileError {
   return detail === "no-rows"
-    ? new ImportFileError("empty", "Первый лист файла пустой. / The first sheet of the file is empty.")
-    : new ImportFileError(
+    ? importError("empty", "Первый лист файла пустой.", "The first sheet of the file is empty.")
+    : importError(
         "empty",
-        "В файле только строка заголовков, строк с данными нет. / The file has only a header row and no data rows.",
+        "В файле только строка заголовков, строк с данными нет.",
+        "The file has only a header row and no data rows.",
       );
 }
 
@@ -93,9 +96,11 @@ function noHeader(first: unknown[]): ImportFileError {
     .slice(0, 3)
     .map((v) => String(v))
     .join(", ");
-  return new ImportFileError(
+  return importError(
     "no-header",
-    `Не найдена строка заголовков: первая строка («${sample}») похожа на данные. Добавьте первой строкой названия колонок, например «Телефон», «Имя». / No header row: the first row ("${sample}") looks like data. Add a first row with column names, e.g. "Phone", "Name".`,
+    `Не найдена строка заголовков: первая строка («${sample}») похожа на данные. ` +
+      "Добавьте первой строкой названия колонок, например «Телефон», «Имя».",
+    `No header row: the first row ("${sample}") looks like data. Add a first row with column names, e.g. "Phone", "Name".`,
   );
 }
 

@@ -1,6 +1,6 @@
 // Tells what an uploaded file really is from its first bytes (ZIP, OLE compound file or text) and
 // checks that against its name; the name alone is never trusted.
-import { ImportFileError } from "./errors";
+import { importError, type ImportFileError } from "./errors";
 import { listZipEntries } from "./zip-guard";
 
 export type SpreadsheetType = "xlsx" | "xls" | "csv";
@@ -101,9 +101,10 @@ export function sniffContent(bytes: Uint8Array): ContentKind {
   if (startsWith(bytes, OLE_MAGIC)) {
     const names = oleStreamNames(bytes);
     if (!names) {
-      throw new ImportFileError(
+      throw importError(
         "corrupt",
-        "Файл повреждён: не читается структура документа Office. Сохраните его в Excel заново. / The file is damaged: its Office container cannot be read. Save it again from Excel.",
+        "Файл повреждён: не читается структура документа Office. Сохраните его в Excel заново.",
+        "The file is damaged: its Office container cannot be read. Save it again from Excel.",
       );
     }
     // Excel puts a password-protected .xlsx into an OLE container with these two streams.
@@ -137,9 +138,10 @@ function wrongType(named: SpreadsheetType, content: Exclude<ContentKind, "empty"
   const [ru, en] = WHAT_IT_IS[content];
   const label = named.toUpperCase();
   const article = named === "csv" ? "a" : "an";
-  return new ImportFileError(
+  return importError(
     "wrong-type",
-    `Файл не похож на ${label}: внутри ${ru}. Откройте его в Excel и сохраните как XLSX. / The file is not ${article} ${label} file: it is ${en}. Open it in Excel and save it as XLSX.`,
+    `Файл не похож на ${label}: внутри ${ru}. Откройте его в Excel и сохраните как XLSX.`,
+    `The file is not ${article} ${label} file: it is ${en}. Open it in Excel and save it as XLSX.`,
   );
 }
 
@@ -148,16 +150,17 @@ function extensionOf(fileName: string): string {
   return m ? m[1]!.toLowerCase() : "";
 }
 
-const PASSWORD_MESSAGE =
-  "Файл защищён паролем. Снимите пароль в Excel (Файл → Сведения → Защитить книгу) и загрузите снова. / The file is password-protected. Remove the password in Excel (File → Info → Protect Workbook) and upload it again.";
-
 export function passwordProtected(): ImportFileError {
-  return new ImportFileError("password-protected", PASSWORD_MESSAGE);
+  return importError(
+    "password-protected",
+    "Файл защищён паролем. Снимите пароль в Excel (Файл → Сведения → Защитить книгу) и загрузите снова.",
+    "The file is password-protected. Remove the password in Excel (File → Info → Protect Workbook) and upload it again.",
+  );
 }
 
 /** The type to read `content` as, when it agrees with the type the name promised; throws otherwise. */
 export function checkContent(named: SpreadsheetType, content: ContentKind): SpreadsheetType {
-  if (content === "empty") throw new ImportFileError("empty", "Файл пустой. / The file is empty.");
+  if (content === "empty") throw importError("empty", "Файл пустой.", "The file is empty.");
   // Encryption is reported whatever the name says: a renamed protected workbook is still protected.
   if (content === "ole-encrypted") throw passwordProtected();
   if (named === "xlsx" && content === "xlsx") return "xlsx";
@@ -172,9 +175,10 @@ export function sniffFile(bytes: Uint8Array, fileName: string): { type: Spreadsh
   const ext = extensionOf(fileName);
   const named = EXTENSIONS[ext];
   if (!named) {
-    throw new ImportFileError(
+    throw importError(
       "unsupported-type",
-      `Формат ${ext ? `«.${ext}»` : "файла без расширения"} не поддерживается: загрузите XLSX, XLS или CSV. / ${ext ? `The ".${ext}" format` : "A file without an extension"} is not supported: upload XLSX, XLS or CSV.`,
+      `Формат ${ext ? `«.${ext}»` : "файла без расширения"} не поддерживается: загрузите XLSX, XLS или CSV.`,
+      `${ext ? `The ".${ext}" format` : "A file without an extension"} is not supported: upload XLSX, XLS or CSV.`,
     );
   }
   return { type: checkContent(named, sniffContent(bytes)) };

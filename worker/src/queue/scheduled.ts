@@ -1,22 +1,9 @@
-// Cron: every pass runs the registered periodic tasks (token keep-alive, metadata, reconciliation,
-// retention); each task is bounded so one run stays inside the Worker's limits.
+// Cron entry: every pass runs the bounded periodic tasks of queue/cron.ts.
 import type { Env } from "../env";
-import { logError } from "../lib/log";
+import { runCron } from "./cron";
+import { logInfo } from "../lib/log";
 
-export type ScheduledTask = (env: Env, now: number, ctx: ExecutionContext) => Promise<void>;
-
-const tasks: { name: string; run: ScheduledTask }[] = [];
-
-export function registerScheduled(name: string, run: ScheduledTask): void {
-  tasks.push({ name, run });
-}
-
-export async function handleScheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-  for (const task of tasks) {
-    try {
-      await task.run(env, controller.scheduledTime, ctx);
-    } catch (err) {
-      logError(`scheduled task ${task.name} failed`, err);
-    }
-  }
+export async function handleScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const result = await runCron(env, controller.scheduledTime);
+  logInfo("cron pass", result);
 }

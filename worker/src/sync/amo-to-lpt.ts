@@ -8,15 +8,31 @@ import { findLinksByAmo, updateLinkMeta } from "../db/links";
 import { getStageMap } from "../db/mapping";
 import { writeAudit } from "../db/audit";
 import { LptClient } from "../lptracker/client";
+import { amoGate } from "../amocrm/gate";
+import { RetryLater } from "../queue/retry";
 
 export async function syncAmoEvent(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
   const payload = JSON.parse(event.payload) as Record<string, unknown>;
   const amoLeadId = String(payload.id ?? event.externalId);
   const statusId = Number(payload.status_id);
   const pipelineId = Number(payload.pipeline_id);
+  const [found] = await findLinksByAmo(t, "lead", [amoLeadId]);
+  if (!found) return { status: "skipped", note: `amoCRM lead ${amoLeadId} is not linked to an LPTracker lead` };
+  if (!statusId || !pipelineId) return { status: "skipped", note: "the webhook carried no status" };
+  // amoCRM sends `update` and `status` for one move: one job at a time per lead, then re-read the link.
+  const gate = amoGate(env, t.accountId);
+  const lock = await gate.tryLock([`lpt-lead:${found.lptId}`], 60_000);
+  if (!lock) throw new RetryLater(2, "another job is syncing the same lead");
+  try {
+    return await applyStatus(env, t, event, amoLeadId, statusId, pipelineId);
+  } finally {
+    await gate.unlock(lock);
+  }
+}
+
+async function applyStatus(env: Env, t: Tenant, event: EventRow, amoLeadId: string, statusId: number, pipelineId: number): Promise<JobResult> {
   const [link] = await findLinksByAmo(t, "lead", [amoLeadId]);
   if (!link) return { status: "skipped", note: `amoCRM lead ${amoLeadId} is not linked to an LPTracker lead` };
-  if (!statusId || !pipelineId) return { status: "skipped", note: "the webhook carried no status" };
   const wrote = (link.meta.amoWrote ?? {}) as { pipelineId?: number; statusId?: number };
   if (wrote.pipelineId === pipelineId && wrote.statusId === statusId) {
     await writeAudit(t, { source: "amocrm", action: "echo.skipped", message: `amoCRM lead ${amoLeadId} status ${statusId} is our own write; not sent back.`, eventId: event.id });

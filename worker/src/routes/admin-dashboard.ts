@@ -1,0 +1,128 @@
+// Admin API for the state of the integration: the dashboard (install, LPTracker, counts, activity,
+// latest failures) and the cached amoCRM metadata and LPTracker projects the rule constructor picks from.
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../lib/hono-env";
+import { parseOr400 } from "../lib/validate";
+import { tenant, type Tenant } from "../db/tenant";
+import { getAccount } from "../db/accounts";
+import { listEvents } from "../db/events";
+import { writeAudit } from "../db/audit";
+import { activityBuckets, dayStarts, hourStarts, isTimeZone, lastEventAt, statusCounts } from "../db/stats";
+import { installStatus } from "../auth/install-status";
+import { connectionView } from "../lptracker/connection";
+import { lptProjectSchema } from "../lptracker/project-schema";
+import { getMetadata, refreshMetadata } from "../amocrm/metadata";
+import { logWarn } from "../lib/log";
+import { eventView } from "./admin-events";
+import type { DashboardResponse, LptConnectionResponse, LptProjectSchema } from "../api-types";
+import type { Env } from "../env";
+
+/**
+ * GET /api/admin/lptracker: the connection as the widget sees it, plus the LPTracker side
+ * (stages, lead fields) of every selected project, for the rule constructor's pickers.
+ */
+export interface AdminLptResponse extends LptConnectionResponse {
+  schemas: LptProjectSchema[];
+  /** Projects whose schema could not be loaded right now, with the reason. */
+  schemaErrors: { projectId: number; error: string }[];
+}
+
+const dashboardQuery = z.object({
+  tz: z
+    .string()
+    .max(64)
+    .refine(isTimeZone, { error: "Unknown time zone: send an IANA name such as Europe/Moscow" })
+    .default("Europe/Moscow"),
+});
+
+const HOURLY_BUCKETS = 24;
+const DAILY_BUCKETS = 14;
+
+async function lptView(env: Env, t: Tenant): Promise<LptConnectionResponse> {
+  // connectionView types hookStatus as a plain string; the stored values are the contract's union.
+  return (await connectionView(env, t)) as LptConnectionResponse;
+}
+
+export function adminDashboardRoutes() {
+  const r = new Hono<AppEnv>();
+  const t = (c: { var: AppEnv["Variables"] }) => tenant(c.var.db, c.var.admin.accountId);
+
+  r.get("/api/admin/dashboard", async (c) => {
+    const { tz } = parseOr400(dashboardQuery, c.req.query());
+    const tt = t(c);
+    const now = Date.now();
+    const days = dayStarts(tz, now, DAILY_BUCKETS);
+    const hours = hourStarts(tz, now, HOURLY_BUCKETS);
+    const weekFrom = days[DAILY_BUCKETS - 7]!;
+    const todayFrom = days[DAILY_BUCKETS - 1]!;
+    const [account, lptracker, last, counts, hourly, daily, failures] = await Promise.all([
+      getAccount(tt),
+      lptView(c.env, tt),
+      lastEventAt(tt),
+      statusCounts(tt, todayFrom, weekFrom, now + 1),
+      activityBuckets(tt, hours, now + 1),
+      activityBuckets(tt, days, now + 1),
+      listEvents(tt, { status: "failed", limit: 10 }),
+    ]);
+    const body: DashboardResponse = {
+      install: {
+        status: installStatus(account),
+        subdomain: account?.subdomain ?? "",
+        domain: account?.domain ?? "",
+        reason: account?.statusReason ?? null,
+      },
+      lptracker,
+      lastEventAt: last,
+      counts,
+      activity: { hourly, daily },
+      latestFailures: failures.items.map(eventView),
+    };
+    c.header("cache-control", "no-store");
+    return c.json(body);
+  });
+
+  r.get("/api/admin/metadata", async (c) => {
+    const tt = t(c);
+    const meta = await getMetadata(tt);
+    // The first visit may come before the install's metadata fetch finished: fetch it now.
+    return c.json(meta.fetchedAt === null ? await refreshMetadata(c.env, tt) : meta);
+  });
+
+  r.post("/api/admin/metadata/refresh", async (c) => {
+    const tt = t(c);
+    const meta = await refreshMetadata(c.env, tt);
+    await writeAudit(tt, {
+      source: "admin",
+      action: "metadata.refreshed",
+      actor: `amo-user:${c.var.admin.userId}`,
+      message: "amoCRM metadata refreshed from the admin page.",
+      requestId: c.var.requestId,
+    });
+    return c.json(meta);
+  });
+
+  r.get("/api/admin/lptracker", async (c) => {
+    const tt = t(c);
+    const view = await lptView(c.env, tt);
+    const selected = view.projects.filter((p) => p.selected);
+    const results = await Promise.all(
+      selected.map(async (p) => {
+        try {
+          return { ok: true as const, schema: await lptProjectSchema(c.env, tt, p.id) };
+        } catch (err) {
+          logWarn("lptracker schema unavailable", { projectId: p.id, error: String(err) });
+          return { ok: false as const, projectId: p.id, error: (err as Error).message };
+        }
+      }),
+    );
+    const body: AdminLptResponse = {
+      ...view,
+      schemas: results.flatMap((x) => (x.ok ? [x.schema] : [])),
+      schemaErrors: results.flatMap((x) => (x.ok ? [] : [{ projectId: x.projectId, error: x.error }])),
+    };
+    return c.json(body);
+  });
+
+  return r;
+}

@@ -1,0 +1,68 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { amoGate } from "../../src/amocrm/gate";
+import { AmoClient } from "../../src/amocrm/client";
+import { accounts } from "../../src/db/schema";
+import { amo, db, installAccount, widgetFetch } from "./harness";
+
+/** Makes the stored access token look like it expires in ten minutes (inside the refresh window). */
+async function nearlyExpire(accountId: number): Promise<void> {
+  await runInDurableObject(amoGate(env, accountId), async (_gate, state) => {
+    const tokens = await state.storage.get<{ expiresAt: number }>("tokens");
+    await state.storage.put("tokens", { ...tokens!, expiresAt: Date.now() + 10 * 60 * 1000 });
+  });
+  // The object caches what it read; start it afresh so it reads the storage again.
+  await runInDurableObject(amoGate(env, accountId), async (gate) => {
+    (gate as unknown as { tokens: unknown }).tokens = undefined;
+  });
+}
+
+describe("amoCRM token gate", () => {
+  it("lets 50 concurrent callers with an expiring token cause exactly one refresh", async () => {
+    const a = await installAccount();
+    const before = (await amo.state(a.accountId)).oauth.refresh_calls;
+    await nearlyExpire(a.accountId);
+    const gate = amoGate(env, a.accountId);
+    const results = await Promise.all(Array.from({ length: 50 }, () => gate.accessToken()));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(new Set(results.map((r) => (r.ok ? r.token : ""))).size).toBe(1);
+    expect((await amo.state(a.accountId)).oauth.refresh_calls - before).toBe(1);
+  });
+
+  it("recovers an account whose subdomain changed through api_domain", async () => {
+    const a = await installAccount();
+    const moved = await amo.move(a.accountId, `${a.subdomain}moved`);
+    await nearlyExpire(a.accountId);
+    const r = await amoGate(env, a.accountId).refresh();
+    expect(r.ok).toBe(true);
+    const row = (await db().select().from(accounts).where(eq(accounts.accountId, a.accountId)))[0]!;
+    expect(row.domain).toBe(moved.domain);
+    expect(row.status).toBe("active");
+    const account = await new AmoClient(env, a.accountId).get<{ subdomain: string }>("/api/v4/account");
+    expect(account?.subdomain).toBe(moved.subdomain);
+  });
+
+  it("marks the install reauth_required when amoCRM revoked the refresh token, visible in /api/widget/me", async () => {
+    const a = await installAccount();
+    await amo.revoke(a.accountId);
+    await nearlyExpire(a.accountId);
+    const r = await amoGate(env, a.accountId).accessToken();
+    expect(r).toMatchObject({ ok: false, error: "reauth_required" });
+    const me = (await (await widgetFetch(a, "/api/widget/me")).json()) as { install_status: string; action?: string };
+    expect(me.install_status).toBe("reauth_required");
+    expect(me.action).toMatch(/переустанов|reinstall/i);
+  });
+
+  it("keeps every account's calls at or under 7 per second at the simulator, and retries a 429", async () => {
+    const a = await installAccount();
+    await amo.setFaults(a.accountId, { rate: 0, kinds: ["429"], seed: 7, burst: 3 });
+    const client = new AmoClient(env, a.accountId);
+    const answers = await Promise.all(Array.from({ length: 30 }, () => client.get("/api/v4/leads/pipelines")));
+    expect(answers.every((x) => x !== undefined)).toBe(true);
+    const state = await amo.state(a.accountId);
+    expect(state.faults.injected["429"]).toBe(3);
+    expect(state.rate.peak).toBeLessThanOrEqual(7);
+    expect(state.rate.too_many_requests).toBe(0);
+  });
+});
