@@ -13,6 +13,7 @@ import { hookRoutes } from "./routes/hooks";
 import { devRoutes } from "./routes/dev";
 import { widgetRoutes } from "./routes/widget";
 import { adminEventRoutes } from "./routes/admin-events";
+import { adminRuleRoutes } from "./routes/admin-rules";
 import { logError } from "./lib/log";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -61,6 +62,7 @@ export function createApp() {
   app.route("/", devRoutes());
   app.route("/", widgetRoutes());
   app.route("/", adminEventRoutes());
+  app.route("/", adminRuleRoutes());
 
   app.notFound((c) => problemResponse(new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.var.requestId));
 
