@@ -30,6 +30,13 @@ export function countRequest(account: Account, method: string, pattern: string):
 }
 
 function faultBody(status: number): Response {
+  if (status === 403) {
+    // What a blocked account sees: nginx's HTML page, not JSON.
+    return new Response("<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>", {
+      status: 403,
+      headers: { "content-type": "text/html" },
+    });
+  }
   return problem(status, status === 429 ? "Too many requests" : "Simulated server error");
 }
 

@@ -8,7 +8,7 @@ import type { OutgoingHook } from "../shared/outbox";
  */
 export interface SimFaultPlan {
   rate: number;
-  kinds: Array<"429" | "500" | "502" | "503" | "timeout" | "reset">;
+  kinds: Array<"403" | "429" | "500" | "502" | "503" | "timeout" | "reset">;
   seed: number;
   timeoutMs?: number;
   paths?: string[];

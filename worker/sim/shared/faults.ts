@@ -2,7 +2,8 @@
 // 429/500/503, hangs past the caller's timeout, or drops the connection.
 import { SimConnectionReset } from "./node-server";
 
-export type FaultKind = "429" | "500" | "502" | "503" | "timeout" | "reset";
+/** "403" is amoCRM's account block (an HTML page), which follows repeated 429s. */
+export type FaultKind = "403" | "429" | "500" | "502" | "503" | "timeout" | "reset";
 
 export interface FaultPlan {
   /** Share of matching calls that fail, 0..1. */

@@ -256,7 +256,7 @@ export class AmoAccountGate extends DurableObject<Env> {
     for (;;) {
       const token = await this.accessToken();
       if (!token.ok) return token;
-      await sleep(this.budget.reserve(Date.now()));
+      await this.budget.take();
       let res: Response;
       try {
         res = await fetch(`${amoOrigin(this.cfg, token.domain)}${req.path}${buildQuery(req.query)}`, {

@@ -1,5 +1,6 @@
 // A request budget: at most `perSecond` calls inside any window of one second plus a safety margin
-// (network jitter can bunch calls up on the way). Pure: the caller sleeps for what `reserve` says.
+// (jitter on the way can bunch calls up). Calls are recorded at the moment they are really sent,
+// not when they were scheduled, so a call that left late can never push a window over the limit.
 export class RequestBudget {
   private sent: number[] = [];
 
@@ -8,18 +9,24 @@ export class RequestBudget {
     private marginMs = 120,
   ) {}
 
-  /** Reserves the next free slot; returns how long to wait before sending. */
-  reserve(now: number): number {
+  /** Records a send at `now` and returns 0, or returns how long to wait before asking again. */
+  tryTake(now: number): number {
     const windowMs = 1000 + this.marginMs;
-    this.sent = this.sent.filter((t) => t > now - windowMs);
-    let slot = now;
-    if (this.sent.length >= this.perSecond) {
-      const oldestInWindow = this.sent[this.sent.length - this.perSecond]!;
-      slot = Math.max(now, oldestInWindow + windowMs);
+    while (this.sent.length && this.sent[0]! <= now - windowMs) this.sent.shift();
+    if (this.sent.length < this.perSecond) {
+      this.sent.push(now);
+      return 0;
     }
-    this.sent.push(slot);
-    this.sent.sort((a, b) => a - b);
-    return slot - now;
+    return Math.max(1, this.sent[0]! + windowMs - now);
+  }
+
+  /** Waits until a send fits in the budget and records it. */
+  async take(): Promise<void> {
+    for (;;) {
+      const wait = this.tryTake(Date.now());
+      if (wait === 0) return;
+      await sleep(wait);
+    }
   }
 
   setRate(perSecond: number): void {

@@ -69,7 +69,7 @@ export class LptConnectionGate extends DurableObject<Env> {
         if (!conn) throw new LptLoginError("credentials", "No LPTracker connection is saved for this account.");
         const password = await secretBox(this.cfg.encryptionKey).open(conn.sealedPassword, lptPasswordContext(accountId));
         this.loginCount++;
-        await sleep(this.reserve());
+        await this.takeBudget();
         try {
           const token = await lptLogin(this.cfg, conn.login, password);
           await this.saveToken(accountId, token);
@@ -88,9 +88,9 @@ export class LptConnectionGate extends DurableObject<Env> {
     return this.loggingIn;
   }
 
-  private reserve(): number {
+  private takeBudget(): Promise<void> {
     if (!this.budget) this.budget = new RequestBudget(this.cfg.lptRatePerSecond, 150);
-    return this.budget.reserve(Date.now());
+    return this.budget.take();
   }
 
   async request(accountId: number, req: LptRequest): Promise<LptResult> {
@@ -108,7 +108,7 @@ export class LptConnectionGate extends DurableObject<Env> {
           return { ok: false, error: "transient", code: 503, detail: (err as Error).message, retryAfterMs: 5000 };
         }
       }
-      await sleep(this.reserve());
+      await this.takeBudget();
       let res: Response;
       try {
         res = await fetch(`${this.cfg.lptApiOrigin}${req.path}${buildQuery(req.query)}`, {

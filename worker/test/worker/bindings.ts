@@ -14,6 +14,8 @@ export const TEST_BINDINGS = {
   ENCRYPTION_KEY: "v1:q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
   SESSION_SECRET: "test-session-secret-abcdefghijklmnopqrstuvwxyz",
   AMOCRM_TIMEOUT_MS: "3000",
+  // LPTracker documents 3 req/s; production keeps to 2 for headroom, tests use the documented limit.
+  LPTRACKER_RATE_PER_SECOND: "3",
   LPTRACKER_TIMEOUT_MS: "3000",
   SANDBOX: "",
 } as const;

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { amoGate } from "../../src/amocrm/gate";
 import { AmoClient } from "../../src/amocrm/client";
-import { accounts } from "../../src/db/schema";
+import { accounts, auditLog } from "../../src/db/schema";
+import { keepTokensAlive } from "../../src/queue/cron";
 import { amo, db, installAccount, widgetFetch } from "./harness";
 
 /** Makes the stored access token look like it expires in ten minutes (inside the refresh window). */
@@ -64,5 +65,29 @@ describe("amoCRM token gate", () => {
     expect(state.faults.injected["429"]).toBe(3);
     expect(state.rate.peak).toBeLessThanOrEqual(7);
     expect(state.rate.too_many_requests).toBe(0);
+  });
+
+  it("pauses an account's calls after a 403 block and records why", async () => {
+    const a = await installAccount();
+    await amo.setFaults(a.accountId, { rate: 0, kinds: ["403"], seed: 1, burst: 1 });
+    const client = new AmoClient(env, a.accountId);
+    await expect(client.get("/api/v4/leads/pipelines")).rejects.toMatchObject({ kind: "blocked" });
+    const before = (await amo.state(a.accountId)).requests;
+    await expect(client.get("/api/v4/account")).rejects.toMatchObject({ kind: "blocked" });
+    expect((await amo.state(a.accountId)).requests).toEqual(before);
+    const status = await amoGate(env, a.accountId).status();
+    expect(status.blockedUntil).toBeGreaterThan(Date.now() + 60_000);
+    const rows = await db().select().from(auditLog).where(eq(auditLog.accountId, a.accountId));
+    expect(rows.some((r) => r.action === "account.blocked")).toBe(true);
+  });
+
+  it("keeps an idle install alive: the cron refreshes tokens not refreshed for 30 days", async () => {
+    const a = await installAccount();
+    const before = (await amo.state(a.accountId)).oauth.refresh_calls;
+    await db().update(accounts).set({ tokenRefreshedAt: Date.now() - 31 * 24 * 3600 * 1000 }).where(eq(accounts.accountId, a.accountId));
+    await keepTokensAlive(env, Date.now());
+    expect((await amo.state(a.accountId)).oauth.refresh_calls).toBe(before + 1);
+    const row = (await db().select().from(accounts).where(eq(accounts.accountId, a.accountId)))[0]!;
+    expect(row.tokenRefreshedAt!).toBeGreaterThan(Date.now() - 60_000);
   });
 });
