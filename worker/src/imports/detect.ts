@@ -15,7 +15,7 @@ function words(header: string): string {
 // a word start; JS \b knows no Cyrillic. Order matters: "время разговора" is a duration, "дата записи"
 // a date, "комментарий менеджера" a comment and "телефон менеджера" the operator.
 const HEADER_RULES: [ImportColumn, RegExp][] = [
-  ["duration", / длительн| продолжительн| duration| billsec| talk ?time| время разговора| время звонка сек| сек | секунд| sec | seconds | мин /],
+  ["duration", / длительн| продолжительн| duration| billsec| talk ?time| время разговора| сек | секунд| sec | seconds | мин /],
   ["date", / дата| date| время | time| created| создан| когда | timestamp| datetime/],
   ["recording", / запис| ссылк| record| audio| аудио| mp3 | wav | link | url /],
   ["result", / результат| статус| итог| result| disposition| status| outcome/],
@@ -40,7 +40,7 @@ function isPhoneLike(v: unknown): boolean {
 
 function isDateLike(v: unknown): boolean {
   if (v instanceof Date) return true;
-  // Serial numbers and timestamps only count with a time part or in the plausible day range.
+  // Numbers only as Excel serial days from 2000 to 2100; anything else is likelier an amount or an ID.
   if (typeof v === "number") return v >= 36526 && v < 73051;
   return typeof v === "string" && /[.\-/:]/.test(v) && parseDate(v) !== null && !/^\d{1,2}:\d{2}(?::\d{2})?$/.test(v.trim());
 }

@@ -1,5 +1,6 @@
-// A small raw-DEFLATE decoder (RFC 1951) that stops at an output budget, so we can peek at the
-// first kilobytes of a worksheet without inflating all of it. Not fast: meant for small reads only.
+// A small raw-DEFLATE decoder (RFC 1951) of our own, for two jobs SheetJS cannot do safely: peek at
+// the first kilobytes of a worksheet, and check a whole entry (size and CRC) in 32 KB of memory before
+// SheetJS inflates it, since SheetJS's inflater loops forever on some damaged streams.
 
 const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
@@ -12,10 +13,16 @@ const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2
 
 export class InflateError extends Error {}
 
-/** Canonical Huffman code as counts per length and symbols in code order. */
+// Codes up to this many bits decode with one table look-up; longer ones bit by bit.
+const FAST_BITS = 9;
+const FAST_MASK = (1 << FAST_BITS) - 1;
+
+/** Canonical Huffman code: counts per length and symbols in code order, plus the look-up table. */
 interface Huffman {
   counts: Uint16Array;
   symbols: Uint16Array;
+  /** Indexed by the next FAST_BITS stream bits: symbol << 4 | code length, or 0 for "look further". */
+  fast: Uint16Array;
 }
 
 function buildHuffman(lengths: ArrayLike<number>, n: number): Huffman {
@@ -29,7 +36,25 @@ function buildHuffman(lengths: ArrayLike<number>, n: number): Huffman {
     const len = lengths[i]!;
     if (len !== 0) symbols[offsets[len]!++] = i;
   }
-  return { counts, symbols };
+  // Codes are stored most-significant bit first while the stream is read least-significant first, so
+  // each short code fills every table slot whose low bits are its reversed code.
+  const fast = new Uint16Array(1 << FAST_BITS);
+  const next = new Uint32Array(16);
+  let code = 0;
+  for (let len = 1; len < 16; len++) {
+    code = (code + counts[len - 1]!) << 1;
+    next[len] = code;
+  }
+  for (let sym = 0; sym < n; sym++) {
+    const len = lengths[sym]!;
+    if (len === 0) continue;
+    const c = next[len]!++;
+    if (len > FAST_BITS) continue;
+    let rev = 0;
+    for (let i = 0; i < len; i++) rev |= ((c >>> i) & 1) << (len - 1 - i);
+    for (let k = rev; k < fast.length; k += 1 << len) fast[k] = (sym << 4) | len;
+  }
+  return { counts, symbols, fast };
 }
 
 let fixedLit: Huffman | undefined;
@@ -55,19 +80,26 @@ class Reader {
 
   constructor(private readonly input: Uint8Array) {}
 
-  bits(n: number): number {
-    while (this.bitCount < n) {
-      if (this.pos >= this.input.length) throw new InflateError("deflate stream is truncated");
+  /** Loads whole bytes until `n` bits are buffered or the input ends; never invents bits. */
+  private fill(n: number): void {
+    while (this.bitCount < n && this.pos < this.input.length) {
       this.bitBuf |= this.input[this.pos++]! << this.bitCount;
       this.bitCount += 8;
     }
+  }
+
+  bits(n: number): number {
+    this.fill(n);
+    if (this.bitCount < n) throw new InflateError("deflate stream is truncated");
     const v = this.bitBuf & ((1 << n) - 1);
     this.bitBuf >>>= n;
     this.bitCount -= n;
     return v;
   }
 
+  /** Stored blocks start on a byte boundary: drop the partial byte, give back whole buffered bytes. */
   alignToByte(): void {
+    this.pos -= this.bitCount >>> 3;
     this.bitBuf = 0;
     this.bitCount = 0;
   }
@@ -78,7 +110,16 @@ class Reader {
   }
 
   decode(h: Huffman): number {
-    // Huffman codes are packed most-significant bit first, one bit at a time.
+    this.fill(FAST_BITS);
+    const hit = h.fast[this.bitBuf & FAST_MASK]!;
+    if (hit !== 0) {
+      const len = hit & 15;
+      if (len > this.bitCount) throw new InflateError("deflate stream is truncated");
+      this.bitBuf >>>= len;
+      this.bitCount -= len;
+      return hit >>> 4;
+    }
+    // A long code (or an invalid one): walk the canonical code one bit at a time.
     let code = 0;
     let first = 0;
     let index = 0;
@@ -94,7 +135,15 @@ class Reader {
   }
 }
 
-class Output {
+/** Where decoded bytes go; `stop` lets a budget end decoding early. */
+interface Sink {
+  readonly stop: boolean;
+  push(b: number): void;
+  copy(distance: number, len: number): void;
+}
+
+/** Keeps the output, up to a budget. */
+class Collector implements Sink {
   buf: Uint8Array;
   length = 0;
 
@@ -102,7 +151,7 @@ class Output {
     this.buf = new Uint8Array(Math.min(limit, 64 * 1024));
   }
 
-  get full(): boolean {
+  get stop(): boolean {
     return this.length >= this.limit;
   }
 
@@ -119,7 +168,56 @@ class Output {
 
   copy(distance: number, len: number): void {
     if (distance > this.length) throw new InflateError("distance points before the start");
-    for (let i = 0; i < len && !this.full; i++) this.push(this.buf[this.length - distance]!);
+    for (let i = 0; i < len && !this.stop; i++) this.push(this.buf[this.length - distance]!);
+  }
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Thrown when a stream produces more than it was allowed to: a size lie, i.e. a bomb. */
+export class InflateLimitError extends InflateError {}
+
+const WINDOW = 32 * 1024;
+
+/** Keeps only the 32 KB window back-references can reach, counting bytes and the CRC-32. */
+class Checker implements Sink {
+  readonly stop = false;
+  private readonly window = new Uint8Array(WINDOW);
+  private pos = 0;
+  total = 0;
+  private crc = 0xffffffff;
+
+  constructor(private readonly limit: number) {}
+
+  get crc32(): number {
+    return (this.crc ^ 0xffffffff) >>> 0;
+  }
+
+  push(b: number): void {
+    if (this.total >= this.limit) throw new InflateLimitError("stream is longer than declared");
+    this.window[this.pos] = b;
+    this.pos = (this.pos + 1) & (WINDOW - 1);
+    this.total++;
+    this.crc = CRC_TABLE[(this.crc ^ b) & 0xff]! ^ (this.crc >>> 8);
+  }
+
+  copy(distance: number, len: number): void {
+    if (distance > this.total) throw new InflateError("distance points before the start");
+    for (let i = 0; i < len; i++) this.push(this.window[(this.pos - distance) & (WINDOW - 1)]!);
   }
 }
 
@@ -156,16 +254,12 @@ function readDynamicTables(r: Reader): [Huffman, Huffman] {
   return [buildHuffman(lengths.subarray(0, nLit), nLit), buildHuffman(lengths.subarray(nLit), nDist)];
 }
 
-/**
- * Inflates a raw DEFLATE stream, stopping once `maxOutput` bytes are produced.
- * `complete` is false when the budget cut the stream short.
- */
-export function inflateRaw(input: Uint8Array, maxOutput: number): { data: Uint8Array; complete: boolean } {
+/** Decodes into `sink`; false when the sink stopped it before the final block ended. */
+function inflateInto(input: Uint8Array, sink: Sink): boolean {
   const r = new Reader(input);
-  const out = new Output(Math.max(1, maxOutput));
   let last = false;
   while (!last) {
-    if (out.full) return { data: out.buf.subarray(0, out.length), complete: false };
+    if (sink.stop) return false;
     last = r.bits(1) === 1;
     const type = r.bits(2);
     if (type === 0) {
@@ -173,16 +267,16 @@ export function inflateRaw(input: Uint8Array, maxOutput: number): { data: Uint8A
       const len = r.byte() | (r.byte() << 8);
       const nlen = r.byte() | (r.byte() << 8);
       if ((len ^ 0xffff) !== nlen) throw new InflateError("stored block length mismatch");
-      for (let i = 0; i < len && !out.full; i++) out.push(r.byte());
+      for (let i = 0; i < len && !sink.stop; i++) sink.push(r.byte());
       continue;
     }
     if (type === 3) throw new InflateError("invalid block type");
     const [lit, dist] = type === 1 ? fixedTables() : readDynamicTables(r);
     for (;;) {
-      if (out.full) return { data: out.buf.subarray(0, out.length), complete: false };
+      if (sink.stop) return false;
       const sym = r.decode(lit);
       if (sym < 256) {
-        out.push(sym);
+        sink.push(sym);
       } else if (sym === 256) {
         break;
       } else {
@@ -191,9 +285,29 @@ export function inflateRaw(input: Uint8Array, maxOutput: number): { data: Uint8A
         const len = LEN_BASE[li]! + r.bits(LEN_EXTRA[li]!);
         const di = r.decode(dist);
         if (di >= 30) throw new InflateError("invalid distance symbol");
-        out.copy(DIST_BASE[di]! + r.bits(DIST_EXTRA[di]!), len);
+        sink.copy(DIST_BASE[di]! + r.bits(DIST_EXTRA[di]!), len);
       }
     }
   }
-  return { data: out.buf.subarray(0, out.length), complete: true };
+  return true;
+}
+
+/**
+ * Inflates a raw DEFLATE stream, stopping once `maxOutput` bytes are produced.
+ * `complete` is false when the budget cut the stream short.
+ */
+export function inflateRaw(input: Uint8Array, maxOutput: number): { data: Uint8Array; complete: boolean } {
+  const out = new Collector(Math.max(1, maxOutput));
+  const complete = inflateInto(input, out);
+  return { data: out.buf.subarray(0, out.length), complete };
+}
+
+/**
+ * Decodes a whole stream without keeping it: its size and CRC-32. Throws InflateLimitError past
+ * `maxOutput` bytes and InflateError for a damaged stream.
+ */
+export function checkDeflate(input: Uint8Array, maxOutput: number): { size: number; crc32: number } {
+  const sink = new Checker(maxOutput);
+  inflateInto(input, sink);
+  return { size: sink.total, crc32: sink.crc32 };
 }

@@ -8,6 +8,7 @@ import { countLines, decodeText, detectDelimiter, parseCsv, type Delimiter, type
 import { checkContent, passwordProtected, sniffContent, sniffFile, type SpreadsheetType } from "./sniff";
 import { peekFirstSheetRows, refRows } from "./xlsx-peek";
 import { guardZip, type ZipCaps } from "./zip-guard";
+import { verifyZipEntries } from "./zip-verify";
 
 export const DEFAULT_MAX_ROWS = 100_000;
 export const PREVIEW_ROWS = 20;
@@ -182,6 +183,7 @@ export function readWorkbook(bytes: Uint8Array, type: SpreadsheetType, opts: Rea
     if (declared && declared.last - declared.first > maxRows) {
       throw tooManyRows(maxRows, declared.last - declared.first);
     }
+    verifyZipEntries(bytes, entries);
   }
   return readSpreadsheet(bytes, maxRows);
 }

@@ -3,6 +3,8 @@
 import { importError, type ImportFileError } from "./errors";
 import { listZipEntries } from "./zip-guard";
 
+export { ImportFileError } from "./errors";
+
 export type SpreadsheetType = "xlsx" | "xls" | "csv";
 
 /** What the bytes are, regardless of the name. */

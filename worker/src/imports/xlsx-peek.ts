@@ -1,20 +1,16 @@
 // Reads the first worksheet's declared size (`<dimension ref>`) from an XLSX by inflating only a few
 // kilobytes, so a million-row sheet is refused before SheetJS inflates and splits all of it.
 import { inflateRaw } from "./inflate";
-import type { ZipEntry } from "./zip-guard";
+import { entryPayload, type ZipEntry } from "./zip-guard";
 
 const HEAD_BYTES = 64 * 1024;
 const SMALL_PART_BYTES = 4 * 1024 * 1024;
 
 function entryBytes(bytes: Uint8Array, entry: ZipEntry, maxOutput: number): Uint8Array | null {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const at = entry.localHeaderOffset;
-  if (at + 30 > bytes.length || view.getUint32(at, true) !== 0x04034b50) return null;
-  const dataStart = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
-  const raw = bytes.subarray(dataStart, Math.min(bytes.length, dataStart + entry.compressedSize));
+  const raw = entryPayload(bytes, entry);
+  if (!raw) return null;
   if (entry.method === 0) return raw.subarray(0, maxOutput);
-  if (entry.method !== 8) return null;
-  return inflateRaw(raw, maxOutput).data;
+  return entry.method === 8 ? inflateRaw(raw, maxOutput).data : null;
 }
 
 function textOf(bytes: Uint8Array, entries: ZipEntry[], name: string, maxOutput: number): string | null {

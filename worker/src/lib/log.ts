@@ -8,6 +8,7 @@ function clean(fields: Fields): Fields {
   const out: Fields = {};
   for (const [k, v] of Object.entries(fields)) {
     if (/token|secret|password|authorization|code/i.test(k)) out[k] = "[redacted]";
+    else if (/id$/i.test(k)) out[k] = v;
     else if (typeof v === "string") out[k] = maskText(v);
     else out[k] = v;
   }

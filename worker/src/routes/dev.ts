@@ -5,7 +5,8 @@ import { Hono } from "hono";
 import { SignJWT } from "jose";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { accounts } from "../db/schema";
+import { accounts, events } from "../db/schema";
+import { eq, sql } from "drizzle-orm";
 
 export function devRoutes() {
   const r = new Hono<AppEnv>();
@@ -13,6 +14,16 @@ export function devRoutes() {
   r.use("/dev/*", async (c, next) => {
     if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
     await next();
+  });
+
+  /** The cheapest route in the same workerd: the baseline the intake latency is compared with. */
+  r.get("/dev/bare", (c) => c.body(null, 204));
+
+  /** How many events of a source the sandbox stored (the benchmark counts lost webhooks with it). */
+  r.get("/dev/events/count", async (c) => {
+    const source = c.req.query("source") ?? "lptracker";
+    const rows = await c.var.db.select({ n: sql<number>`count(*)` }).from(events).where(eq(events.source, source));
+    return c.json({ source, count: rows[0]?.n ?? 0 });
   });
 
   r.get("/dev/status", async (c) => {

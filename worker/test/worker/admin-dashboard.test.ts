@@ -6,6 +6,12 @@ import { metadataCache } from "../../src/db/schema";
 import { DAY_MS, HOUR_MS, startOfDay, startOfHour } from "../../src/db/stats";
 import type { DashboardResponse, AmoMetadata } from "../../src/api-types";
 import type { AdminLptResponse } from "../../src/routes/admin-dashboard";
+import type { AdminLptResponse as PageLptResponse } from "../../../admin/src/api-extra";
+
+// The admin page declares this answer on its side until api-types.ts names it: keep both equal.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameLpt: Same<AdminLptResponse, PageLptResponse> = true;
+void sameLpt;
 
 const TZ = "Europe/Moscow";
 

@@ -19,7 +19,7 @@ async function nearlyExpire(accountId: number): Promise<void> {
   });
 }
 
-describe("amoCRM token gate", () => {
+describe.concurrent("amoCRM token gate", () => {
   it("lets 50 concurrent callers with an expiring token cause exactly one refresh", async () => {
     const a = await installAccount();
     const before = (await amo.state(a.accountId)).oauth.refresh_calls;

@@ -5,7 +5,7 @@ import { accounts, metadataCache, installs } from "../../src/db/schema";
 import { amo, db, installAccount, ORIGIN, uniqueSubdomain } from "./harness";
 import { vi } from "vitest";
 
-describe("amoCRM install", () => {
+describe.concurrent("amoCRM install", () => {
   it("installs from the marketplace: answers at once, exchanges the code in the queue, caches metadata, registers the webhook", async () => {
     const a = await installAccount();
     const row = (await db().select().from(accounts).where(eq(accounts.accountId, a.accountId)))[0]!;

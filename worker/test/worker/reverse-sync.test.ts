@@ -24,7 +24,7 @@ async function linkedLead() {
   return { a, lead, amoLead, pipeline, open };
 }
 
-describe("amoCRM → LPTracker", () => {
+describe.concurrent("amoCRM → LPTracker", () => {
   it("moves the LPTracker stage exactly once when a user moves the amoCRM lead, and does not echo back", async () => {
     const { a, lead, amoLead, pipeline, open } = await linkedLead();
     expect(amoLead.status_id).toBe(open[0]!.id);

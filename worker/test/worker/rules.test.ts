@@ -15,7 +15,7 @@ async function createRule(a: Parameters<typeof adminFetch>[0], body: unknown): P
   return (await res.json()) as Rule;
 }
 
-describe("rules", () => {
+describe.concurrent("rules", () => {
   it("routes leads from one source into a pipeline/status with a tag and a task; other sources are untouched", async () => {
     const { a, pipeline, status, taskType } = await setup();
     await createRule(a, {

@@ -10,7 +10,7 @@ function phonesOf(contact: { custom_fields_values?: { field_code?: string | null
   return (contact.custom_fields_values ?? []).filter((f) => f.field_code === "PHONE").flatMap((f) => f.values.map((v) => String(v.value)));
 }
 
-describe("LPTracker → amoCRM sync", () => {
+describe.concurrent("LPTracker → amoCRM sync", () => {
   it("turns a new LPTracker lead into exactly one amoCRM contact and lead with its fields and calls", async () => {
     const a = await setup();
     const lead = await lpt.createLead(a.projectId, { name: "Заявка с сайта", contactName: "Иван Петров", phone: "+7 (999) 111-22-33", email: "Ivan@Example.ru", source: "yandex", calls: 2 });

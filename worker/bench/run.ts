@@ -1,0 +1,65 @@
+// `npm run bench`: every benchmark on the sandbox pieces, measured side by side in one run, printed
+// as one table of ratios and counts and written to worker/bench/results.json.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startSandbox } from "../scripts/sandbox-lib";
+import { runIntakeLatency, runIntakeLoad } from "./intake";
+import { measureSizes } from "./sizes";
+import { runImportBench, runParseBench } from "./imports";
+
+const quick = process.argv.includes("--quick");
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  ok: boolean | null;
+}
+
+const rows: Row[] = [];
+const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), quick };
+
+const sizes = measureSizes();
+results.sizes = sizes;
+rows.push({ figure: "card widget JS (gzip)", value: `${(sizes.widgetJsGzip / 1024).toFixed(1)} KB`, target: "≤ 15 KB", ok: sizes.widgetJsGzip <= 15 * 1024 });
+rows.push({ figure: "admin page JS (gzip)", value: `${(sizes.adminJsGzip / 1024).toFixed(1)} KB`, target: "≤ 80 KB", ok: sizes.adminJsGzip > 0 && sizes.adminJsGzip <= 80 * 1024 });
+rows.push({ figure: "Worker bundle (gzip)", value: `${(sizes.workerGzip / 1024).toFixed(1)} KB`, target: "≤ 3 MB (Workers free plan limit)", ok: sizes.workerGzip <= 3 * 1024 * 1024 });
+
+const sandbox = await startSandbox({
+  workerPort: 18877,
+  amoPort: 18878,
+  lptPort: 18879,
+  persistTo: mkdtempSync(path.join(tmpdir(), "bench-")),
+  fresh: true,
+  log: () => {},
+});
+try {
+  const latency = await runIntakeLatency(sandbox, quick ? 100 : 400);
+  results.intakeLatency = latency;
+  rows.push({ figure: "intake p50 / bare route p50", value: `${latency.p50Ratio} (${latency.intakeP50} ms / ${latency.bareP50} ms)`, target: "≤ 1.5", ok: latency.p50Ratio <= 1.5 });
+  rows.push({ figure: "intake p99 / bare route p99", value: `${latency.p99Ratio} (${latency.intakeP99} ms / ${latency.bareP99} ms)`, target: "—", ok: null });
+
+  const load = await runIntakeLoad(sandbox, 200, quick ? 5 : 30);
+  results.intakeLoad = load;
+  rows.push({ figure: `events lost at ${load.rate} req/s for ${load.seconds} s`, value: `${load.lost} of ${load.sent} (${load.answered200} answered 200)`, target: "0", ok: load.lost === 0 });
+
+  const imp = await runImportBench(sandbox, { rows: quick ? 2000 : 10_000 });
+  results.import = imp;
+  rows.push({ figure: "import rows/s vs the 350 rows/s ceiling", value: `${imp.rowsPerSecond.toFixed(0)} rows/s, ratio ${imp.ratio.toFixed(2)}`, target: "ratio ≥ 0.8", ok: imp.ratio >= 0.8 });
+  rows.push({ figure: "amoCRM requests per imported row", value: `${imp.requestsPerRow.toFixed(3)} (${imp.amoRequests} for ${imp.rows} rows)`, target: "≤ 0.1", ok: imp.requestsPerRow <= 0.1 });
+
+  const parse = await runParseBench(sandbox, { rows: quick ? 20_000 : 100_000 });
+  results.parse = parse;
+  rows.push({ figure: `${parse.rows.toLocaleString("en")}-row parse in workerd`, value: `${parse.seconds.toFixed(2)} s, peak ${parse.peakMb.toFixed(0)} MB`, target: "< 128 MB", ok: parse.peakMb < 128 });
+} finally {
+  await sandbox.stop();
+}
+
+const width = (k: keyof Row) => Math.max(...rows.map((r) => String(r[k]).length), k.length);
+const line = (r: Row) => `${r.figure.padEnd(width("figure"))}  ${r.value.padEnd(width("value"))}  ${r.target.padEnd(width("target"))}  ${r.ok === null ? "" : r.ok ? "ok" : "MISSED"}`;
+console.log(`\n${"figure".padEnd(width("figure"))}  ${"value".padEnd(width("value"))}  ${"target".padEnd(width("target"))}`);
+for (const r of rows) console.log(line(r));
+results.table = rows;
+writeFileSync(path.resolve(import.meta.dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+console.log("\nwritten to worker/bench/results.json");

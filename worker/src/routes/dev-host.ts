@@ -1,0 +1,653 @@
+// Sandbox only: a local stand-in for amoCRM's pages (/dev/amocrm) that loads the real widget/script.js
+// through RequireJS and runs its callbacks the way amoCRM does, with `$authorizedAjax` backed by
+// /dev/token. Widget files and RequireJS are served from the static assets under /dev/widget and /dev/vendor.
+import { Hono } from "hono";
+import { desc, eq } from "drizzle-orm";
+import type { AppEnv } from "../lib/hono-env";
+import { Problem } from "../lib/problem";
+import { accounts, links } from "../db/schema";
+
+/** The widget code amoCRM would assign; it names the advanced settings page's work area. */
+export const SANDBOX_WIDGET_CODE = "lptracker_sync";
+
+interface BootData {
+  widgetCode: string;
+  accounts: { accountId: number; subdomain: string; status: string }[];
+  /** Recently linked amoCRM leads per account, so the index page can open real cards. */
+  leads: Record<string, { amoId: number; name: string | null }[]>;
+}
+
+export function devHostRoutes() {
+  const r = new Hono<AppEnv>();
+
+  r.use("/dev/*", async (c, next) => {
+    if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
+    await next();
+  });
+
+  r.get("/dev/amocrm", async (c) => {
+    const rows = await c.var.db.select({ accountId: accounts.accountId, subdomain: accounts.subdomain, status: accounts.status }).from(accounts);
+    const leads: BootData["leads"] = {};
+    for (const a of rows) {
+      const linked = await c.var.db
+        .select({ amoId: links.amoId, meta: links.meta })
+        .from(links)
+        .where(eq(links.accountId, a.accountId))
+        .orderBy(desc(links.updatedAt))
+        .limit(50);
+      leads[a.accountId] = linked
+        .filter((l) => l.meta && typeof l.meta === "object" && "snapshot" in l.meta)
+        .slice(0, 12)
+        .map((l) => {
+          const snap = (l.meta as { snapshot?: { name?: unknown } }).snapshot;
+          return { amoId: Number(l.amoId), name: typeof snap?.name === "string" ? snap.name : null };
+        });
+    }
+    const boot: BootData = { widgetCode: SANDBOX_WIDGET_CODE, accounts: rows, leads };
+    c.header("cache-control", "no-store");
+    return c.html(hostPage(boot));
+  });
+
+  const fromAssets = async (c: { env: AppEnv["Bindings"]; req: { url: string; path: string } }) => {
+    const assets = c.env.ASSETS;
+    if (!assets) throw new Problem("not-found", "Static assets are not bound; run the sandbox with `npm start`.");
+    const res = await assets.fetch(new Request(new URL(c.req.url).toString()));
+    if (res.status === 404) {
+      throw new Problem("not-found", `${c.req.path} is not published: run \`npm run widget:build\` (Vite build + widget/tools/publish.ts).`);
+    }
+    // Responses from a binding have immutable headers; the app's middleware adds its own.
+    const copy = new Response(res.body, res);
+    copy.headers.set("cache-control", "no-cache");
+    return copy;
+  };
+  r.get("/dev/widget/*", (c) => fromAssets(c));
+  r.get("/dev/vendor/*", (c) => fromAssets(c));
+
+  return r;
+}
+
+/** JSON inside a <script> element: `<` is escaped so that no value can close the element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c");
+}
+
+function hostPage(boot: BootData): string {
+  return `<!doctype html>
+<html lang="ru">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>amoCRM · песочница виджета LPTracker</title>
+<link rel="icon" href="data:,">
+<style>${HOST_CSS}</style>
+</head>
+<body class="host-body">
+<div class="host-app">
+  <nav class="host-nav" aria-label="amoCRM">
+    <div class="host-nav__logo">amo</div>
+    <a class="host-nav__item" href="#/" data-nav="index">Рабочий стол</a>
+    <a class="host-nav__item" href="#/leads/detail/0" data-nav="leads">Сделки</a>
+    <a class="host-nav__item" href="#/contacts/detail/0" data-nav="contacts">Контакты</a>
+    <a class="host-nav__item" href="#/settings/widgets" data-nav="settings">Настройки</a>
+  </nav>
+  <main class="host-main" id="host-main"></main>
+</div>
+<div id="host-modal-root"></div>
+<script type="application/json" id="host-boot">${scriptJson(boot)}</script>
+<script src="/dev/vendor/require.js"></script>
+<script>${HOST_JS}</script>
+</body>
+</html>`;
+}
+
+// The host page's own look: a light amoCRM-like layout. Every class starts with `host-`, and the
+// widget must look right without any of it.
+const HOST_CSS = `
+.host-body { margin: 0; background: #f2f3f5; font: 14px/1.4 Arial, Helvetica, sans-serif; color: #1f2d3d; }
+.host-app { display: flex; min-height: 100vh; }
+.host-nav { flex: 0 0 86px; background: #243447; display: flex; flex-direction: column; align-items: stretch; padding-top: 10px; }
+.host-nav__logo { color: #fff; font-weight: 700; font-size: 20px; text-align: center; padding: 10px 0 18px; letter-spacing: 1px; }
+.host-nav__item { color: #b9c6d3; text-decoration: none; font-size: 11px; text-align: center; padding: 12px 4px; }
+.host-nav__item:hover, .host-nav__item--active { color: #fff; background: #2f4257; }
+.host-main { flex: 1 1 auto; min-width: 0; }
+.host-top { height: 52px; display: flex; align-items: center; gap: 12px; padding: 0 20px; background: #fff; border-bottom: 1px solid #e1e4e8; }
+.host-top__title { font-size: 16px; font-weight: 700; }
+.host-top__crumbs { color: #8a96a3; font-size: 13px; }
+.host-top__user { margin-left: auto; color: #8a96a3; font-size: 12px; }
+.host-card { display: grid; grid-template-columns: 330px minmax(0, 1fr) 300px; min-height: calc(100vh - 53px); }
+.host-card__info { background: #fff; border-right: 1px solid #e1e4e8; }
+.host-card__head { background: #3c6ea8; color: #fff; padding: 16px 18px; }
+.host-card__name { font-size: 18px; font-weight: 700; margin: 0 0 6px; }
+.host-card__status { display: inline-block; background: rgba(255,255,255,.2); border-radius: 3px; padding: 2px 8px; font-size: 12px; }
+.host-card__fields { padding: 12px 18px; }
+.host-field-row { display: flex; gap: 8px; padding: 7px 0; border-bottom: 1px dashed #e6e9ec; font-size: 13px; }
+.host-field-row__label { flex: 0 0 120px; color: #8a96a3; }
+.host-card__feed { padding: 18px; }
+.host-feed-note { background: #fff; border: 1px solid #e1e4e8; border-radius: 4px; padding: 10px 14px; margin-bottom: 10px; color: #6b7885; font-size: 13px; }
+.host-card__widgets { background: #f7f8fa; border-left: 1px solid #e1e4e8; padding: 12px; }
+.host-widget-block { background: #fff; border: 1px solid #e1e4e8; border-radius: 4px; margin-bottom: 12px; overflow: hidden; }
+.host-widget-block__caption { display: flex; align-items: center; gap: 8px; padding: 8px 12px; border-bottom: 1px solid #eef0f2; font-weight: 700; font-size: 13px; }
+.host-widget-block__caption img { width: 22px; height: 22px; border-radius: 5px; }
+.host-widget-block__body { padding: 8px 12px 12px; }
+.host-page { padding: 24px 28px; }
+.host-page h1 { font-size: 20px; margin: 0 0 14px; }
+.host-panel { background: #fff; border: 1px solid #e1e4e8; border-radius: 4px; padding: 16px 18px; margin-bottom: 16px; max-width: 860px; }
+.host-panel a { color: #2d6cd6; }
+.host-panel ul { margin: 6px 0; padding-left: 20px; }
+.host-integration { display: flex; align-items: center; gap: 14px; }
+.host-integration img { width: 84px; height: 84px; border-radius: 12px; }
+.host-btn { border: 1px solid #c6cdd4; background: #fff; border-radius: 3px; padding: 8px 16px; font: inherit; cursor: pointer; }
+.host-btn--primary { background: #4c8bf7; border-color: #4c8bf7; color: #fff; font-weight: 700; }
+.host-modal { position: fixed; inset: 0; background: rgba(31,45,61,.45); display: flex; align-items: flex-start; justify-content: center; overflow: auto; padding: 40px 16px; z-index: 10; }
+.host-modal__window { background: #fff; width: 720px; max-width: 100%; border-radius: 4px; box-shadow: 0 10px 40px rgba(0,0,0,.25); }
+.host-modal__head { display: flex; gap: 16px; align-items: center; padding: 20px 24px; border-bottom: 1px solid #eef0f2; }
+.host-modal__head img { width: 84px; height: 84px; border-radius: 12px; }
+.host-modal__title { font-size: 20px; font-weight: 700; margin: 0 0 4px; }
+.host-modal__desc { color: #6b7885; font-size: 13px; }
+.host-modal__close { margin-left: auto; align-self: flex-start; border: 0; background: none; font-size: 24px; color: #8a96a3; cursor: pointer; }
+.host-modal__body { padding: 18px 24px; }
+.host-modal__field-label { font-weight: 700; margin-bottom: 6px; }
+.host-modal__foot { display: flex; align-items: center; gap: 10px; padding: 14px 24px; border-top: 1px solid #eef0f2; background: #fafbfc; }
+.host-modal__note { color: #6b7885; font-size: 13px; }
+.host-work-area { background: #fff; min-height: calc(100vh - 53px); }
+.host-form-inline { display: flex; gap: 8px; align-items: center; margin-top: 8px; }
+.host-form-inline input { padding: 6px 8px; border: 1px solid #c6cdd4; border-radius: 3px; width: 140px; }
+`;
+
+// The host page's script: a tiny jQuery (Deferred, $.ajax, a few DOM helpers) registered as the
+// `jquery` AMD module, amoCRM's globals and widget object, and a router for the card, settings
+// modal and advanced settings views. Plain ES2017, no template literals (it sits inside one).
+const HOST_JS = `
+(function () {
+  'use strict';
+  var BOOT = JSON.parse(document.getElementById('host-boot').textContent);
+  var query = new URLSearchParams(location.search);
+  var CODE = BOOT.widgetCode;
+  var loadStamp = String(Date.now());
+
+  function pickAccount() {
+    var wanted = Number(query.get('account_id'));
+    var byId = BOOT.accounts.filter(function (a) { return a.accountId === wanted; })[0];
+    var active = BOOT.accounts.filter(function (a) { return a.status === 'active'; })[0];
+    return byId || active || BOOT.accounts[0] || { accountId: wanted || 0, subdomain: 'demo', status: 'not_installed' };
+  }
+  var account = pickAccount();
+  var ctx = {
+    accountId: account.accountId,
+    subdomain: query.get('subdomain') || account.subdomain,
+    userId: Number(query.get('user_id')) || 1,
+    isAdmin: query.get('is_admin') !== '0',
+    lang: query.get('lang') === 'en' ? 'en' : 'ru'
+  };
+
+  // ---- a tiny jQuery: what amoCRM widgets and $authorizedAjax need ----
+  function Deferred() {
+    var state = 'pending';
+    var settledWith = [];
+    var onDone = [];
+    var onFail = [];
+    function settle(to, values) {
+      if (state !== 'pending') { return; }
+      state = to;
+      settledWith = values;
+      (to === 'resolved' ? onDone : onFail).forEach(function (f) { f.apply(null, values); });
+      onDone = [];
+      onFail = [];
+    }
+    var promise = {
+      done: function (f) { if (state === 'resolved') { f.apply(null, settledWith); } else if (state === 'pending') { onDone.push(f); } return promise; },
+      fail: function (f) { if (state === 'rejected') { f.apply(null, settledWith); } else if (state === 'pending') { onFail.push(f); } return promise; },
+      always: function (f) { return promise.done(f).fail(f); },
+      then: function (ok, ko) {
+        return new Promise(function (resolve, reject) {
+          promise.done(function () { try { resolve(ok ? ok.apply(null, arguments) : arguments[0]); } catch (e) { reject(e); } });
+          promise.fail(function () { if (!ko) { reject(arguments[0]); return; } try { resolve(ko.apply(null, arguments)); } catch (e) { reject(e); } });
+        });
+      },
+      promise: function () { return promise; }
+    };
+    return {
+      resolve: function () { settle('resolved', [].slice.call(arguments)); },
+      reject: function () { settle('rejected', [].slice.call(arguments)); },
+      promise: function () { return promise; }
+    };
+  }
+
+  function ajax(o) {
+    var d = Deferred();
+    var xhr = new XMLHttpRequest();
+    xhr.open(o.method || o.type || 'GET', o.url, true);
+    if (o.timeout) { xhr.timeout = o.timeout; }
+    var headers = o.headers || {};
+    Object.keys(headers).forEach(function (k) { xhr.setRequestHeader(k, headers[k]); });
+    if (o.data !== undefined && o.contentType) { xhr.setRequestHeader('Content-Type', o.contentType); }
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.onload = function () {
+      var json;
+      try { json = JSON.parse(xhr.responseText); } catch (e) { json = undefined; }
+      xhr.responseJSON = json;
+      if (xhr.status >= 200 && xhr.status < 300) { d.resolve(json, 'success', xhr); } else { d.reject(xhr, 'error', xhr.statusText); }
+    };
+    xhr.onerror = function () { d.reject(xhr, 'error', ''); };
+    xhr.ontimeout = function () { d.reject(xhr, 'timeout', 'timeout'); };
+    xhr.send(o.data === undefined ? null : o.data);
+    return d.promise();
+  }
+
+  function wrap(nodes) {
+    var w = { length: nodes.length };
+    nodes.forEach(function (n, i) { w[i] = n; });
+    w.find = function (sel) {
+      var out = [];
+      nodes.forEach(function (n) { out.push.apply(out, [].slice.call(n.querySelectorAll(sel))); });
+      return wrap(out);
+    };
+    w.append = function (x) {
+      nodes.forEach(function (n) {
+        if (typeof x === 'string') { n.insertAdjacentHTML('beforeend', x); } else { n.appendChild(x.nodeType ? x : x[0]); }
+      });
+      return w;
+    };
+    w.html = function (h) { if (h === undefined) { return nodes[0] ? nodes[0].innerHTML : ''; } nodes.forEach(function (n) { n.innerHTML = h; }); return w; };
+    w.val = function (v) { if (v === undefined) { return nodes[0] ? nodes[0].value : undefined; } nodes.forEach(function (n) { n.value = v; }); return w; };
+    w.attr = function (k, v) { if (v === undefined) { return nodes[0] ? nodes[0].getAttribute(k) : undefined; } nodes.forEach(function (n) { n.setAttribute(k, v); }); return w; };
+    w.on = function (type, fn) { nodes.forEach(function (n) { n.addEventListener(type, fn); }); return w; };
+    w.trigger = function (type) { nodes.forEach(function (n) { n.dispatchEvent(new Event(type, { bubbles: true })); }); return w; };
+    return w;
+  }
+  function $(x) {
+    if (typeof x === 'string') {
+      if (x.trim().charAt(0) === '<') {
+        var t = document.createElement('template');
+        t.innerHTML = x.trim();
+        return wrap([].slice.call(t.content.childNodes));
+      }
+      return wrap([].slice.call(document.querySelectorAll(x)));
+    }
+    if (x && x.nodeType) { return wrap([x]); }
+    return wrap([]);
+  }
+  $.ajax = ajax;
+  $.Deferred = Deferred;
+  define('jquery', [], function () { return $; });
+
+  // ---- amoCRM's globals ----
+  var route = { view: 'index', id: 0 };
+  var APP = {
+    lang_id: ctx.lang,
+    data: { current_card: null, current_entity: null },
+    widgets: { system: { area: '' } },
+    getBaseEntity: function () { return route.view === 'contacts' ? 'contacts' : route.view === 'leads' ? 'leads' : null; },
+    isCard: function () { return route.view === 'leads' || route.view === 'contacts'; },
+    getWidgetsArea: function () { return APP.widgets.system.area; },
+    constant: function (name) {
+      if (name === 'user') { return { id: ctx.userId, name: 'Администратор (песочница)' }; }
+      if (name === 'account') { return { id: ctx.accountId, subdomain: ctx.subdomain }; }
+      return null;
+    }
+  };
+  window.APP = APP;
+  window.AMOCRM = APP;
+
+  // ---- widget settings amoCRM keeps for the account ----
+  var SETTINGS_KEY = 'lptw-sandbox-settings:' + ctx.accountId;
+  function savedSettings() {
+    var stored = {};
+    try { stored = JSON.parse(localStorage.getItem(SETTINGS_KEY) || '{}') || {}; } catch (e) { stored = {}; }
+    // ?consent=0|1 overrides what was saved, so that tests and demos can start from either state.
+    if (query.has('consent')) { stored.consent = query.get('consent') === '1' ? '1' : ''; }
+    else if (stored.consent === undefined) { stored.consent = '1'; }
+    return stored;
+  }
+  function storeSettings(fields) {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify(fields));
+  }
+
+  var manifest = null;
+  var langs = null;
+  var WidgetCtor = null;
+  var widget = null;
+
+  function fetchJson(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) { throw new Error(url + ' answered ' + r.status + ': run npm run widget:build'); }
+      return r.json();
+    });
+  }
+  function loadScript() {
+    return new Promise(function (resolve, reject) {
+      requirejs(['/dev/widget/script.js?v=' + encodeURIComponent(manifest.widget.version + '-' + loadStamp)], resolve, reject);
+    });
+  }
+  function text(path) {
+    var node = langs;
+    path.split('.').forEach(function (p) { node = node && typeof node === 'object' ? node[p] : undefined; });
+    return typeof node === 'string' ? node : path;
+  }
+
+  // What amoCRM puts on a widget object before calling its callbacks.
+  function createWidget(area) {
+    APP.widgets.system.area = area;
+    var base = {
+      params: {
+        path: '/dev/widget',
+        version: manifest.widget.version + '-' + loadStamp,
+        widget_code: CODE,
+        status: 'installed',
+        images_path: '/dev/widget/images'
+      },
+      langs: langs,
+      i18n: function (key) { return langs[key]; },
+      get_version: function () { return this.params.version; },
+      get_settings: function () {
+        var s = savedSettings();
+        s.widget_code = CODE;
+        s.active = 'Y';
+        return s;
+      },
+      system: function () {
+        return { area: area, amouser_id: String(ctx.userId), amouser: 'admin@' + ctx.subdomain + '.example', subdomain: ctx.subdomain, lang: ctx.lang, server: 'sandbox' };
+      },
+      render_template: function (o) {
+        var panel = document.getElementById('host-widgets');
+        if (!panel) { return; }
+        var block = document.createElement('div');
+        block.className = 'host-widget-block';
+        block.setAttribute('data-widget-code', CODE);
+        var caption = document.createElement('div');
+        caption.className = 'host-widget-block__caption ' + ((o.caption && o.caption.class_name) || '');
+        var img = document.createElement('img');
+        img.src = '/dev/widget/images/logo_min.png';
+        img.alt = '';
+        var name = document.createElement('span');
+        name.textContent = text(manifest.widget.name);
+        caption.appendChild(img);
+        caption.appendChild(name);
+        var body = document.createElement('div');
+        body.className = 'host-widget-block__body';
+        body.innerHTML = (o.body || '') + (o.render || '');
+        block.appendChild(caption);
+        block.appendChild(body);
+        panel.appendChild(block);
+      },
+      // Like amoCRM: a fresh one-time token for every request, sent as X-Auth-Token.
+      $authorizedAjax: function (options) {
+        var d = Deferred();
+        ajax({
+          url: '/dev/token',
+          type: 'POST',
+          contentType: 'application/json',
+          data: JSON.stringify({ account_id: ctx.accountId, user_id: ctx.userId, is_admin: ctx.isAdmin, subdomain: ctx.subdomain })
+        }).done(function (answer) {
+          var headers = Object.assign({}, options.headers || {}, { 'X-Auth-Token': answer.token });
+          ajax(Object.assign({}, options, { headers: headers })).done(d.resolve).fail(d.reject);
+        }).fail(d.reject);
+        return d.promise();
+      }
+    };
+    WidgetCtor.prototype = base;
+    return new WidgetCtor();
+  }
+
+  function run(name, arg) {
+    var fn = widget && widget.callbacks && widget.callbacks[name];
+    if (typeof fn !== 'function') { return undefined; }
+    var result = fn.call(widget, arg);
+    document.body.setAttribute('data-callback-' + name.replace('_', '-'), String(result));
+    return result;
+  }
+
+  function leaveView() {
+    if (widget) { run('destroy'); }
+    widget = null;
+    document.getElementById('host-modal-root').innerHTML = '';
+  }
+
+  function el(tag, cls, textContent) {
+    var n = document.createElement(tag);
+    if (cls) { n.className = cls; }
+    if (textContent !== undefined) { n.textContent = textContent; }
+    return n;
+  }
+
+  function topBar(title, crumbs) {
+    var bar = el('div', 'host-top');
+    bar.appendChild(el('div', 'host-top__title', title));
+    if (crumbs) { bar.appendChild(el('div', 'host-top__crumbs', crumbs)); }
+    bar.appendChild(el('div', 'host-top__user', ctx.subdomain + '.amocrm.ru · пользователь ' + ctx.userId + (ctx.isAdmin ? ' (администратор)' : '')));
+    return bar;
+  }
+
+  function markNav(name) {
+    [].forEach.call(document.querySelectorAll('.host-nav__item'), function (a) {
+      a.classList.toggle('host-nav__item--active', a.getAttribute('data-nav') === name);
+    });
+  }
+
+  function leadName(id) {
+    var list = BOOT.leads[ctx.accountId] || [];
+    var hit = list.filter(function (l) { return l.amoId === id; })[0];
+    return hit && hit.name ? hit.name : null;
+  }
+
+  function renderCard(entity, id) {
+    var main = document.getElementById('host-main');
+    main.innerHTML = '';
+    var isLead = entity === 'leads';
+    main.appendChild(topBar(isLead ? 'Сделки' : 'Контакты', isLead ? 'Воронка › Сделка №' + id : 'Контакт №' + id));
+    var grid = el('div', 'host-card');
+    var info = el('section', 'host-card__info');
+    var head = el('div', 'host-card__head');
+    head.appendChild(el('h1', 'host-card__name', (isLead ? leadName(id) : null) || (isLead ? 'Сделка №' : 'Контакт №') + id));
+    head.appendChild(el('span', 'host-card__status', isLead ? 'Воронка · статус из amoCRM' : 'Контакт'));
+    info.appendChild(head);
+    var fields = el('div', 'host-card__fields');
+    [['Ответственный', 'Администратор'], ['Бюджет', '0 ₽'], ['Песочница', 'поля карточки здесь не показываются']].forEach(function (pair) {
+      var row = el('div', 'host-field-row');
+      row.appendChild(el('span', 'host-field-row__label', pair[0]));
+      row.appendChild(el('span', '', pair[1]));
+      fields.appendChild(row);
+    });
+    info.appendChild(fields);
+    var feed = el('section', 'host-card__feed');
+    feed.appendChild(el('div', 'host-feed-note', 'Лента событий amoCRM. Виджет LPTracker — в правой колонке.'));
+    var widgets = el('aside', 'host-card__widgets');
+    widgets.id = 'host-widgets';
+    grid.appendChild(info);
+    grid.appendChild(feed);
+    grid.appendChild(widgets);
+    main.appendChild(grid);
+
+    APP.data.current_card = { id: id, main_user: ctx.userId };
+    APP.data.current_entity = entity;
+    widget = createWidget(isLead ? 'lcard' : 'ccard');
+    run('render');
+    run('init');
+    run('bind_actions');
+  }
+
+  function renderIntegrations() {
+    var main = document.getElementById('host-main');
+    main.innerHTML = '';
+    main.appendChild(topBar('Настройки', 'Интеграции'));
+    var page = el('div', 'host-page');
+    var panel = el('div', 'host-panel host-integration');
+    var img = el('img');
+    img.src = '/dev/widget/images/logo_min.png';
+    img.alt = '';
+    panel.appendChild(img);
+    var about = el('div');
+    about.appendChild(el('div', 'host-modal__title', text(manifest.widget.name)));
+    about.appendChild(el('div', 'host-modal__desc', text(manifest.widget.short_description)));
+    panel.appendChild(about);
+    var open = el('button', 'host-btn host-btn--primary', 'Настроить');
+    open.setAttribute('data-testid', 'host-open-settings');
+    open.style.marginLeft = 'auto';
+    open.onclick = openSettingsModal;
+    panel.appendChild(open);
+    page.appendChild(panel);
+    main.appendChild(page);
+  }
+
+  function openSettingsModal() {
+    var root = document.getElementById('host-modal-root');
+    root.innerHTML = '';
+    var modal = el('div', 'host-modal');
+    var win = el('div', 'host-modal__window');
+    win.setAttribute('role', 'dialog');
+    var head = el('div', 'host-modal__head');
+    var img = el('img');
+    img.src = '/dev/widget/images/logo_min.png';
+    img.alt = '';
+    head.appendChild(img);
+    var about = el('div');
+    about.appendChild(el('div', 'host-modal__title', text(manifest.widget.name)));
+    about.appendChild(el('div', 'host-modal__desc', text(manifest.widget.description)));
+    head.appendChild(about);
+    var close = el('button', 'host-modal__close', '×');
+    close.setAttribute('aria-label', 'Закрыть');
+    close.onclick = function () { location.hash = '#/settings/widgets/installed'; };
+    head.appendChild(close);
+    win.appendChild(head);
+
+    var body = el('div', 'host-modal__body widget-settings__modal-body');
+    var current = savedSettings();
+    Object.keys(manifest.settings || {}).forEach(function (key) {
+      var field = manifest.settings[key];
+      var wrapField = el('div', 'host-modal__field');
+      wrapField.appendChild(el('div', 'host-modal__field-label', text(field.name)));
+      var input = el('input');
+      input.name = key;
+      input.type = field.type === 'custom' ? 'hidden' : field.type === 'pass' ? 'password' : 'text';
+      input.value = current[key] || '';
+      wrapField.appendChild(input);
+      body.appendChild(wrapField);
+    });
+    win.appendChild(body);
+
+    var foot = el('div', 'host-modal__foot');
+    var save = el('button', 'host-btn host-btn--primary', 'Сохранить');
+    save.setAttribute('data-testid', 'host-save');
+    var note = el('span', 'host-modal__note', '');
+    note.setAttribute('data-testid', 'host-save-note');
+    foot.appendChild(save);
+    foot.appendChild(note);
+    win.appendChild(foot);
+    modal.appendChild(win);
+    root.appendChild(modal);
+
+    save.onclick = function () {
+      var fields = {};
+      [].forEach.call(body.querySelectorAll('input[name]'), function (i) { fields[i.name] = i.value; });
+      save.disabled = true;
+      note.textContent = 'Сохраняем…';
+      Promise.resolve(run('onSave', { active: 'Y', fields: fields })).then(function (ok) {
+        save.disabled = false;
+        if (ok === false) { note.textContent = 'Виджет не разрешил сохранить.'; return; }
+        storeSettings(fields);
+        document.body.setAttribute('data-settings-saved', '1');
+        // amoCRM closes the modal after a successful save.
+        location.hash = '#/settings/widgets/installed';
+      }, function () {
+        save.disabled = false;
+        // amoCRM keeps the modal open; the widget shows why.
+        note.textContent = '';
+      });
+    };
+
+    widget = createWidget('settings');
+    run('init');
+    run('settings', $(body));
+    run('bind_actions');
+  }
+
+  function renderAdvanced() {
+    var main = document.getElementById('host-main');
+    main.innerHTML = '';
+    main.appendChild(topBar('Настройки', 'Интеграции › ' + text(manifest.advanced.title)));
+    var area = el('div', 'host-work-area');
+    area.id = 'work-area-' + CODE;
+    main.appendChild(area);
+    widget = createWidget('advanced_settings');
+    run('init');
+    run('advancedSettings');
+  }
+
+  function renderIndex() {
+    var main = document.getElementById('host-main');
+    main.innerHTML = '';
+    main.appendChild(topBar('Песочница amoCRM', 'виджет LPTracker'));
+    var page = el('div', 'host-page');
+    var panel = el('div', 'host-panel');
+    panel.appendChild(el('h1', '', 'Локальная страница amoCRM'));
+    panel.appendChild(el('p', '', 'Здесь настоящий widget/script.js запускается так, как его запускает amoCRM. Аккаунт №' + ctx.accountId + ' (' + ctx.subdomain + ', ' + account.status + ').'));
+    var list = el('ul');
+    var add = function (href, label) {
+      var li = el('li');
+      var a = el('a', '', label);
+      a.href = href;
+      li.appendChild(a);
+      list.appendChild(li);
+    };
+    (BOOT.leads[ctx.accountId] || []).forEach(function (l) { add('#/leads/detail/' + l.amoId, 'Сделка №' + l.amoId + (l.name ? ' — ' + l.name : '')); });
+    add('#/settings/widgets', 'Настройки виджета (окно настроек)');
+    add('#/settings/widgets/advanced', 'Расширенные настройки (поля и этапы)');
+    panel.appendChild(list);
+    var form = el('form', 'host-form-inline');
+    var input = el('input');
+    input.placeholder = 'ID сделки';
+    input.inputMode = 'numeric';
+    var go = el('button', 'host-btn', 'Открыть карточку');
+    form.appendChild(input);
+    form.appendChild(go);
+    form.onsubmit = function (e) { e.preventDefault(); location.hash = '#/leads/detail/' + (Number(input.value) || 0); };
+    panel.appendChild(form);
+    panel.appendChild(el('p', '', 'Параметры адреса: account_id, user_id, is_admin=0|1, lang=ru|en, consent=0|1.'));
+    page.appendChild(panel);
+    main.appendChild(page);
+  }
+
+  function parseRoute() {
+    var hash = location.hash || (query.get('view') ? '#/' + query.get('view') : '#/');
+    var m = /^#\\/(leads|contacts)\\/detail\\/(\\d+)/.exec(hash);
+    if (m) { return { view: m[1], id: Number(m[2]) }; }
+    if (/^#\\/settings\\/widgets\\/advanced/.test(hash)) { return { view: 'advanced', id: 0 }; }
+    if (/^#\\/settings\\/widgets\\/installed/.test(hash)) { return { view: 'integrations', id: 0 }; }
+    if (/^#\\/settings/.test(hash)) { return { view: 'settings', id: 0 }; }
+    return { view: 'index', id: 0 };
+  }
+
+  function show() {
+    leaveView();
+    route = parseRoute();
+    markNav(route.view === 'advanced' || route.view === 'integrations' ? 'settings' : route.view);
+    document.body.setAttribute('data-view', route.view);
+    if (route.view === 'leads' || route.view === 'contacts') { renderCard(route.view, route.id); }
+    else if (route.view === 'settings') { renderIntegrations(); openSettingsModal(); }
+    else if (route.view === 'integrations') { renderIntegrations(); }
+    else if (route.view === 'advanced') { renderAdvanced(); }
+    else { renderIndex(); }
+  }
+
+  requirejs.config({ waitSeconds: 30 });
+  fetchJson('/dev/widget/manifest.json').then(function (m) {
+    manifest = m;
+    return fetchJson('/dev/widget/i18n/' + ctx.lang + '.json');
+  }).then(function (dict) {
+    langs = dict;
+    return loadScript();
+  }).then(function (ctor) {
+    WidgetCtor = ctor;
+    window.addEventListener('hashchange', show);
+    show();
+    document.body.setAttribute('data-host-ready', '1');
+  }).catch(function (err) {
+    var main = document.getElementById('host-main');
+    main.innerHTML = '';
+    var p = el('div', 'host-page');
+    p.appendChild(el('div', 'host-panel', 'Виджет не загрузился: ' + (err && err.message ? err.message : String(err))));
+    main.appendChild(p);
+    console.error(err);
+  });
+})();
+`;
