@@ -370,6 +370,8 @@ export type HostileName =
   | "zip-bomb"
   | "zip-bomb-ratio"
   | "zip-bomb-entries"
+  | "zip-bomb-lying-size"
+  | "corrupt-stream"
   | "million-rows-xlsx"
   | "million-rows-csv"
   | "unsupported-type";
@@ -379,6 +381,17 @@ export interface HostileFile {
   bytes: Uint8Array;
   /** The ImportFileError code the import must answer with. */
   expect: string;
+}
+
+/** Offset of an entry's local header, by scanning for its name right after a header signature. */
+function findLocalHeader(zip: Uint8Array, name: string): number {
+  const want = utf8.encode(name);
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  for (let at = 0; at + 30 + want.length <= zip.length; at++) {
+    if (view.getUint32(at, true) !== 0x04034b50 || view.getUint16(at + 26, true) !== want.length) continue;
+    if (want.every((b, i) => zip[at + 30 + i] === b)) return at;
+  }
+  throw new Error(`no local header for ${name}`);
 }
 
 function oleFile(streams: Record<string, Uint8Array>): Uint8Array {
@@ -414,6 +427,15 @@ export function generateHostileFiles(opts: { millionRows?: number } = {}): Recor
     ...workbookParts(),
     { name: "xl/worksheets/sheet1.xml", data: new Uint8Array(1 + 258 * zeros), deflated: deflatedZeros(zeros) },
   ]);
+  // Declares one kilobyte and inflates to 20 MB: only inflating it, bounded, can tell.
+  const bombLying = buildZip([
+    ...workbookParts(),
+    { name: "xl/worksheets/sheet1.xml", data: new Uint8Array(1 + 258 * zeros), deflated: deflatedZeros(zeros), declaredSize: 1024 },
+  ]);
+  // A sound directory over a damaged sheet stream: SheetJS's own inflater would spin on it forever.
+  const damaged = good.slice();
+  const sheetAt = findLocalHeader(damaged, "xl/worksheets/sheet1.xml");
+  for (let i = 0; i < 64; i++) damaged[sheetAt + 200 + i] = (i * 37) & 0xff;
   const many: ZipInput[] = workbookParts();
   for (let i = 0; many.length <= 10_000; i++) many.push({ name: `xl/media/p${i}.bin`, data: new Uint8Array(0) });
 
@@ -439,6 +461,8 @@ export function generateHostileFiles(opts: { millionRows?: number } = {}): Recor
     "zip-bomb": { fileName: "leads.xlsx", bytes: bombTotal, expect: "zip-bomb" },
     "zip-bomb-ratio": { fileName: "leads.xlsx", bytes: bombRatio, expect: "zip-bomb" },
     "zip-bomb-entries": { fileName: "leads.xlsx", bytes: buildZip(many), expect: "zip-bomb" },
+    "zip-bomb-lying-size": { fileName: "leads.xlsx", bytes: bombLying, expect: "zip-bomb" },
+    "corrupt-stream": { fileName: "leads.xlsx", bytes: damaged, expect: "corrupt" },
     "million-rows-xlsx": { fileName: "calls.xlsx", bytes: handMadeXlsx(sheetXml(million), true), expect: "too-many-rows" },
     "million-rows-csv": { fileName: "calls.csv", bytes: utf8.encode(csvLines.join("\r\n")), expect: "too-many-rows" },
     "unsupported-type": { fileName: "leads.pdf", bytes: utf8.encode("%PDF-1.4\n"), expect: "unsupported-type" },

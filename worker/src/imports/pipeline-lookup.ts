@@ -1,0 +1,90 @@
+// Finding the people of a leads file among the account's existing amoCRM contacts, for as few
+// requests as possible: read the whole contact list (250 a page) when that is cheaper than one
+// `query` search per row, which nobody can know in advance, so the list is read only while its
+// pages stay fewer than the rows that need a lookup; past that, each row is searched on its own.
+import type { AmoClient } from "../amocrm/client";
+import type { AmoContact } from "../sync/contact-finder";
+import { normalizeEmail, normalizePhone } from "../lib/phone";
+import type { NormalizedImportRow } from "./types";
+
+export const CONTACT_PAGE = 250;
+/** A ceiling on reading the list at all: about 64 s of the budget and 100,000 contacts. */
+export const MAX_PREFETCH_PAGES = 400;
+
+export interface ContactIndex {
+  byPhone: Map<string, number>;
+  byEmail: Map<string, number>;
+}
+
+/** The phones and e-mails the file asks about; the index keeps only those, so it stays small. */
+export function wantedKeys(rows: Iterable<NormalizedImportRow>): { phones: Set<string>; emails: Set<string> } {
+  const phones = new Set<string>();
+  const emails = new Set<string>();
+  for (const r of rows) {
+    for (const p of r.phones.length ? r.phones : r.phone ? [r.phone] : []) phones.add(p);
+    if (r.email) emails.add(r.email);
+  }
+  return { phones, emails };
+}
+
+/** Pages allowed before a per-row search becomes the cheaper bet (ski rental: never pay twice). */
+export function prefetchPageBudget(rowsNeedingLookup: number, maxPages = MAX_PREFETCH_PAGES): number {
+  return Math.max(0, Math.min(rowsNeedingLookup - 1, maxPages));
+}
+
+function values(contact: AmoContact, code: "PHONE" | "EMAIL"): unknown[] {
+  return (contact.custom_fields_values ?? []).filter((f) => f.field_code === code).flatMap((f) => f.values.map((v) => v.value));
+}
+
+/** Adds a page of contacts; the lowest contact id wins a number, like amoCRM's own call matching. */
+export function indexContacts(index: ContactIndex, contacts: AmoContact[], wanted: { phones: Set<string>; emails: Set<string> }): void {
+  for (const c of [...contacts].sort((a, b) => a.id - b.id)) {
+    for (const v of values(c, "PHONE")) {
+      const p = normalizePhone(v)?.e164;
+      if (p && wanted.phones.has(p)) {
+        const held = index.byPhone.get(p);
+        if (held === undefined || c.id < held) index.byPhone.set(p, c.id);
+      }
+    }
+    for (const v of values(c, "EMAIL")) {
+      const e = normalizeEmail(v);
+      if (e && wanted.emails.has(e)) {
+        const held = index.byEmail.get(e);
+        if (held === undefined || c.id < held) index.byEmail.set(e, c.id);
+      }
+    }
+  }
+}
+
+/** A phone match first (any of the row's numbers), then the e-mail: the order the sync uses. */
+export function matchContact(index: ContactIndex, row: NormalizedImportRow): number | null {
+  for (const p of row.phones.length ? row.phones : row.phone ? [row.phone] : []) {
+    const id = index.byPhone.get(p);
+    if (id !== undefined) return id;
+  }
+  return row.email ? (index.byEmail.get(row.email) ?? null) : null;
+}
+
+export interface PrefetchResult {
+  /** True when the whole list was read, so a miss really means "no such contact". */
+  complete: boolean;
+  pages: number;
+  contacts: number;
+  index: ContactIndex;
+}
+
+/** Reads the contact list page by page, at most `maxPages`; stops early at the last page. */
+export async function prefetchContacts(amo: AmoClient, maxPages: number, wanted: { phones: Set<string>; emails: Set<string> }): Promise<PrefetchResult> {
+  const index: ContactIndex = { byPhone: new Map(), byEmail: new Map() };
+  let contacts = 0;
+  let pages = 0;
+  while (pages < maxPages) {
+    pages++;
+    const body = await amo.get<{ _embedded?: { contacts?: AmoContact[] }; _links?: { next?: unknown } }>("/api/v4/contacts", { page: pages, limit: CONTACT_PAGE });
+    const items = body?._embedded?.contacts ?? [];
+    contacts += items.length;
+    indexContacts(index, items, wanted);
+    if (!body || !body._links?.next || items.length < CONTACT_PAGE) return { complete: true, pages, contacts, index };
+  }
+  return { complete: false, pages, contacts, index };
+}

@@ -1,0 +1,142 @@
+// Specification: every hostile upload gets a stable code and a Russian-first message, before any
+// expensive work happens.
+import * as XLSX from "xlsx";
+import { beforeAll, describe, expect, it } from "vitest";
+import { generateHostileFiles, handMadeXlsx, sheetXml, type HostileFile, type HostileName } from "../../../bench/gen-xlsx";
+import { ImportFileError } from "../../../src/imports/errors";
+import { previewWorkbook, readWorkbook } from "../../../src/imports/read";
+import { sniffFile } from "../../../src/imports/sniff";
+
+function refusal(run: () => unknown): ImportFileError {
+  try {
+    run();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ImportFileError);
+    return e as ImportFileError;
+  }
+  throw new Error("expected the file to be refused");
+}
+
+/** Russian first, then " / ", then English (which may quote the user's Cyrillic data). */
+function expectBilingual(message: string): void {
+  const [ru, en] = message.split(" / ");
+  expect(ru).toMatch(/^[А-ЯЁ].*[а-яё]{4}/);
+  expect(en).toMatch(/^[A-Z].*[a-z]{4}/);
+  expect(en).not.toMatch(/^[^"]*[а-яё]/i); // Cyrillic only inside quoted data
+}
+
+describe("import: hostile files", () => {
+  let files: Record<HostileName, HostileFile>;
+  const upload = (name: HostileName) => refusal(() => previewWorkbook(files[name].bytes, files[name].fileName));
+
+  beforeAll(() => {
+    files = generateHostileFiles();
+  });
+
+  it("answers every hostile file with its own code and a bilingual message", () => {
+    for (const [name, file] of Object.entries(files)) {
+      const e = refusal(() => previewWorkbook(file.bytes, file.fileName));
+      expect({ name, code: e.code }).toEqual({ name, code: file.expect });
+      expectBilingual(e.message);
+    }
+  });
+
+  it("refuses text renamed to .xlsx by its content, not its name", () => {
+    const e = upload("wrong-type");
+    expect(e.code).toBe("wrong-type");
+    expect(e.message).toContain("Файл не похож на XLSX: внутри текстовый файл");
+    expect(e.message).toContain("The file is not an XLSX file: it is a text file");
+  });
+
+  it("refuses a ZIP that is not a workbook (a Word document renamed to .xlsx)", () => {
+    expect(upload("not-a-workbook").message).toContain("ZIP-архив, но не книга Excel");
+  });
+
+  it("calls a truncated ZIP corrupt", () => {
+    const e = upload("corrupt-zip");
+    expect(e.code).toBe("corrupt");
+    expect(e.message).toMatch(/^Файл повреждён/);
+  });
+
+  it("recognises a password-protected workbook by its EncryptionInfo stream, whatever the name", () => {
+    expect(upload("password-protected").message).toMatch(/^Файл защищён паролем/);
+    const asXls = refusal(() => sniffFile(files["password-protected"].bytes, "leads.xls"));
+    expect(asXls.code).toBe("password-protected");
+  });
+
+  it("refuses an empty file and a workbook whose first sheet is empty", () => {
+    expect(upload("empty-file").message).toBe("Файл пустой. / The file is empty.");
+    expect(upload("empty-sheet").message).toMatch(/^Первый лист файла пустой/);
+  });
+
+  it("refuses a sheet whose first row is data, quoting that row", () => {
+    const e = upload("no-header");
+    expect(e.code).toBe("no-header");
+    expect(e.message).toContain("79991234567, Иванов Иван, ivan@mail.ru");
+  });
+
+  it("refuses a zip bomb before inflating it", () => {
+    const e = upload("zip-bomb");
+    // The sheet declares 4 GB but holds one kilobyte: only the declaration can have caused this.
+    expect(e.message).toContain("после распаковки он занял бы 4095 МБ, допустимо не больше 200 МБ");
+    expect(e.message).toContain("it would unpack to 4095 MB, the limit is 200 MB");
+  });
+
+  it("refuses an honest 160:1 bomb by its compression ratio", () => {
+    expect(upload("zip-bomb-ratio").message).toMatch(/сжат с коэффициентом 1\d\d:1 \(20 МБ после распаковки\)/);
+  });
+
+  it("refuses an entry that inflates far past the size it declares", () => {
+    const e = upload("zip-bomb-lying-size");
+    expect(e.code).toBe("zip-bomb");
+    expect(e.message).toContain("распаковывается намного больше заявленного размера (1024 байт)");
+  });
+
+  it("calls a damaged stream inside a sound archive corrupt instead of handing it to SheetJS", () => {
+    const e = upload("corrupt-stream");
+    expect(e.code).toBe("corrupt");
+    expect(e.message).toContain("часть «xl/worksheets/sheet1.xml» не распаковывается");
+  });
+
+  it("refuses an archive of more than 10,000 entries", () => {
+    expect(upload("zip-bomb-entries").message).toContain("файлов в архиве 10 001, допустимо не больше 10 000");
+  });
+
+  it("refuses a million-row sheet from its declared dimension, naming the limit and the count", () => {
+    const e = upload("million-rows-xlsx");
+    expect(e.code).toBe("too-many-rows");
+    expect(e.message).toContain("В файле слишком много строк: 1 000 000, допустимо не больше 100 000");
+    expect(e.message).toContain("The file has too many rows: 1,000,000, the limit is 100,000");
+  });
+
+  it("refuses a million-line CSV after reading only past the limit", () => {
+    expect(upload("million-rows-csv").message).toContain("1 000 000, допустимо не больше 100 000");
+  });
+
+  it("refuses an unknown extension without looking further", () => {
+    expect(upload("unsupported-type").message).toMatch(/^Формат «\.pdf» не поддерживается/);
+  });
+
+  it("stops SheetJS at the row cap when the sheet declares no dimension", () => {
+    const bytes = handMadeXlsx(sheetXml(200, false), true);
+    const e = refusal(() => readWorkbook(bytes, "xlsx", { maxRows: 50 }));
+    expect(e.code).toBe("too-many-rows");
+    // Without a dimension the true count is unknown: the message says "more than".
+    expect(e.message).toContain("больше 50, допустимо не больше 50");
+    expect(readWorkbook(bytes, "xlsx", { maxRows: 200 }).totalRows).toBe(200);
+  });
+
+  it("uses SheetJS's declared range for XLS files", () => {
+    const aoa = [["Телефон"], ...Array.from({ length: 120 }, (_, i) => [`+7999000${String(i).padStart(4, "0")}`])];
+    const wb = XLSX.utils.book_new();
+    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(aoa), "Лист1");
+    const xls = new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xls" }) as ArrayBuffer);
+    const e = refusal(() => readWorkbook(xls, "xls", { maxRows: 100 }));
+    expect(e.message).toContain("строк: 120, допустимо не больше 100");
+  });
+
+  it("honours caller caps for the ZIP guard", () => {
+    const e = refusal(() => readWorkbook(files["no-header"].bytes, "xlsx", { zipCaps: { maxTotalUncompressed: 1000 } }));
+    expect(e.code).toBe("zip-bomb");
+  });
+});

@@ -1,0 +1,221 @@
+// Specification: one raw row in, amoCRM-ready fields or a readable reason out; duplicates dropped.
+import { describe, expect, it } from "vitest";
+import { dedupeRows, missingColumns, normalizeRow, type NumberedRow } from "../../../src/imports/normalize";
+import type { NormalizedImportRow } from "../../../src/imports/types";
+import { excelSerialToUnix, mapCallStatus, parseDate, parseDuration, parseNumber } from "../../../src/imports/values";
+
+const unix = (iso: string) => Date.parse(iso) / 1000;
+
+describe("import: cell values", () => {
+  it("parses numbers with decimal commas, spaces and either grouping", () => {
+    expect(parseNumber("1 234,50")).toBe(1234.5);
+    expect(parseNumber("1\u00a0234\u00a0567")).toBe(1234567);
+    expect(parseNumber("1.234,5")).toBe(1234.5);
+    expect(parseNumber("1,234.5")).toBe(1234.5);
+    expect(parseNumber("12,5")).toBe(12.5);
+    expect(parseNumber("1,234,567")).toBe(1234567);
+    expect(parseNumber("-7")).toBe(-7);
+    expect(parseNumber(3.5)).toBe(3.5);
+    expect(parseNumber("12 руб")).toBeNull();
+    expect(parseNumber("")).toBeNull();
+    expect(parseNumber(NaN)).toBeNull();
+  });
+
+  it("parses durations in seconds, clock forms, words and Excel time", () => {
+    expect(parseDuration(125)).toBe(125);
+    expect(parseDuration("125")).toBe(125);
+    expect(parseDuration("12,6")).toBe(13);
+    expect(parseDuration("02:05")).toBe(125);
+    expect(parseDuration("1:02:05")).toBe(3725);
+    expect(parseDuration("2 мин 5 сек")).toBe(125);
+    expect(parseDuration("1 ч 2 мин")).toBe(3720);
+    expect(parseDuration("2m 5s")).toBe(125);
+    expect(parseDuration("45 сек.")).toBe(45);
+    expect(parseDuration(125 / 86400)).toBe(125); // a cell formatted [h]:mm:ss
+    expect(parseDuration("2:75")).toBeNull();
+    expect(parseDuration("долго")).toBeNull();
+    expect(parseDuration(-5)).toBeNull();
+  });
+
+  it("reads Excel serial dates, with time, as Moscow time", () => {
+    // 45366 is 15 March 2024; .5 is noon in Moscow, 09:00 UTC.
+    expect(excelSerialToUnix(45366.5)).toBe(unix("2024-03-15T09:00:00Z"));
+    expect(parseDate(45366)).toBe(unix("2024-03-14T21:00:00Z"));
+    expect(parseDate(45366.604166666664)).toBe(unix("2024-03-15T11:30:00Z"));
+    expect(parseDate("45366,5")).toBe(unix("2024-03-15T09:00:00Z"));
+  });
+
+  it("reads dd.mm.yyyy with optional time, ISO with or without a zone, timestamps and Dates", () => {
+    expect(parseDate("15.03.2024")).toBe(unix("2024-03-15T00:00:00+03:00"));
+    expect(parseDate("15.03.2024 14:30")).toBe(unix("2024-03-15T14:30:00+03:00"));
+    expect(parseDate("5.3.2024 9:05:07")).toBe(unix("2024-03-05T09:05:07+03:00"));
+    expect(parseDate("15/03/24")).toBe(unix("2024-03-15T00:00:00+03:00"));
+    expect(parseDate("2024-03-15")).toBe(unix("2024-03-15T00:00:00+03:00"));
+    expect(parseDate("2024-03-15 14:30:00")).toBe(unix("2024-03-15T14:30:00+03:00"));
+    expect(parseDate("2024-03-15T14:30:00Z")).toBe(unix("2024-03-15T14:30:00Z"));
+    expect(parseDate("2024-03-15T14:30:00.250+05:00")).toBe(unix("2024-03-15T09:30:00Z"));
+    expect(parseDate(1710498600)).toBe(1710498600);
+    expect(parseDate(1710498600000)).toBe(1710498600);
+    expect(parseDate(new Date("2024-03-15T11:30:00Z"))).toBe(unix("2024-03-15T11:30:00Z"));
+  });
+
+  it("refuses impossible dates and numbers that are not dates", () => {
+    expect(parseDate("31.02.2024")).toBeNull();
+    expect(parseDate("15.13.2024")).toBeNull();
+    expect(parseDate("15.03.2024 25:00")).toBeNull();
+    expect(parseDate("15.03")).toBeNull();
+    expect(parseDate(42)).toBeNull();
+    expect(parseDate("вчера")).toBeNull();
+  });
+
+  it("maps call results to amoCRM call_status, keeping 8 for the unknown", () => {
+    const cases: [unknown, number][] = [
+      ["Разговор состоялся", 4],
+      ["Успешно", 4],
+      ["ANSWERED", 4],
+      ["Не ответил", 6],
+      ["Недозвон", 6],
+      ["Разговор не состоялся", 6],
+      ["NO ANSWER", 6],
+      ["no_answer", 6],
+      ["Занято", 7],
+      ["BUSY", 7],
+      ["Неверный номер", 5],
+      ["Wrong number", 5],
+      ["Перезвонить", 2],
+      ["Call back later", 2],
+      ["Автоответчик", 1],
+      ["Voicemail", 1],
+      ["Абонент недоступен", 3],
+      ["Unavailable", 3],
+      ["Неуспешно", 8],
+      ["FAILED", 8],
+      ["Квалифицирован", 8],
+      [4, 4],
+      ["7", 7],
+      [12, 8],
+    ];
+    for (const [text, status] of cases) expect({ text, status: mapCallStatus(text) }).toEqual({ text, status });
+  });
+});
+
+describe("import: normalising rows", () => {
+  const leadMap = { phone: "Телефон", email: "Почта", name: "ФИО" };
+  const callMap = { phone: "Номер", date: "Когда", duration: "Длит.", result: "Итог", recording: "Запись", operator: "Оператор" };
+
+  it("normalises a lead: E.164 phone, lower-case e-mail, tidy name", () => {
+    const r = normalizeRow("leads", { Телефон: "8 (999) 123-45-67", Почта: " Ivan@Mail.RU ", ФИО: "  Иванов   Иван " }, leadMap, 2);
+    expect(r).toEqual({
+      ok: true,
+      row: expect.objectContaining({ phone: "+79991234567", phones: ["+79991234567"], email: "ivan@mail.ru", name: "Иванов Иван" }),
+    });
+  });
+
+  it("reads a phone stored as a number and several phones in one cell", () => {
+    const one = normalizeRow("leads", { Телефон: 89991234567 }, leadMap);
+    expect(one.ok && one.row.phone).toBe("+79991234567");
+    const two = normalizeRow("leads", { Телефон: "8 999 123-45-67, +7 (916) 765-43-21" }, leadMap);
+    expect(two.ok && two.row.phones).toEqual(["+79991234567", "+79167654321"]);
+  });
+
+  it("names the row, the column and the value when a phone does not parse", () => {
+    const r = normalizeRow("leads", { Телефон: "12-34" }, leadMap, 14);
+    expect(r).toEqual({
+      ok: false,
+      reason: "Строка 14: телефон «12-34» в колонке «Телефон» не похож на номер / row 14: phone \"12-34\" in column \"Телефон\" is not a number",
+    });
+  });
+
+  it("reports every bad cell of a row, not just the first", () => {
+    const r = normalizeRow("calls", { Номер: "89991234567", Когда: "31.02.2024", "Длит.": "долго" }, callMap, 3);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.reason).toContain("длительность «долго» в колонке «Длит.» не похожа на длительность");
+      expect(r.reason).toContain("дата «31.02.2024» в колонке «Когда» не похожа на дату");
+      expect(r.reason.indexOf("длительность")).toBeLessThan(r.reason.indexOf(" / "));
+    }
+  });
+
+  it("requires a phone or an e-mail for a lead, and a phone for a call", () => {
+    const lead = normalizeRow("leads", { ФИО: "Иван" }, leadMap, 5);
+    expect(lead).toEqual({ ok: false, reason: "Строка 5: нет ни телефона, ни e-mail / row 5: neither a phone nor an e-mail" });
+    expect(normalizeRow("leads", { Почта: "a@b.ru" }, leadMap).ok).toBe(true);
+    expect(normalizeRow("calls", { Оператор: "Анна" }, callMap, 6)).toEqual({ ok: false, reason: "Строка 6: нет телефона / row 6: no phone number" });
+    expect(normalizeRow("leads", { Почта: "not-an-email" }, leadMap).ok).toBe(false);
+  });
+
+  it("normalises a call: Moscow date, seconds, status and link", () => {
+    const r = normalizeRow(
+      "calls",
+      { Номер: "+7 999 123-45-67", Когда: 45366.5, "Длит.": "2 мин 5 сек", Итог: "Не дозвонился", Запись: "https://pbx.example.ru/1.mp3", Оператор: "Анна" },
+      callMap,
+    );
+    expect(r).toEqual({
+      ok: true,
+      row: {
+        phone: "+79991234567",
+        phones: ["+79991234567"],
+        email: null,
+        name: null,
+        comment: null,
+        result: "Не дозвонился",
+        callStatus: 6,
+        durationSec: 125,
+        dateUnix: unix("2024-03-15T09:00:00Z"),
+        operator: "Анна",
+        recordingUrl: "https://pbx.example.ru/1.mp3",
+      },
+    });
+    const bad = normalizeRow("calls", { Номер: "89991234567", Запись: "ftp://x/1.mp3" }, callMap, 9);
+    expect(!bad.ok && bad.reason).toContain("ссылка на запись «ftp://x/1.mp3» в колонке «Запись» не похожа на ссылку http(s)");
+  });
+
+  it("says which columns a mapping lacks", () => {
+    expect(missingColumns("leads", { name: "ФИО" })).toMatch(/^Укажите колонку с телефоном или e-mail/);
+    expect(missingColumns("leads", { email: "Почта" })).toBeNull();
+    expect(missingColumns("calls", { email: "Почта" })).toMatch(/^Укажите колонку с телефоном/);
+  });
+});
+
+describe("import: dropping duplicates", () => {
+  const row = (phone: string | null, email: string | null = null): NormalizedImportRow => ({
+    phone,
+    phones: phone ? [phone] : [],
+    email,
+    name: null,
+    comment: null,
+    result: null,
+    callStatus: null,
+    durationSec: null,
+    dateUnix: null,
+    operator: null,
+    recordingUrl: null,
+  });
+  const numbered = (rows: NormalizedImportRow[]): NumberedRow[] => rows.map((r, i) => ({ rowNumber: i + 2, row: r }));
+
+  it("keeps the first row per phone, whatever format the phone was written in", () => {
+    const written = ["+7 999 123-45-67", "8(999)1234567", "9991234567"];
+    const rows = written.map((w) => {
+      const r = normalizeRow("leads", { Телефон: w }, { phone: "Телефон" });
+      if (!r.ok) throw new Error(r.reason);
+      return r.row;
+    });
+    const { unique, duplicates } = dedupeRows(numbered(rows));
+    expect(unique.map((u) => u.rowNumber)).toEqual([2]);
+    expect(duplicates).toEqual([
+      { rowNumber: 3, duplicateOf: 2, by: "phone" },
+      { rowNumber: 4, duplicateOf: 2, by: "phone" },
+    ]);
+  });
+
+  it("falls back to the e-mail, keeps rows with neither, and follows chains to the first row", () => {
+    const { unique, duplicates } = dedupeRows(
+      numbered([row("+79990000001", "a@x.ru"), row("+79990000002", "a@x.ru"), row(null, null), row("+79990000002"), row(null, null), row(null, "b@x.ru")]),
+    );
+    expect(unique.map((u) => u.rowNumber)).toEqual([2, 4, 6, 7]);
+    expect(duplicates).toEqual([
+      { rowNumber: 3, duplicateOf: 2, by: "email" },
+      { rowNumber: 5, duplicateOf: 2, by: "phone" },
+    ]);
+  });
+});

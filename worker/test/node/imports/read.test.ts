@@ -1,0 +1,187 @@
+// Specification: reading the first sheet into headers and raw rows, for XLSX, XLS and CSV.
+import * as XLSX from "xlsx";
+import { describe, expect, it } from "vitest";
+import { generateCallsXlsx, generateLeadsXlsx, LEAD_HEADERS } from "../../../bench/gen-xlsx";
+import { decodeCp1251, detectDelimiter, parseCsv } from "../../../src/imports/csv";
+import { ImportFileError } from "../../../src/imports/errors";
+import { previewWorkbook, readWorkbook, uniqueHeaders } from "../../../src/imports/read";
+
+function xlsxOf(aoa: unknown[][], more?: (wb: XLSX.WorkBook) => void): Uint8Array {
+  const wb = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(aoa), "Лиды");
+  more?.(wb);
+  return new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xlsx" }) as ArrayBuffer);
+}
+
+function codeOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof ImportFileError) return e.code;
+    throw e;
+  }
+  return "accepted";
+}
+
+/** Windows-1251 bytes of a string, through the reverse of our own table. */
+function cp1251(text: string): Uint8Array {
+  const all = decodeCp1251(Uint8Array.from({ length: 256 }, (_, i) => i));
+  const reverse = new Map([...all].map((ch, i) => [ch, i]));
+  return Uint8Array.from([...text].map((ch) => reverse.get(ch)!));
+}
+
+describe("import: reading workbooks", () => {
+  it("reads the first sheet only, with raw values and the header row apart", () => {
+    const bytes = xlsxOf(
+      [
+        ["Телефон", "Имя", "Дата"],
+        ["+7 999 123-45-67", "Иван", 45366.5],
+        [89161234567, "Мария", 45367],
+      ],
+      (wb) => XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet([["Другое"], ["x"]]), "Второй"),
+    );
+    const book = readWorkbook(bytes, "xlsx");
+    expect(book.sheetName).toBe("Лиды");
+    expect(book.headers).toEqual(["Телефон", "Имя", "Дата"]);
+    // Dates stay serial numbers: normalisation decides the zone, not the reader.
+    expect(book.rows).toEqual([
+      ["+7 999 123-45-67", "Иван", 45366.5],
+      [89161234567, "Мария", 45367],
+    ]);
+    expect(book.totalRows).toBe(2);
+  });
+
+  it("names blank headers «Колонка N» and numbers repeated ones", () => {
+    expect(uniqueHeaders(["Телефон", null, "Телефон", " ", "телефон", "Телефон (2)"])).toEqual([
+      "Телефон",
+      "Колонка 2",
+      "Телефон (2)",
+      "Колонка 4",
+      "телефон (3)",
+      "Телефон (2) (2)",
+    ]);
+  });
+
+  it("skips blank rows above the header and between data, and pads short rows", () => {
+    const book = readWorkbook(xlsxOf([[], ["Телефон", "Имя", "Комментарий"], ["89991234567"], [], [null, "Ольга", "звонить утром"]]), "xlsx");
+    expect(book.headers).toEqual(["Телефон", "Имя", "Комментарий"]);
+    expect(book.rows).toEqual([
+      ["89991234567", null, null],
+      [null, "Ольга", "звонить утром"],
+    ]);
+  });
+
+  it("keeps a data column without a header and drops trailing columns with nothing in them", () => {
+    const bytes = xlsxOf([
+      ["Телефон", null, null, null],
+      ["89991234567", "Иван", null, null],
+    ]);
+    expect(readWorkbook(bytes, "xlsx").headers).toEqual(["Телефон", "Колонка 2"]);
+  });
+
+  it("refuses a header row made of numbers", () => {
+    expect(codeOf(() => readWorkbook(xlsxOf([[1, 2, 3], [4, 5, 6]]), "xlsx"))).toBe("no-header");
+    expect(codeOf(() => readWorkbook(xlsxOf([["2024", "2025"], [4, 5]]), "xlsx"))).toBe("no-header");
+  });
+
+  it("accepts a header row with a year among the names", () => {
+    expect(readWorkbook(xlsxOf([["Телефон", 2024], ["89991234567", 5]]), "xlsx").headers).toEqual(["Телефон", "2024"]);
+  });
+
+  it("refuses a file with only a header row as empty", () => {
+    expect(codeOf(() => readWorkbook(xlsxOf([["Телефон", "Имя"]]), "xlsx"))).toBe("empty");
+  });
+
+  it("checks the bytes against the type it is asked to read", () => {
+    expect(codeOf(() => readWorkbook(new TextEncoder().encode("a;b\n1;2"), "xlsx"))).toBe("wrong-type");
+  });
+
+  it("reads XLS (BIFF8) through SheetJS", () => {
+    const wb = XLSX.utils.book_new();
+    XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet([["Телефон", "Имя"], ["89991234567", "Пётр"]]), "Лист1");
+    const xls = new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xls" }) as ArrayBuffer);
+    expect(readWorkbook(xls, "xls").rows).toEqual([["89991234567", "Пётр"]]);
+  });
+
+  it("previews the first 20 rows, the total and the guessed columns", () => {
+    const file = generateCallsXlsx({ rows: 45, seed: 5 });
+    const p = previewWorkbook(file.bytes, file.fileName);
+    expect(p.type).toBe("xlsx");
+    expect(p.rows).toHaveLength(20);
+    expect(p.totalRows).toBe(45);
+    expect(p.detected).toEqual({ date: 0, phone: 1, operator: 2, duration: 3, result: 4, recording: 5, comment: 6 });
+  });
+
+  it("reads a generated 10,000-row file completely and in order", () => {
+    const file = generateLeadsXlsx({ rows: 10_000, seed: 42 });
+    const book = readWorkbook(file.bytes, "xlsx");
+    expect(book.headers).toEqual(LEAD_HEADERS);
+    expect(book.totalRows).toBe(10_000);
+    expect(book.rows[0]![0]).toBe(file.expected[0]!.name);
+    expect(book.rows[9_999]![2]).toBe(file.expected[9_999]!.email);
+  });
+});
+
+describe("import: reading CSV", () => {
+  it("decodes Windows-1251 exactly like the WHATWG decoder", () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const ours = decodeCp1251(bytes);
+    const theirs = new TextDecoder("windows-1251").decode(bytes);
+    // WHATWG maps the unassigned 0x98 to U+0098; we show it as U+FFFD. Everything else agrees.
+    expect(ours.slice(0, 0x98) + ours.slice(0x99)).toBe(theirs.slice(0, 0x98) + theirs.slice(0x99));
+  });
+
+  it("reads a cp1251 file with «;» as Russian Excel saves it", () => {
+    const text = "Телефон;ФИО;Сумма\r\n8 (999) 123-45-67;Ёлкина Юлия;1 234,50\r\n+79161234567;Щукин Эдуард;99,9\r\n";
+    const book = readWorkbook(cp1251(text), "csv");
+    expect(book.csv).toEqual({ encoding: "windows-1251", delimiter: ";" });
+    expect(book.headers).toEqual(["Телефон", "ФИО", "Сумма"]);
+    expect(book.rows).toEqual([
+      ["8 (999) 123-45-67", "Ёлкина Юлия", "1 234,50"],
+      ["+79161234567", "Щукин Эдуард", "99,9"],
+    ]);
+  });
+
+  it("reads UTF-8 with a BOM and commas, with quoted delimiters, quotes and line breaks", () => {
+    const text = '\ufeffPhone,Name,Comment\n89991234567,"Doe, John","said ""call me""\nafter 6"\n';
+    const book = readWorkbook(new TextEncoder().encode(text), "csv");
+    expect(book.csv).toEqual({ encoding: "utf-8", delimiter: "," });
+    expect(book.rows).toEqual([["89991234567", "Doe, John", 'said "call me"\nafter 6']]);
+  });
+
+  it("detects tabs, and is not fooled by decimal commas in a «;» file", () => {
+    expect(detectDelimiter("a\tb\tc\n1\t2\t3\n")).toBe("\t");
+    expect(detectDelimiter("Телефон;Сумма\n89991234567;1,5\n89991234568;2\n")).toBe(";");
+    expect(detectDelimiter('a,b\n"x;y",2\n')).toBe(",");
+  });
+
+  it("keeps empty fields as null and skips blank lines", () => {
+    expect(parseCsv("a;b;c\n\n1;;3\n;;\n", ";").records).toEqual([
+      ["a", "b", "c"],
+      ["1", null, "3"],
+    ]);
+  });
+
+  it("handles CR, CRLF and LF endings, a trailing delimiter, and quotes Excel would tolerate", () => {
+    expect(parseCsv("a;b\r1;2\r\n3;4\n5;", ";").records).toEqual([
+      ["a", "b"],
+      ["1", "2"],
+      ["3", "4"],
+      ["5", null],
+    ]);
+    expect(parseCsv('"quoted" tail;"";x', ";").records).toEqual([["quoted tail", "", "x"]]);
+    expect(parseCsv('a;"never closed\nstill here', ";").records).toEqual([["a", "never closed\nstill here"]]);
+  });
+
+  it("stops at a record budget and says whether more text followed", () => {
+    expect(parseCsv("h\n1\n2\n3\n", ";", 2)).toEqual({ records: [["h"], ["1"]], truncated: true });
+    expect(parseCsv("h\n1\n\n  \n", ";", 2)).toEqual({ records: [["h"], ["1"]], truncated: false });
+  });
+
+  it("counts rows of a CSV past the limit", () => {
+    const lines = ["Телефон", ...Array.from({ length: 30 }, (_, i) => `8999000${String(i).padStart(4, "0")}`)];
+    const bytes = new TextEncoder().encode(lines.join("\n"));
+    expect(codeOf(() => readWorkbook(bytes, "csv", { maxRows: 30 }))).toBe("accepted");
+    expect(() => readWorkbook(bytes, "csv", { maxRows: 10 })).toThrow(/строк: 30, допустимо не больше 10/);
+  });
+});

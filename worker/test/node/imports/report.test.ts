@@ -1,0 +1,62 @@
+// Specification: files we hand back never carry a live formula from someone else's spreadsheet.
+import * as XLSX from "xlsx";
+import { describe, expect, it } from "vitest";
+import { buildErrorReport, buildXlsx } from "../../../src/imports/report";
+import { neutralizeCell } from "../../../src/imports/sanitize";
+
+function sheetOf(bytes: Uint8Array): XLSX.WorkSheet {
+  const wb = XLSX.read(bytes, { type: "array" });
+  return wb.Sheets[wb.SheetNames[0]!]!;
+}
+
+describe("import: formula neutralisation", () => {
+  it("prefixes text that a spreadsheet could run as a formula", () => {
+    expect(neutralizeCell("=HYPERLINK(\"http://evil\",\"x\")")).toBe("'=HYPERLINK(\"http://evil\",\"x\")");
+    expect(neutralizeCell("+7 999 123-45-67")).toBe("'+7 999 123-45-67");
+    expect(neutralizeCell("-2+3")).toBe("'-2+3");
+    expect(neutralizeCell("@SUM(A1)")).toBe("'@SUM(A1)");
+    expect(neutralizeCell("   =1+1")).toBe("'   =1+1");
+    expect(neutralizeCell("\t=1+1")).toBe("'\t=1+1");
+    expect(neutralizeCell("\r=1+1")).toBe("'\r=1+1");
+    expect(neutralizeCell("\tplain")).toBe("'\tplain");
+  });
+
+  it("leaves ordinary text, numbers and empty cells alone", () => {
+    expect(neutralizeCell("Иван = хороший клиент")).toBe("Иван = хороший клиент");
+    expect(neutralizeCell("89991234567")).toBe("89991234567");
+    expect(neutralizeCell(-5)).toBe(-5);
+    expect(neutralizeCell(null)).toBeNull();
+    expect(neutralizeCell("")).toBe("");
+  });
+});
+
+describe("import: error report", () => {
+  it("holds the row number, the reason and the original columns, every text cell neutralised", () => {
+    const bytes = buildErrorReport(
+      ["Телефон", "Имя", "=cmd|' /C calc'!A0"],
+      [
+        { rowNumber: 14, values: ["12-34", "=HYPERLINK(\"http://evil\",\"Нажми\")", 5], error: "Строка 14: телефон «12-34» не похож на номер / row 14: phone \"12-34\" is not a number" },
+        { rowNumber: 20, values: ["+7 999", "@SUM(1)"], error: "-bad" },
+      ],
+    );
+    const ws = sheetOf(bytes);
+    const rows = XLSX.utils.sheet_to_json<unknown[]>(ws, { header: 1, raw: true, defval: null });
+    expect(rows).toEqual([
+      ["Строка", "Ошибка / Error", "Телефон", "Имя", "'=cmd|' /C calc'!A0"],
+      [14, "Строка 14: телефон «12-34» не похож на номер / row 14: phone \"12-34\" is not a number", "12-34", "'=HYPERLINK(\"http://evil\",\"Нажми\")", 5],
+      [20, "'-bad", "'+7 999", "'@SUM(1)", null],
+    ]);
+    // No cell became a formula, and the row number stayed a number.
+    for (const key of Object.keys(ws).filter((k) => !k.startsWith("!"))) expect((ws[key] as XLSX.CellObject).f).toBeUndefined();
+    expect((ws["A2"] as XLSX.CellObject).t).toBe("n");
+  });
+
+  it("builds generic exports the same way", () => {
+    const ws = sheetOf(buildXlsx(["Дата", "Результат"], [[45366.5, "=1+1"], [null, "ok"]], "Звонки"));
+    expect(XLSX.utils.sheet_to_json<unknown[]>(ws, { header: 1, raw: true, defval: null })).toEqual([
+      ["Дата", "Результат"],
+      [45366.5, "'=1+1"],
+      [null, "ok"],
+    ]);
+  });
+});
