@@ -14,6 +14,11 @@ import { devRoutes } from "./routes/dev";
 import { widgetRoutes } from "./routes/widget";
 import { adminEventRoutes } from "./routes/admin-events";
 import { adminRuleRoutes } from "./routes/admin-rules";
+import { adminDashboardRoutes } from "./routes/admin-dashboard";
+import { adminAuditRoutes } from "./routes/admin-audit";
+import { adminCallRoutes } from "./routes/admin-calls";
+import { adminAssetRoutes } from "./routes/admin-assets";
+import { devHostRoutes } from "./routes/dev-host";
 import { logError } from "./lib/log";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -63,6 +68,11 @@ export function createApp() {
   app.route("/", widgetRoutes());
   app.route("/", adminEventRoutes());
   app.route("/", adminRuleRoutes());
+  app.route("/", adminDashboardRoutes());
+  app.route("/", adminAuditRoutes());
+  app.route("/", adminCallRoutes());
+  app.route("/", devHostRoutes());
+  app.route("/", adminAssetRoutes());
 
   app.notFound((c) => problemResponse(new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.var.requestId));
 
