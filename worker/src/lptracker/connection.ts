@@ -8,7 +8,6 @@ import { getConnection, listProjects, saveConnection, selectProjects, setHookSta
 import { writeAudit } from "../db/audit";
 import { secretBox } from "../lib/secret-box";
 import { Problem } from "../lib/problem";
-import { lptLogin, LptLoginError } from "./auth";
 import { lptGate, lptPasswordContext } from "./gate";
 import { LptClient, LptError, type LptProject } from "./client";
 
@@ -38,7 +37,8 @@ export async function connectionView(env: Env, t: Tenant): Promise<ConnectionVie
   } catch (err) {
     warning = `Не удалось получить проекты LPTracker: ${(err as Error).message} / Could not load LPTracker projects.`;
   }
-  const ids = new Set([...live.map((p) => p.id), ...saved.map((s) => s.projectId)]);
+  // Projects of an earlier login stay stored (their webhook keys) but are not offered again.
+  const ids = new Set([...live.map((p) => p.id), ...saved.filter((s) => s.enabled || !live.length).map((s) => s.projectId)]);
   const projects = [...ids].map((id) => {
     const l = live.find((p) => p.id === id);
     const s = saved.find((p) => p.projectId === id);
@@ -56,15 +56,14 @@ export async function saveLptConnection(env: Env, t: Tenant, input: z.infer<type
     if (!existing || existing.login !== input.login) throw new Problem("validation", "Введите пароль LPTracker / Enter the LPTracker password.");
     password = await box.open(existing.sealedPassword, lptPasswordContext(t.accountId));
   }
-  let token: string;
-  try {
-    token = await lptLogin(cfg, input.login, password);
-  } catch (err) {
-    if (err instanceof LptLoginError && err.kind === "credentials") {
-      throw new Problem("validation", `LPTracker не принял логин или пароль — проверьте их. / LPTracker refused the login or password (${err.message}).`, { field: "password" });
+  const check = (await lptGate(env, t.accountId).checkLogin(input.login, password)) as { ok: true; token: string } | { ok: false; kind: "credentials" | "transient"; detail: string };
+  if (!check.ok) {
+    if (check.kind === "credentials") {
+      throw new Problem("validation", `LPTracker не принял логин или пароль — проверьте их. / LPTracker refused the login or password (${check.detail}).`, { field: "password" });
     }
-    throw new Problem("upstream", `LPTracker сейчас недоступен, попробуйте позже. / LPTracker is unreachable right now: ${(err as Error).message}`);
+    throw new Problem("upstream", `LPTracker сейчас недоступен, попробуйте позже. / LPTracker is unreachable right now: ${check.detail}`);
   }
+  const token = check.token;
   const conn = await saveConnection(t, input.login, await box.seal(password, lptPasswordContext(t.accountId)));
   await lptGate(env, t.accountId).seedToken(t.accountId, token);
   const client = new LptClient(env, t.accountId);

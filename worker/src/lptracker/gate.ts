@@ -57,6 +57,16 @@ export class LptConnectionGate extends DurableObject<Env> {
     await this.saveToken(accountId, token);
   }
 
+  /** Checks a login and password (before they are saved) within the connection's budget. */
+  async checkLogin(login: string, password: string): Promise<{ ok: true; token: string } | { ok: false; kind: "credentials" | "transient"; detail: string }> {
+    await this.takeBudget();
+    try {
+      return { ok: true, token: await lptLogin(this.cfg, login, password) };
+    } catch (err) {
+      return { ok: false, kind: err instanceof LptLoginError ? err.kind : "transient", detail: (err as Error).message };
+    }
+  }
+
   async forget(accountId: number): Promise<void> {
     await this.saveToken(accountId, null);
   }

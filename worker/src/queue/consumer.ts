@@ -6,6 +6,7 @@ import { RetryLater } from "./retry";
 import { logError } from "../lib/log";
 import { runInstallJob } from "../amocrm/install";
 import { deadEventJob, runEventJob } from "../sync/run-event";
+import { deadImportJob, runImportChunkJob, runImportParseJob } from "../imports/jobs";
 
 export const DEAD_LETTER_QUEUE = "sync-jobs-dlq";
 
@@ -15,6 +16,10 @@ async function run(msg: JobMessage, env: Env, _attempts: number): Promise<void> 
       return runInstallJob(env, msg.installId);
     case "event":
       return runEventJob(env, msg.accountId, msg.eventId);
+    case "import-parse":
+      return runImportParseJob(env, msg.accountId, msg.importId);
+    case "import-chunk":
+      return runImportChunkJob(env, msg.accountId, msg.importId, msg.chunk);
     default:
       throw new Error(`no handler for job kind ${msg.kind}`);
   }
@@ -22,11 +27,33 @@ async function run(msg: JobMessage, env: Env, _attempts: number): Promise<void> 
 
 async function dead(msg: JobMessage, env: Env, attempts: number): Promise<void> {
   if (msg.kind === "event") return deadEventJob(env, msg.accountId, msg.eventId, attempts);
+  if (msg.kind === "import-parse" || msg.kind === "import-chunk") return deadImportJob(env, msg.accountId, msg.importId, attempts);
   logError("job reached the dead-letter queue", new Error(msg.kind), { kind: msg.kind });
 }
 
+/**
+ * Fault injection for the chaos suite: when armed, the next batch is handled one message at a time
+ * and the whole invocation throws after `throwAfter` messages, as if the isolate died mid-batch.
+ * Messages already acked stay done; the queue redelivers the rest. Never armed in production.
+ */
+export const chaos = { throwAfter: -1 };
+
 export async function handleQueue(batch: MessageBatch<JobMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
   const isDead = batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq");
+  if (!isDead && chaos.throwAfter >= 0 && batch.messages.length > chaos.throwAfter) {
+    const limit = chaos.throwAfter;
+    chaos.throwAfter = -1;
+    for (const [i, message] of batch.messages.entries()) {
+      if (i === limit) throw new Error(`chaos: batch thrown after ${limit} of ${batch.messages.length} messages`);
+      try {
+        await run(message.body, env, message.attempts);
+        message.ack();
+      } catch (err) {
+        message.retry({ delaySeconds: err instanceof RetryLater ? err.delaySeconds : 1 });
+      }
+    }
+    return;
+  }
   // Messages of a batch run side by side: the account gates keep the APIs within budget and
   // per-person locks keep two jobs from creating the same contact.
   await Promise.all(

@@ -14,7 +14,8 @@ import { getProject } from "../db/lptracker";
 import { writeAudit } from "../db/audit";
 import { getAccount } from "../db/accounts";
 import { buildCard, cardLeadIds } from "../sync/card";
-import { findLinksByAmo } from "../db/links";
+import { findLinkByLpt, findLinksByAmo, upsertLink } from "../db/links";
+import { LptClient } from "../lptracker/client";
 import { insertEvent } from "../db/events";
 import { mappingRoutes } from "./widget-mapping";
 import type { AccountSettings } from "../db/schema";
@@ -96,6 +97,31 @@ export function widgetRoutes() {
     if (eventIds.length) await c.env.SYNC_QUEUE.sendBatch(eventIds.map((eventId) => ({ body: { kind: "event" as const, accountId: tt.accountId, eventId } })));
     await writeAudit(tt, { source: "widget", action: "card.sync", actor: `amo-user:${c.var.widget.userId}`, message: `Sync requested from the ${q.entity === "leads" ? "lead" : "contact"} card ${q.id}.`, entityType: `amo_${q.entity === "leads" ? "lead" : "contact"}`, entityId: q.id });
     return c.json({ queued: eventIds.length, eventIds });
+  });
+
+  // Links the card to an LPTracker lead the user picked from the suggestions, then syncs it.
+  r.post("/api/widget/card/link", requireWidgetAdmin, async (c) => {
+    const body = parse(cardQuery.extend({ lptLeadId: z.coerce.number().int().positive() }), await c.req.json().catch(() => ({})));
+    const tt = t(c);
+    const existing = await findLinkByLpt(tt, "lead", body.lptLeadId);
+    if (existing && existing.amoId !== String(body.id)) {
+      throw new Problem("conflict", `Эта заявка LPTracker уже связана со сделкой ${existing.amoId}. / This LPTracker lead is already linked to amoCRM lead ${existing.amoId}.`);
+    }
+    const lead = await new LptClient(c.env, tt.accountId).lead(body.lptLeadId).catch(() => null);
+    const projectId = Number((lead as { project_id?: number; contact?: { project_id?: number } } | null)?.project_id ?? (lead as { contact?: { project_id?: number } } | null)?.contact?.project_id ?? 0);
+    if (!lead || !projectId || !(await getProject(tt, projectId))) throw new Problem("not-found", `LPTracker lead ${body.lptLeadId} is not in a project connected to this account.`);
+    if (body.entity === "leads") await upsertLink(tt, "lead", body.lptLeadId, body.id, projectId, { linkedBy: c.var.widget.userId });
+    const eventId = await insertEvent(tt, {
+      source: "manual",
+      action: "link",
+      dedupeKey: `manual-link:${body.lptLeadId}:${Date.now()}`,
+      projectId,
+      externalId: String(body.lptLeadId),
+      payload: JSON.stringify({ id: body.lptLeadId, project_id: projectId, linkedTo: body }),
+    });
+    if (eventId) await c.env.SYNC_QUEUE.send({ kind: "event", accountId: tt.accountId, eventId });
+    await writeAudit(tt, { source: "widget", action: "card.linked", actor: `amo-user:${c.var.widget.userId}`, message: `LPTracker lead ${body.lptLeadId} linked from the ${body.entity === "leads" ? "lead" : "contact"} card ${body.id}.`, eventId: eventId ?? undefined });
+    return c.json({ queued: eventId ? 1 : 0, eventIds: eventId ? [eventId] : [] });
   });
 
   r.route("/", mappingRoutes());

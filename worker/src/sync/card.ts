@@ -10,6 +10,9 @@ import { getAccount } from "../db/accounts";
 import { AmoClient } from "../amocrm/client";
 import type { CardLead, CardResponse, CallView, InstallStatus } from "../api-types";
 import type { LeadSnapshot } from "./lpt-to-amo";
+import { listProjects } from "../db/lptracker";
+import { LptClient } from "../lptracker/client";
+import { normalizePhone } from "../lib/phone";
 
 export const LPT_APP_ORIGIN = "https://my.lptracker.ru";
 
@@ -64,5 +67,46 @@ export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts
     const ev = (await listEvents(t, { externalId: link.lptId, limit: 1 })).items[0];
     leads.push(toCardLead(link, mine, ev ? { id: ev.id, status: ev.status, error: ev.error } : null));
   }
-  return { entity, id, install_status: installStatus, leads };
+  const card: CardResponse = { entity, id, install_status: installStatus, leads };
+  if (!leads.length && installStatus === "active") card.suggestions = await suggestByPhone(env, t, entity, id).catch(() => []);
+  return card;
+}
+
+interface AmoPerson {
+  custom_fields_values?: { field_code?: string | null; values: { value?: unknown }[] }[] | null;
+  _embedded?: { contacts?: { id: number }[] };
+}
+
+/** The card's phones: the contact's own, or the main contact's for a lead. */
+async function cardPhones(amo: AmoClient, entity: "leads" | "contacts", id: number): Promise<string[]> {
+  let contactId = entity === "contacts" ? id : null;
+  if (entity === "leads") {
+    const lead = await amo.get<AmoPerson>(`/api/v4/leads/${id}`, { with: "contacts" });
+    contactId = lead?._embedded?.contacts?.[0]?.id ?? null;
+  }
+  if (!contactId) return [];
+  const contact = await amo.get<AmoPerson>(`/api/v4/contacts/${contactId}`);
+  const raw = (contact?.custom_fields_values ?? []).filter((f) => f.field_code === "PHONE").flatMap((f) => f.values.map((v) => String(v.value ?? "")));
+  return [...new Set(raw.map((p) => normalizePhone(p)?.digits).filter((p): p is string => !!p))].slice(0, 3);
+}
+
+/** LPTracker leads of the card's person (by phone) in the connected projects, for one-click linking. */
+async function suggestByPhone(env: Env, t: Tenant, entity: "leads" | "contacts", id: number): Promise<NonNullable<CardResponse["suggestions"]>> {
+  const projects = (await listProjects(t)).filter((p) => p.enabled);
+  if (!projects.length) return [];
+  const phones = await cardPhones(new AmoClient(env, t.accountId), entity, id);
+  const lpt = new LptClient(env, t.accountId);
+  const out: NonNullable<CardResponse["suggestions"]> = [];
+  for (const project of projects) {
+    for (const phone of phones) {
+      for (const contact of await lpt.searchContacts(project.projectId, { phone })) {
+        for (const lead of (await lpt.contactLeads(contact.id)).slice(0, 5)) {
+          const l = lead as { id: number; name?: string; stage?: { name?: string }; funnel?: { name?: string }; created_at?: number };
+          if (out.some((x) => x.lptLeadId === l.id)) continue;
+          out.push({ lptLeadId: l.id, name: l.name ?? null, projectId: project.projectId, stage: l.stage?.name ?? l.funnel?.name ?? null, createdAt: typeof l.created_at === "number" ? l.created_at * 1000 : null });
+        }
+      }
+    }
+  }
+  return out.slice(0, 10);
 }

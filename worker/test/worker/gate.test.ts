@@ -1,23 +1,11 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { amoGate } from "../../src/amocrm/gate";
 import { AmoClient } from "../../src/amocrm/client";
 import { accounts, auditLog } from "../../src/db/schema";
 import { keepTokensAlive } from "../../src/queue/cron";
-import { amo, db, installAccount, widgetFetch } from "./harness";
-
-/** Makes the stored access token look like it expires in ten minutes (inside the refresh window). */
-async function nearlyExpire(accountId: number): Promise<void> {
-  await runInDurableObject(amoGate(env, accountId), async (_gate, state) => {
-    const tokens = await state.storage.get<{ expiresAt: number }>("tokens");
-    await state.storage.put("tokens", { ...tokens!, expiresAt: Date.now() + 10 * 60 * 1000 });
-  });
-  // The object caches what it read; start it afresh so it reads the storage again.
-  await runInDurableObject(amoGate(env, accountId), async (gate) => {
-    (gate as unknown as { tokens: unknown }).tokens = undefined;
-  });
-}
+import { amo, db, installAccount, nearlyExpire, widgetFetch } from "./harness";
 
 describe.concurrent("amoCRM token gate", () => {
   it("lets 50 concurrent callers with an expiring token cause exactly one refresh", async () => {

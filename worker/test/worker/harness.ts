@@ -1,7 +1,7 @@
 // End-to-end helpers for the Worker suites: install an amoCRM account through the real OAuth route,
 // connect LPTracker through the real widget API, deliver the simulators' webhooks to the Worker,
 // and wait for the queue to finish.
-import { env, SELF } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { vi } from "vitest";
 import { and, eq, inArray } from "drizzle-orm";
 import { AmoSimControl } from "../../sim/amocrm/control";
@@ -10,6 +10,7 @@ import { makeDb } from "../../src/db/client";
 import { events, installs } from "../../src/db/schema";
 import { TEST_BINDINGS } from "./bindings";
 import { widgetToken } from "./auth-tokens";
+import { amoGate } from "../../src/amocrm/gate";
 import { config } from "../../src/env";
 import { sessionCookieName, signSession } from "../../src/auth/admin-session";
 
@@ -122,4 +123,14 @@ export async function adminFetch(a: Pick<Installed, "accountId" | "adminUserId">
     body = JSON.stringify(init.json);
   }
   return SELF.fetch(`${ORIGIN}${path}`, { ...init, headers, body });
+}
+
+/** Makes the stored access token look like it expires in ten minutes (inside the refresh window). */
+export async function nearlyExpire(accountId: number): Promise<void> {
+  await runInDurableObject(amoGate(env, accountId), async (gate, state) => {
+    const tokens = await state.storage.get<{ expiresAt: number }>("tokens");
+    await state.storage.put("tokens", { ...tokens!, expiresAt: Date.now() + 10 * 60 * 1000 });
+    // The object caches what it read; make it read the storage again.
+    (gate as unknown as { tokens: unknown }).tokens = undefined;
+  });
 }

@@ -1,0 +1,78 @@
+// The chaos suite: bounded in time and requests, loopback only. Every event must land exactly once
+// and none may be lost, counted at the simulators.
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { chaos } from "../../src/queue/consumer";
+import { amo, connectLpt, deliverLptHooks, eventsOf, installAccount, lpt, nearlyExpire, ORIGIN, settle, type Connected } from "./harness";
+import { vi } from "vitest";
+
+async function leads(a: Connected, n: number, prefix: string, times = 1): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await lpt.createLead(a.projectId, { name: `${prefix} ${i}`, contactName: `${prefix} клиент ${i}`, phone: `+7916${String(1_000_000 + Math.floor(Math.random() * 8_999_999))}`, times });
+  }
+}
+
+describe("chaos", () => {
+  it("lands 500 events exactly once under amoCRM faults, LPTracker 503 bursts, double delivery and a batch thrown mid-way", async () => {
+    const accounts = await Promise.all(Array.from({ length: 5 }, async () => connectLpt(await installAccount())));
+    await Promise.all(
+      accounts.map(async (a, i) => {
+        await amo.setFaults(a.accountId, { rate: 0.2, kinds: ["429", "500", "timeout", "reset"], seed: 100 + i, timeoutMs: 3500, paths: ["/api/v4/"] });
+        await lpt.setFaults(a.login, { rate: 0.04, kinds: ["503"], seed: 200 + i, burst: 4 });
+        await leads(a, 100, `Хаос${i}`, 2);
+      }),
+    );
+    chaos.throwAfter = 3;
+    const answers = (await Promise.all(accounts.map((a) => deliverLptHooks(a.login)))).flat();
+    expect(answers).toHaveLength(1000);
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    await Promise.all(accounts.map((a) => settle(a.accountId, 420_000)));
+    expect(chaos.throwAfter).toBe(-1);
+    for (const [i, a] of accounts.entries()) {
+      const state = await amo.state(a.accountId);
+      await amo.setFaults(a.accountId, null);
+      await lpt.setFaults(a.login, null);
+      const names = state.leads.map((l) => l.name);
+      expect(names, `account ${i}`).toHaveLength(100);
+      expect(new Set(names).size).toBe(100);
+      expect(state.contacts).toHaveLength(100);
+      expect(state.rate.peak).toBeLessThanOrEqual(7);
+      const events = await eventsOf(a.accountId);
+      expect(events).toHaveLength(100);
+      expect(events.every((e) => e.status === "done")).toBe(true);
+      expect((await lpt.state(a.login)).ratePeak).toBeLessThanOrEqual(3);
+    }
+  }, 600_000);
+
+  it("lets 50 concurrent jobs against an expiring token cause one refresh", async () => {
+    const a = await connectLpt(await installAccount());
+    await leads(a, 50, "Токен");
+    await nearlyExpire(a.accountId);
+    const before = (await amo.state(a.accountId)).oauth.refresh_calls;
+    await deliverLptHooks(a.login);
+    await settle(a.accountId, 120_000);
+    const state = await amo.state(a.accountId);
+    expect(state.leads).toHaveLength(50);
+    expect(state.oauth.refresh_calls - before).toBe(1);
+  }, 180_000);
+
+  it("parks events while the refresh token is revoked, loses none, and completes them after a reinstall", async () => {
+    const a = await connectLpt(await installAccount());
+    await amo.revoke(a.accountId);
+    await nearlyExpire(a.accountId);
+    await leads(a, 10, "Парковка");
+    await deliverLptHooks(a.login);
+    await settle(a.accountId);
+    let events = await eventsOf(a.accountId);
+    expect(events).toHaveLength(10);
+    expect(events.every((e) => e.status === "parked")).toBe(true);
+    expect((await amo.state(a.accountId)).leads).toHaveLength(0);
+    const { code } = await amo.issueCode(a.accountId);
+    const res = await SELF.fetch(`${ORIGIN}/oauth/amocrm/callback?code=${code}&referer=${a.subdomain}.amocrm.ru&from_widget=1`);
+    expect(res.status).toBe(200);
+    await vi.waitUntil(async () => (await eventsOf(a.accountId)).every((e) => e.status === "done"), { timeout: 60_000, interval: 250 });
+    events = await eventsOf(a.accountId);
+    expect(events.every((e) => e.status === "done")).toBe(true);
+    expect((await amo.state(a.accountId)).leads).toHaveLength(10);
+  }, 120_000);
+});
