@@ -1,6 +1,6 @@
 // The audit-log writer used by every mutation and every sync step. Text is masked (phones,
 // e-mails) before it is stored; callers never pass secrets.
-import { and, desc, eq, gte, like, lte, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lte, or, sql } from "drizzle-orm";
 import { auditLog } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import { maskText } from "../lib/mask";
@@ -63,6 +63,16 @@ export interface AuditFilter {
   offset?: number;
 }
 
+/**
+ * SQLite's LIKE ignores case only for Latin letters, so Cyrillic text is searched in its usual
+ * casings too; `%` and `_` typed by the user are matched literally.
+ */
+function textSearch(q: string) {
+  const escaped = q.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+  const forms = new Set([escaped, escaped.toLowerCase(), escaped.toUpperCase(), escaped.charAt(0).toUpperCase() + escaped.slice(1).toLowerCase()]);
+  return or(...[...forms].flatMap((form) => [sql`${auditLog.message} like ${`%${form}%`} escape '\\'`, sql`${auditLog.action} like ${`%${form}%`} escape '\\'`]));
+}
+
 export const listAudit = scoped(async (t: Tenant, f: AuditFilter) => {
   const where = and(
     eq(auditLog.accountId, t.accountId),
@@ -73,7 +83,7 @@ export const listAudit = scoped(async (t: Tenant, f: AuditFilter) => {
     f.eventId ? eq(auditLog.eventId, f.eventId) : undefined,
     f.from ? gte(auditLog.at, f.from) : undefined,
     f.to ? lte(auditLog.at, f.to) : undefined,
-    f.q ? or(like(auditLog.message, `%${f.q}%`), like(auditLog.action, `%${f.q}%`)) : undefined,
+    f.q ? textSearch(f.q) : undefined,
   );
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
   const [items, total] = await Promise.all([

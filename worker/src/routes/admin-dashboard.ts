@@ -9,7 +9,9 @@ import { getAccount } from "../db/accounts";
 import { listEvents } from "../db/events";
 import { writeAudit } from "../db/audit";
 import { activityBuckets, dayStarts, hourStarts, isTimeZone, lastEventAt, statusCounts } from "../db/stats";
-import { installStatus } from "../auth/install-status";
+import { installStatus, REINSTALL_ACTION } from "../auth/install-status";
+import { AmoError } from "../amocrm/client";
+import { Problem } from "../lib/problem";
 import { connectionView } from "../lptracker/connection";
 import { lptProjectSchema } from "../lptracker/project-schema";
 import { getMetadata, refreshMetadata } from "../amocrm/metadata";
@@ -42,6 +44,17 @@ const DAILY_BUCKETS = 14;
 async function lptView(env: Env, t: Tenant): Promise<LptConnectionResponse> {
   // connectionView types hookStatus as a plain string; the stored values are the contract's union.
   return (await connectionView(env, t)) as LptConnectionResponse;
+}
+
+/** Reads amoCRM, turning its failures into problems the page can show instead of a bare 500. */
+async function fromAmo<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!(err instanceof AmoError)) throw err;
+    if (err.kind === "reauth_required" || err.kind === "no_tokens") throw new Problem("reauth-required", REINSTALL_ACTION, { reason: err.kind });
+    throw new Problem("upstream", `amoCRM не ответил, попробуйте через минуту. / amoCRM did not answer, try again in a minute: ${err.message}`, { reason: err.kind });
+  }
 }
 
 export function adminDashboardRoutes() {
@@ -86,12 +99,12 @@ export function adminDashboardRoutes() {
     const tt = t(c);
     const meta = await getMetadata(tt);
     // The first visit may come before the install's metadata fetch finished: fetch it now.
-    return c.json(meta.fetchedAt === null ? await refreshMetadata(c.env, tt) : meta);
+    return c.json(meta.fetchedAt === null ? await fromAmo(() => refreshMetadata(c.env, tt)) : meta);
   });
 
   r.post("/api/admin/metadata/refresh", async (c) => {
     const tt = t(c);
-    const meta = await refreshMetadata(c.env, tt);
+    const meta = await fromAmo(() => refreshMetadata(c.env, tt));
     await writeAudit(tt, {
       source: "admin",
       action: "metadata.refreshed",

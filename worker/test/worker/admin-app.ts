@@ -1,30 +1,17 @@
-// Helpers for the admin API suites: the real app with the admin routers mounted the way app.ts
-// mounts them (so the suites pass before and after the lead adds them there), signed-in requests,
-// and row factories that write straight to D1.
+// Helpers for the admin API suites: the real app (so that another env, e.g. a fake ASSETS, can be
+// passed in), signed-in requests, and row factories that write straight to D1.
 import { createExecutionContext, env } from "cloudflare:test";
 import { createApp } from "../../src/app";
 import { makeDb } from "../../src/db/client";
 import { auditLog, callResults, events } from "../../src/db/schema";
 import { config } from "../../src/env";
 import { sessionCookieName, signSession } from "../../src/auth/admin-session";
-import { adminDashboardRoutes } from "../../src/routes/admin-dashboard";
-import { adminAuditRoutes } from "../../src/routes/admin-audit";
-import { adminCallRoutes } from "../../src/routes/admin-calls";
-import { adminAssetRoutes } from "../../src/routes/admin-assets";
 import { insertAccount, uniqueAccountId } from "./auth-tokens";
 import { TEST_BINDINGS } from "./bindings";
 
 export const ORIGIN = TEST_BINDINGS.PUBLIC_ORIGIN;
 export const db = () => makeDb(env.DB);
 
-export function adminApp() {
-  const app = createApp();
-  app.route("/", adminDashboardRoutes());
-  app.route("/", adminAuditRoutes());
-  app.route("/", adminCallRoutes());
-  app.route("/", adminAssetRoutes());
-  return app;
-}
 
 export interface Admin {
   accountId: number;
@@ -47,7 +34,7 @@ export async function asAdmin(a: Admin | null, path: string, init: RequestInit &
   }
   headers.set("origin", ORIGIN);
   const workerEnv = init.env ? { ...env, ...init.env } : env;
-  return adminApp().fetch(new Request(`${ORIGIN}${path}`, { ...init, headers }), workerEnv, createExecutionContext());
+  return createApp().fetch(new Request(`${ORIGIN}${path}`, { ...init, headers }), workerEnv, createExecutionContext());
 }
 
 type EventInsert = typeof events.$inferInsert;

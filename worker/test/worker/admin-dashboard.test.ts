@@ -146,6 +146,17 @@ describe("admin metadata and LPTracker pickers", () => {
     expect(meta.fetchedAt).toEqual(expect.any(Number));
   });
 
+  it("says to reinstall, in both languages, when amoCRM cannot be reached with the account's tokens", async () => {
+    const a = await newAdmin();
+    for (const res of [await asAdmin(a, "/api/admin/metadata"), await asAdmin(a, "/api/admin/metadata/refresh", { method: "POST" })]) {
+      expect(res.status).toBe(409);
+      const body = (await res.json()) as { type: string; detail: string };
+      expect(body.type).toBe("/problems/reauth-required");
+      expect(body.detail).toMatch(/переустановить/);
+      expect(body.detail).toMatch(/reinstall/);
+    }
+  });
+
   it("answers the LPTracker projects with each selected project's stages", async () => {
     const a = await connectLpt(await installAccount());
     const res = await asAdmin({ accountId: a.accountId, userId: a.adminUserId }, "/api/admin/lptracker");

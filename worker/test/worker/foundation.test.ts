@@ -48,6 +48,19 @@ describe("foundation: storage", () => {
   });
 });
 
+describe("foundation: audit search", () => {
+  it("finds Cyrillic text whatever its case and takes % and _ literally", async () => {
+    const a = tenant(makeDb(env.DB), 1003);
+    await writeAudit(a, { source: "rules", action: "rule.created", message: "Правило «Яндекс → воронка» создано" });
+    await writeAudit(a, { source: "rules", action: "rule.created", message: "Скидка 50% для всех" });
+    expect((await listAudit(a, { q: "яндекс" })).total).toBe(1);
+    expect((await listAudit(a, { q: "ЯНДЕКС" })).total).toBe(1);
+    expect((await listAudit(a, { q: "50%" })).total).toBe(1);
+    expect((await listAudit(a, { q: "%" })).total).toBe(1);
+    expect((await listAudit(a, { q: "_" })).total).toBe(0);
+  });
+});
+
 describe("foundation: secret box", () => {
   it("round-trips a secret and never stores the plain text", async () => {
     const box = secretBox(`v1:${KEY_A}`);

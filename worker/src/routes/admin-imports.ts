@@ -1,0 +1,269 @@
+// Admin API for spreadsheet imports: upload (checked and previewed, then kept in R2), start with a
+// column mapping, progress, history, cancel and the error report; plus a sandbox-only parse bench.
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../lib/hono-env";
+import { Problem, type ProblemCode } from "../lib/problem";
+import { parseOr400 } from "../lib/validate";
+import { tenant, type Tenant } from "../db/tenant";
+import { writeAudit } from "../db/audit";
+import { getProject, listProjects } from "../db/lptracker";
+import {
+  cancelImport,
+  createImport,
+  deleteImport,
+  failImport,
+  getImport,
+  listImports,
+  rowErrors,
+  setImportFileKey,
+  startImport,
+  TERMINAL,
+  type ImportRow,
+} from "../db/imports";
+import { isImportFileError, type ImportErrorCode, type ImportFileError } from "../imports/errors";
+import { previewWorkbook, readWorkbook } from "../imports/read";
+import { sniffFile } from "../imports/sniff";
+import { detectColumns } from "../imports/detect";
+import { missingColumns } from "../imports/normalize";
+import { IMPORT_COLUMNS, type ImportColumn } from "../imports/types";
+import { safeFileName, uploadKey } from "../imports/pipeline-files";
+import { headerMapping, prepareRows, type ImportPlan } from "../imports/pipeline-rows";
+import { importView } from "../imports/pipeline-view";
+import { storeErrorReport } from "../imports/pipeline-report";
+import type { ImportListResponse, ImportUploadResponse, ImportView } from "../api-types";
+
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/** Which HTTP answer each file problem gets: the wrong kind of file, too much of it, or a broken one. */
+const FILE_PROBLEMS: Record<ImportErrorCode, ProblemCode> = {
+  "unsupported-type": "unsupported-media-type",
+  "wrong-type": "unsupported-media-type",
+  "zip-bomb": "payload-too-large",
+  "too-many-rows": "payload-too-large",
+  "password-protected": "bad-request",
+  corrupt: "bad-request",
+  empty: "validation",
+  "no-header": "validation",
+};
+
+function fileProblem(err: ImportFileError): Problem {
+  return new Problem(FILE_PROBLEMS[err.code], err.message, { reason: err.code });
+}
+
+const startSchema = z.object({
+  kind: z.enum(["leads", "calls"], { error: "kind must be leads or calls" }),
+  columns: z.partialRecord(z.enum(IMPORT_COLUMNS as [ImportColumn, ...ImportColumn[]]), z.number().int().min(0)),
+  projectId: z.number().int().positive().optional(),
+});
+
+function megabytes(n: number): string {
+  return String(Math.round((n / 1_048_576) * 10) / 10);
+}
+
+function notFound(raw: string): Problem {
+  return new Problem("not-found", `Импорт ${raw} не найден в этом аккаунте. / Import ${raw} does not exist in this account.`);
+}
+
+export function adminImportRoutes() {
+  const r = new Hono<AppEnv>();
+  const t = (c: { var: AppEnv["Variables"] }) => tenant(c.var.db, c.var.admin.accountId);
+  const actor = (c: { var: AppEnv["Variables"] }) => `amo-user:${c.var.admin.userId}`;
+
+  /** The import of this account, or a 404 that says nothing about other accounts. */
+  const load = async (tt: Tenant, raw: string): Promise<ImportRow> => {
+    const id = Number(raw);
+    const imp = Number.isSafeInteger(id) && id > 0 ? await getImport(tt, id) : null;
+    if (!imp) throw notFound(raw);
+    return imp;
+  };
+
+  r.post("/api/admin/imports", async (c) => {
+    const cfg = c.var.cfg;
+    if (!/^multipart\/form-data/i.test(c.req.header("content-type") ?? "")) {
+      throw new Problem(
+        "unsupported-media-type",
+        "Отправьте файл как multipart/form-data в поле «file». / Send the file as multipart/form-data in the field «file».",
+      );
+    }
+    let form: FormData;
+    try {
+      form = await c.req.formData();
+    } catch {
+      throw new Problem("bad-request", "Не удалось прочитать форму с файлом; загрузите файл снова. / The upload form could not be read; upload the file again.");
+    }
+    // workers-types declare get() as string-only; at run time a file field is a File.
+    const file = form.get("file") as unknown;
+    if (!(file instanceof File)) {
+      throw new Problem("validation", "Выберите файл XLSX, XLS или CSV. / Choose an XLSX, XLS or CSV file.", { field: "file" });
+    }
+    if (file.size > cfg.maxUploadBytes) {
+      throw new Problem(
+        "payload-too-large",
+        `Файл больше ${megabytes(cfg.maxUploadBytes)} МБ; разбейте его на части. / The file is larger than ${megabytes(cfg.maxUploadBytes)} MB; split it into parts.`,
+        { reason: "too-large", limitBytes: cfg.maxUploadBytes },
+      );
+    }
+    const fileName = safeFileName(file.name);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let preview: ReturnType<typeof previewWorkbook>;
+    try {
+      preview = previewWorkbook(bytes, fileName);
+    } catch (err) {
+      if (isImportFileError(err)) throw fileProblem(err);
+      throw err;
+    }
+    // Only a file that passed every check is kept.
+    const tt = t(c);
+    const imp = await createImport(tt, { fileName, fileSize: bytes.byteLength, headers: preview.headers, createdBy: c.var.admin.userId });
+    const key = uploadKey(tt.accountId, imp.id, fileName);
+    try {
+      await c.env.FILES.put(key, bytes, { httpMetadata: { contentType: file.type || "application/octet-stream" }, customMetadata: { importId: String(imp.id) } });
+      await setImportFileKey(tt, imp.id, key);
+    } catch (err) {
+      await deleteImport(tt, imp.id);
+      throw err;
+    }
+    await writeAudit(tt, {
+      source: "admin",
+      action: "import.uploaded",
+      actor: actor(c),
+      entityType: "import",
+      entityId: imp.id,
+      message: `File «${fileName}» uploaded (${bytes.byteLength} bytes, ${preview.totalRows} rows, ${preview.headers.length} columns).`,
+      data: { type: preview.type, rows: preview.totalRows, detected: preview.detected },
+    });
+    const body: ImportUploadResponse = { id: imp.id, fileName, headers: preview.headers, rows: preview.rows, totalRows: preview.totalRows, detected: preview.detected };
+    return c.json(body, 201);
+  });
+
+  r.get("/api/admin/imports", async (c) => {
+    const items = (await listImports(t(c), 50)).map((row) => importView(row));
+    c.header("cache-control", "no-store");
+    return c.json({ items } satisfies ImportListResponse);
+  });
+
+  r.get("/api/admin/imports/:id", async (c) => {
+    const tt = t(c);
+    const imp = await load(tt, c.req.param("id"));
+    c.header("cache-control", "no-store");
+    return c.json(importView(imp, await rowErrors(tt, imp.id, 200)) satisfies ImportView);
+  });
+
+  r.post("/api/admin/imports/:id/start", async (c) => {
+    const tt = t(c);
+    const imp = await load(tt, c.req.param("id"));
+    const body = parseOr400(startSchema, await c.req.json().catch(() => null));
+    if (imp.status !== "uploaded") {
+      throw new Problem("conflict", `Импорт ${imp.id} уже запущен (статус ${imp.status}). / Import ${imp.id} has already been started (status ${imp.status}).`);
+    }
+    for (const [column, index] of Object.entries(body.columns)) {
+      if (index >= imp.headers.length) {
+        throw new Problem("validation", `columns.${column}: в файле нет колонки №${index + 1} / the file has no column #${index + 1}`, { field: `columns.${column}` });
+      }
+    }
+    const missing = missingColumns(body.kind, headerMapping(imp.headers, body.columns));
+    if (missing) throw new Problem("validation", missing, { field: "columns" });
+    let projectId = body.projectId ?? null;
+    if (projectId !== null && !(await getProject(tt, projectId))) {
+      throw new Problem("validation", `projectId: проект LPTracker ${projectId} не подключён / LPTracker project ${projectId} is not connected`, { field: "projectId" });
+    }
+    if (projectId === null && body.kind === "leads") {
+      // With one connected project its saved mapping is the account's mapping; otherwise the default one.
+      const projects = await listProjects(tt);
+      if (projects.length === 1) projectId = projects[0]!.projectId;
+    }
+    const plan: ImportPlan = { kind: body.kind, columns: body.columns, projectId };
+    const started = await startImport(tt, imp.id, plan);
+    if (!started) throw new Problem("conflict", `Импорт ${imp.id} уже запущен. / Import ${imp.id} has already been started.`);
+    try {
+      await c.env.SYNC_QUEUE.send({ kind: "import-parse", accountId: tt.accountId, importId: imp.id });
+    } catch (err) {
+      await failImport(tt, imp.id, "Не удалось поставить импорт в очередь; запустите его снова. / The import could not be queued; start it again.");
+      throw err;
+    }
+    await writeAudit(tt, {
+      source: "admin",
+      action: "import.started",
+      actor: actor(c),
+      entityType: "import",
+      entityId: imp.id,
+      message: `Import #${imp.id} of «${imp.fileName}» started as ${body.kind === "leads" ? "leads" : "call results"}.`,
+      data: { kind: body.kind, columns: body.columns, projectId },
+    });
+    return c.json(importView(started) satisfies ImportView, 202);
+  });
+
+  r.post("/api/admin/imports/:id/cancel", async (c) => {
+    const tt = t(c);
+    const imp = await load(tt, c.req.param("id"));
+    const cancelled = await cancelImport(tt, imp.id);
+    if (!cancelled) {
+      throw new Problem("conflict", `Импорт ${imp.id} уже завершён (статус ${imp.status}). / Import ${imp.id} has already ended (status ${imp.status}).`);
+    }
+    await writeAudit(tt, {
+      source: "admin",
+      action: "import.cancelled",
+      actor: actor(c),
+      entityType: "import",
+      entityId: imp.id,
+      message: `Import #${imp.id} cancelled at ${cancelled.done} of ${cancelled.total} row(s); no further rows are sent to amoCRM.`,
+      data: { done: cancelled.done, total: cancelled.total },
+    });
+    if (cancelled.failed + cancelled.skipped > 0) {
+      c.executionCtx.waitUntil(storeErrorReport(c.env, tt, cancelled).catch(() => null));
+    }
+    return c.json(importView(cancelled, await rowErrors(tt, imp.id, 200)) satisfies ImportView);
+  });
+
+  r.get("/api/admin/imports/:id/report.xlsx", async (c) => {
+    const tt = t(c);
+    const imp = await load(tt, c.req.param("id"));
+    let key = imp.reportKey;
+    if (!key && (TERMINAL as readonly string[]).includes(imp.status) && imp.failed + imp.skipped > 0) key = await storeErrorReport(c.env, tt, imp);
+    const object = key ? await c.env.FILES.get(key) : null;
+    if (!object) {
+      throw new Problem("not-found", `У импорта ${imp.id} нет отчёта об ошибках: все строки загружены или импорт ещё идёт. / Import ${imp.id} has no error report: every row went through, or the import is still running.`);
+    }
+    return new Response(object.body, {
+      headers: {
+        "content-type": XLSX_TYPE,
+        "content-disposition": `attachment; filename="import-${imp.id}-errors.xlsx"`,
+        "cache-control": "no-store",
+      },
+    });
+  });
+
+  // Sandbox only: parse an uploaded import's file inside workerd exactly as the parse job does
+  // (read, normalise, dedupe), without writing, to measure time and memory on big files.
+  r.post("/dev/imports/:id/parse-bench", async (c) => {
+    if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
+    const accountId = Number(c.req.query("account"));
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account is required", { field: "account" });
+    return parseBench(c, tenant(c.var.db, accountId), c.req.param("id"), load);
+  });
+
+  return r;
+}
+
+/** Date.now() stands still while a Worker computes; a zero timer lets the clock catch up. */
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function parseBench(c: Context<AppEnv>, tt: Tenant, rawId: string, load: (t: Tenant, raw: string) => Promise<ImportRow>): Promise<Response> {
+  const imp = await load(tt, rawId);
+  const object = await c.env.FILES.get(imp.fileKey);
+  if (!object) throw new Problem("not-found", "The import's file is not in R2.");
+  const bytes = new Uint8Array(await object.arrayBuffer());
+  await tick();
+  const t0 = Date.now();
+  const book = readWorkbook(bytes, sniffFile(bytes, imp.fileName).type);
+  await tick();
+  const t1 = Date.now();
+  const detected = detectColumns(book.headers, book.rows.slice(0, 200));
+  const kind = detected.duration !== undefined || detected.result !== undefined ? "calls" : "leads";
+  const prepared = prepareRows(kind, book.headers, book.rows, headerMapping(book.headers, detected));
+  const json = prepared.rows.reduce((n, r) => n + JSON.stringify(r.data).length, 0);
+  await tick();
+  const t2 = Date.now();
+  return c.json({ rows: book.totalRows, kind, fileBytes: bytes.byteLength, readMs: t1 - t0, prepareMs: t2 - t1, totalMs: t2 - t0, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, storedJsonBytes: json });
+}
