@@ -20,8 +20,15 @@ export interface Transport {
   request(method: req.Method, path: string, body?: unknown): Promise<unknown>;
 }
 
-export interface WidgetApi {
+/** What the card panel needs: a bundle of its own, so it carries only these requests. */
+export interface CardApi {
   me(): Promise<MeResponse>;
+  card(entity: req.CardEntity, id: number): Promise<CardResponse>;
+  syncCard(entity: req.CardEntity, id: number): Promise<CardSyncResponse>;
+  linkCard(entity: req.CardEntity, id: number, lptLeadId: number): Promise<unknown>;
+}
+
+export interface WidgetApi extends CardApi {
   connection(): Promise<LptConnectionResponse>;
   saveConnection(form: req.ConnectionForm): Promise<LptConnectionResponse>;
   schema(projectId: number): Promise<LptProjectSchema>;
@@ -29,22 +36,35 @@ export interface WidgetApi {
   refreshMetadata(): Promise<MetadataResponse>;
   mapping(projectId: number): Promise<MappingResponse>;
   saveMapping(projectId: number, rows: MappingRowView[], stageMap: StageMapEntry[]): Promise<MappingResponse>;
-  card(entity: req.CardEntity, id: number): Promise<CardResponse>;
-  syncCard(entity: req.CardEntity, id: number): Promise<CardSyncResponse>;
-  linkCard(entity: req.CardEntity, id: number, lptLeadId: number): Promise<unknown>;
   adminLink(): Promise<AdminLinkResponse>;
 }
 
-export function createApi(transport: Transport): WidgetApi {
-  const send = async <R>(r: req.ApiRequest): Promise<R> => {
+type Send = <R>(r: req.ApiRequest) => Promise<R>;
+
+function sender(transport: Transport): Send {
+  return async <R>(r: req.ApiRequest): Promise<R> => {
     try {
       return (await transport.request(r.method, r.path, r.body)) as R;
     } catch (err) {
       throw toApiError(err);
     }
   };
+}
+
+export function createCardApi(transport: Transport): CardApi {
+  const send = sender(transport);
   return {
     me: () => send(req.meRequest()),
+    card: (entity, id) => send(req.cardRequest(entity, id)),
+    syncCard: (entity, id) => send(req.cardSyncRequest(entity, id)),
+    linkCard: (entity, id, lptLeadId) => send(req.cardLinkRequest(entity, id, lptLeadId)),
+  };
+}
+
+export function createApi(transport: Transport): WidgetApi {
+  const send = sender(transport);
+  return {
+    ...createCardApi(transport),
     connection: () => send(req.connectionRequest()),
     saveConnection: (form) => send(req.connectionSaveRequest(form)),
     schema: (projectId) => send(req.schemaRequest(projectId)),
@@ -52,9 +72,6 @@ export function createApi(transport: Transport): WidgetApi {
     refreshMetadata: () => send(req.metadataRefreshRequest()),
     mapping: (projectId) => send(req.mappingRequest(projectId)),
     saveMapping: (projectId, rows, stageMap) => send(req.mappingSaveRequest(projectId, rows, stageMap)),
-    card: (entity, id) => send(req.cardRequest(entity, id)),
-    syncCard: (entity, id) => send(req.cardSyncRequest(entity, id)),
-    linkCard: (entity, id, lptLeadId) => send(req.cardLinkRequest(entity, id, lptLeadId)),
     adminLink: () => send(req.adminLinkRequest()),
   };
 }

@@ -52,13 +52,13 @@ export function formatWhen(ms: number | null, o: WhenOptions, t: T): string {
   return `${date}, ${clock(ms, o)}`;
 }
 
-/** "2 минуты назад", "вчера", "сейчас": for the last sync time. */
+/** "только что", "2 минуты назад", "вчера": for the last sync time. */
 export function formatAgo(ms: number | null, o: WhenOptions, t: T): string {
   if (ms === null || !Number.isFinite(ms)) return t("common.none");
   const diffSec = Math.round((ms - o.now) / 1000);
   const abs = Math.abs(diffSec);
   const rtf = new Intl.RelativeTimeFormat(locale(o.lang), { numeric: "auto" });
-  if (abs < 45) return rtf.format(0, "second");
+  if (abs < 45) return t("time.just_now");
   if (abs < 3600) return rtf.format(Math.round(diffSec / 60), "minute");
   if (abs < DAY_MS / 1000) return rtf.format(Math.round(diffSec / 3600), "hour");
   return rtf.format(Math.round(diffSec / 86400), "day");
@@ -74,18 +74,13 @@ export function callDirectionKey(direction: CallView["direction"]): string {
 export type CallTone = "ok" | "missed" | "neutral";
 
 // Telephony dispositions as LPTracker reports them (Asterisk names), spelled a few ways.
-const RESULTS: Record<string, { key: string; tone: CallTone }> = {
-  ANSWERED: { key: "call.result.answered", tone: "ok" },
-  ANSWER: { key: "call.result.answered", tone: "ok" },
-  SUCCESS: { key: "call.result.answered", tone: "ok" },
-  NOANSWER: { key: "call.result.no_answer", tone: "missed" },
-  MISSED: { key: "call.result.no_answer", tone: "missed" },
-  BUSY: { key: "call.result.busy", tone: "missed" },
-  FAILED: { key: "call.result.failed", tone: "missed" },
-  CONGESTION: { key: "call.result.failed", tone: "missed" },
-  CANCEL: { key: "call.result.cancelled", tone: "missed" },
-  CANCELLED: { key: "call.result.cancelled", tone: "missed" },
-};
+const RESULTS: [codes: string[], key: string, tone: CallTone][] = [
+  [["ANSWERED", "ANSWER", "SUCCESS"], "answered", "ok"],
+  [["NOANSWER", "MISSED"], "no_answer", "missed"],
+  [["BUSY"], "busy", "missed"],
+  [["FAILED", "CONGESTION"], "failed", "missed"],
+  [["CANCEL", "CANCELLED"], "cancelled", "missed"],
+];
 
 /**
  * The call's result as a label: known dispositions are translated, anything else (a result typed
@@ -93,8 +88,9 @@ const RESULTS: Record<string, { key: string; tone: CallTone }> = {
  */
 export function callResult(result: string | null, t: T): { label: string; tone: CallTone } {
   if (result === null || !result.trim()) return { label: t("call.result.unknown"), tone: "neutral" };
-  const known = RESULTS[result.trim().toUpperCase().replace(/[\s_-]+/g, "")];
-  return known ? { label: t(known.key), tone: known.tone } : { label: result.trim(), tone: "neutral" };
+  const code = result.trim().toUpperCase().replace(/[\s_-]+/g, "");
+  const known = RESULTS.find(([codes]) => codes.includes(code));
+  return known ? { label: t(`call.result.${known[1]}`), tone: known[2] } : { label: result.trim(), tone: "neutral" };
 }
 
 /** "yandex · весна-2025 · пластиковые окна": the visit's source fields that are present. */
@@ -103,4 +99,15 @@ export function sourceLine(source: { source?: string | null; campaign?: string |
     .map((s) => (typeof s === "string" ? s.trim() : ""))
     .filter(Boolean)
     .join(" · ");
+}
+
+/** Only http(s) links from API data become `href`/`src`: a `javascript:` value must never be clickable. */
+export function safeUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+  } catch {
+    return null;
+  }
 }
