@@ -215,6 +215,18 @@ export interface CallListResponse {
   total: number;
 }
 
+/** GET /api/admin/lptracker: the connection plus each selected project's stages and fields, for the rule constructor. */
+export interface AdminLptResponse extends LptConnectionResponse {
+  schemas: LptProjectSchema[];
+  /** Projects whose schema could not be loaded right now, with the reason. */
+  schemaErrors: { projectId: number; error: string }[];
+}
+
+/** GET /api/admin/calls/results: the distinct call results, for the filter's picker. */
+export interface CallResultsResponse {
+  items: string[];
+}
+
 /** Rules: GET/POST /api/admin/rules, PUT/DELETE /api/admin/rules/:id, POST /api/admin/rules/reorder { ids }, POST /api/admin/rules/:id/dry-run { eventId } | { payload }. */
 export type RuleInput = Omit<Rule, "id" | "position">;
 export interface RuleListResponse {

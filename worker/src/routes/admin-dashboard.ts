@@ -17,18 +17,13 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import { getMetadata, refreshMetadata } from "../amocrm/metadata";
 import { logWarn } from "../lib/log";
 import { eventView } from "./admin-events";
-import type { DashboardResponse, LptConnectionResponse, LptProjectSchema } from "../api-types";
+import type { AdminLptResponse, DashboardResponse, LptConnectionResponse } from "../api-types";
 import type { Env } from "../env";
 
 /**
  * GET /api/admin/lptracker: the connection as the widget sees it, plus the LPTracker side
  * (stages, lead fields) of every selected project, for the rule constructor's pickers.
  */
-export interface AdminLptResponse extends LptConnectionResponse {
-  schemas: LptProjectSchema[];
-  /** Projects whose schema could not be loaded right now, with the reason. */
-  schemaErrors: { projectId: number; error: string }[];
-}
 
 const dashboardQuery = z.object({
   tz: z

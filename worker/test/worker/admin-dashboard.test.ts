@@ -5,7 +5,7 @@ import { connectLpt, installAccount } from "./harness";
 import { metadataCache } from "../../src/db/schema";
 import { DAY_MS, HOUR_MS, startOfDay, startOfHour } from "../../src/db/stats";
 import type { DashboardResponse, AmoMetadata } from "../../src/api-types";
-import type { AdminLptResponse } from "../../src/routes/admin-dashboard";
+import type { AdminLptResponse } from "../../src/api-types";
 import type { AdminLptResponse as PageLptResponse } from "../../../admin/src/api-extra";
 
 // The admin page declares this answer on its side until api-types.ts names it: keep both equal.
