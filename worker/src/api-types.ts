@@ -106,6 +106,8 @@ export interface CardResponse {
   entity: "leads" | "contacts";
   id: number;
   install_status: InstallStatus;
+  /** What to do when the install needs the user (reinstall). */
+  action?: string;
   leads: CardLead[];
   /** When nothing is linked: LPTracker leads found by the card's phone, to link with one click. */
   suggestions?: { lptLeadId: number; name: string | null; projectId: number; stage: string | null; createdAt: number | null }[];

@@ -13,6 +13,7 @@ import type { LeadSnapshot } from "./lpt-to-amo";
 import { listProjects } from "../db/lptracker";
 import { LptClient } from "../lptracker/client";
 import { normalizePhone } from "../lib/phone";
+import { REINSTALL_ACTION } from "../auth/install-status";
 
 export const LPT_APP_ORIGIN = "https://my.lptracker.ru";
 
@@ -68,6 +69,7 @@ export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts
     leads.push(toCardLead(link, mine, ev ? { id: ev.id, status: ev.status, error: ev.error } : null));
   }
   const card: CardResponse = { entity, id, install_status: installStatus, leads };
+  if (installStatus === "reauth_required") card.action = REINSTALL_ACTION;
   if (!leads.length && installStatus === "active") card.suggestions = await suggestByPhone(env, t, entity, id).catch(() => []);
   return card;
 }
