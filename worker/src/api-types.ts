@@ -54,6 +54,8 @@ export interface LptProjectSchema {
   stages: { id: number; name: string }[];
   customs: { id: number; name: string; type: string; options: string[] }[];
   contactFields: { id: number; name: string; type: string }[];
+  /** LPTracker staff (call operators, lead owners). */
+  staff?: { id: number; name: string }[];
 }
 
 /** GET /api/widget/metadata (any user), POST /api/widget/metadata/refresh (admin). */

@@ -14,6 +14,7 @@ import { devRoutes } from "./routes/dev";
 import { widgetRoutes } from "./routes/widget";
 import { adminEventRoutes } from "./routes/admin-events";
 import { adminRuleRoutes } from "./routes/admin-rules";
+import { adminImportRoutes } from "./routes/admin-imports";
 import { adminDashboardRoutes } from "./routes/admin-dashboard";
 import { adminAuditRoutes } from "./routes/admin-audit";
 import { adminCallRoutes } from "./routes/admin-calls";
@@ -68,6 +69,7 @@ export function createApp() {
   app.route("/", widgetRoutes());
   app.route("/", adminEventRoutes());
   app.route("/", adminRuleRoutes());
+  app.route("/", adminImportRoutes());
   app.route("/", adminDashboardRoutes());
   app.route("/", adminAuditRoutes());
   app.route("/", adminCallRoutes());

@@ -91,6 +91,10 @@ export class LptClient {
     return "added";
   }
 
+  staff(): Promise<{ id: number; name: string }[]> {
+    return this.call<{ id: number; name: string }[]>({ method: "GET", path: "/staff" }).then((r) => (Array.isArray(r) ? r : []));
+  }
+
   lead(leadId: number | string): Promise<unknown> {
     return this.call({ method: "GET", path: `/lead/${leadId}` });
   }

@@ -21,7 +21,7 @@ export async function lptProjectSchema(env: Env, t: Tenant, projectId: number, o
     if (hit && Date.now() - hit.fetchedAt < TTL_MS) return hit.data as LptProjectSchema;
   }
   const client = new LptClient(env, t.accountId);
-  const [stages, customs, contactFields] = await Promise.all([client.funnel(projectId), client.customs(projectId), client.contactFields(projectId)]);
+  const [stages, customs, contactFields, staff] = await Promise.all([client.funnel(projectId), client.customs(projectId), client.contactFields(projectId), client.staff().catch(() => [])]);
   const schema: LptProjectSchema = {
     projectId,
     stages: stages.map((s) => ({ id: Number(s.id), name: String(s.name) })),
@@ -32,6 +32,7 @@ export async function lptProjectSchema(env: Env, t: Tenant, projectId: number, o
       options: (c.categories ?? []).map((o) => String(o.name ?? o.category ?? "")).filter(Boolean),
     })),
     contactFields: contactFields.map((f) => ({ id: Number(f.id), name: String(f.name), type: String(f.type) })),
+    staff: staff.map((m) => ({ id: Number(m.id), name: String(m.name) })),
   };
   const now = Date.now();
   await t.db

@@ -184,7 +184,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
           duration: c.durationSec,
           result: c.disposition,
           recordingUrl: c.recordingUrl,
-          operator: c.ownerId ? String(c.ownerId) : null,
+          operator: c.ownerId ? (schema?.staff?.find((m) => m.id === c.ownerId)?.name ?? String(c.ownerId)) : null,
         })),
       );
       const posted = await postPendingCalls(t, amo, String(lead.id), { amoLeadId: String(amoLeadId), amoContactId: amoContactId ? String(amoContactId) : null, responsibleUserId: leadDraft.responsibleUserId });

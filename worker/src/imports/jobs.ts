@@ -1,0 +1,269 @@
+// Queue jobs of an import: `import-parse` reads the uploaded file once, stores its rows in chunks and
+// sends one `import-chunk` job per chunk; each chunk job writes its rows to amoCRM; the last one to
+// finish marks the import done and leaves the error report. Dead letters fail the import.
+import type { Env } from "../env";
+import { makeDb } from "../db/client";
+import { tenant, type Tenant } from "../db/tenant";
+import { writeAudit, type AuditEntry } from "../db/audit";
+import {
+  beginProcessing,
+  chunkDone,
+  chunksWithPending,
+  deleteImportRows,
+  failImport,
+  finishIfComplete,
+  getImport,
+  importRequests,
+  importStatus,
+  insertImportRows,
+  type ImportRow,
+} from "../db/imports";
+import { amoGate } from "../amocrm/gate";
+import { sleep } from "../lib/budget";
+import { logError } from "../lib/log";
+import { RetryLater } from "../queue/retry";
+import { isImportFileError } from "./errors";
+import { missingColumns } from "./normalize";
+import { readWorkbook } from "./read";
+import { sniffFile } from "./sniff";
+import { headerMapping, prepareRows, type ImportPlan, type LookupDecision, type PreparedImport } from "./pipeline-rows";
+import { matchContact, prefetchContacts, prefetchPageBudget, wantedKeys } from "./pipeline-lookup";
+import { CountingAmoClient, ImportStopped, rethrowUnlessBatchProblem } from "./pipeline-amo";
+import { processLeadChunk, type ChunkContext, type ChunkResult } from "./pipeline-leads";
+import { processCallChunk } from "./pipeline-calls";
+import { storeErrorReport } from "./pipeline-report";
+
+/**
+ * Chunks of one import writing at the same time. Two keep the account's budget busy while one
+ * waits on D1; more would only queue inside the gate, where a cancel can no longer stop them.
+ */
+export const CHUNKS_IN_FLIGHT = 2;
+const SLOT_TTL_MS = 120_000;
+const SLOT_POLL_MS = 250;
+const SLOT_WAIT_MS = 10 * 60_000;
+const CHUNK_LOCK_MS = 15 * 60_000;
+
+function scope(env: Env, accountId: number): Tenant {
+  return tenant(makeDb(env.DB), accountId);
+}
+
+function step(t: Tenant, importId: number, e: Omit<AuditEntry, "source" | "entityType" | "entityId">): Promise<void> {
+  return writeAudit(t, { source: "import", entityType: "import", entityId: importId, ...e });
+}
+
+function planOf(imp: ImportRow): ImportPlan {
+  return imp.mapping as unknown as ImportPlan;
+}
+
+async function sendChunks(env: Env, accountId: number, importId: number, chunks: number[]): Promise<void> {
+  for (let i = 0; i < chunks.length; i += 100) {
+    await env.SYNC_QUEUE.sendBatch(chunks.slice(i, i + 100).map((chunk) => ({ body: { kind: "import-chunk" as const, accountId, importId, chunk } })));
+  }
+}
+
+async function stop(t: Tenant, importId: number, message: string, data?: Record<string, unknown>): Promise<void> {
+  if (await failImport(t, importId, message)) {
+    await step(t, importId, { level: "error", action: "import.failed", message: `Import #${importId} failed: ${message}`, data });
+  }
+}
+
+/**
+ * Existing contacts for the rows that need one: the contact list is read only while its pages stay
+ * fewer than those rows (then it is certainly the cheaper way); otherwise each row is searched later.
+ */
+async function lookUpContacts(amo: CountingAmoClient, prepared: PreparedImport): Promise<LookupDecision> {
+  const needing = prepared.rows.filter((r) => r.status === "pending" && r.data.row);
+  const decision: LookupDecision = { strategy: "none", rows: needing.length, pages: 0, contactsSeen: 0, matched: 0 };
+  if (needing.length === 0) return decision;
+  const budget = prefetchPageBudget(needing.length);
+  if (budget > 0) {
+    const pre = await prefetchContacts(amo, budget, wantedKeys(needing.map((r) => r.data.row!))).catch((err: unknown) => {
+      throw rethrowUnlessBatchProblem(err);
+    });
+    decision.pages = pre.pages;
+    decision.contactsSeen = pre.contacts;
+    if (pre.complete) {
+      decision.strategy = "prefetch";
+      for (const r of needing) {
+        const id = matchContact(pre.index, r.data.row!);
+        if (id !== null) {
+          r.data.contactId = id;
+          decision.matched++;
+        }
+      }
+      return decision;
+    }
+  }
+  decision.strategy = "query";
+  return decision;
+}
+
+function lookupMessage(d: LookupDecision): string {
+  if (d.strategy === "prefetch") {
+    return `Existing contacts: read the whole contact list (${d.pages} page(s), ${d.contactsSeen} contacts) instead of at least ${d.rows} searches; ${d.matched} row(s) matched.`;
+  }
+  if (d.strategy === "query") {
+    return d.pages > 0
+      ? `Existing contacts: the list had more than ${d.pages} page(s), more than the ${d.rows} row(s) to look up; each row is searched instead (${d.pages} page request(s) spent finding that out).`
+      : `Existing contacts: ${d.rows} row(s) to look up, so one search per row is the cheapest.`;
+  }
+  return "Existing contacts: no row needed a lookup.";
+}
+
+export async function runImportParseJob(env: Env, accountId: number, importId: number): Promise<void> {
+  const t = scope(env, accountId);
+  const imp = await getImport(t, importId);
+  if (!imp) return;
+  if (imp.status === "processing") {
+    // A redelivery after the rows were stored: the chunk jobs may not all have been sent.
+    await sendChunks(env, accountId, importId, await chunksWithPending(t, importId));
+    return;
+  }
+  if (imp.status !== "parsing") return;
+  const plan = planOf(imp);
+  const began = Date.now();
+
+  const object = await env.FILES.get(imp.fileKey);
+  if (!object) return stop(t, importId, "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
+  let prepared: PreparedImport;
+  let headers: string[];
+  try {
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    const book = readWorkbook(bytes, sniffFile(bytes, imp.fileName).type);
+    headers = book.headers;
+    const mapping = headerMapping(headers, plan.columns);
+    const missing = missingColumns(plan.kind, mapping);
+    if (missing) return stop(t, importId, missing);
+    prepared = prepareRows(plan.kind, headers, book.rows, mapping);
+  } catch (err) {
+    if (isImportFileError(err)) return stop(t, importId, err.message, { code: err.code });
+    throw err;
+  }
+  const parseMs = Date.now() - began;
+
+  const amo = new CountingAmoClient(env, accountId);
+  let lookup: LookupDecision | undefined;
+  if (plan.kind === "leads") {
+    try {
+      lookup = await lookUpContacts(amo, prepared);
+    } catch (err) {
+      if (err instanceof ImportStopped) return stop(t, importId, err.message);
+      throw err;
+    }
+  }
+
+  // A retried parse starts from a clean table: rows are only ever written by this job.
+  await deleteImportRows(t, importId);
+  await insertImportRows(t, importId, prepared.rows);
+  const finalPlan: ImportPlan = { ...plan, ...(lookup ? { lookup } : {}) };
+  const started = await beginProcessing(t, importId, { total: prepared.rows.length, chunks: prepared.chunks, skipped: prepared.duplicates, failed: prepared.failed, plan: finalPlan });
+  if (!started) return;
+  await step(t, importId, {
+    action: "import.parsed",
+    message: `Import #${importId}: ${prepared.rows.length} row(s) read in ${parseMs} ms; ${prepared.pending} to send in ${prepared.chunks} chunk(s), ${prepared.failed} refused, ${prepared.duplicates} repeated in the file.`,
+    data: { rows: prepared.rows.length, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, chunks: prepared.chunks, parseMs },
+  });
+  if (lookup) {
+    await step(t, importId, { action: "import.lookup", message: lookupMessage(lookup), data: { ...lookup, amoRequests: amo.requests } });
+  }
+  if (prepared.chunks === 0) {
+    await finish(env, t, importId);
+    return;
+  }
+  await sendChunks(env, accountId, importId, Array.from({ length: prepared.chunks }, (_, i) => i));
+}
+
+/** A slot among CHUNKS_IN_FLIGHT, waited for inside the job; null when the import stopped meanwhile. */
+async function takeSlot(env: Env, t: Tenant, importId: number): Promise<string | null> {
+  const gate = amoGate(env, t.accountId);
+  const until = Date.now() + SLOT_WAIT_MS;
+  for (let round = 0; ; round++) {
+    for (let k = 0; k < CHUNKS_IN_FLIGHT; k++) {
+      const token = await gate.tryLock([`import:${importId}:slot:${k}`], SLOT_TTL_MS);
+      if (token) return token;
+    }
+    if (round % 8 === 7 && (await importStatus(t, importId)) !== "processing") return null;
+    if (Date.now() > until) throw new RetryLater(30, "every chunk slot of this import stayed busy");
+    await sleep(SLOT_POLL_MS);
+  }
+}
+
+export async function runImportChunkJob(env: Env, accountId: number, importId: number, chunk: number): Promise<void> {
+  const t = scope(env, accountId);
+  const imp = await getImport(t, importId);
+  if (!imp) return;
+  if (imp.status === "parsing") throw new RetryLater(2, "the import is still being parsed");
+  if (imp.status !== "processing") return;
+  const gate = amoGate(env, accountId);
+  // At-least-once delivery: the same chunk twice at once would write its rows twice.
+  const own = await gate.tryLock([`import:${importId}:chunk:${chunk}`], CHUNK_LOCK_MS);
+  if (!own) throw new RetryLater(30, "this chunk is already being processed");
+  const amo = new CountingAmoClient(env, accountId);
+  const ctx: ChunkContext = { env, t, imp, plan: planOf(imp), amo };
+  let result: ChunkResult | null = null;
+  try {
+    const slot = await takeSlot(env, t, importId);
+    if (!slot) return;
+    try {
+      result = ctx.plan.kind === "calls" ? await processCallChunk(ctx, chunk) : await processLeadChunk(ctx, chunk);
+    } finally {
+      await gate.unlock(slot);
+    }
+  } catch (err) {
+    if (err instanceof ImportStopped) {
+      await stop(t, importId, err.message, { chunk, amoRequests: amo.requests });
+      return;
+    }
+    // The requests were made whatever happens next; the audit row keeps the import's cost exact.
+    await step(t, importId, {
+      level: "warn",
+      action: "import.chunk_retry",
+      message: `Import #${importId}, chunk ${chunk + 1}: interrupted (${(err as Error).message}); it will be retried and continue with the rows not yet written.`,
+      data: { chunk, amoRequests: amo.requests },
+    });
+    throw err;
+  } finally {
+    await gate.unlock(own);
+  }
+  if (!result) return;
+  if (result.rows === 0 && amo.requests === 0) return finish(env, t, importId);
+  if (result.problems.length) {
+    await step(t, importId, { level: "warn", action: "import.mapping_problems", message: `Mapping rows not applied: ${result.problems.slice(0, 10).join("; ")}.`, data: { problems: result.problems.slice(0, 50) } });
+  }
+  await step(t, importId, {
+    action: result.stopped ? "import.chunk_stopped" : "import.chunk_done",
+    message: `Import #${importId}, chunk ${chunk + 1}/${imp.chunks}${result.stopped ? " stopped (the import is no longer running)" : " done"}: ${result.created} created, ${result.updated} added to existing contacts, ${result.skipped} skipped, ${result.failed} failed; ${amo.requests} amoCRM request(s).`,
+    data: { chunk, rows: result.rows, created: result.created, updated: result.updated, skipped: result.skipped, failed: result.failed, amoRequests: amo.requests },
+  });
+  if (!result.stopped && result.rows > 0) await chunkDone(t, importId);
+  await finish(env, t, importId);
+}
+
+/** Marks the import done when no row waits any more (exactly one job wins), then the report. */
+async function finish(env: Env, t: Tenant, importId: number): Promise<void> {
+  const done = await finishIfComplete(t, importId);
+  if (!done) return;
+  const hasErrors = done.failed + done.skipped > 0;
+  const key = hasErrors ? await storeErrorReport(env, t, done).catch((err: unknown) => {
+    logError("import error report failed", err, { importId });
+    return null;
+  }) : null;
+  const requests = await importRequests(t, importId);
+  const seconds = done.startedAt ? Math.max(0.001, ((done.finishedAt ?? Date.now()) - done.startedAt) / 1000) : null;
+  await step(t, importId, {
+    action: "import.finished",
+    message: `Import #${importId} finished: ${done.created} created, ${done.updated} added to existing contacts, ${done.skipped} skipped, ${done.failed} failed of ${done.total}; ${requests} amoCRM request(s)${done.total ? ` (${(requests / done.total).toFixed(3)} per row)` : ""}${seconds ? ` in ${seconds.toFixed(1)} s` : ""}${key ? "; error report ready" : ""}.`,
+    data: { total: done.total, created: done.created, updated: done.updated, skipped: done.skipped, failed: done.failed, requestsTotal: requests, seconds, report: key !== null },
+  });
+}
+
+/** The queue gave up on a job of this import: the import fails visibly instead of hanging. */
+export async function deadImportJob(env: Env, accountId: number, importId: number, attempts: number): Promise<void> {
+  const t = scope(env, accountId);
+  await stop(
+    t,
+    importId,
+    `Импорт остановлен после ${attempts} неудачных попыток; уже загруженные строки остались в amoCRM. Запустите импорт заново или обратитесь в поддержку. / The import stopped after ${attempts} failed attempts; rows already written stay in amoCRM. Run the import again or contact support.`,
+    { attempts },
+  );
+}

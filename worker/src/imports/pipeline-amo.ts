@@ -1,0 +1,49 @@
+// amoCRM access for imports: the account's client (gate, budget) counting the requests each step
+// makes, so the audit log can say what an import cost; and how an amoCRM failure ends a step.
+import type { Env } from "../env";
+import { AmoClient, AmoError } from "../amocrm/client";
+import type { AmoRequest } from "../amocrm/gate";
+import { RetryLater } from "../queue/retry";
+
+export class CountingAmoClient extends AmoClient {
+  requests = 0;
+
+  constructor(env: Env, accountId: number) {
+    super(env, accountId);
+  }
+
+  override async call<T = unknown>(req: AmoRequest): Promise<{ status: number; body: T }> {
+    this.requests++;
+    return super.call<T>(req);
+  }
+}
+
+/** The import cannot go on at all (integration removed or access revoked): fail it with this text. */
+export class ImportStopped extends Error {}
+
+/** Per-item validation problems of a batch write, keyed by request_id. */
+export function validationErrors(err: AmoError): Map<string, string> {
+  const out = new Map<string, string>();
+  const body = (err.body ?? {}) as { "validation-errors"?: { request_id?: string | number; errors?: { path?: string; detail?: string }[] }[] };
+  for (const item of body["validation-errors"] ?? []) {
+    if (item.request_id === undefined) continue;
+    const text = (item.errors ?? []).map((e) => `${e.path ? `${e.path}: ` : ""}${e.detail ?? ""}`.trim()).join("; ");
+    out.set(String(item.request_id), text || "validation failed");
+  }
+  return out;
+}
+
+/**
+ * Transient failures retry the chunk later (rows already marked stay done); a revoked or missing
+ * install stops the import; anything else is the batch's own problem and returned to the caller.
+ */
+export function rethrowUnlessBatchProblem(err: unknown): AmoError {
+  if (!(err instanceof AmoError)) throw err;
+  if (err.transient) throw new RetryLater(Math.max(2, Math.ceil((err.retryAfterMs ?? 5000) / 1000)), err.message);
+  if (err.kind === "no_tokens" || err.kind === "reauth_required") {
+    throw new ImportStopped(
+      `Импорт остановлен: нет доступа к amoCRM (${err.message}). Переустановите интеграцию и запустите импорт заново. / The import stopped: no access to amoCRM (${err.message}). Reinstall the integration and run the import again.`,
+    );
+  }
+  return err;
+}
