@@ -31,6 +31,12 @@ export default defineConfig(async () => {
         wrangler: { configPath: path.join(root, "wrangler.toml") },
         miniflare: {
           bindings: { ...TEST_BINDINGS, ...simOrigins(ports), TEST_MIGRATIONS: migrations },
+          // Miniflare delivers one batch at a time where Cloudflare runs consumers side by side;
+          // bigger local batches give the suites the concurrency production has.
+          queueConsumers: {
+            "sync-jobs": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 6, deadLetterQueue: "sync-jobs-dlq" },
+            "sync-jobs-dlq": { maxBatchSize: 10, maxBatchTimeout: 1 },
+          },
         },
       }),
     ],

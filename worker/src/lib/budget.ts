@@ -6,7 +6,7 @@ export class RequestBudget {
 
   constructor(
     private perSecond: number,
-    private marginMs = 120,
+    private marginMs = 180,
   ) {}
 
   /** Records a send at `now` and returns 0, or returns how long to wait before asking again. */
