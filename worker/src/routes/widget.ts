@@ -16,6 +16,8 @@ import { getAccount } from "../db/accounts";
 import { buildCard, cardLeadIds } from "../sync/card";
 import { findLinkByLpt, findLinksByAmo, upsertLink } from "../db/links";
 import { LptClient } from "../lptracker/client";
+import { normalizeLptLead } from "../sync/lpt-lead";
+import type { LeadSnapshot } from "../sync/lpt-to-amo";
 import { insertEvent } from "../db/events";
 import { mappingRoutes } from "./widget-mapping";
 import type { AccountSettings } from "../db/schema";
@@ -110,7 +112,22 @@ export function widgetRoutes() {
     const lead = await new LptClient(c.env, tt.accountId).lead(body.lptLeadId).catch(() => null);
     const projectId = Number((lead as { project_id?: number; contact?: { project_id?: number } } | null)?.project_id ?? (lead as { contact?: { project_id?: number } } | null)?.contact?.project_id ?? 0);
     if (!lead || !projectId || !(await getProject(tt, projectId))) throw new Problem("not-found", `LPTracker lead ${body.lptLeadId} is not in a project connected to this account.`);
-    if (body.entity === "leads") await upsertLink(tt, "lead", body.lptLeadId, body.id, projectId, { linkedBy: c.var.widget.userId });
+    if (body.entity === "leads") {
+      // Until the queued sync fills it in, the card shows what LPTracker just told us.
+      const l = normalizeLptLead(lead);
+      const project = await getProject(tt, projectId);
+      const snapshot: LeadSnapshot = {
+        name: l.name,
+        projectId,
+        projectName: project?.name ?? null,
+        stage: { id: l.stage?.id ?? null, name: l.stage?.name ?? null },
+        view: { ...l.view },
+        createdAt: l.createdAt ?? l.leadDate,
+        fields: [],
+        syncedAt: 0,
+      };
+      await upsertLink(tt, "lead", body.lptLeadId, body.id, projectId, { linkedBy: c.var.widget.userId, snapshot });
+    }
     const eventId = await insertEvent(tt, {
       source: "manual",
       action: "link",
