@@ -30,7 +30,7 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: path.join(root, "wrangler.toml") },
         miniflare: {
-          bindings: { ...TEST_BINDINGS, ...simOrigins(ports), TEST_MIGRATIONS: migrations },
+          bindings: { ...TEST_BINDINGS, ...simOrigins(ports), TEST_MIGRATIONS: migrations, CHAOS_EVENTS_PER_ACCOUNT: process.env.CHAOS_EVENTS_PER_ACCOUNT ?? "20" },
           // Miniflare delivers one batch at a time where Cloudflare runs consumers side by side;
           // bigger local batches give the suites the concurrency production has.
           queueConsumers: {

@@ -19,7 +19,8 @@ import { RetryLater } from "../queue/retry";
 import { eventIds, resetForReplay } from "../db/events";
 
 const CODE_LIFETIME_MS = 20 * 60 * 1000;
-export const AMO_WEBHOOK_EVENTS = ["add_lead", "update_lead", "status_lead"];
+/** Status changes and edits are what flow back to LPTracker; new leads in amoCRM are not ours to copy. */
+export const AMO_WEBHOOK_EVENTS = ["update_lead", "status_lead"];
 
 export function installCodeContext(installId: string): string {
   return `install-code:${installId}`;

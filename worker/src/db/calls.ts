@@ -10,8 +10,9 @@ export type NewCall = Omit<typeof callResults.$inferInsert, "accountId" | "id" |
 /** Inserts the calls not seen before; returns how many were new. */
 export const insertCalls = scoped(async (t: Tenant, calls: NewCall[]): Promise<number> => {
   let inserted = 0;
-  for (let i = 0; i < calls.length; i += 20) {
-    const chunk = calls.slice(i, i + 20);
+  // D1 binds at most 100 parameters per statement: a call row has up to 18 columns.
+  for (let i = 0; i < calls.length; i += 5) {
+    const chunk = calls.slice(i, i + 5);
     const rows = await t.db
       .insert(callResults)
       .values(chunk.map((c) => ({ ...c, accountId: t.accountId })))

@@ -96,11 +96,6 @@ export const deleteImportRows = scoped(async (t: Tenant, id: number) => {
   await t.db.delete(importRows).where(rowsOf(t, id));
 });
 
-export const countImportRows = scoped(async (t: Tenant, id: number): Promise<number> => {
-  const rows = await t.db.select({ n: sql<number>`count(*)` }).from(importRows).where(rowsOf(t, id));
-  return rows[0]?.n ?? 0;
-});
-
 /**
  * Writes prepared rows: as many rows per INSERT as 100 bound parameters allow (6 or 7 per row)
  * and several INSERTs per D1 batch.
@@ -352,4 +347,14 @@ export const chunksWithPending = scoped(async (t: Tenant, id: number): Promise<n
     .where(and(rowsOf(t, id), eq(importRows.status, "pending")))
     .orderBy(asc(importRows.chunk));
   return rows.map((r) => r.chunk);
+});
+
+/** Whether one chunk still has rows waiting (uses the chunk index; stops at the first row). */
+export const chunkHasPending = scoped(async (t: Tenant, id: number, chunk: number): Promise<boolean> => {
+  const rows = await t.db
+    .select({ id: importRows.id })
+    .from(importRows)
+    .where(and(rowsOf(t, id), eq(importRows.chunk, chunk), eq(importRows.status, "pending")))
+    .limit(1);
+  return rows.length > 0;
 });

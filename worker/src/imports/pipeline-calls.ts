@@ -11,6 +11,7 @@ import type { AmoUser, Rule } from "../sync/types";
 import { rowToRecord } from "./detect";
 import { AMO_BATCH } from "./pipeline-rows";
 import { rethrowUnlessBatchProblem, validationErrors } from "./pipeline-amo";
+import { LANES_PER_CHUNK, runLanes } from "./pipeline-lanes";
 import type { ChunkContext, ChunkResult } from "./pipeline-leads";
 
 /** What amoCRM shows as the call's source. */
@@ -58,14 +59,14 @@ export async function processCallChunk(ctx: ChunkContext, chunk: number): Promis
   const users = (await getMetadata(ctx.t)).users;
   const id = ctx.imp.id;
 
-  for (let i = 0; i < pending.length; i += AMO_BATCH) {
+  await runLanes(Math.ceil(pending.length / AMO_BATCH), LANES_PER_CHUNK, async (b) => {
     if ((await importStatus(ctx.t, id)) !== "processing") {
       result.stopped = true;
-      break;
+      return false;
     }
     const outcome: BatchOutcome = { done: [], refused: [] };
     const candidates: ImportRowRecord[] = [];
-    for (const rec of pending.slice(i, i + AMO_BATCH)) {
+    for (const rec of pending.slice(b * AMO_BATCH, (b + 1) * AMO_BATCH)) {
       const skip = rec.data.row && rec.data.callId ? skippedByRule(rules, ctx.imp.headers, rec) : `Строка ${rec.rowNumber}: нет данных / row ${rec.rowNumber}: no data`;
       if (skip) outcome.refused.push({ id: rec.id, status: "skipped", error: skip });
       else candidates.push(rec);
@@ -166,6 +167,7 @@ export async function processCallChunk(ctx: ChunkContext, chunk: number): Promis
     result.rows += outcome.done.length + outcome.refused.length;
     for (const d of outcome.done) result[d.status]++;
     for (const r of outcome.refused) result[r.status]++;
-  }
+    return true;
+  });
   return result;
 }

@@ -19,6 +19,7 @@ import { rowToRecord } from "./detect";
 import type { NormalizedImportRow } from "./types";
 import { AMO_BATCH, type FollowUp, type ImportPlan, type StoredRow } from "./pipeline-rows";
 import { rethrowUnlessBatchProblem, validationErrors, type CountingAmoClient } from "./pipeline-amo";
+import { LANES_PER_CHUNK, runLanes } from "./pipeline-lanes";
 
 export interface ChunkContext {
   env: Env;
@@ -242,14 +243,15 @@ export async function processLeadChunk(ctx: ChunkContext, chunk: number): Promis
   const byQuery = ctx.plan.lookup?.strategy === "query";
   let owing: { id: number; data: StoredRow }[] = [];
 
-  for (let i = 0; i < pending.length; i += AMO_BATCH) {
+  const batches = Math.ceil(pending.length / AMO_BATCH);
+  await runLanes(batches, LANES_PER_CHUNK, async (b) => {
     if ((await importStatus(ctx.t, ctx.imp.id)) !== "processing") {
       result.stopped = true;
-      break;
+      return false;
     }
     const outcome: BatchOutcome = { done: [], refused: [] };
     const batch: PlannedLead[] = [];
-    for (const rec of pending.slice(i, i + AMO_BATCH)) {
+    for (const rec of pending.slice(b * AMO_BATCH, (b + 1) * AMO_BATCH)) {
       const planned = rec.data.row ? planRow(setup, ctx.imp.headers, rec, problems) : { skip: `Строка ${rec.rowNumber}: нет данных / row ${rec.rowNumber}: no data` };
       if ("skip" in planned) outcome.refused.push({ id: rec.id, status: "skipped", error: planned.skip });
       else batch.push(planned);
@@ -278,10 +280,13 @@ export async function processLeadChunk(ctx: ChunkContext, chunk: number): Promis
     for (const r of outcome.refused) result[r.status]++;
     const owedItems = owing.reduce((n, r) => n + Math.max(r.data.followUp!.notes.length, r.data.followUp!.tasks.length), 0);
     if (owedItems >= AMO_BATCH) {
-      await postFollowUps(ctx, owing);
+      // Each lane posts what it takes; the rows are disjoint, so two lanes never post the same one.
+      const taken = owing;
       owing = [];
+      await postFollowUps(ctx, taken);
     }
-  }
+    return true;
+  });
   // After a cancel nothing more goes to amoCRM; what is owed stays stored with its rows.
   if (owing.length && !result.stopped) await postFollowUps(ctx, owing);
   result.problems = [...problems];

@@ -138,6 +138,7 @@ export function adminImportRoutes() {
   });
 
   r.get("/api/admin/imports", async (c) => {
+    // The history stays one cheap query: per-row errors come with the single import's view.
     const items = (await listImports(t(c), 50)).map((row) => importView(row));
     c.header("cache-control", "no-store");
     return c.json({ items } satisfies ImportListResponse);

@@ -49,7 +49,7 @@ export function hookRoutes() {
     const project = await projectByHookKey(c.var.db, c.req.param("hookKey"));
     if (!project || !project.enabled) return notFound(c);
     const t = tenant(c.var.db, project.accountId);
-    const raw = await c.req.text();
+    const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const parsed = await readLptBody(c, raw);
     const lead = "json" in parsed && parsed.json && typeof parsed.json === "object" && !Array.isArray(parsed.json) ? (parsed.json as Record<string, unknown>) : null;
     const leadId = lead ? Number(lead.id ?? (lead.lead as { id?: unknown } | undefined)?.id) : NaN;
@@ -94,14 +94,15 @@ export function hookRoutes() {
     const account = /^[A-Za-z0-9_-]{20,80}$/.test(key) ? await accountByHookKey(c.var.db, key) : null;
     if (!account || account.status === "uninstalled") return notFound(c);
     const t = tenant(c.var.db, account.accountId);
-    const raw = await c.req.text();
+    const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const form = parseNestedForm(new URLSearchParams(raw));
     const acc = form.account as Record<string, FormValue> | undefined;
     if (acc?.id !== undefined && Number(acc.id) !== account.accountId) throw new Problem("bad-request", "The webhook is for another amoCRM account.");
     const leads = (form.leads ?? {}) as Record<string, FormValue>;
     const stored: number[] = [];
     let duplicates = 0;
-    for (const action of ["add", "update", "status"]) {
+    // `add` items are not subscribed (and are mostly the echo of our own creates): ignored if sent.
+    for (const action of ["update", "status"]) {
       const items = leads[action];
       if (!Array.isArray(items)) continue;
       for (const item of items) {

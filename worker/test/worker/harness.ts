@@ -43,7 +43,7 @@ export async function installAccount(subdomain = uniqueSubdomain()): Promise<Ins
       const rows = await db().select().from(installs).where(eq(installs.accountId, info.id));
       return rows.some((r) => r.status === "done");
     },
-    { timeout: 20_000, interval: 100 },
+    { timeout: 60_000, interval: 100 },
   );
   return { accountId: info.id, subdomain: info.subdomain, adminUserId: info.admin_user_id, info };
 }
