@@ -26,6 +26,8 @@ rows.push({ figure: "card widget JS (gzip)", value: `${(sizes.widgetJsGzip / 102
 rows.push({ figure: "admin page JS (gzip)", value: `${(sizes.adminJsGzip / 1024).toFixed(1)} KB`, target: "≤ 80 KB", ok: sizes.adminJsGzip > 0 && sizes.adminJsGzip <= 80 * 1024 });
 rows.push({ figure: "Worker bundle (gzip)", value: `${(sizes.workerGzip / 1024).toFixed(1)} KB`, target: "≤ 3 MB (Workers free plan limit)", ok: sizes.workerGzip <= 3 * 1024 * 1024 });
 
+const step = (what: string) => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${what}`);
+step("starting the sandbox");
 const sandbox = await startSandbox({
   workerPort: 18877,
   amoPort: 18878,
@@ -35,20 +37,24 @@ const sandbox = await startSandbox({
   log: () => {},
 });
 try {
+  step("intake latency");
   const latency = await runIntakeLatency(sandbox, quick ? 100 : 400);
   results.intakeLatency = latency;
   rows.push({ figure: "intake p50 / bare route p50", value: `${latency.p50Ratio} (${latency.intakeP50} ms / ${latency.bareP50} ms)`, target: "≤ 1.5", ok: latency.p50Ratio <= 1.5 });
   rows.push({ figure: "intake p99 / bare route p99", value: `${latency.p99Ratio} (${latency.intakeP99} ms / ${latency.bareP99} ms)`, target: "—", ok: null });
 
+  step("intake load");
   const load = await runIntakeLoad(sandbox, 200, quick ? 5 : 30);
   results.intakeLoad = load;
   rows.push({ figure: `events lost at ${load.rate} req/s for ${load.seconds} s`, value: `${load.lost} of ${load.sent} (${load.answered200} answered 200)`, target: "0", ok: load.lost === 0 });
 
+  step("import");
   const imp = await runImportBench(sandbox, { rows: quick ? 2000 : 10_000 });
   results.import = imp;
   rows.push({ figure: "import rows/s vs the 350 rows/s ceiling", value: `${imp.rowsPerSecond.toFixed(0)} rows/s, ratio ${imp.ratio.toFixed(2)}`, target: "ratio ≥ 0.8", ok: imp.ratio >= 0.8 });
   rows.push({ figure: "amoCRM requests per imported row", value: `${imp.requestsPerRow.toFixed(3)} (${imp.amoRequests} for ${imp.rows} rows)`, target: "≤ 0.1", ok: imp.requestsPerRow <= 0.1 });
 
+  step("parse");
   const parse = await runParseBench(sandbox, { rows: quick ? 20_000 : 100_000 });
   results.parse = parse;
   rows.push({
