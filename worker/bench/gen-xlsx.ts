@@ -2,21 +2,14 @@
 // deterministic by seed, and a set of hostile files (bombs, fakes, protected and oversized sheets).
 // Uses only Web APIs and SheetJS, so it runs in Node and in workerd alike.
 import * as XLSX from "xlsx";
+import { seededRandom } from "../sim/shared/faults";
+import { crc32 } from "../src/imports/inflate";
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
 
-/** mulberry32: tiny, fast, and the same sequence everywhere for one seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulators' seeded generator: the same sequence everywhere for one seed. */
+export const rng = seededRandom;
 
 function pick<T>(r: () => number, list: readonly T[]): T {
   return list[Math.floor(r() * list.length)]!;
@@ -208,21 +201,6 @@ export function generateCallsXlsx(opts: GenerateOptions): GeneratedFile<CallFixt
 // ---------------------------------------------------------------------------------------------
 // A minimal ZIP writer, to craft archives SheetJS would never write
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 export interface ZipInput {
   name: string;

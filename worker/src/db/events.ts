@@ -60,11 +60,6 @@ export const finishEvent = scoped(async (t: Tenant, id: number, status: EventSta
   await t.db.update(events).set({ status, error, processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
 });
 
-export const eventStatusUpdate = scoped((t: Tenant, id: number, status: EventStatus, error: string | null = null) => {
-  const now = Date.now();
-  return t.db.update(events).set({ status, error, processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
-});
-
 export interface EventFilter {
   status?: string;
   source?: string;

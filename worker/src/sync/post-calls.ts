@@ -11,7 +11,7 @@ export function callStatusOf(call: Pick<CallRow, "duration" | "result">): number
   if (/busy|занят/.test(r)) return 7;
   if (/no.?answer|noanswer|не ответ|недозвон|failed/.test(r)) return 6;
   if (/answer|успеш|разговор/.test(r) || call.duration > 0) return 4;
-  return call.duration > 0 ? 4 : 6;
+  return 6;
 }
 
 export interface PostedCalls {
