@@ -35,6 +35,7 @@ export default defineConfig(async () => {
           // bigger local batches give the suites the concurrency production has.
           queueConsumers: {
             "sync-jobs": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 6, deadLetterQueue: "sync-jobs-dlq" },
+            "hook-intake": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 6, deadLetterQueue: "sync-jobs-dlq" },
             "sync-jobs-dlq": { maxBatchSize: 10, maxBatchTimeout: 1 },
           },
         },

@@ -2,12 +2,13 @@
 // is missing instead of letting a request crash on it later.
 import type { AmoAccountGate } from "./amocrm/gate";
 import type { LptConnectionGate } from "./lptracker/gate";
-import type { JobMessage } from "./queue/messages";
+import type { HookMessage, JobMessage } from "./queue/messages";
 import { Problem } from "./lib/problem";
 
 export interface Env {
   DB: D1Database;
   SYNC_QUEUE: Queue<JobMessage>;
+  HOOK_QUEUE: Queue<HookMessage>;
   FILES: R2Bucket;
   AMO_GATE: DurableObjectNamespace<AmoAccountGate>;
   LPT_GATE: DurableObjectNamespace<LptConnectionGate>;
@@ -53,7 +54,7 @@ export interface Config {
 }
 
 const REQUIRED = ["PUBLIC_ORIGIN", "AMOCRM_CLIENT_ID", "AMOCRM_CLIENT_SECRET", "AMOCRM_REDIRECT_URI", "ENCRYPTION_KEY", "SESSION_SECRET"] as const;
-const BINDINGS = ["DB", "SYNC_QUEUE", "FILES", "AMO_GATE", "LPT_GATE"] as const;
+const BINDINGS = ["DB", "SYNC_QUEUE", "HOOK_QUEUE", "FILES", "AMO_GATE", "LPT_GATE"] as const;
 
 function num(value: string | undefined, fallback: number): number {
   const n = Number(value);

@@ -1,7 +1,7 @@
-// Worker entry: HTTP (Hono), the sync queue and its dead letters, the cron, and the Durable Objects.
+// Worker entry: HTTP (Hono), the hook-intake and sync queues and their dead letters, the cron, and the Durable Objects.
 import { createApp } from "./app";
 import type { Env } from "./env";
-import type { JobMessage } from "./queue/messages";
+import type { HookMessage, JobMessage } from "./queue/messages";
 import { handleQueue } from "./queue/consumer";
 import { handleScheduled } from "./queue/scheduled";
 
@@ -14,4 +14,4 @@ export default {
   fetch: app.fetch,
   queue: (batch, env, ctx) => handleQueue(batch, env, ctx),
   scheduled: (controller, env, ctx) => handleScheduled(controller, env, ctx),
-} satisfies ExportedHandler<Env, JobMessage>;
+} satisfies ExportedHandler<Env, JobMessage | HookMessage>;

@@ -18,11 +18,13 @@ export interface NewEvent {
   payload: string;
   status?: EventStatus;
   error?: string | null;
+  /** When the webhook arrived, if that was before this row is written (queued intake). */
+  receivedAt?: number;
 }
 
-/** Stores an event unless one with the same dedupe key exists. Returns its id, or null for a duplicate. */
-export const insertEvent = scoped(async (t: Tenant, e: NewEvent): Promise<number | null> => {
-  const rows = await t.db
+/** The insert of one event as a query (ignored on a taken dedupe key), for callers that batch it. */
+export const insertEventQuery = scoped((t: Tenant, e: NewEvent) =>
+  t.db
     .insert(events)
     .values({
       accountId: t.accountId,
@@ -34,9 +36,24 @@ export const insertEvent = scoped(async (t: Tenant, e: NewEvent): Promise<number
       payload: e.payload.length > MAX_STORED_PAYLOAD ? e.payload.slice(0, MAX_STORED_PAYLOAD) : e.payload,
       status: e.status ?? "received",
       error: e.error ?? null,
+      ...(e.receivedAt === undefined ? {} : { receivedAt: e.receivedAt }),
     })
     .onConflictDoNothing({ target: [events.accountId, events.dedupeKey] })
-    .returning({ id: events.id });
+    .returning({ id: events.id }),
+);
+
+/** Stores an event unless one with the same dedupe key exists. Returns its id, or null for a duplicate. */
+export const insertEvent = scoped(async (t: Tenant, e: NewEvent): Promise<number | null> => {
+  const rows = await insertEventQuery(t, e);
+  return rows[0]?.id ?? null;
+});
+
+export const eventIdByDedupeKey = scoped(async (t: Tenant, dedupeKey: string): Promise<number | null> => {
+  const rows = await t.db
+    .select({ id: events.id })
+    .from(events)
+    .where(and(eq(events.accountId, t.accountId), eq(events.dedupeKey, dedupeKey)))
+    .limit(1);
   return rows[0]?.id ?? null;
 });
 

@@ -50,6 +50,7 @@ export const selectProjects = scoped(async (t: Tenant, connectionId: number, pro
       await t.db.update(lptProjects).set({ enabled: false, updatedAt: now }).where(eq(lptProjects.id, row.id));
     }
   }
+  forgetHookKeys();
   return listProjects(t);
 });
 
@@ -66,4 +67,37 @@ export async function projectByHookKey(db: Db, key: string): Promise<LptProjectR
   const rows = await db.select().from(lptProjects).where(eq(lptProjects.hookKey, key)).limit(1);
   const row = rows[0];
   return row && constantTimeEqual(row.hookKey, key) ? row : null;
+}
+
+/** What the webhook intake needs to know about a key. */
+export interface HookTarget {
+  accountId: number;
+  projectId: number;
+}
+
+// Per-isolate memory of recently seen webhook keys, so the intake answers without a D1 round trip.
+// Only enabled projects are kept, for HOOK_KEY_TTL_MS; a key disabled in another isolate can be
+// accepted that long after, and the queue consumer checks the project again before storing.
+const HOOK_KEY_TTL_MS = 30_000;
+const HOOK_KEY_MAX = 5_000;
+const hookKeys = new Map<string, { target: HookTarget; until: number }>();
+
+export async function hookTargetByKey(db: Db, key: string): Promise<HookTarget | null> {
+  const now = Date.now();
+  const hit = hookKeys.get(key);
+  if (hit && hit.until > now) return hit.target;
+  const row = await projectByHookKey(db, key);
+  if (!row || !row.enabled) {
+    hookKeys.delete(key);
+    return null;
+  }
+  if (hookKeys.size >= HOOK_KEY_MAX) hookKeys.clear();
+  const target = { accountId: row.accountId, projectId: row.projectId };
+  hookKeys.set(key, { target, until: now + HOOK_KEY_TTL_MS });
+  return target;
+}
+
+/** Drops the intake's memory of keys, after projects were enabled or disabled in this isolate. */
+export function forgetHookKeys(): void {
+  hookKeys.clear();
 }

@@ -1,11 +1,12 @@
 // Queue consumer: dispatches each message by kind; the dead-letter queue marks what reaches it
 // failed so that nothing disappears silently.
 import type { Env } from "../env";
-import type { JobMessage } from "./messages";
+import type { HookMessage, JobMessage } from "./messages";
 import { RetryLater } from "./retry";
 import { logError } from "../lib/log";
 import { runInstallJob } from "../amocrm/install";
 import { deadEventJob, runEventJob } from "../sync/run-event";
+import { deadHookJob, HOOK_QUEUE_NAME, storeHooks } from "../sync/hook-job";
 import { deadImportJob, runImportChunkJob, runImportParseJob } from "../imports/jobs";
 
 export const DEAD_LETTER_QUEUE = "sync-jobs-dlq";
@@ -25,8 +26,9 @@ async function run(msg: JobMessage, env: Env, _attempts: number): Promise<void> 
   }
 }
 
-async function dead(msg: JobMessage, env: Env, attempts: number): Promise<void> {
+async function dead(msg: JobMessage | HookMessage, env: Env, attempts: number): Promise<void> {
   if (msg.kind === "event") return deadEventJob(env, msg.accountId, msg.eventId, attempts);
+  if (msg.kind === "hook") return deadHookJob(env, msg, attempts);
   if (msg.kind === "import-parse" || msg.kind === "import-chunk") return deadImportJob(env, msg.accountId, msg.importId, attempts);
   logError("job reached the dead-letter queue", new Error(msg.kind), { kind: msg.kind });
 }
@@ -38,9 +40,39 @@ async function dead(msg: JobMessage, env: Env, attempts: number): Promise<void> 
  */
 export const chaos = { throwAfter: -1 };
 
-export async function handleQueue(batch: MessageBatch<JobMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  const isDead = batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq");
-  if (!isDead && chaos.throwAfter >= 0 && batch.messages.length > chaos.throwAfter) {
+export async function handleQueue(batch: MessageBatch<JobMessage | HookMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
+  if (batch.queue === HOOK_QUEUE_NAME) return handleHooks(batch as MessageBatch<HookMessage>, env);
+  if (batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq")) return handleDead(batch, env);
+  return handleJobs(batch as MessageBatch<JobMessage>, env);
+}
+
+async function handleHooks(batch: MessageBatch<HookMessage>, env: Env): Promise<void> {
+  // Stored as one unit: a failure retries the batch, and the dedupe keys make that harmless.
+  try {
+    await storeHooks(env, batch.messages);
+    batch.ackAll();
+  } catch (err) {
+    const attempts = Math.max(...batch.messages.map((m) => m.attempts));
+    logError("storing webhooks failed; the batch will be retried", err, { messages: batch.messages.length, attempts });
+    batch.retryAll({ delaySeconds: Math.min(2 ** attempts, 60) });
+  }
+}
+
+async function handleDead(batch: MessageBatch<JobMessage | HookMessage>, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      try {
+        await dead(message.body, env, message.attempts);
+      } catch (err) {
+        logError("dead-letter handler failed", err, { kind: message.body.kind });
+      }
+      message.ack();
+    }),
+  );
+}
+
+async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
+  if (chaos.throwAfter >= 0 && batch.messages.length > chaos.throwAfter) {
     const limit = chaos.throwAfter;
     chaos.throwAfter = -1;
     for (const [i, message] of batch.messages.entries()) {
@@ -59,15 +91,9 @@ export async function handleQueue(batch: MessageBatch<JobMessage>, env: Env, _ct
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        if (isDead) await dead(message.body, env, message.attempts);
-        else await run(message.body, env, message.attempts);
+        await run(message.body, env, message.attempts);
         message.ack();
       } catch (err) {
-        if (isDead) {
-          logError("dead-letter handler failed", err, { kind: message.body.kind });
-          message.ack();
-          return;
-        }
         const delaySeconds = err instanceof RetryLater ? err.delaySeconds : Math.min(2 ** message.attempts, 300);
         message.retry({ delaySeconds });
       }

@@ -5,3 +5,15 @@ export type JobMessage =
   | { kind: "import-parse"; accountId: number; importId: number }
   | { kind: "import-chunk"; accountId: number; importId: number; chunk: number }
   | { kind: "metadata"; accountId: number };
+
+/** An LPTracker webhook accepted at the edge and not yet stored (hook-intake queue). */
+export interface HookMessage {
+  kind: "hook";
+  accountId: number;
+  projectId: number;
+  action: string;
+  dedupeKey: string;
+  externalId: string;
+  payload: string;
+  receivedAt: number;
+}

@@ -1,9 +1,9 @@
-// Webhook intake. Finds the tenant by the URL key, stores the raw event once per dedupe key,
-// enqueues it and answers 200. No external call happens here.
+// Webhook intake. Finds the tenant by the URL key, puts the event on the queue with its dedupe key
+// and answers 200; the consumer stores it once per key (sync/hook-job.ts). No external call here.
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { projectByHookKey } from "../db/lptracker";
+import { hookTargetByKey } from "../db/lptracker";
 import { accountByHookKey } from "../db/accounts";
 import { tenant } from "../db/tenant";
 import { insertEvent } from "../db/events";
@@ -12,6 +12,8 @@ import { parseNestedForm, type FormValue } from "../lib/php-form";
 import { logWarn } from "../lib/log";
 
 const REJECTED_BODY_CAP = 16 * 1024;
+/** Queue messages are capped at 128 KB; this many UTF-16 units stay under it even as 3-byte UTF-8. */
+const QUEUED_PAYLOAD_MAX = 40_000;
 
 /** LPTracker may send JSON, a form field `data` holding JSON, or `?data=` (undocumented: accept all). */
 async function readLptBody(c: Context<AppEnv>, raw: string): Promise<{ variant: string; json: unknown } | { variant: string; error: string }> {
@@ -46,47 +48,49 @@ export function hookRoutes() {
   const r = new Hono<AppEnv>();
 
   r.post("/hooks/lptracker/:hookKey", async (c) => {
-    const project = await projectByHookKey(c.var.db, c.req.param("hookKey"));
-    if (!project || !project.enabled) return notFound(c);
-    const t = tenant(c.var.db, project.accountId);
+    const target = await hookTargetByKey(c.var.db, c.req.param("hookKey"));
+    if (!target) return notFound(c);
+    const { accountId, projectId } = target;
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const parsed = await readLptBody(c, raw);
     const lead = "json" in parsed && parsed.json && typeof parsed.json === "object" && !Array.isArray(parsed.json) ? (parsed.json as Record<string, unknown>) : null;
     const leadId = lead ? Number(lead.id ?? (lead.lead as { id?: unknown } | undefined)?.id) : NaN;
-    const payloadProject = lead?.project_id !== undefined ? Number(lead.project_id) : project.projectId;
+    const payloadProject = lead?.project_id !== undefined ? Number(lead.project_id) : projectId;
     let problem: string | null = null;
     if ("error" in parsed) problem = parsed.error;
     else if (!lead) problem = "the JSON is not an object";
     else if (!Number.isSafeInteger(leadId) || leadId <= 0) problem = "the event has no lead `id`";
-    else if (payloadProject !== project.projectId) problem = `the event is for project ${payloadProject}, but this URL belongs to project ${project.projectId}`;
+    else if (payloadProject !== projectId) problem = `the event is for project ${payloadProject}, but this URL belongs to project ${projectId}`;
     if (problem) {
       // Kept for inspection in the admin page, size-capped; never processed.
-      await insertEvent(t, {
+      await insertEvent(tenant(c.var.db, accountId), {
         source: "lptracker",
         action: "rejected",
         dedupeKey: `rejected:${await sha256Hex(raw)}`,
-        projectId: project.projectId,
+        projectId,
         payload: raw.slice(0, REJECTED_BODY_CAP),
         status: "rejected",
         error: problem,
       });
-      logWarn("LPTracker webhook rejected", { accountId: project.accountId, variant: parsed.variant, reason: problem });
+      logWarn("LPTracker webhook rejected", { accountId, variant: parsed.variant, reason: problem });
       throw new Problem("bad-request", `Malformed LPTracker event: ${problem}.`);
     }
     const action = String(lead!.action ?? "update");
     const stamp = lead!.action_timestamp ?? null;
-    const dedupeKey = `lpt:${project.projectId}:${leadId}:${action}:${stamp ?? (await sha256Hex(raw))}`;
-    const eventId = await insertEvent(t, {
-      source: "lptracker",
-      action,
-      dedupeKey,
-      projectId: project.projectId,
-      externalId: String(leadId),
-      payload: JSON.stringify(lead),
-    });
-    if (eventId === null) return c.json({ ok: true, duplicate: true });
-    await c.env.SYNC_QUEUE.send({ kind: "event", accountId: project.accountId, eventId });
-    return c.json({ ok: true, eventId });
+    const dedupeKey = `lpt:${projectId}:${leadId}:${action}:${stamp ?? (await sha256Hex(raw))}`;
+    const payload = JSON.stringify(lead);
+    const event = { action, dedupeKey, projectId, externalId: String(leadId), payload };
+    if (payload.length <= QUEUED_PAYLOAD_MAX) {
+      // The queue holds the event durably once `send` resolves; the consumer stores it in D1 under
+      // its dedupe key (a duplicate stops there) and syncs it. No D1 round trip on this path.
+      await c.env.HOOK_QUEUE.send({ kind: "hook", accountId, receivedAt: Date.now(), ...event });
+      return c.json({ ok: true, dedupeKey });
+    }
+    // Too big for a queue message: stored here first, and the message carries only its id.
+    const eventId = await insertEvent(tenant(c.var.db, accountId), { source: "lptracker", ...event });
+    if (eventId === null) return c.json({ ok: true, dedupeKey, duplicate: true });
+    await c.env.SYNC_QUEUE.send({ kind: "event", accountId, eventId });
+    return c.json({ ok: true, dedupeKey });
   });
 
   r.post("/hooks/amocrm/:hookKey", async (c) => {

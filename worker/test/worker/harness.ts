@@ -3,7 +3,7 @@
 // and wait for the queue to finish.
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { vi } from "vitest";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { AmoSimControl } from "../../sim/amocrm/control";
 import { LptSimControl } from "../../sim/lptracker/control";
 import { makeDb } from "../../src/db/client";
@@ -82,7 +82,32 @@ export async function connectLpt(a: Installed): Promise<Connected> {
 /** Delivers the LPTracker simulator's pending webhooks of one user to the Worker. */
 export async function deliverLptHooks(login: string): Promise<Response[]> {
   const hooks = await lpt.outbox({ take: true, login });
-  return Promise.all(hooks.map((h) => SELF.fetch(h.url.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: h.method, headers: h.headers, body: h.body })));
+  const responses = await Promise.all(hooks.map((h) => SELF.fetch(h.url.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: h.method, headers: h.headers, body: h.body })));
+  await hooksStored(responses);
+  return responses;
+}
+
+/** Waits until the events the intake accepted (and queued) are written to D1 by the hook consumer. */
+export async function hooksStored(responses: Response[], timeout = 30_000): Promise<void> {
+  const keys: string[] = [];
+  for (const res of responses) {
+    if (res.status !== 200) continue;
+    const body = (await res.clone().json()) as { dedupeKey?: string };
+    if (body.dedupeKey) keys.push(body.dedupeKey);
+  }
+  const wanted = [...new Set(keys)];
+  if (wanted.length === 0) return;
+  await vi.waitUntil(
+    async () => {
+      let found = 0;
+      for (let i = 0; i < wanted.length; i += 90) {
+        const rows = await db().select({ n: sql<number>`count(distinct ${events.dedupeKey})` }).from(events).where(inArray(events.dedupeKey, wanted.slice(i, i + 90)));
+        found += rows[0]?.n ?? 0;
+      }
+      return found >= wanted.length;
+    },
+    { timeout, interval: 100 },
+  );
 }
 
 /** Delivers the amoCRM simulator's pending webhooks of one account to the Worker. */

@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { adminFetch, amo, connectLpt, deliverLptHooks, eventsOf, installAccount, lpt, ORIGIN, settle, widgetFetch } from "./harness";
+import { adminFetch, amo, connectLpt, deliverLptHooks, eventsOf, hooksStored, installAccount, lpt, ORIGIN, settle, widgetFetch } from "./harness";
 
 async function setup() {
   return connectLpt(await installAccount());
@@ -42,6 +42,7 @@ describe.concurrent("LPTracker → amoCRM sync", () => {
     expect(hooks).toHaveLength(5);
     const answers = await Promise.all(hooks.map((h) => SELF.fetch(h.url.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: h.method, headers: h.headers, body: h.body })));
     expect(answers.every((r) => r.status === 200)).toBe(true);
+    await hooksStored(answers);
     await settle(a.accountId);
     const state = await amo.state(a.accountId);
     expect(state.leads).toHaveLength(1);
