@@ -16,8 +16,16 @@ export function devRoutes() {
     await next();
   });
 
-  /** The cheapest route in the same workerd: the baseline the intake latency is compared with. */
+  /**
+   * The cheapest routes in the same workerd: the baseline the intake latency is compared with. The
+   * POST reads the same body the webhook sends and answers the same way, so the ratio shows only
+   * the intake's own work.
+   */
   r.get("/dev/bare", (c) => c.body(null, 204));
+  r.post("/dev/bare", async (c) => {
+    await c.req.arrayBuffer();
+    return c.json({ ok: true });
+  });
 
   /** How many events of a source the sandbox stored (the benchmark counts lost webhooks with it). */
   r.get("/dev/events/count", async (c) => {
