@@ -1,6 +1,7 @@
-// A small raw-DEFLATE decoder (RFC 1951) of our own, for two jobs SheetJS cannot do safely: peek at
-// the first kilobytes of a worksheet, and check a whole entry (size and CRC) in 32 KB of memory before
-// SheetJS inflates it, since SheetJS's inflater loops forever on some damaged streams.
+// A small raw-DEFLATE decoder (RFC 1951) of our own, for jobs SheetJS cannot do safely: peek at the
+// first kilobytes of a worksheet, check a whole entry (size and CRC) before SheetJS inflates it (its
+// inflater loops forever on some damaged streams), and hand a big worksheet to a streaming parser in
+// windows, so the whole XML never sits in memory.
 
 const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
@@ -192,32 +193,59 @@ export function crc32(data: Uint8Array): number {
 export class InflateLimitError extends InflateError {}
 
 const WINDOW = 32 * 1024;
+/** Output handed on at a time; the buffer holds this plus the window back-references can reach. */
+const CHUNK = 64 * 1024;
 
-/** Keeps only the 32 KB window back-references can reach, counting bytes and the CRC-32. */
-class Checker implements Sink {
+/**
+ * Keeps only the 32 KB window back-references can reach plus one chunk of fresh output, handing each
+ * full chunk to `onChunk` (a view that is overwritten afterwards), counting bytes and the CRC-32.
+ */
+class Chunker implements Sink {
   readonly stop = false;
-  private readonly window = new Uint8Array(WINDOW);
+  private readonly buf = new Uint8Array(WINDOW + CHUNK);
   private pos = 0;
+  /** Start of the output not yet handed on. */
+  private from = 0;
   total = 0;
   private crc = 0xffffffff;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly onChunk: (chunk: Uint8Array) => void,
+  ) {}
 
   get crc32(): number {
     return (this.crc ^ 0xffffffff) >>> 0;
   }
 
   push(b: number): void {
-    if (this.total >= this.limit) throw new InflateLimitError("stream is longer than declared");
-    this.window[this.pos] = b;
-    this.pos = (this.pos + 1) & (WINDOW - 1);
-    this.total++;
-    this.crc = CRC_TABLE[(this.crc ^ b) & 0xff]! ^ (this.crc >>> 8);
+    if (++this.total > this.limit) throw new InflateLimitError("stream is longer than declared");
+    this.buf[this.pos++] = b;
+    if (this.pos === this.buf.length) this.flush();
   }
 
   copy(distance: number, len: number): void {
     if (distance > this.total) throw new InflateError("distance points before the start");
-    for (let i = 0; i < len; i++) this.push(this.window[(this.pos - distance) & (WINDOW - 1)]!);
+    const buf = this.buf;
+    for (let i = 0; i < len; i++) {
+      if (++this.total > this.limit) throw new InflateLimitError("stream is longer than declared");
+      buf[this.pos] = buf[this.pos - distance]!;
+      if (++this.pos === buf.length) this.flush();
+    }
+  }
+
+  /** Hands on the fresh output, then keeps its last 32 KB at the start of the buffer. */
+  flush(): void {
+    const fresh = this.buf.subarray(this.from, this.pos);
+    let c = this.crc;
+    for (let i = 0; i < fresh.length; i++) c = CRC_TABLE[(c ^ fresh[i]!) & 0xff]! ^ (c >>> 8);
+    this.crc = c;
+    if (fresh.length > 0) this.onChunk(fresh);
+    if (this.pos > WINDOW) {
+      this.buf.copyWithin(0, this.pos - WINDOW, this.pos);
+      this.pos = WINDOW;
+    }
+    this.from = this.pos;
   }
 }
 
@@ -303,11 +331,22 @@ export function inflateRaw(input: Uint8Array, maxOutput: number): { data: Uint8A
 }
 
 /**
- * Decodes a whole stream without keeping it: its size and CRC-32. Throws InflateLimitError past
- * `maxOutput` bytes and InflateError for a damaged stream.
+ * Decodes a whole stream, handing its output to `onChunk` in pieces of at most 96 KB (views that are
+ * reused, so copy what you keep) while holding 96 KB. Returns the size and CRC-32; throws
+ * InflateLimitError past `maxOutput` bytes and InflateError for a damaged stream.
  */
-export function checkDeflate(input: Uint8Array, maxOutput: number): { size: number; crc32: number } {
-  const sink = new Checker(maxOutput);
+export function inflateChunks(
+  input: Uint8Array,
+  maxOutput: number,
+  onChunk: (chunk: Uint8Array) => void,
+): { size: number; crc32: number } {
+  const sink = new Chunker(maxOutput, onChunk);
   inflateInto(input, sink);
+  sink.flush();
   return { size: sink.total, crc32: sink.crc32 };
+}
+
+/** Size and CRC-32 of a whole stream, keeping none of it; throws like inflateChunks. */
+export function checkDeflate(input: Uint8Array, maxOutput: number): { size: number; crc32: number } {
+  return inflateChunks(input, maxOutput, () => {});
 }
