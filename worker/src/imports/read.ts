@@ -3,20 +3,34 @@
 import * as XLSX from "xlsx";
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 import { detectColumns, type DetectedColumns } from "./detect";
-import { formatCountEn, formatCountRu, importError, type ImportFileError } from "./errors";
+import { formatCountEn, formatCountRu, importError, isImportFileError, type ImportFileError } from "./errors";
 import { countLines, decodeText, detectDelimiter, parseCsv, type Delimiter, type TextEncodingName } from "./csv";
 import { checkContent, passwordProtected, sniffContent, sniffFile, type SpreadsheetType } from "./sniff";
-import { peekFirstSheetRows, refRows } from "./xlsx-peek";
-import { guardZip, type ZipCaps } from "./zip-guard";
+import { findEntry, peekSheetRows, refRows, workbookInfo, type WorkbookInfo } from "./xlsx-peek";
+import { readSheetStream, RowLimitError } from "./xlsx-stream";
+import { guardZip, listZipEntries, type ZipCaps, type ZipEntry } from "./zip-guard";
 import { verifyZipEntries } from "./zip-verify";
 
 export const DEFAULT_MAX_ROWS = 100_000;
 export const PREVIEW_ROWS = 20;
 
+/**
+ * XLSX sheets whose XML unpacks past this are read by the streaming reader. SheetJS holds the whole
+ * XML as a string, splits it and builds an object per cell: it peaks at several times the XML size
+ * (a 28 MB sheet of 100,000 rows needs well over the 128 MB a Worker has). Below this size it stays
+ * within a few tens of MB, and SheetJS remains the reader of record for ordinary files.
+ */
+export const STREAM_SHEET_BYTES = 4 * 1024 * 1024;
+
+/** Which reader parses an XLSX's first sheet. */
+export type XlsxReader = "sheetjs" | "stream";
+
 export interface ReadOptions {
   /** Data rows allowed, header excluded. */
   maxRows?: number;
   zipCaps?: Partial<ZipCaps>;
+  /** Forces a reader for XLSX; by default the sheet's unpacked size picks it. */
+  xlsxReader?: XlsxReader;
 }
 
 export interface WorkbookData {
@@ -126,8 +140,13 @@ function toTable(grid: unknown[][], maxRows: number, seen: number | null): Omit<
     }
   }
   const headers = uniqueHeaders(Array.from({ length: width }, (_, c) => first[c]));
-  const rows = data.map((row) => Array.from({ length: width }, (_, c) => row[c] ?? null));
-  return { headers, rows, totalRows: rows.length };
+  // Rows are cut or padded to the width in place: the grid is ours, and a copy of 100,000 rows
+  // would cost megabytes at the moment memory peaks.
+  for (const row of data) {
+    row.length = width;
+    for (let c = 0; c < width; c++) row[c] ??= null;
+  }
+  return { headers, rows: data, totalRows: data.length };
 }
 
 function readCsv(bytes: Uint8Array, maxRows: number): WorkbookData {
@@ -171,6 +190,31 @@ function readSpreadsheet(bytes: Uint8Array, maxRows: number): WorkbookData {
   return { sheetName, ...toTable(grid, maxRows, declared) };
 }
 
+function readStreamed(bytes: Uint8Array, entries: ZipEntry[], info: WorkbookInfo, maxRows: number): WorkbookData {
+  let grid: unknown[][];
+  try {
+    // The header plus one row over the limit is enough to know the limit is broken.
+    grid = readSheetStream(bytes, entries, info, { maxRows: maxRows + 1, isBlank });
+  } catch (e) {
+    if (isImportFileError(e)) throw e;
+    if (e instanceof RowLimitError) throw tooManyRows(maxRows, null);
+    throw corrupt();
+  }
+  return { sheetName: info.sheetName, ...toTable(grid, maxRows, null) };
+}
+
+function pickReader(entries: ZipEntry[], info: WorkbookInfo | null, forced?: XlsxReader): XlsxReader {
+  const sheet = info && findEntry(entries, info.sheetPath);
+  if (!sheet) return "sheetjs";
+  return forced ?? (sheet.uncompressedSize > STREAM_SHEET_BYTES ? "stream" : "sheetjs");
+}
+
+/** The reader `readWorkbook` would use for this XLSX (for benchmarks and tests). */
+export function xlsxReaderFor(bytes: Uint8Array): XlsxReader {
+  const entries = listZipEntries(bytes);
+  return pickReader(entries, workbookInfo(bytes, entries));
+}
+
 /** Reads the first sheet. Checks the bytes against `type` and, for XLSX, the ZIP directory first. */
 export function readWorkbook(bytes: Uint8Array, type: SpreadsheetType, opts: ReadOptions = {}): WorkbookData {
   const maxRows = opts.maxRows ?? DEFAULT_MAX_ROWS;
@@ -179,9 +223,16 @@ export function readWorkbook(bytes: Uint8Array, type: SpreadsheetType, opts: Rea
   if (actual === "xlsx") {
     const entries = guardZip(bytes, opts.zipCaps);
     if (entries.some((e) => e.flags & 1)) throw passwordProtected();
-    const declared = peekFirstSheetRows(bytes, entries);
+    const info = workbookInfo(bytes, entries);
+    const declared = info && peekSheetRows(bytes, entries, info.sheetPath);
     if (declared && declared.last - declared.first > maxRows) {
       throw tooManyRows(maxRows, declared.last - declared.first);
+    }
+    if (info && pickReader(entries, info, opts.xlsxReader) === "stream") {
+      // The streaming reader checks the parts it unpacks as it goes; the rest are checked here.
+      const streamed = [info.sheetPath, info.sharedStringsPath];
+      verifyZipEntries(bytes, entries, (e) => streamed.includes(e.name.replace(/^\//, "")));
+      return readStreamed(bytes, entries, info, maxRows);
     }
     verifyZipEntries(bytes, entries);
   }

@@ -1,6 +1,8 @@
-// Reads the first worksheet's declared size (`<dimension ref>`) from an XLSX by inflating only a few
-// kilobytes, so a million-row sheet is refused before SheetJS inflates and splits all of it.
+// Reads what an XLSX's workbook part says about its first sheet (name, path, shared strings), and the
+// sheet's declared size (`<dimension ref>`) by inflating only a few kilobytes, so a million-row sheet
+// is refused before anything reads all of it.
 import { inflateRaw } from "./inflate";
+import { unescapeXml } from "./xlsx-stream-xml";
 import { entryPayload, type ZipEntry } from "./zip-guard";
 
 const HEAD_BYTES = 64 * 1024;
@@ -13,29 +15,72 @@ function entryBytes(bytes: Uint8Array, entry: ZipEntry, maxOutput: number): Uint
   return entry.method === 8 ? inflateRaw(raw, maxOutput).data : null;
 }
 
+/** The entry at a path inside the archive (some writers store names with a leading slash). */
+export function findEntry(entries: ZipEntry[], path: string): ZipEntry | undefined {
+  return entries.find((e) => e.name.replace(/^\//, "") === path);
+}
+
 function textOf(bytes: Uint8Array, entries: ZipEntry[], name: string, maxOutput: number): string | null {
-  const entry = entries.find((e) => e.name.replace(/^\//, "") === name);
+  const entry = findEntry(entries, name);
   if (!entry) return null;
   const data = entryBytes(bytes, entry, maxOutput);
   return data ? new TextDecoder("utf-8").decode(data) : null;
 }
 
-/** Path inside the archive of the first sheet in workbook order, via the workbook's relationships. */
-export function firstSheetPath(bytes: Uint8Array, entries: ZipEntry[]): string | null {
+export interface WorkbookInfo {
+  /** The first sheet in workbook order: its name and its path inside the archive. */
+  sheetName: string;
+  sheetPath: string;
+  /** The shared string table's path, when the archive has one. */
+  sharedStringsPath: string | null;
+  /** Dates count from 1904 (old Mac workbooks) instead of 1900. */
+  date1904: boolean;
+}
+
+function attrOf(tag: string, name: string): string | null {
+  return new RegExp(`\\s(?:\\w+:)?${name}="([^"]*)"`).exec(tag)?.[1] ?? null;
+}
+
+/** A relationship target as a path inside the archive; targets are relative to `xl/`. */
+function partPath(target: string): string {
+  return target.startsWith("/") ? target.slice(1) : `xl/${target.replace(/^\.\//, "")}`;
+}
+
+function readWorkbookInfo(bytes: Uint8Array, entries: ZipEntry[]): WorkbookInfo | null {
   const workbook = textOf(bytes, entries, "xl/workbook.xml", SMALL_PART_BYTES);
   const rels = textOf(bytes, entries, "xl/_rels/workbook.xml.rels", SMALL_PART_BYTES);
   if (!workbook || !rels) return null;
-  const sheet = /<(?:\w+:)?sheet\b[^>]*?\s(?:\w+:)?id="([^"]+)"/.exec(workbook);
-  if (!sheet) return null;
-  const id = sheet[1]!;
+  const sheet = /<(?:\w+:)?sheet\b[^>]*>/.exec(workbook)?.[0];
+  const id = sheet && attrOf(sheet, "id");
+  if (!sheet || !id) return null;
+  let sheetPath: string | null = null;
+  let sharedStringsPath: string | null = null;
   for (const m of rels.matchAll(/<(?:\w+:)?Relationship\b[^>]*>/g)) {
     const tag = m[0];
-    if (/\sId="([^"]+)"/.exec(tag)?.[1] !== id) continue;
-    const target = /\sTarget="([^"]+)"/.exec(tag)?.[1];
-    if (!target) return null;
-    return target.startsWith("/") ? target.slice(1) : `xl/${target.replace(/^\.\//, "")}`;
+    const target = attrOf(tag, "Target");
+    if (!target) continue;
+    if (attrOf(tag, "Id") === id) sheetPath = partPath(target);
+    else if (/\/sharedStrings$/.test(attrOf(tag, "Type") ?? "")) sharedStringsPath = partPath(target);
   }
-  return null;
+  if (!sheetPath) return null;
+  if (!sharedStringsPath && findEntry(entries, "xl/sharedStrings.xml")) sharedStringsPath = "xl/sharedStrings.xml";
+  const props = /<(?:\w+:)?workbookPr\b[^>]*>/.exec(workbook)?.[0] ?? "";
+  return {
+    sheetName: unescapeXml(attrOf(sheet, "name") ?? ""),
+    sheetPath,
+    sharedStringsPath,
+    date1904: /^(?:1|true)$/.test(attrOf(props, "date1904") ?? ""),
+  };
+}
+
+/** What the workbook part and its relationships say about the first sheet, or null when they do not. */
+export function workbookInfo(bytes: Uint8Array, entries: ZipEntry[]): WorkbookInfo | null {
+  try {
+    return readWorkbookInfo(bytes, entries);
+  } catch {
+    // A broken part is for the reader to report as corrupt; this look only ever shortcuts.
+    return null;
+  }
 }
 
 /** Zero-based first and last row of a ref like "A1:C1000001". */
@@ -47,16 +92,14 @@ export function refRows(ref: string): { first: number; last: number } | null {
   return first >= 0 && last >= first ? { first, last } : null;
 }
 
-/** The first sheet's declared rows, or null when the file does not say (then SheetJS's cap decides). */
-export function peekFirstSheetRows(bytes: Uint8Array, entries: ZipEntry[]): { first: number; last: number } | null {
+/** The sheet's declared rows, or null when the file does not say (then the reader's cap decides). */
+export function peekSheetRows(bytes: Uint8Array, entries: ZipEntry[], sheetPath: string): { first: number; last: number } | null {
   try {
-    const path = firstSheetPath(bytes, entries);
-    if (!path) return null;
-    const head = textOf(bytes, entries, path, HEAD_BYTES);
+    const head = textOf(bytes, entries, sheetPath, HEAD_BYTES);
     const ref = head && /<(?:\w+:)?dimension\s+ref="([^"]+)"/.exec(head)?.[1];
     return ref ? refRows(ref) : null;
   } catch {
-    // A broken stream here is SheetJS's to report as corrupt; the peek only ever shortcuts.
+    // A broken stream here is the reader's to report as corrupt; the peek only ever shortcuts.
     return null;
   }
 }
