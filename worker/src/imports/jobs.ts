@@ -46,6 +46,11 @@ const SLOT_WAIT_MS = 10 * 60_000;
 const CHUNK_LOCK_MS = 15 * 60_000;
 /** How long one job goes on taking further chunks, well inside a queue consumer's wall-time limit. */
 const WORK_MS = 5 * 60_000;
+/**
+ * An active import without progress for this long has lost the queue message it waits for (a
+ * crash, a redeploy, a local reload): the cron sends it again. Longer than a parse ever takes.
+ */
+export const STALLED_AFTER_MS = 10 * 60_000;
 
 function scope(env: Env, accountId: number): Tenant {
   return tenant(makeDb(env.DB), accountId);
@@ -124,50 +129,21 @@ export async function runImportParseJob(env: Env, accountId: number, importId: n
     return;
   }
   if (imp.status !== "parsing") return;
-  const plan = planOf(imp);
-  const began = Date.now();
-
-  const object = await env.FILES.get(imp.fileKey);
-  if (!object) return stop(t, importId, "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
-  let prepared: PreparedImport;
+  // Only one job parses: a second one (a redelivery, or the cron's re-drive while the first still
+  // runs) would write the rows twice. If the holder died, the cron re-drives once the lock expired.
+  const gate = amoGate(env, accountId);
+  const lock = await gate.tryLock([parseKey(importId)], STALLED_AFTER_MS);
+  if (!lock) return;
+  let prepared: PreparedImport | null;
   try {
-    const bytes = new Uint8Array(await object.arrayBuffer());
-    const book = readWorkbook(bytes, sniffFile(bytes, imp.fileName).type);
-    const mapping = headerMapping(book.headers, plan.columns);
-    const missing = missingColumns(plan.kind, mapping);
-    if (missing) return stop(t, importId, missing);
-    prepared = prepareRows(plan.kind, book.headers, book.rows, mapping);
-  } catch (err) {
-    if (isImportFileError(err)) return stop(t, importId, err.message, { code: err.code });
-    throw err;
+    // Read again under the lock: a job that finished parsing meanwhile has moved the import on.
+    const current = await getImport(t, importId);
+    if (current?.status !== "parsing") return;
+    prepared = await parseAndStore(env, t, current);
+  } finally {
+    await gate.unlock(lock);
   }
-  const parseMs = Date.now() - began;
-
-  const amo = new CountingAmoClient(env, accountId);
-  let lookup: LookupDecision | undefined;
-  if (plan.kind === "leads") {
-    try {
-      lookup = await lookUpContacts(amo, prepared);
-    } catch (err) {
-      if (err instanceof ImportStopped) return stop(t, importId, err.message);
-      throw err;
-    }
-  }
-
-  // A retried parse starts from a clean table: rows are only ever written by this job.
-  await deleteImportRows(t, importId);
-  await insertImportRows(t, importId, prepared.rows);
-  const finalPlan: ImportPlan = { ...plan, ...(lookup ? { lookup } : {}) };
-  const started = await beginProcessing(t, importId, { total: prepared.rows.length, chunks: prepared.chunks, skipped: prepared.duplicates, failed: prepared.failed, plan: finalPlan });
-  if (!started) return;
-  await step(t, importId, {
-    action: "import.parsed",
-    message: `Import #${importId}: ${prepared.rows.length} row(s) read in ${parseMs} ms; ${prepared.pending} to send in ${prepared.chunks} chunk(s), ${prepared.failed} refused, ${prepared.duplicates} repeated in the file.`,
-    data: { rows: prepared.rows.length, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, chunks: prepared.chunks, parseMs },
-  });
-  if (lookup) {
-    await step(t, importId, { action: "import.lookup", message: lookupMessage(lookup), data: { ...lookup, amoRequests: amo.requests } });
-  }
+  if (!prepared) return;
   if (prepared.chunks === 0) {
     await finish(env, t, importId);
     return;
@@ -183,6 +159,65 @@ export async function runImportParseJob(env: Env, accountId: number, importId: n
   }
 }
 
+/**
+ * Reads the file, looks up existing contacts, stores the rows and moves the import to processing;
+ * null when it stopped instead (bad file, no access) or was cancelled meanwhile.
+ */
+async function parseAndStore(env: Env, t: Tenant, imp: ImportRow): Promise<PreparedImport | null> {
+  const importId = imp.id;
+  const plan = planOf(imp);
+  const began = Date.now();
+
+  const object = await env.FILES.get(imp.fileKey);
+  if (!object) return stopped(t, importId, "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
+  let prepared: PreparedImport;
+  try {
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    const book = readWorkbook(bytes, sniffFile(bytes, imp.fileName).type);
+    const mapping = headerMapping(book.headers, plan.columns);
+    const missing = missingColumns(plan.kind, mapping);
+    if (missing) return stopped(t, importId, missing);
+    prepared = prepareRows(plan.kind, book.headers, book.rows, mapping);
+  } catch (err) {
+    if (isImportFileError(err)) return stopped(t, importId, err.message, { code: err.code });
+    throw err;
+  }
+  const parseMs = Date.now() - began;
+
+  const amo = new CountingAmoClient(env, t.accountId);
+  let lookup: LookupDecision | undefined;
+  if (plan.kind === "leads") {
+    try {
+      lookup = await lookUpContacts(amo, prepared);
+    } catch (err) {
+      if (err instanceof ImportStopped) return stopped(t, importId, err.message);
+      throw err;
+    }
+  }
+
+  // A retried parse starts from a clean table: rows are only ever written by this job.
+  await deleteImportRows(t, importId);
+  await insertImportRows(t, importId, prepared.rows);
+  const finalPlan: ImportPlan = { ...plan, ...(lookup ? { lookup } : {}) };
+  const started = await beginProcessing(t, importId, { total: prepared.rows.length, chunks: prepared.chunks, skipped: prepared.duplicates, failed: prepared.failed, plan: finalPlan });
+  if (!started) return null;
+  await step(t, importId, {
+    action: "import.parsed",
+    message: `Import #${importId}: ${prepared.rows.length} row(s) read in ${parseMs} ms; ${prepared.pending} to send in ${prepared.chunks} chunk(s), ${prepared.failed} refused, ${prepared.duplicates} repeated in the file.`,
+    data: { rows: prepared.rows.length, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, chunks: prepared.chunks, parseMs },
+  });
+  if (lookup) {
+    await step(t, importId, { action: "import.lookup", message: lookupMessage(lookup), data: { ...lookup, amoRequests: amo.requests } });
+  }
+  return prepared;
+}
+
+async function stopped(t: Tenant, importId: number, message: string, data?: Record<string, unknown>): Promise<null> {
+  await stop(t, importId, message, data);
+  return null;
+}
+
+const parseKey = (importId: number) => `import:${importId}:parse`;
 const slotKey = (importId: number, k: number) => `import:${importId}:slot:${k}`;
 const chunkKey = (importId: number, chunk: number) => `import:${importId}:chunk:${chunk}`;
 
@@ -300,6 +335,28 @@ async function finish(env: Env, t: Tenant, importId: number): Promise<void> {
     message: `Import #${importId} finished: ${done.created} created, ${done.updated} added to existing contacts, ${done.skipped} skipped, ${done.failed} failed of ${done.total}; ${requests} amoCRM request(s)${done.total ? ` (${(requests / done.total).toFixed(3)} per row)` : ""}${seconds ? ` in ${seconds.toFixed(1)} s` : ""}${key ? "; error report ready" : ""}.`,
     data: { total: done.total, created: done.created, updated: done.updated, skipped: done.skipped, failed: done.failed, requestsTotal: requests, seconds, report: key !== null },
   });
+}
+
+/**
+ * Sends again what a stalled import waits for: its parse job, or one job per chunk that still has
+ * rows pending (a chunk job finds nothing to do once another wrote its rows); with no row pending
+ * it only needed finishing. Returns what was done.
+ */
+export async function redriveImport(env: Env, accountId: number, importId: number): Promise<"parse" | "chunks" | "finish" | null> {
+  const t = scope(env, accountId);
+  const status = await importStatus(t, importId);
+  if (status === "parsing") {
+    await env.SYNC_QUEUE.send({ kind: "import-parse", accountId, importId });
+    return "parse";
+  }
+  if (status !== "processing") return null;
+  const chunks = await chunksWithPending(t, importId);
+  if (chunks.length === 0) {
+    await finish(env, t, importId);
+    return "finish";
+  }
+  await sendChunks(env, accountId, importId, chunks);
+  return "chunks";
 }
 
 /** The queue gave up on a job of this import: the import fails visibly instead of hanging. */

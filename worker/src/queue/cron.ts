@@ -1,17 +1,19 @@
 // The periodic passes, each bounded so one cron run stays inside the Worker's limits: keep idle
-// tokens alive, refresh metadata daily, requeue events whose enqueue was lost, reconcile missed
-// webhooks, and purge tenants whose uninstall grace period is over.
+// tokens alive, refresh metadata daily, requeue events whose enqueue was lost, drive on imports
+// whose queue message was lost, reconcile missed webhooks, and purge tenants whose uninstall grace
+// period is over.
 import { and, eq, lte, lt, inArray } from "drizzle-orm";
 import type { Env } from "../env";
 import { makeDb } from "../db/client";
 import { tenant } from "../db/tenant";
-import { accounts, events, metadataCache } from "../db/schema";
+import { accounts, events, imports, metadataCache } from "../db/schema";
 import { accountsNeedingKeepAlive, activeAccountIds } from "../db/accounts";
 import { purgeExpiredAccounts } from "../db/purge";
 import { amoGate } from "../amocrm/gate";
 import { lptGate } from "../lptracker/gate";
 import { refreshMetadata } from "../amocrm/metadata";
 import { reconcileAccount } from "../sync/reconcile";
+import { redriveImport, STALLED_AFTER_MS } from "../imports/jobs";
 import { writeAudit } from "../db/audit";
 import { logError, logInfo } from "../lib/log";
 
@@ -50,6 +52,24 @@ export async function requeueStuckEvents(env: Env, now: number): Promise<number>
   return stuck.length;
 }
 
+/** Imports parsing or processing without progress for a while: their parse or chunk jobs are sent again. */
+export async function redriveStalledImports(env: Env, now: number): Promise<number> {
+  const stalled = await makeDb(env.DB)
+    .select({ id: imports.id, accountId: imports.accountId })
+    .from(imports)
+    .where(and(inArray(imports.status, ["parsing", "processing"]), lt(imports.updatedAt, now - STALLED_AFTER_MS)))
+    .limit(20);
+  let redriven = 0;
+  for (const imp of stalled) {
+    try {
+      if (await redriveImport(env, imp.accountId, imp.id)) redriven++;
+    } catch (err) {
+      logError("stalled import re-drive failed", err, { accountId: imp.accountId, importId: imp.id });
+    }
+  }
+  return redriven;
+}
+
 export async function reconcileAll(env: Env, now: number): Promise<number> {
   const db = makeDb(env.DB);
   let repairs = 0;
@@ -85,6 +105,7 @@ export async function runCron(env: Env, now: number): Promise<Record<string, unk
     ["keepAlive", () => keepTokensAlive(env, now)],
     ["metadata", () => refreshStaleMetadata(env, now)],
     ["requeued", () => requeueStuckEvents(env, now)],
+    ["importsRedriven", () => redriveStalledImports(env, now)],
     ["repairs", () => reconcileAll(env, now)],
     ["purged", () => purgeUninstalled(env, now)],
   ];
