@@ -41,8 +41,8 @@ export interface ParseBenchResult {
   fileBytes: number;
   /** Wall time of the sandbox-only parse route (read + normalise + dedupe + serialise). */
   parseSeconds: number;
-  /** The route's own clock: SheetJS read, then normalisation and dedupe. */
-  inside: { readMs: number; prepareMs: number; totalMs: number };
+  /** The route's own clock: the read (by `reader`: SheetJS, or the streaming XLSX reader), then normalisation and dedupe. */
+  inside: { reader: string; readMs: number; prepareMs: number; totalMs: number };
   /** The upload request parses the whole file too, to refuse a bad one before storing it. */
   uploadSeconds: number;
   /**
@@ -256,7 +256,7 @@ export async function runParseBench(sandbox: Sandbox, opts: { rows?: number } = 
   const beforeParse = sandboxWorkerdMemory(sandbox);
   const res = await fetch(`${sandbox.workerUrl}/dev/imports/${up.id}/parse-bench?account=${sandbox.demo.accountId}`, { method: "POST" });
   if (res.status !== 200) throw new Error(`parse-bench answered ${res.status}: ${await res.text()}`);
-  const inside = (await res.json()) as { rows: number; readMs: number; prepareMs: number; totalMs: number };
+  const inside = (await res.json()) as { rows: number; reader: string; readMs: number; prepareMs: number; totalMs: number };
   const t2 = performance.now();
   const afterParse = sandboxWorkerdMemory(sandbox);
   const parseDeltaMb = round(afterParse.hwmMb - beforeParse.rssMb, 1);
@@ -264,7 +264,7 @@ export async function runParseBench(sandbox: Sandbox, opts: { rows?: number } = 
     rows: inside.rows,
     fileBytes: file.bytes.byteLength,
     parseSeconds: round((t2 - t1) / 1000, 2),
-    inside: { readMs: inside.readMs, prepareMs: inside.prepareMs, totalMs: inside.totalMs },
+    inside: { reader: inside.reader, readMs: inside.readMs, prepareMs: inside.prepareMs, totalMs: inside.totalMs },
     uploadSeconds: round((t1 - t0) / 1000, 2),
     memory: {
       baselineMb: before.rssMb,
