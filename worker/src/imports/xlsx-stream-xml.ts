@@ -15,7 +15,7 @@ const APOS = 0x27;
 const COLON = 0x3a;
 const EQ = 0x3d;
 
-/** A token that grows past this without ending is not a spreadsheet (a cell holds 32,767 characters). */
+/** A tag, comment or CDATA section that grows past this without ending is not a spreadsheet. */
 const MAX_TOKEN = 4 * 1024 * 1024;
 
 function isSpace(b: number): boolean {
@@ -161,11 +161,11 @@ export class XmlTokenizer {
     while (i < n) {
       if (h.done) return n;
       if (b[i] !== LT) {
+        // Text goes on as far as it is whole: up to the next tag, or at the chunk's end up to the last
+        // complete character, so a long text is never carried and a character never cut in two.
         let j = b.indexOf(LT, i);
-        if (j < 0) {
-          if (!final) return i;
-          j = n;
-        }
+        if (j < 0) j = final ? n : lastWholeChar(b, i, n);
+        if (j === i) return i;
         h.text(b, i, j);
         i = j;
         continue;
@@ -223,6 +223,13 @@ export class XmlTokenizer {
     if (i < n && final) throw new XmlError("the XML ends inside a tag");
     return i;
   }
+}
+
+/** Where the UTF-8 character that `b[from..end)` ends in starts, unless it is ASCII: text may end there. */
+function lastWholeChar(b: Uint8Array, from: number, end: number): number {
+  let k = end;
+  while (k > from && end - k < 3 && (b[k - 1]! & 0xc0) === 0x80) k--;
+  return k > from && b[k - 1]! >= 0xc0 ? k - 1 : k === end ? end : k;
 }
 
 function startsWith(b: Uint8Array, at: number, s: string): boolean {

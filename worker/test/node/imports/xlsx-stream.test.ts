@@ -3,7 +3,7 @@
 import { deflateRawSync } from "node:zlib";
 import * as XLSX from "xlsx";
 import { describe, expect, it } from "vitest";
-import { buildZip, generateCallsXlsx, generateLeadsXlsx, sheetXml, type ZipInput } from "../../../bench/gen-xlsx";
+import { buildZip, deflatedZeros, generateCallsXlsx, generateLeadsXlsx, sheetXml, type ZipInput } from "../../../bench/gen-xlsx";
 import { ImportFileError } from "../../../src/imports/errors";
 import { inflateRaw } from "../../../src/imports/inflate";
 import { readWorkbook, STREAM_SHEET_BYTES, xlsxReaderFor, type XlsxReader } from "../../../src/imports/read";
@@ -71,13 +71,17 @@ function mixedSheet(origin?: string): XLSX.WorkSheet {
   return ws;
 }
 
+/** A workbook's entries, unpacked, to build a changed copy from. */
+function unzip(base: Uint8Array): ZipInput[] {
+  return listZipEntries(base).map((e) => {
+    const payload = entryPayload(base, e)!;
+    return { name: e.name, data: e.method === 8 ? inflateRaw(payload, e.uncompressedSize).data : payload };
+  });
+}
+
 /** A SheetJS-written workbook with some parts replaced by hand-written XML. */
 function withParts(base: Uint8Array, parts: Record<string, string>): Uint8Array {
-  const inputs: ZipInput[] = listZipEntries(base).map((e) => {
-    const payload = entryPayload(base, e)!;
-    const data = e.method === 8 ? inflateRaw(payload, e.uncompressedSize).data : payload;
-    return { name: e.name, data };
-  });
+  const inputs = unzip(base);
   for (const [name, xml] of Object.entries(parts)) {
     const data = new TextEncoder().encode(xml);
     const input: ZipInput = { name, data, deflated: new Uint8Array(deflateRawSync(data)) };
@@ -217,6 +221,15 @@ describe("import: streaming XLSX reader on large and damaged files", () => {
     const at = sheet.localHeaderOffset + 30 + sheet.name.length + Math.floor(sheet.compressedSize / 2);
     for (let i = 0; i < 64; i++) bytes[at + i] = (i * 37) & 0xff;
     expect(outcome(bytes, "stream")).toEqual({ error: "corrupt" });
+  });
+
+  it("refuses a big sheet that unpacks far past its declared size as a zip bomb, like the SheetJS path", () => {
+    // 20 MB of zeros declared as 5 MB: big enough to be streamed, found out only by inflating it.
+    const inputs = unzip(sstBase).filter((e) => e.name !== "xl/worksheets/sheet1.xml");
+    inputs.push({ name: "xl/worksheets/sheet1.xml", data: new Uint8Array(1 + 258 * 80_000), deflated: deflatedZeros(80_000), declaredSize: 5 * 1024 * 1024 });
+    const bytes = buildZip(inputs);
+    expect(xlsxReaderFor(bytes)).toBe("stream");
+    expect(bothReaders(bytes)).toEqual({ error: "zip-bomb" });
   });
 
   it("answers sheet XML that stops short or makes no sense with `corrupt`", () => {
