@@ -21,7 +21,7 @@ export interface SheetStreamOptions {
 const MAX_ROW = 1_048_576;
 const MAX_COL = 16_384;
 
-// Element names each handler tells apart, by index.
+// Element names each handler tells apart, by index; both lists start with the string item's three.
 const T = 0;
 const R = 1;
 const RPH = 2;
@@ -178,7 +178,7 @@ function parseDimension(ref: string | null): Range | null {
 const DAY_MS = 86_400_000;
 
 /** A `t="d"` cell (an ISO 8601 date, time or both, read as UTC) as an Excel serial number. */
-export function isoToSerial(text: string, date1904: boolean): number {
+function isoToSerial(text: string, date1904: boolean): number {
   const ms = (fraction: string | undefined) => (fraction ? Number(`${fraction.slice(1)}00`.slice(0, 3)) : 0);
   let at: number;
   let m = /^(\d+):(\d+)(:\d+)?(\.\d+)?$/.exec(text);
