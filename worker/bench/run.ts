@@ -34,15 +34,18 @@ rows.push({ figure: "admin page JS (gzip)", value: `${(sizes.adminJsGzip / 1024)
 rows.push({ figure: "Worker bundle (gzip)", value: `${(sizes.workerGzip / 1024).toFixed(1)} KB`, target: "≤ 3 MB (Workers free plan limit)", ok: sizes.workerGzip <= 3 * 1024 * 1024 });
 
 const step = (what: string) => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${what}`);
-step("starting the sandbox");
-const sandbox = await startSandbox({
+// A frozen copy of the Worker: edits made in the checkout meanwhile must not reload it mid-step.
+const sandboxOptions = (prefix: string) => ({
   workerPort: 18877,
   amoPort: 18878,
   lptPort: 18879,
-  persistTo: mkdtempSync(path.join(tmpdir(), "bench-")),
+  persistTo: mkdtempSync(path.join(tmpdir(), prefix)),
   fresh: true,
+  frozen: true,
   log: () => {},
 });
+step("starting the sandbox");
+const sandbox = await startSandbox(sandboxOptions("bench-"));
 try {
   step("intake latency");
   const latency = await runIntakeLatency(sandbox, quick ? 100 : 400);
@@ -54,26 +57,35 @@ try {
   const load = await runIntakeLoad(sandbox, 200, quick ? 5 : 30);
   results.intakeLoad = load;
   rows.push({ figure: `events lost at ${load.rate} req/s for ${load.seconds} s`, value: `${load.lost} of ${load.sent} (${load.answered200} answered 200)`, target: "0", ok: load.lost === 0 });
-
-  if (!skipImport) {
-  step("import");
-  const imp = await runImportBench(sandbox, { rows: quick ? 2000 : 10_000 });
-  results.import = imp;
-  rows.push({ figure: "import rows/s vs the 350 rows/s ceiling", value: `${imp.rowsPerSecond.toFixed(0)} rows/s, ratio ${imp.ratio.toFixed(2)}`, target: "ratio ≥ 0.8", ok: imp.ratio >= 0.8 });
-  rows.push({ figure: "amoCRM requests per imported row", value: `${imp.requestsPerRow.toFixed(3)} (${imp.amoRequests} for ${imp.rows} rows)`, target: "≤ 0.1", ok: imp.requestsPerRow <= 0.1 });
-
-  step("parse");
-  const parse = await runParseBench(sandbox, { rows: quick ? 20_000 : 100_000 });
-  results.parse = parse;
-  rows.push({
-    figure: `${parse.rows.toLocaleString("en")}-row parse in workerd`,
-    value: `${parse.parseSeconds.toFixed(2)} s; workerd peak +${parse.memory.parseDeltaMb.toFixed(0)} MB over ${parse.memory.baselineMb.toFixed(0)} MB`,
-    target: "< 128 MB",
-    ok: parse.under128Mb,
-  });
-  }
 } finally {
   await sandbox.stop();
+}
+
+if (!skipImport) {
+  // The intake steps leave thousands of event jobs queued (each waits on LPTracker's 2 req/s), and
+  // the local queue runs one batch at a time where Cloudflare scales consumers out: the import would
+  // wait behind all of them. It gets a sandbox of its own, so it is measured alone.
+  step("starting a fresh sandbox for the imports");
+  const importSandbox = await startSandbox(sandboxOptions("bench-import-"));
+  try {
+    step("import");
+    const imp = await runImportBench(importSandbox, { rows: quick ? 2000 : 10_000 });
+    results.import = imp;
+    rows.push({ figure: "import rows/s vs the 350 rows/s ceiling", value: `${imp.rowsPerSecond.toFixed(0)} rows/s, ratio ${imp.ratio.toFixed(2)}`, target: "ratio ≥ 0.8", ok: imp.ratio >= 0.8 });
+    rows.push({ figure: "amoCRM requests per imported row", value: `${imp.requestsPerRow.toFixed(3)} (${imp.amoRequests} for ${imp.rows} rows)`, target: "≤ 0.1", ok: imp.requestsPerRow <= 0.1 });
+
+    step("parse");
+    const parse = await runParseBench(importSandbox, { rows: quick ? 20_000 : 100_000 });
+    results.parse = parse;
+    rows.push({
+      figure: `${parse.rows.toLocaleString("en")}-row parse in workerd`,
+      value: `${parse.parseSeconds.toFixed(2)} s; workerd peak +${parse.memory.parseDeltaMb.toFixed(0)} MB over ${parse.memory.baselineMb.toFixed(0)} MB`,
+      target: "< 128 MB",
+      ok: parse.under128Mb,
+    });
+  } finally {
+    await importSandbox.stop();
+  }
 }
 
 const width = (k: keyof Row) => Math.max(...rows.map((r) => String(r[k]).length), k.length);

@@ -4,7 +4,8 @@
 // project through the real widget API. Used by `npm start` and by the browser tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { serve, type RunningServer } from "../sim/shared/node-server";
 import { createAmoCrmSim } from "../sim/amocrm/index";
@@ -24,6 +25,13 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** Extra vars for the Worker (e.g. a shorter timeout in tests). */
   vars?: Record<string, string>;
+  /**
+   * Serve a bundled copy of the Worker, its assets and its config taken at start, instead of the
+   * source tree: wrangler dev reloads on every edit, and a reload drops the local queue's messages
+   * and the requests in flight. For runs that must not be disturbed (benchmarks) while other work
+   * goes on in the same checkout.
+   */
+  frozen?: boolean;
 }
 
 export interface Sandbox {
@@ -70,6 +78,15 @@ function runOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: (l: s
   });
 }
 
+/** Bundles the Worker once and copies its assets and config aside; `args` make wrangler dev serve that copy. */
+async function freezeWorker(wrangler: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<{ dir: string; args: string[] }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "sandbox-worker-"));
+  await runOnce(wrangler, ["deploy", "--dry-run", "--outdir", path.join(dir, "bundle")], env, log);
+  cpSync(path.join(ROOT, "worker", "public"), path.join(dir, "public"), { recursive: true });
+  copyFileSync(path.join(ROOT, "wrangler.toml"), path.join(dir, "wrangler.toml"));
+  return { dir, args: [path.join(dir, "bundle", "index.js"), "--no-bundle", "--config", path.join(dir, "wrangler.toml"), "--assets", path.join(dir, "public")] };
+}
+
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const workerPort = opts.workerPort ?? 8787;
@@ -108,7 +125,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   await runOnce(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], env, log);
 
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "log"];
+  const snapshot = opts.frozen ? await freezeWorker(wrangler, env, log) : null;
+  const args = ["dev", ...(snapshot?.args ?? []), "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "log"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(wrangler, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const prefix = (d: Buffer) =>
@@ -137,6 +155,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       });
     }
     await Promise.all(servers.map((s) => s.close()));
+    if (snapshot) rmSync(snapshot.dir, { recursive: true, force: true });
   };
 
   try {
