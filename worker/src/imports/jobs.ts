@@ -28,7 +28,7 @@ import { missingColumns } from "./normalize";
 import { readWorkbook } from "./read";
 import { sniffFile } from "./sniff";
 import { headerMapping, prepareRows, type ImportPlan, type LookupDecision, type PreparedImport } from "./pipeline-rows";
-import { matchContact, prefetchContacts, prefetchPageBudget, wantedKeys } from "./pipeline-lookup";
+import { dropContactIndex, matchContact, prefetchContacts, prefetchPageBudget, storeContactIndex, wantedKeys, type ContactIndex } from "./pipeline-lookup";
 import { CountingAmoClient, ImportStopped, rethrowUnlessBatchProblem } from "./pipeline-amo";
 import { processLeadChunk, type ChunkContext, type ChunkResult } from "./pipeline-leads";
 import { processCallChunk } from "./pipeline-calls";
@@ -70,20 +70,27 @@ async function sendChunks(env: Env, accountId: number, importId: number, chunks:
   }
 }
 
-async function stop(t: Tenant, importId: number, message: string, data?: Record<string, unknown>): Promise<void> {
+async function stop(env: Env, t: Tenant, importId: number, message: string, data?: Record<string, unknown>): Promise<void> {
   if (await failImport(t, importId, message)) {
     await step(t, importId, { level: "error", action: "import.failed", message: `Import #${importId} failed: ${message}`, data });
+    await forgetContacts(env, t, importId);
   }
+}
+
+/** Once an import ended nobody matches rows against its contact index any more. */
+async function forgetContacts(env: Env, t: Tenant, importId: number): Promise<void> {
+  await dropContactIndex(env, t.accountId, importId).catch((err: unknown) => logError("import contact index not deleted", err, { importId }));
 }
 
 /**
  * Existing contacts for the rows that need one: the contact list is read only while its pages stay
  * fewer than those rows (then it is certainly the cheaper way); otherwise each row is searched later.
+ * The rows are left as they are (they are being stored meanwhile); chunks match them with `index`.
  */
-async function lookUpContacts(amo: CountingAmoClient, prepared: PreparedImport): Promise<LookupDecision> {
+async function lookUpContacts(amo: CountingAmoClient, prepared: PreparedImport): Promise<{ decision: LookupDecision; index: ContactIndex | null }> {
   const needing = prepared.rows.filter((r) => r.status === "pending" && r.data.row);
   const decision: LookupDecision = { strategy: "none", rows: needing.length, pages: 0, contactsSeen: 0, matched: 0 };
-  if (needing.length === 0) return decision;
+  if (needing.length === 0) return { decision, index: null };
   const budget = prefetchPageBudget(needing.length);
   if (budget > 0) {
     const pre = await prefetchContacts(amo, budget, wantedKeys(needing.map((r) => r.data.row!))).catch((err: unknown) => {
@@ -93,18 +100,12 @@ async function lookUpContacts(amo: CountingAmoClient, prepared: PreparedImport):
     decision.contactsSeen = pre.contacts;
     if (pre.complete) {
       decision.strategy = "prefetch";
-      for (const r of needing) {
-        const id = matchContact(pre.index, r.data.row!);
-        if (id !== null) {
-          r.data.contactId = id;
-          decision.matched++;
-        }
-      }
-      return decision;
+      decision.matched = needing.filter((r) => matchContact(pre.index, r.data.row!) !== null).length;
+      return { decision, index: pre.index };
     }
   }
   decision.strategy = "query";
-  return decision;
+  return { decision, index: null };
 }
 
 function lookupMessage(d: LookupDecision): string {
@@ -149,14 +150,22 @@ export async function runImportParseJob(env: Env, accountId: number, importId: n
     return;
   }
   await sendChunks(env, accountId, importId, Array.from({ length: prepared.chunks - 1 }, (_, i) => i + 1));
-  // The first chunk starts right here instead of one queue hop later; if it cannot finish now,
-  // its own job takes over (a crash before that is covered by the redelivery branch above).
-  try {
-    await runImportChunkJob(env, accountId, importId, 0);
-  } catch (err) {
-    const delaySeconds = err instanceof RetryLater ? err.delaySeconds : 5;
-    await env.SYNC_QUEUE.send({ kind: "import-chunk", accountId, importId, chunk: 0 }, { delaySeconds });
-  }
+  // The first chunks start right here, one per slot, instead of one queue hop later: while one
+  // chunk ends and the next is read, the other keeps the budget busy. A chunk that cannot finish
+  // now is left to its own job (the first one's is sent here; a crash before that is covered by
+  // the redelivery branch above).
+  const inline = Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, prepared.chunks) }, (_, chunk) => chunk);
+  await Promise.all(
+    inline.map(async (chunk) => {
+      try {
+        await runImportChunkJob(env, accountId, importId, chunk);
+      } catch (err) {
+        if (chunk !== 0) return;
+        const delaySeconds = err instanceof RetryLater ? err.delaySeconds : 5;
+        await env.SYNC_QUEUE.send({ kind: "import-chunk", accountId, importId, chunk: 0 }, { delaySeconds });
+      }
+    }),
+  );
 }
 
 /**
@@ -169,35 +178,34 @@ async function parseAndStore(env: Env, t: Tenant, imp: ImportRow): Promise<Prepa
   const began = Date.now();
 
   const object = await env.FILES.get(imp.fileKey);
-  if (!object) return stopped(t, importId, "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
+  if (!object) return stopped(env, t, importId, "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
   let prepared: PreparedImport;
   try {
     const bytes = new Uint8Array(await object.arrayBuffer());
     const book = readWorkbook(bytes, sniffFile(bytes, imp.fileName).type);
     const mapping = headerMapping(book.headers, plan.columns);
     const missing = missingColumns(plan.kind, mapping);
-    if (missing) return stopped(t, importId, missing);
+    if (missing) return stopped(env, t, importId, missing);
     prepared = prepareRows(plan.kind, book.headers, book.rows, mapping);
   } catch (err) {
-    if (isImportFileError(err)) return stopped(t, importId, err.message, { code: err.code });
+    if (isImportFileError(err)) return stopped(env, t, importId, err.message, { code: err.code });
     throw err;
   }
   const parseMs = Date.now() - began;
 
-  const amo = new CountingAmoClient(env, t.accountId);
-  let lookup: LookupDecision | undefined;
-  if (plan.kind === "leads") {
-    try {
-      lookup = await lookUpContacts(amo, prepared);
-    } catch (err) {
-      if (err instanceof ImportStopped) return stopped(t, importId, err.message);
-      throw err;
-    }
-  }
-
+  // The rows are stored while the contact list is read: that mostly waits on the account's budget.
   // A retried parse starts from a clean table: rows are only ever written by this job.
-  await deleteImportRows(t, importId);
-  await insertImportRows(t, importId, prepared.rows);
+  const rows = prepared.rows;
+  const storing = deleteImportRows(t, importId).then(() => insertImportRows(t, importId, rows));
+  const amo = new CountingAmoClient(env, t.accountId);
+  const [stored, looked] = await Promise.allSettled([storing, plan.kind === "leads" ? lookUpContacts(amo, prepared) : null]);
+  if (looked.status === "rejected") {
+    if (looked.reason instanceof ImportStopped) return stopped(env, t, importId, looked.reason.message);
+    throw looked.reason;
+  }
+  if (stored.status === "rejected") throw stored.reason;
+  const lookup = looked.value?.decision;
+  if (looked.value?.index) await storeContactIndex(env, t.accountId, importId, looked.value.index);
   const finalPlan: ImportPlan = { ...plan, ...(lookup ? { lookup } : {}) };
   const started = await beginProcessing(t, importId, { total: prepared.rows.length, chunks: prepared.chunks, skipped: prepared.duplicates, failed: prepared.failed, plan: finalPlan });
   if (!started) return null;
@@ -212,8 +220,8 @@ async function parseAndStore(env: Env, t: Tenant, imp: ImportRow): Promise<Prepa
   return prepared;
 }
 
-async function stopped(t: Tenant, importId: number, message: string, data?: Record<string, unknown>): Promise<null> {
-  await stop(t, importId, message, data);
+async function stopped(env: Env, t: Tenant, importId: number, message: string, data?: Record<string, unknown>): Promise<null> {
+  await stop(env, t, importId, message, data);
   return null;
 }
 
@@ -258,7 +266,7 @@ async function processChunk(env: Env, t: Tenant, imp: ImportRow, chunk: number):
     result = ctx.plan.kind === "calls" ? await processCallChunk(ctx, chunk) : await processLeadChunk(ctx, chunk);
   } catch (err) {
     if (err instanceof ImportStopped) {
-      await stop(t, imp.id, err.message, { chunk, amoRequests: amo.requests });
+      await stop(env, t, imp.id, err.message, { chunk, amoRequests: amo.requests });
       return { stopped: true, rows: 0, created: 0, updated: 0, skipped: 0, failed: 0, problems: [] };
     }
     // The requests were made whatever happens next; the audit row keeps the import's cost exact.
@@ -323,6 +331,7 @@ export async function runImportChunkJob(env: Env, accountId: number, importId: n
 async function finish(env: Env, t: Tenant, importId: number): Promise<void> {
   const done = await finishIfComplete(t, importId);
   if (!done) return;
+  await forgetContacts(env, t, importId);
   const hasErrors = done.failed + done.skipped > 0;
   const key = hasErrors ? await storeErrorReport(env, t, done).catch((err: unknown) => {
     logError("import error report failed", err, { importId });
@@ -363,6 +372,7 @@ export async function redriveImport(env: Env, accountId: number, importId: numbe
 export async function deadImportJob(env: Env, accountId: number, importId: number, attempts: number): Promise<void> {
   const t = scope(env, accountId);
   await stop(
+    env,
     t,
     importId,
     `Импорт остановлен после ${attempts} неудачных попыток; уже загруженные строки остались в amoCRM. Запустите импорт заново или обратитесь в поддержку. / The import stopped after ${attempts} failed attempts; rows already written stay in amoCRM. Run the import again or contact support.`,

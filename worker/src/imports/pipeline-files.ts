@@ -37,3 +37,8 @@ export function uploadKey(accountId: number, importId: number, fileName: string)
 export function reportKey(accountId: number, importId: number): string {
   return `${importFolder(accountId, importId)}report/errors.xlsx`;
 }
+
+/** The existing contacts an import's rows are matched against, read once by the parse job. */
+export function contactIndexKey(accountId: number, importId: number): string {
+  return `${importFolder(accountId, importId)}lookup/contacts.json`;
+}

@@ -20,6 +20,7 @@ import type { NormalizedImportRow } from "./types";
 import { AMO_BATCH, type FollowUp, type ImportPlan, type StoredRow } from "./pipeline-rows";
 import { rethrowUnlessBatchProblem, validationErrors, type CountingAmoClient } from "./pipeline-amo";
 import { LANES_PER_CHUNK, runLanes } from "./pipeline-lanes";
+import { loadContactIndex, matchContact } from "./pipeline-lookup";
 
 export interface ChunkContext {
   env: Env;
@@ -117,7 +118,7 @@ function planRow(setup: LeadSetup, headers: string[], rec: ImportRowRecord, prob
     else if (a.type === "create_task") followUp.tasks.push({ text: a.text, taskTypeId: a.taskTypeId, dueInHours: a.dueInHours, ...(a.responsibleUserId ? { responsibleUserId: a.responsibleUserId } : {}) });
   }
   const owed = followUp.notes.length || followUp.tasks.length ? followUp : null;
-  return { rec, row, lead, contact, placement, followUp: owed, contactId: rec.data.contactId ?? null };
+  return { rec, row, lead, contact, placement, followUp: owed, contactId: null };
 }
 
 function complexItem(p: PlannedLead): Record<string, unknown> {
@@ -240,7 +241,10 @@ export async function processLeadChunk(ctx: ChunkContext, chunk: number): Promis
   if (pending.length === 0) return result;
   const setup = await leadSetup(ctx);
   const problems = new Set<string>();
-  const byQuery = ctx.plan.lookup?.strategy === "query";
+  // Rows are matched with the contact list the parse job read; should that be gone, each row is
+  // searched instead: dearer, but nobody is created twice.
+  const index = ctx.plan.lookup?.strategy === "prefetch" ? await loadContactIndex(ctx.env, ctx.t.accountId, ctx.imp.id) : null;
+  const byQuery = ctx.plan.lookup?.strategy === "query" || (ctx.plan.lookup?.strategy === "prefetch" && !index);
   let owing: { id: number; data: StoredRow }[] = [];
 
   const batches = Math.ceil(pending.length / AMO_BATCH);
@@ -255,6 +259,9 @@ export async function processLeadChunk(ctx: ChunkContext, chunk: number): Promis
       const planned = rec.data.row ? planRow(setup, ctx.imp.headers, rec, problems) : { skip: `Строка ${rec.rowNumber}: нет данных / row ${rec.rowNumber}: no data` };
       if ("skip" in planned) outcome.refused.push({ id: rec.id, status: "skipped", error: planned.skip });
       else batch.push(planned);
+    }
+    if (index) {
+      for (const p of batch) p.contactId = matchContact(index, p.row);
     }
     if (byQuery) {
       for (const p of batch) {

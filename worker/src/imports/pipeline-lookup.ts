@@ -2,9 +2,12 @@
 // requests as possible: read the whole contact list (250 a page) when that is cheaper than one
 // `query` search per row, which nobody can know in advance, so the list is read only while its
 // pages stay fewer than the rows that need a lookup; past that, each row is searched on its own.
+// What the list gave is kept in R2 beside the upload, for every chunk job to match its rows with.
+import type { Env } from "../env";
 import type { AmoClient } from "../amocrm/client";
 import type { AmoContact } from "../sync/contact-finder";
 import { normalizeEmail, normalizePhone } from "../lib/phone";
+import { contactIndexKey } from "./pipeline-files";
 import type { NormalizedImportRow } from "./types";
 
 export const CONTACT_PAGE = 250;
@@ -87,4 +90,27 @@ export async function prefetchContacts(amo: AmoClient, maxPages: number, wanted:
     if (!body || !body._links?.next || items.length < CONTACT_PAGE) return { complete: true, pages, contacts, index };
   }
   return { complete: false, pages, contacts, index };
+}
+
+interface StoredIndex {
+  byPhone: [string, number][];
+  byEmail: [string, number][];
+}
+
+export async function storeContactIndex(env: Env, accountId: number, importId: number, index: ContactIndex): Promise<void> {
+  const body: StoredIndex = { byPhone: [...index.byPhone], byEmail: [...index.byEmail] };
+  await env.FILES.put(contactIndexKey(accountId, importId), JSON.stringify(body), { httpMetadata: { contentType: "application/json" } });
+}
+
+/** The index the parse job stored (read once per chunk); null when it is gone. */
+export async function loadContactIndex(env: Env, accountId: number, importId: number): Promise<ContactIndex | null> {
+  const object = await env.FILES.get(contactIndexKey(accountId, importId));
+  if (!object) return null;
+  const body = (await object.json()) as StoredIndex;
+  return { byPhone: new Map(body.byPhone), byEmail: new Map(body.byEmail) };
+}
+
+/** Once the import ended nobody matches against the index any more. */
+export async function dropContactIndex(env: Env, accountId: number, importId: number): Promise<void> {
+  await env.FILES.delete(contactIndexKey(accountId, importId));
 }

@@ -37,8 +37,6 @@ export interface StoredRow {
   /** The row's cells as read, for the error report and the `column:<header>` facts. */
   values: unknown[];
   row?: NormalizedImportRow;
-  /** An existing amoCRM contact found by the prefetched index. */
-  contactId?: number;
   /** Stable id of an imported call: the same call in two files is one call. */
   callId?: string;
   /** Notes and tasks owed to a created lead, kept until they are posted. */
