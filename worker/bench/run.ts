@@ -69,9 +69,16 @@ if (!skipImport) {
   const importSandbox = await startSandbox(sandboxOptions("bench-import-"));
   try {
     step("import");
-    const imp = await runImportBench(importSandbox, { rows: quick ? 2000 : 10_000 });
+    // Existing contacts in the same proportion as the full run; the fixed start (queue hop, parse,
+    // reading the contact list) weighs more on a small file, so only the full run is held to 0.8.
+    const imp = await runImportBench(importSandbox, quick ? { rows: 2000, existing: 600 } : { rows: 10_000, existing: 3000 });
     results.import = imp;
-    rows.push({ figure: "import rows/s vs the 350 rows/s ceiling", value: `${imp.rowsPerSecond.toFixed(0)} rows/s, ratio ${imp.ratio.toFixed(2)}`, target: "ratio ≥ 0.8", ok: imp.ratio >= 0.8 });
+    rows.push({
+      figure: "import rows/s vs the 350 rows/s ceiling",
+      value: `${imp.rowsPerSecond.toFixed(0)} rows/s, ratio ${imp.ratio.toFixed(2)}`,
+      target: quick ? "ratio ≥ 0.8 (10,000 rows; --quick has 2,000)" : "ratio ≥ 0.8",
+      ok: quick ? null : imp.ratio >= 0.8,
+    });
     rows.push({ figure: "amoCRM requests per imported row", value: `${imp.requestsPerRow.toFixed(3)} (${imp.amoRequests} for ${imp.rows} rows)`, target: "≤ 0.1", ok: imp.requestsPerRow <= 0.1 });
 
     step("parse");
