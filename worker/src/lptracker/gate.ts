@@ -32,6 +32,7 @@ export class LptConnectionGate extends DurableObject<Env> {
   private token: string | null | undefined;
   private loggingIn: Promise<string> | null = null;
   private budget: RequestBudget | null = null;
+  private inflight = new Map<string, Promise<LptResult>>();
   loginCount = 0;
 
   private get cfg(): Config {
@@ -103,7 +104,22 @@ export class LptConnectionGate extends DurableObject<Env> {
     return this.budget.take();
   }
 
+  /**
+   * One call within the connection's budget. Identical GETs already on their way are joined rather
+   * than sent again: jobs that start together (a burst of webhooks) all want the same project
+   * stages, fields and staff, and at 2 req/s every repeat would delay the whole burst.
+   */
   async request(accountId: number, req: LptRequest): Promise<LptResult> {
+    if (req.method !== "GET") return this.send(accountId, req);
+    const key = `${req.path}${buildQuery(req.query)}`;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const call = this.send(accountId, req).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, call);
+    return call;
+  }
+
+  private async send(accountId: number, req: LptRequest): Promise<LptResult> {
     let token = await this.loadToken(accountId);
     let relogged = false;
     let attempt = 0;

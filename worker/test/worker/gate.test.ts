@@ -5,7 +5,9 @@ import { amoGate } from "../../src/amocrm/gate";
 import { AmoClient } from "../../src/amocrm/client";
 import { accounts, auditLog } from "../../src/db/schema";
 import { keepTokensAlive } from "../../src/queue/cron";
-import { amo, db, installAccount, nearlyExpire, widgetFetch } from "./harness";
+import { tenant } from "../../src/db/tenant";
+import { lptProjectSchema } from "../../src/lptracker/project-schema";
+import { amo, connectLpt, db, installAccount, lpt, nearlyExpire, widgetFetch } from "./harness";
 
 describe.concurrent("amoCRM token gate", () => {
   it("lets 50 concurrent callers with an expiring token cause exactly one refresh", async () => {
@@ -77,5 +79,22 @@ describe.concurrent("amoCRM token gate", () => {
     expect((await amo.state(a.accountId)).oauth.refresh_calls).toBe(before + 1);
     const row = (await db().select().from(accounts).where(eq(accounts.accountId, a.accountId)))[0]!;
     expect(row.tokenRefreshedAt!).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe("LPTracker connection gate", () => {
+  it("joins identical GETs already on their way: twenty jobs starting together read the project schema once", async () => {
+    const a = await connectLpt(await installAccount());
+    const before = (await lpt.state(a.login)).requests;
+    const t = tenant(db(), a.accountId);
+    const schemas = await Promise.all(Array.from({ length: 20 }, () => lptProjectSchema(env, t, a.projectId, { fresh: true })));
+    expect(new Set(schemas.map((s) => JSON.stringify(s))).size).toBe(1);
+    const after = (await lpt.state(a.login)).requests;
+    for (const route of ["GET /project/:id/funnel", "GET /project/:id/customs", "GET /project/:id/fields", "GET /staff"]) {
+      expect((after[route] ?? 0) - (before[route] ?? 0), route).toBe(1);
+    }
+    // Once answered, the next call goes out again (joining is not caching).
+    await lptProjectSchema(env, t, a.projectId, { fresh: true });
+    expect(((await lpt.state(a.login)).requests["GET /project/:id/funnel"] ?? 0) - (before["GET /project/:id/funnel"] ?? 0)).toBe(2);
   });
 });
