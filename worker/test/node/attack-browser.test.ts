@@ -17,7 +17,7 @@ let amoLeadId: number;
 let eventId: number;
 
 beforeAll(async () => {
-  sb = await startSandbox({ workerPort: 18937, amoPort: 18938, lptPort: 18939, persistTo: mkdtempSync(path.join(os.tmpdir(), "xss-")), fresh: true, log: () => {} });
+  sb = await startSandbox({ workerPort: 18937, amoPort: 18938, lptPort: 18939, persistTo: mkdtempSync(path.join(os.tmpdir(), "xss-")), fresh: true, frozen: true, log: () => {} });
   chromium = await launchChromium();
   await sb.lpt.createLead(sb.demo.projectId!, { name: LEAD_NAME, contactName: CONTACT_NAME, phone: "+79261112233" });
   const lead = await waitUntil(async () => (await sb.amo.state(sb.demo.accountId)).leads[0], "the hostile lead to sync", 60_000);

@@ -27,7 +27,7 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void>
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ workerPort: 18967, amoPort: 18968, lptPort: 18969, persistTo, fresh: true, log: (l) => logs.push(l) });
+  sandbox = await startSandbox({ workerPort: 18967, amoPort: 18968, lptPort: 18969, persistTo, fresh: true, frozen: true, log: (l) => logs.push(l) });
   const projectId = sandbox.demo.projectId!;
   await sandbox.lpt.createLead(projectId, { name: "Проверка секретов", contactName: "Ольга", phone: "+7 (916) 123-45-67", email: "olga@example.ru", calls: 2 });
   await sandbox.lpt.createLead(projectId, { name: "Вторая", phone: "8 903 555 77 88", calls: 1 });
