@@ -256,7 +256,7 @@ export class AmoAccountGate extends DurableObject<Env> {
     for (;;) {
       const token = await this.accessToken();
       if (!token.ok) return token;
-      const slot = await this.budget.take();
+      await this.budget.take();
       let res: Response;
       try {
         res = await fetch(`${amoOrigin(this.cfg, token.domain)}${req.path}${buildQuery(req.query)}`, {
@@ -269,7 +269,6 @@ export class AmoAccountGate extends DurableObject<Env> {
           body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
           signal: AbortSignal.timeout(this.cfg.amoTimeoutMs),
         });
-        slot.answered();
       } catch (err) {
         // Timeout or connection reset: the call may or may not have landed.
         if (idempotent && transientTries < 2) {

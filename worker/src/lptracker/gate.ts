@@ -4,7 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { config, type Config, type Env } from "../env";
 import { secretBox } from "../lib/secret-box";
-import { RequestBudget, sleep, type BudgetSlot } from "../lib/budget";
+import { RequestBudget, sleep } from "../lib/budget";
 import { makeDb } from "../db/client";
 import { lptConnections } from "../db/schema";
 import { readEnvelope } from "./envelope";
@@ -99,7 +99,7 @@ export class LptConnectionGate extends DurableObject<Env> {
     return this.loggingIn;
   }
 
-  private takeBudget(): Promise<BudgetSlot> {
+  private takeBudget(): Promise<void> {
     if (!this.budget) this.budget = new RequestBudget(this.cfg.lptRatePerSecond, 150);
     return this.budget.take();
   }
@@ -134,7 +134,7 @@ export class LptConnectionGate extends DurableObject<Env> {
           return { ok: false, error: "transient", code: 503, detail: (err as Error).message, retryAfterMs: 5000 };
         }
       }
-      const slot = await this.takeBudget();
+      await this.takeBudget();
       let res: Response;
       try {
         res = await fetch(`${this.cfg.lptApiOrigin}${req.path}${buildQuery(req.query)}`, {
@@ -143,7 +143,6 @@ export class LptConnectionGate extends DurableObject<Env> {
           body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
           signal: AbortSignal.timeout(this.cfg.lptTimeoutMs),
         });
-        slot.answered();
       } catch (err) {
         if (safeToRepeat && attempt < BACKOFF_MS.length) {
           await sleep(BACKOFF_MS[attempt++]!);
