@@ -80,7 +80,7 @@ beforeAll(async () => {
   await build({ configFile: path.join(ROOT, "widget", "vite.config.ts"), logLevel: "error" });
   publish();
   stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-browser-"));
-  sb = await startSandbox({ workerPort: 18787, amoPort: 18788, lptPort: 18789, persistTo: stateDir, fresh: true, frozen: true, log: () => {} });
+  sb = await startSandbox({ workerPort: 18787, amoPort: 18788, lptPort: 18789, persistTo: stateDir, fresh: true, log: () => {} });
   const host = await fetch(`${sb.workerUrl}/dev/amocrm`);
   if (host.status !== 200) throw new Error(`GET /dev/amocrm answered ${host.status}: mount devHostRoutes() (worker/src/routes/dev-host.ts) in app.ts`);
   chromium = await launchChromium();
