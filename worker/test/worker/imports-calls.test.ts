@@ -1,36 +1,17 @@
 // Specification: a call-results spreadsheet becomes amoCRM calls on the contacts with those phones
 // and rows in call_results (source "import"); the same call is never posted twice.
-import { describe, expect, it, vi } from "vitest";
-import * as XLSX from "xlsx";
+import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { adminFetch, amo, db, installAccount, type Installed } from "./harness";
+import { amo, db, installAccount, type Installed } from "./harness";
+import { sheetFile, startImportAs, uploadImport, waitForImport } from "./imports-harness";
 import { callResults } from "../../src/db/schema";
-import type { ImportUploadResponse, ImportView } from "../../src/api-types";
-
-function xlsx(rows: unknown[][]): Uint8Array {
-  const wb = XLSX.utils.book_new();
-  XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows), "Звонки");
-  return new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xlsx" }) as ArrayBuffer);
-}
+import type { ImportView } from "../../src/api-types";
 
 async function importCalls(a: Installed, name: string, bytes: Uint8Array): Promise<ImportView> {
-  const form = new FormData();
-  form.append("file", new File([bytes], name));
-  const up = await adminFetch(a, "/api/admin/imports", { method: "POST", body: form });
-  expect(up.status).toBe(201);
-  const { id, detected } = (await up.json()) as ImportUploadResponse;
+  const { id, detected } = await uploadImport(a, name, bytes);
   expect(detected).toMatchObject({ date: 0, phone: 1, operator: 2, duration: 3, result: 4, recording: 5, comment: 6 });
-  const start = await adminFetch(a, `/api/admin/imports/${id}/start`, { method: "POST", json: { kind: "calls", columns: detected } });
-  expect(start.status).toBe(202);
-  let last: ImportView | null = null;
-  await vi.waitUntil(
-    async () => {
-      last = (await (await adminFetch(a, `/api/admin/imports/${id}`)).json()) as ImportView;
-      return ["done", "failed", "cancelled"].includes(last.status);
-    },
-    { timeout: 60_000, interval: 200 },
-  );
-  return last!;
+  await startImportAs(a, id, "calls", detected);
+  return waitForImport(a, id);
 }
 
 const RESULTS: [string, number][] = [
@@ -57,7 +38,7 @@ describe("call-results import", () => {
     rows.push([...rows[1]!]);
     rows.push(["01.04.2024 10:00", "+7 900 123-45-67", "Смирнова Анна", 10, "Разговор состоялся", null, null]);
     rows.push(["01.04.2024 11:00", "+7 999 000-00-01", "Смирнова Анна", "долго", "Занято", null, null]);
-    const file = xlsx(rows);
+    const file = sheetFile(rows, "Звонки");
     const before = await amo.state(a.accountId);
 
     const first = await importCalls(a, "звонки.xlsx", file);

@@ -1,26 +1,22 @@
 // Specification: cancelling a running import stops its writes to amoCRM; only the batches already
 // on their way when the cancel came (at most one per lane of each chunk in flight) still land.
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { adminFetch, amo, installAccount } from "./harness";
+import { importView, sleep, startImportAs, uploadImport, waitForImport } from "./imports-harness";
 import { generateLeadsXlsx } from "../../bench/gen-xlsx";
 import { CHUNKS_IN_FLIGHT } from "../../src/imports/jobs";
 import { LANES_PER_CHUNK } from "../../src/imports/pipeline-lanes";
-import type { ImportUploadResponse, ImportView } from "../../src/api-types";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import type { ImportView } from "../../src/api-types";
 
 describe("import cancel", () => {
   it("stops a running import mid-way: status cancelled and no more amoCRM writes", async () => {
     const a = await installAccount();
     const file = generateLeadsXlsx({ rows: 3000, seed: 21 });
-    const form = new FormData();
-    form.append("file", new File([file.bytes], file.fileName));
-    const up = (await (await adminFetch(a, "/api/admin/imports", { method: "POST", body: form })).json()) as ImportUploadResponse;
-    expect((await adminFetch(a, `/api/admin/imports/${up.id}/start`, { method: "POST", json: { kind: "leads", columns: up.detected } })).status).toBe(202);
+    const up = await uploadImport(a, file.fileName, file.bytes);
+    await startImportAs(a, up.id, "leads", up.detected);
 
-    const view = async () => (await (await adminFetch(a, `/api/admin/imports/${up.id}`)).json()) as ImportView;
-    await vi.waitUntil(async () => (await view()).created >= 300, { timeout: 60_000, interval: 100 });
-    const running = await view();
+    const view = () => importView(a, up.id);
+    const running = await waitForImport(a, up.id, (v) => v.created >= 300, 100);
     expect(running.status).toBe("processing");
     expect(running.ratePerSec).toBeGreaterThan(0);
     expect(running.etaSec).toBeGreaterThan(0);

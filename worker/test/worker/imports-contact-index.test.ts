@@ -2,8 +2,9 @@
 // chunk job, whichever isolate runs it; it goes when the import ends, and should it be gone early,
 // rows are searched one by one instead, so nobody is ever created twice.
 import { env } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
-import { adminFetch, amo, db, installAccount, type Installed } from "./harness";
+import { describe, expect, it } from "vitest";
+import { amo, db, installAccount, type Installed } from "./harness";
+import { losingQueue, uploadImport, waitForImport } from "./imports-harness";
 import { generateLeadsXlsx } from "../../bench/gen-xlsx";
 import { tenant } from "../../src/db/tenant";
 import { getImport, startImport } from "../../src/db/imports";
@@ -11,10 +12,7 @@ import { deadImportJob, runImportParseJob, STALLED_AFTER_MS } from "../../src/im
 import { contactIndexKey } from "../../src/imports/pipeline-files";
 import { redriveStalledImports } from "../../src/queue/cron";
 import type { Env } from "../../src/env";
-import type { ImportUploadResponse, ImportView } from "../../src/api-types";
 
-/** The Worker's bindings with a queue that loses every message sent to it. */
-const losingQueue = { ...env, SYNC_QUEUE: { send: async () => {}, sendBatch: async () => {} } } as unknown as Env;
 const worker = env as unknown as Env;
 
 const phones = ["+79161110001", "+79161110002", "+79161110003", "+79161110004", "+79161110005"];
@@ -30,9 +28,7 @@ async function parsedNotWritten(seed: number, rows = 150): Promise<{ a: Installe
     await amo.createContact(a.accountId, { name: `Клиент ${i}`, custom_fields_values: [{ field_code: "PHONE", values: [{ value: phone, enum_code: "WORK" }] }] });
   }
   const file = generateLeadsXlsx({ rows, matchShare: 0.4, existingPhones: phones, seed });
-  const form = new FormData();
-  form.append("file", new File([file.bytes], file.fileName));
-  const up = (await (await adminFetch(a, "/api/admin/imports", { method: "POST", body: form })).json()) as ImportUploadResponse;
+  const up = await uploadImport(a, file.fileName, file.bytes);
   expect(await startImport(tenant(db(), a.accountId), up.id, { kind: "leads", columns: up.detected, projectId: null })).not.toBeNull();
   await amo.setFaults(a.accountId, { rate: 1, kinds: ["503"], seed: 1, paths: ["/api/v4/leads/complex"] });
   await runImportParseJob(losingQueue, a.accountId, up.id);
@@ -40,11 +36,7 @@ async function parsedNotWritten(seed: number, rows = 150): Promise<{ a: Installe
   return { a, id: up.id };
 }
 
-async function finished(a: Installed, id: number): Promise<ImportView> {
-  const view = async () => (await (await adminFetch(a, `/api/admin/imports/${id}`)).json()) as ImportView;
-  await vi.waitUntil(async () => (await view()).status === "done", { timeout: 60_000, interval: 200 });
-  return view();
-}
+const finished = (a: Installed, id: number) => waitForImport(a, id, (v) => v.status === "done");
 
 describe("import contact index", () => {
   it("is stored once for the chunk jobs, matches the known people, and goes when the import is done", async () => {

@@ -1,48 +1,18 @@
 // Specification: a leads spreadsheet becomes amoCRM leads and contacts — existing people found
 // whatever way their phone is written, nobody created twice, rules applied, few requests spent.
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as XLSX from "xlsx";
 import { and, eq } from "drizzle-orm";
 import { adminFetch, amo, db, installAccount, type Installed } from "./harness";
+import { sheetFile, startImportAs, uploadImport, waitForImport } from "./imports-harness";
 import { auditLog } from "../../src/db/schema";
 import { generateLeadsXlsx } from "../../bench/gen-xlsx";
 import type { ImportUploadResponse, ImportView, Rule } from "../../src/api-types";
 
-function xlsx(rows: unknown[][]): Uint8Array {
-  const wb = XLSX.utils.book_new();
-  XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(rows), "Лист1");
-  return new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xlsx" }) as ArrayBuffer);
-}
-
-async function upload(a: Installed, name: string, bytes: Uint8Array): Promise<ImportUploadResponse> {
-  const form = new FormData();
-  form.append("file", new File([bytes], name));
-  const res = await adminFetch(a, "/api/admin/imports", { method: "POST", body: form });
-  if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as ImportUploadResponse;
-}
-
 async function importFile(a: Installed, name: string, bytes: Uint8Array, columns?: ImportUploadResponse["detected"]): Promise<ImportView> {
-  const up = await upload(a, name, bytes);
-  const res = await adminFetch(a, `/api/admin/imports/${up.id}/start`, { method: "POST", json: { kind: "leads", columns: columns ?? up.detected } });
-  expect(res.status).toBe(202);
-  return waitForEnd(a, up.id);
-}
-
-async function view(a: Installed, id: number): Promise<ImportView> {
-  return (await (await adminFetch(a, `/api/admin/imports/${id}`)).json()) as ImportView;
-}
-
-async function waitForEnd(a: Installed, id: number): Promise<ImportView> {
-  let last: ImportView | null = null;
-  await vi.waitUntil(
-    async () => {
-      last = await view(a, id);
-      return ["done", "failed", "cancelled"].includes(last.status);
-    },
-    { timeout: 60_000, interval: 200 },
-  );
-  return last!;
+  const up = await uploadImport(a, name, bytes);
+  await startImportAs(a, up.id, "leads", columns ?? up.detected);
+  return waitForImport(a, up.id);
 }
 
 function requests(state: Awaited<ReturnType<typeof amo.state>>): number {
@@ -68,7 +38,7 @@ describe("leads import", () => {
     const s4 = await amo.createContact(a.accountId, { name: "Ольга", custom_fields_values: [{ field_code: "EMAIL", values: [{ value: "olga@example.ru", enum_code: "WORK" }] }] });
     const before = await amo.state(a.accountId);
 
-    const file = xlsx([
+    const file = sheetFile([
       ["ФИО", "Телефон", "E-mail", "Источник"],
       ["Иван Первый", "+7 999 111-22-33", null, "Сайт"],
       ["Пётр Второй", "8(999)4445566", null, "Сайт"],
@@ -168,7 +138,7 @@ describe("leads import", () => {
     for (let i = 0; i < 55; i++) rows.push([`Авито ${i}`, `+7 901 ${String(i).padStart(7, "0")}`, "Авито"]);
     rows.push(["Спам 1", "+7 902 000-00-01", "Спам"], ["Спам 2", "+7 902 000-00-02", "Спам"], ["Сайт", "+7 903 000-00-01", "Сайт"]);
     const before = await amo.state(a.accountId);
-    const done = await importFile(a, "rules.xlsx", xlsx(rows));
+    const done = await importFile(a, "rules.xlsx", sheetFile(rows));
     expect(done).toMatchObject({ status: "done", total: 58, skipped: 2, failed: 0 });
     expect(done.created).toBe(56);
     expect(done.errors.map((e) => e.reason)).toEqual([expect.stringContaining("skipped by the rule «Спам»"), expect.stringContaining("skipped by the rule «Спам»")]);
@@ -186,7 +156,7 @@ describe("leads import", () => {
 
   it("hands back an error report: the original columns plus the reason, every cell neutralised", async () => {
     const a = await installAccount();
-    const file = xlsx([
+    const file = sheetFile([
       ["Имя", "Телефон", "Комментарий"],
       ["=HYPERLINK(\"http://evil.example\",\"click\")", "abc", "+SUM(A1:A9)"],
       ["Хороший", "+7 999 555-44-33", "ok"],
@@ -239,7 +209,7 @@ describe("leads import", () => {
     const done = await importFile(
       a,
       "two.xlsx",
-      xlsx([
+      sheetFile([
         ["Имя", "Телефон"],
         ["Последний из файла", "8(977)9998877"],
         ["Новый", "+7 977 555-00-11"],

@@ -2,9 +2,10 @@
 // waits for is lost (a crash, a redeploy, a local reload), the cron finds it stalled and sends the
 // job again; the import then finishes as if nothing happened, with no row written twice.
 import { env } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { adminFetch, amo, db, installAccount, type Installed } from "./harness";
+import { amo, db, installAccount, type Installed } from "./harness";
+import { importView, losingQueue, sleep, startImportAs, uploadImport, waitForImport } from "./imports-harness";
 import { generateLeadsXlsx } from "../../bench/gen-xlsx";
 import { importRows, imports } from "../../src/db/schema";
 import { tenant } from "../../src/db/tenant";
@@ -12,29 +13,13 @@ import { getImport, startImport } from "../../src/db/imports";
 import { runImportParseJob, STALLED_AFTER_MS } from "../../src/imports/jobs";
 import { redriveStalledImports } from "../../src/queue/cron";
 import type { Env } from "../../src/env";
-import type { ImportUploadResponse, ImportView } from "../../src/api-types";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The Worker's bindings with a queue that loses every message sent to it. */
-const losingQueue = { ...env, SYNC_QUEUE: { send: async () => {}, sendBatch: async () => {} } } as unknown as Env;
 
 async function upload(a: Installed, rows: number, seed: number) {
   const file = generateLeadsXlsx({ rows, seed });
-  const form = new FormData();
-  form.append("file", new File([file.bytes], file.fileName));
-  const up = (await (await adminFetch(a, "/api/admin/imports", { method: "POST", body: form })).json()) as ImportUploadResponse;
-  return { file, up };
+  return { file, up: await uploadImport(a, file.fileName, file.bytes) };
 }
 
-async function view(a: Installed, id: number): Promise<ImportView> {
-  return (await (await adminFetch(a, `/api/admin/imports/${id}`)).json()) as ImportView;
-}
-
-async function waitDone(a: Installed, id: number): Promise<ImportView> {
-  await vi.waitUntil(async () => (await view(a, id)).status === "done", { timeout: 60_000, interval: 200 });
-  return view(a, id);
-}
+const waitDone = (a: Installed, id: number) => waitForImport(a, id, (v) => v.status === "done");
 
 describe("stalled import re-drive", () => {
   it("parses an import whose parse job was lost, once it has stalled, and leaves a fresh one alone", async () => {
@@ -92,7 +77,7 @@ describe("stalled import re-drive", () => {
     await Promise.all([first, runImportParseJob(losingQueue, a.accountId, up.id)]);
     await amo.setFaults(a.accountId, null);
 
-    const done = await view(a, up.id);
+    const done = await importView(a, up.id);
     expect(done).toMatchObject({ status: "done", total: 200, failed: 0 });
     expect(done.created + done.skipped).toBe(200);
     // Each row stored once, with how it ended: a late second parse would have stored it again as pending.
@@ -105,14 +90,14 @@ describe("stalled import re-drive", () => {
   it("finishes an import whose rows were all written when the job that would have finished it died", async () => {
     const a = await installAccount();
     const { up } = await upload(a, 60, 33);
-    expect((await adminFetch(a, `/api/admin/imports/${up.id}/start`, { method: "POST", json: { kind: "leads", columns: up.detected } })).status).toBe(202);
+    await startImportAs(a, up.id, "leads", up.detected);
     const written = await waitDone(a, up.id);
     // Back to the moment after the last batch was recorded and before the import was marked done.
     await db().update(imports).set({ status: "processing", finishedAt: null }).where(eq(imports.id, up.id));
     const before = await amo.state(a.accountId);
 
     await redriveStalledImports(env as unknown as Env, Date.now() + STALLED_AFTER_MS + 1000);
-    const done = await view(a, up.id);
+    const done = await importView(a, up.id);
     expect(done).toMatchObject({ status: "done", created: written.created, total: 60 });
     expect(done.finishedAt).not.toBeNull();
     expect((await amo.state(a.accountId)).requests).toEqual(before.requests);
