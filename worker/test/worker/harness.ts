@@ -11,6 +11,7 @@ import { events, installs } from "../../src/db/schema";
 import { TEST_BINDINGS } from "./bindings";
 import { widgetToken } from "./auth-tokens";
 import { amoGate } from "../../src/amocrm/gate";
+import { runLanes } from "../../src/imports/pipeline-lanes";
 import { config } from "../../src/env";
 import { sessionCookieName, signSession } from "../../src/auth/admin-session";
 
@@ -87,14 +88,10 @@ export async function connectLpt(a: Installed): Promise<Connected> {
  */
 export async function inPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  await runLanes(items.length, limit, async (i) => {
+    out[i] = await fn(items[i]!);
+    return true;
+  });
   return out;
 }
 
