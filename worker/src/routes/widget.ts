@@ -111,15 +111,15 @@ export function widgetRoutes() {
     }
     const lead = await new LptClient(c.env, tt.accountId).lead(body.lptLeadId).catch(() => null);
     const projectId = Number((lead as { project_id?: number; contact?: { project_id?: number } } | null)?.project_id ?? (lead as { contact?: { project_id?: number } } | null)?.contact?.project_id ?? 0);
-    if (!lead || !projectId || !(await getProject(tt, projectId))) throw new Problem("not-found", `LPTracker lead ${body.lptLeadId} is not in a project connected to this account.`);
+    const project = lead && projectId ? await getProject(tt, projectId) : null;
+    if (!lead || !project) throw new Problem("not-found", `LPTracker lead ${body.lptLeadId} is not in a project connected to this account.`);
     if (body.entity === "leads") {
       // Until the queued sync fills it in, the card shows what LPTracker just told us.
       const l = normalizeLptLead(lead);
-      const project = await getProject(tt, projectId);
       const snapshot: LeadSnapshot = {
         name: l.name,
         projectId,
-        projectName: project?.name ?? null,
+        projectName: project.name ?? null,
         stage: { id: l.stage?.id ?? null, name: l.stage?.name ?? null },
         view: { ...l.view },
         createdAt: l.createdAt ?? l.leadDate,
