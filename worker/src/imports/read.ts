@@ -230,8 +230,8 @@ export function readWorkbook(bytes: Uint8Array, type: SpreadsheetType, opts: Rea
     }
     if (info && pickReader(entries, info, opts.xlsxReader) === "stream") {
       // The streaming reader checks the parts it unpacks as it goes; the rest are checked here.
-      const streamed = [info.sheetPath, info.sharedStringsPath];
-      verifyZipEntries(bytes, entries, (e) => streamed.includes(e.name.replace(/^\//, "")));
+      const streamed = [info.sheetPath, info.sharedStringsPath].map((part) => part && findEntry(entries, part));
+      verifyZipEntries(bytes, entries, (e) => streamed.includes(e));
       return readStreamed(bytes, entries, info, maxRows);
     }
     verifyZipEntries(bytes, entries);

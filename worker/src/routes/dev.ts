@@ -17,11 +17,10 @@ export function devRoutes() {
   });
 
   /**
-   * The cheapest routes in the same workerd: the baseline the intake latency is compared with. The
-   * POST reads the same body the webhook sends and answers the same way, so the ratio shows only
-   * the intake's own work.
+   * The cheapest route in the same workerd: the baseline the intake latency is compared with. It
+   * reads the same body the webhook sends and answers the same way, so the ratio shows only the
+   * intake's own work.
    */
-  r.get("/dev/bare", (c) => c.body(null, 204));
   r.post("/dev/bare", async (c) => {
     await c.req.arrayBuffer();
     return c.json({ ok: true });
