@@ -89,9 +89,11 @@ async function freezeWorker(wrangler: string, env: NodeJS.ProcessEnv, log: (l: s
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
-  const workerPort = opts.workerPort ?? 8787;
-  const amoPort = opts.amoPort ?? 8788;
-  const lptPort = opts.lptPort ?? 8789;
+  // TEST_PORT_OFFSET lets several checkouts run their browser suites on one machine at once.
+  const offset = Number(process.env.TEST_PORT_OFFSET ?? 0) || 0;
+  const workerPort = (opts.workerPort ?? 8787) + offset;
+  const amoPort = (opts.amoPort ?? 8788) + offset;
+  const lptPort = (opts.lptPort ?? 8789) + offset;
   const persistTo = opts.persistTo ?? path.join(ROOT, ".wrangler", "sandbox-state");
   if (opts.fresh) rmSync(persistTo, { recursive: true, force: true });
 
