@@ -128,7 +128,7 @@ describe("rule constructor model", () => {
   it("keeps skip alone and actions that fit the trigger", () => {
     const rule: RuleInput = { ...emptyRule(), name: "x", actions: [{ type: "skip" }, { type: "stop" }] };
     expect(validateRule(rule).map((i) => i.code)).toContain("skipAlone");
-    const lpt = { ...rule, actions: [{ type: "set_pipeline", pipelineId: 10, statusId: 101 } as const, { type: "add_tags", tags: ["a"] } as const] };
+    const lpt = { ...rule, actions: [{ type: "set_pipeline", pipelineId: 10, statusId: 101 } as const, { type: "add_tags" as const, tags: ["a"] }] };
     const moved = withTrigger(lpt, "amo.lead.status_changed");
     expect(moved.dropped).toEqual(["set_pipeline"]);
     expect(moved.rule.actions.map((a) => a.type)).toEqual(["add_tags"]);

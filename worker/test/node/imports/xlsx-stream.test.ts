@@ -55,7 +55,8 @@ const MIXED: unknown[][] = [
 
 /** A sheet of every kind of value SheetJS writes: text, numbers, dates, booleans, errors, formulas. */
 function mixedSheet(origin?: string): XLSX.WorkSheet {
-  const ws = XLSX.utils.aoa_to_sheet(MIXED, origin ? { origin } : {});
+  // aoa_to_sheet honours `origin` (it is sheet_add_aoa underneath) though its typings omit it.
+  const ws = XLSX.utils.aoa_to_sheet(MIXED, (origin ? { origin } : {}) as XLSX.AOA2SheetOpts);
   const at = (ref: string) => (origin ? XLSX.utils.encode_cell({ r: XLSX.utils.decode_cell(ref).r + XLSX.utils.decode_cell(origin).r, c: XLSX.utils.decode_cell(ref).c + XLSX.utils.decode_cell(origin).c }) : ref);
   ws[at("C2")]!.z = "dd.mm.yyyy hh:mm";
   ws[at("C4")]!.z = "dd.mm.yyyy";
