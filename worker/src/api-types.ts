@@ -111,7 +111,11 @@ export interface CardResponse {
   /** What to do when the install needs the user (reinstall). */
   action?: string;
   leads: CardLead[];
-  /** When nothing is linked: LPTracker leads found by the card's phone, to link with one click. */
+  /** What this user may do here: «sync» writes into the leads (amoCRM edit right), «link» is for admins. */
+  can: { sync: boolean; link: boolean };
+  /** In a contact card: how many of the contact's leads amoCRM hides from this user. */
+  hiddenLeads?: number;
+  /** When nothing is linked (admins only): LPTracker leads found by the card's phone, to link with one click. */
   suggestions?: { lptLeadId: number; name: string | null; projectId: number; stage: string | null; createdAt: number | null }[];
 }
 
