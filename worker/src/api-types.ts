@@ -13,6 +13,8 @@ export interface ApiProblem {
   /** Validation problems may name the field at fault. */
   field?: string;
   missing?: string[];
+  /** Why a request was refused, for the widget to explain it (e.g. `no_view_right`, `rights_unavailable`). */
+  reason?: string;
 }
 
 export type InstallStatus = "pending" | "active" | "reauth_required" | "uninstalled" | "not_installed";
