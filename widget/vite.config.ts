@@ -49,6 +49,9 @@ function base(entry: string, name: string, fileName: string, banner: string, emp
           // After minification, so that the minified vendor files keep it too.
           postBanner: `/* LPTracker for amoCRM, ${fileName}: ${banner} */`,
           comments: { annotation: false, jsdoc: false, legal: true },
+          // script.js reads the exports by name; module markers only cost the card's budget.
+          generatedCode: { symbols: false },
+          esModule: false,
         },
       },
     },

@@ -131,6 +131,9 @@ describe("manifest.json", () => {
       expect((lookup(dict, m.widget.name as string) as string).length).toBeLessThanOrEqual(30);
       expect((lookup(dict, m.widget.short_description as string) as string).length).toBeLessThanOrEqual(60);
       expect((lookup(dict, m.widget.description as string) as string).length).toBeLessThanOrEqual(400);
+      // Kommo's naming rule (changelog): no word over 19 characters, symbols without spaces joining words.
+      for (const word of (lookup(dict, m.widget.name as string) as string).split(/\s+/)) expect(word.length, `${locale}: ${word}`).toBeLessThanOrEqual(19);
+      for (const key of keys) expect(lookup(dict, key) as string, `${locale}: ${key}`).not.toMatch(/<[a-z/]/i);
     }
   });
   it("names the same support contacts as script.js shows", () => {
