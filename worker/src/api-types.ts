@@ -113,7 +113,7 @@ export interface CardResponse {
   /** What to do when the install needs the user (reinstall). */
   action?: string;
   leads: CardLead[];
-  /** What this user may do here: «sync» writes into the leads (amoCRM edit right), «link» is for admins. */
+  /** What this user may do here: «sync» (it writes into amoCRM) and «link» are admins' actions. */
   can: { sync: boolean; link: boolean };
   /** In a contact card: how many of the contact's leads amoCRM hides from this user. */
   hiddenLeads?: number;

@@ -16,17 +16,13 @@ export const RIGHTS_TTL_MS = 5 * 60 * 1000;
 export const RIGHTS_STALE_LIMIT_MS = 60 * 60 * 1000;
 export const USER_GROUPS_KIND = "user_groups";
 
-export type RefusalReason = "no_view_right" | "no_edit_right" | "rights_unavailable";
+export type RefusalReason = "no_view_right" | "rights_unavailable";
 
 const REFUSALS: Record<RefusalReason, (entity: "leads" | "contacts") => string> = {
   no_view_right: (e) =>
     e === "leads"
       ? "У вас нет доступа к этой сделке в amoCRM, поэтому данные LPTracker по ней скрыты. / You have no access to this lead in amoCRM, so its LPTracker data is hidden."
       : "У вас нет доступа к этому контакту в amoCRM, поэтому данные LPTracker по нему скрыты. / You have no access to this contact in amoCRM, so its LPTracker data is hidden.",
-  no_edit_right: (e) =>
-    e === "leads"
-      ? "Синхронизация меняет сделку, а у вас нет права её редактировать в amoCRM. / Syncing changes the lead, and you may not edit it in amoCRM."
-      : "Синхронизация меняет сделки контакта, а у вас нет права их редактировать в amoCRM. / Syncing changes the contact's leads, and you may not edit them in amoCRM.",
   rights_unavailable: () =>
     "Не удалось проверить ваши права в amoCRM, поэтому данные LPTracker скрыты. Попробуйте позже или попросите администратора аккаунта. / Your amoCRM rights could not be checked, so LPTracker data is hidden. Try again later or ask an account administrator.",
 };

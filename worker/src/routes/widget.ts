@@ -14,7 +14,6 @@ import { getProject } from "../db/lptracker";
 import { writeAudit } from "../db/audit";
 import { getAccount } from "../db/accounts";
 import { buildCard, cardScope } from "../sync/card";
-import { refusal } from "../amocrm/rights";
 import { findLinkByLpt, findLinksByAmo, upsertLink } from "../db/links";
 import { LptClient } from "../lptracker/client";
 import { normalizeLptLead } from "../sync/lpt-lead";
@@ -80,13 +79,12 @@ export function widgetRoutes() {
     return c.json(await buildCard(c.env, t(c), q.entity, q.id, c.var.widget));
   });
 
-  r.post("/api/widget/card/sync", async (c) => {
+  // Syncing writes into amoCRM with the install's admin token, past the manager's own field rights, so it is an admin's action.
+  r.post("/api/widget/card/sync", requireWidgetAdmin, async (c) => {
     const q = parse(cardQuery, await c.req.json().catch(() => ({})));
     const tt = t(c);
-    // Syncing writes into the amoCRM leads, so it takes the amoCRM right to edit them.
     const scope = await cardScope(c.env, tt, c.var.widget, q.entity, q.id);
-    if (scope.leadIds.length && !scope.editable.length) throw refusal("no_edit_right", q.entity);
-    const links = await findLinksByAmo(tt, "lead", scope.editable);
+    const links = await findLinksByAmo(tt, "lead", scope.leadIds);
     if (!links.length) throw new Problem("not-found", "К этой карточке не привязана заявка LPTracker. / No LPTracker lead is linked to this card.");
     const eventIds: number[] = [];
     for (const link of links) {

@@ -33,10 +33,9 @@ export interface CardViewer {
   isAdmin: boolean;
 }
 
-/** The card's leads this viewer may see and, of those, may edit (sync writes into them). */
+/** The card's leads this viewer may see. */
 export interface CardScope {
   leadIds: number[];
-  editable: number[];
   /** The contact's leads amoCRM hides from this viewer. */
   hidden: number;
 }
@@ -66,8 +65,7 @@ function notInAmo(entity: "leads" | "contacts", id: number): Problem {
  */
 export async function cardScope(env: Env, t: Tenant, viewer: CardViewer, entity: "leads" | "contacts", id: number): Promise<CardScope> {
   if (viewer.isAdmin) {
-    const leadIds = await cardLeadIds(env, t, entity, id);
-    return { leadIds, editable: leadIds, hidden: 0 };
+    return { leadIds: await cardLeadIds(env, t, entity, id), hidden: 0 };
   }
   const check = await RightsCheck.forUser(env, t, viewer.userId);
   if (!check) throw refusal("rights_unavailable", entity);
@@ -77,24 +75,20 @@ export async function cardScope(env: Env, t: Tenant, viewer: CardViewer, entity:
     const lead = await amo.get<AmoEntity>(`/api/v4/leads/${id}`);
     if (!lead) throw notInAmo(entity, id);
     const facts = leadFacts(lead);
-    await check.prepare([facts], ["view", "edit"]);
+    await check.prepare([facts], ["view"]);
     if (!check.may("view", facts)) throw refusal("no_view_right", entity);
-    return { leadIds: [id], editable: check.may("edit", facts) ? [id] : [], hidden: 0 };
+    return { leadIds: [id], hidden: 0 };
   }
   const contact = await amo.get<AmoEntity>(`/api/v4/contacts/${id}`, { with: "leads" });
   if (!contact) throw notInAmo(entity, id);
   const contactFacts: EntityFacts = { type: "contacts", responsibleUserId: contact.responsible_user_id ?? null };
   const ids = (contact._embedded?.leads ?? []).map((l) => l.id).slice(0, 250);
   const leads = ids.length ? ((await amo.get<{ _embedded?: { leads?: AmoEntity[] } }>("/api/v4/leads", { "filter[id][]": ids, limit: 250 }))?._embedded?.leads ?? []) : [];
-  await check.prepare([contactFacts, ...leads.map(leadFacts)], ["view", "edit"]);
+  await check.prepare([contactFacts, ...leads.map(leadFacts)], ["view"]);
   if (!check.may("view", contactFacts)) throw refusal("no_view_right", entity);
   const visible = leads.filter((l) => check.may("view", leadFacts(l)));
-  return {
-    leadIds: visible.map((l) => l.id),
-    editable: visible.filter((l) => check.may("edit", leadFacts(l))).map((l) => l.id),
-    // A lead amoCRM did not return (deleted meanwhile) is not counted as hidden.
-    hidden: leads.length - visible.length,
-  };
+  // A lead amoCRM did not return (deleted meanwhile) is not counted as hidden.
+  return { leadIds: visible.map((l) => l.id), hidden: leads.length - visible.length };
 }
 
 function toCardLead(link: LinkRow, calls: CallView[], lastEvent: CardLead["lastEvent"]): CardLead {
@@ -121,7 +115,7 @@ export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts
   // Without a working install amoCRM cannot be asked who may see what: only admins see our records then.
   let scope: CardScope;
   if (installStatus === "active") scope = await cardScope(env, t, viewer, entity, id);
-  else scope = { leadIds: viewer.isAdmin && entity === "leads" ? [id] : [], editable: [], hidden: 0 };
+  else scope = { leadIds: viewer.isAdmin && entity === "leads" ? [id] : [], hidden: 0 };
   const leadIds = scope.leadIds;
   const links = await findLinksByAmo(t, "lead", leadIds);
   const calls = await callsForLptLeads(
@@ -145,7 +139,7 @@ export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts
     const ev = (await listEvents(t, { externalId: link.lptId, limit: 1 })).items[0];
     leads.push(toCardLead(link, mine, ev ? { id: ev.id, status: ev.status, error: ev.error } : null));
   }
-  const card: CardResponse = { entity, id, install_status: installStatus, leads, can: { sync: viewer.isAdmin || scope.editable.length > 0, link: viewer.isAdmin } };
+  const card: CardResponse = { entity, id, install_status: installStatus, leads, can: { sync: viewer.isAdmin, link: viewer.isAdmin } };
   if (scope.hidden) card.hiddenLeads = scope.hidden;
   if (installStatus === "reauth_required") card.action = REINSTALL_ACTION;
   // Suggestions exist to be linked, which only admins may do.
