@@ -84,6 +84,14 @@ export const HOST_TOOLS_JS = `
     select.setAttribute('aria-label', 'Пользователь amoCRM');
     fetch('/dev/users?account_id=' + account.accountId).then(function (r) { return r.ok ? r.json() : { users: [] }; }).then(function (body) {
       var current = q.get('user_id');
+      if (!current) {
+        // Without ?user_id the page signs in as a sandbox administrator who is not an amoCRM user.
+        var d = document.createElement('option');
+        d.textContent = 'Админ песочницы';
+        d.disabled = true;
+        d.selected = true;
+        select.appendChild(d);
+      }
       body.users.forEach(function (u) {
         var o = document.createElement('option');
         o.value = String(u.id);
@@ -92,7 +100,6 @@ export const HOST_TOOLS_JS = `
         if (String(u.id) === current) { o.selected = true; }
         select.appendChild(o);
       });
-      if (!current) { select.selectedIndex = -1; }
     });
     select.onchange = function () {
       var o = select.options[select.selectedIndex];
