@@ -111,7 +111,9 @@ define(['jquery'], function ($) {
         dict: self.langs || {},
         lang: amo().lang_id || (system && system.lang) || 'ru',
         consent: consentGiven(),
-        support: SUPPORT
+        support: SUPPORT,
+        // The consent text links our privacy page, served by the same server.
+        privacyUrl: apiOrigin() + '/privacy'
       };
     }
 

@@ -13,6 +13,8 @@ export interface ApiProblem {
   /** Validation problems may name the field at fault. */
   field?: string;
   missing?: string[];
+  /** Why a request was refused, for the widget to explain it (e.g. `no_view_right`, `rights_unavailable`). */
+  reason?: string;
 }
 
 export type InstallStatus = "pending" | "active" | "reauth_required" | "uninstalled" | "not_installed";
@@ -111,7 +113,11 @@ export interface CardResponse {
   /** What to do when the install needs the user (reinstall). */
   action?: string;
   leads: CardLead[];
-  /** When nothing is linked: LPTracker leads found by the card's phone, to link with one click. */
+  /** What this user may do here: «sync» (it writes into amoCRM) and «link» are admins' actions. */
+  can: { sync: boolean; link: boolean };
+  /** In a contact card: how many of the contact's leads amoCRM hides from this user. */
+  hiddenLeads?: number;
+  /** When nothing is linked (admins only): LPTracker leads found by the card's phone, to link with one click. */
   suggestions?: { lptLeadId: number; name: string | null; projectId: number; stage: string | null; createdAt: number | null }[];
 }
 

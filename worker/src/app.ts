@@ -7,6 +7,7 @@ import { config } from "./env";
 import { makeDb } from "./db/client";
 import { Problem, problemResponse } from "./lib/problem";
 import { healthRoutes } from "./routes/health";
+import { privacyRoutes } from "./routes/privacy";
 import { adminAuth, authRoutes, widgetAuth, widgetCors } from "./auth";
 import { oauthRoutes } from "./routes/oauth";
 import { hookRoutes } from "./routes/hooks";
@@ -62,6 +63,7 @@ export function createApp() {
   app.use("/api/admin/*", adminAuth);
 
   app.route("/", healthRoutes());
+  app.route("/", privacyRoutes());
   app.route("/", authRoutes());
   app.route("/", oauthRoutes());
   app.route("/", hookRoutes());

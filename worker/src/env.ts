@@ -31,6 +31,9 @@ export interface Env {
   UNINSTALL_GRACE_DAYS?: string;
   /** "1" in the local sandbox: enables /dev/* pages. */
   SANDBOX?: string;
+  /** Optional: who processes the data and how to reach them, named on the /privacy page. */
+  PRIVACY_OPERATOR?: string;
+  PRIVACY_CONTACT?: string;
 }
 
 /** Configuration after validation: every required value is present. */

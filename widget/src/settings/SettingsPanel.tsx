@@ -29,6 +29,13 @@ export function SettingsPanel({ env, store }: SettingsPanelProps) {
           <li>{t("setup.consent_item_calls")}</li>
           <li>{t("setup.consent_item_password")}</li>
         </ul>
+        {env.privacyUrl && (
+          <p class="lptw-small lptw-consent__privacy">
+            <a href={`${env.privacyUrl}${env.lang === "en" ? "?lang=en" : ""}`} target="_blank" rel="noopener noreferrer" data-testid="lptw-privacy-link">
+              {t("setup.consent_privacy")}
+            </a>
+          </p>
+        )}
         <label class="lptw-check lptw-consent__check">
           <input type="checkbox" checked={store.consent.value} onChange={(e) => store.setConsent(e.currentTarget.checked)} data-testid="lptw-consent" />
           <span>{t("setup.consent_label")}</span>

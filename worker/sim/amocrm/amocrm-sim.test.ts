@@ -333,6 +333,65 @@ describe("amoCRM simulator: API v4 envelopes and metadata", () => {
   });
 });
 
+describe("amoCRM simulator: users, rights and groups", () => {
+  it("answers /users/{id}?with=role,group with rights, status_rights, group_id and the embedded group", async () => {
+    const info = await env.control.createAccount({
+      groups: [{ id: 5, name: "Филиал" }],
+      users: [
+        { name: "Owner", is_admin: true },
+        { name: "Group seller", group_id: 5, rights: { leads: { view: "G", edit: "M" }, contacts: { view: "A" } } },
+      ],
+    });
+    const { code } = await env.control.issueCode(info.id);
+    const tokens = (await (await tokenCall(env, codeGrant(code))).json()) as TokenResponse;
+    const api = apiFor(env, tokens.access_token);
+    const seller = info.users[1]!;
+    const body = (await (await api("GET", `/api/v4/users/${seller.id}?with=role,group`)).json()) as Record<string, any>;
+    expect(body.rights).toMatchObject({ is_admin: false, group_id: 5, role_id: null, status_rights: [] });
+    expect(body.rights.leads).toMatchObject({ view: "G", edit: "M", add: "A" });
+    expect(body.rights.contacts.view).toBe("A");
+    expect(body._embedded.groups).toEqual([{ id: 5, name: "Филиал" }]);
+    expect(body._embedded.roles).toEqual([]);
+    const account = (await (await api("GET", "/api/v4/account?with=users_groups")).json()) as Record<string, any>;
+    expect(account._embedded.users_groups.map((g: { id: number }) => g.id)).toEqual([0, 5]);
+  });
+
+  it("keeps an action within what it depends on and lets a test change rights, groups and status rights", async () => {
+    const { info, api } = await install(env);
+    const manager = info.users[1]!;
+    const group = await env.control.addGroup(info.id, "Второй отдел");
+    const pipeline = info.pipelines[0]!;
+    const status = pipeline.statuses[1]!;
+    await env.control.updateUser(info.id, manager.id, {
+      group_id: group.id,
+      rights: { leads: { view: "D", edit: "A" }, status_rights: [{ entity_type: "leads", pipeline_id: pipeline.id, status_id: status.id, rights: { view: "A", edit: "D", delete: "D" } }] },
+    });
+    const body = (await (await api("GET", `/api/v4/users/${manager.id}`)).json()) as Record<string, any>;
+    expect(body.rights.leads.view).toBe("D");
+    // edit ⊆ view in amoCRM.
+    expect(body.rights.leads.edit).toBe("D");
+    expect(body.rights.group_id).toBe(group.id);
+    expect(body.rights.status_rights).toEqual([{ entity_type: "leads", pipeline_id: pipeline.id, status_id: status.id, rights: { view: "A", edit: "D", delete: "D" } }]);
+    expect(body._embedded).toBeUndefined();
+  });
+
+  it("opens the users methods to administrators only, and can close them to the integration altogether", async () => {
+    const { info, api } = await install(env);
+    const manager = info.users[1]!;
+    const asManager = apiFor(env, (await env.control.issueTokens(info.id, manager.id)).access_token);
+    const refused = await asManager("GET", `/api/v4/users/${manager.id}`);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect((await api("GET", "/api/v4/users")).status).toBe(200);
+    await env.control.forbidUsersApi(info.id);
+    const closed = await api("GET", `/api/v4/users/${manager.id}?with=role,group`);
+    expect(closed.status).toBe(403);
+    expect(await closed.json()).toMatchObject({ status: 403, title: "Forbidden" });
+    await env.control.forbidUsersApi(info.id, false);
+    expect((await api("GET", `/api/v4/users/${manager.id}`)).status).toBe(200);
+  });
+});
+
 describe("amoCRM simulator: contacts and search", () => {
   it("searches `query` as plain text: +79991234567 misses a stored 89991234567, the last 10 digits find both", async () => {
     const { api } = await install(env);

@@ -11,6 +11,9 @@ import type {
   IssuedCode,
   Lead,
   SimFaultPlan,
+  SimUser,
+  SimUserGroup,
+  SimUserInput,
   TokenResponse,
 } from "./types";
 
@@ -118,6 +121,26 @@ export class AmoSimControl {
   /** A user disables the integration: tokens are revoked (unless `revoke: false`) and the signed hook is queued. */
   disconnect(accountId: number, url: string, variant: DisconnectVariant = "query", revoke = true): Promise<OutgoingHook> {
     return this.call("POST", `/accounts/${accountId}/disconnect`, { url, variant, revoke });
+  }
+
+  /** An admin adds a user to the account (rights left out keep the defaults). */
+  addUser(accountId: number, user: SimUserInput): Promise<SimUser> {
+    return this.call("POST", `/accounts/${accountId}/users`, user);
+  }
+
+  /** An admin changes a user's rights, group or admin flag; rights given replace those actions only. */
+  updateUser(accountId: number, userId: number, changes: Partial<Omit<SimUserInput, "name">> & { name?: string }): Promise<SimUser> {
+    return this.call("PATCH", `/accounts/${accountId}/users/${userId}`, changes);
+  }
+
+  /** An admin creates a user group. */
+  addGroup(accountId: number, name: string): Promise<SimUserGroup> {
+    return this.call("POST", `/accounts/${accountId}/groups`, { name });
+  }
+
+  /** Closes (or reopens) /api/v4/users to the integration: it then answers 403 problem+json. */
+  forbidUsersApi(accountId: number, forbidden = true): Promise<{ forbidden: boolean }> {
+    return this.call("POST", `/accounts/${accountId}/users-api`, { forbidden });
   }
 
   state(accountId: number): Promise<AccountState> {

@@ -210,6 +210,24 @@ export const metadataCache = sqliteTable(
   (t) => [primaryKey({ columns: [t.accountId, t.kind] })],
 );
 
+/**
+ * amoCRM users' rights and group as the account's admin token reads them, refreshed with the
+ * metadata and on demand after a short TTL; the card routes decide with them who sees what.
+ */
+export const amoUserRights = sqliteTable(
+  "amo_user_rights",
+  {
+    accountId: integer("account_id").notNull(),
+    userId: integer("user_id").notNull(),
+    isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+    /** amoCRM's first group has id 0, so null (not 0) means "no group known". */
+    groupId: integer("group_id"),
+    rights: text("rights", { mode: "json" }).$type<unknown>().notNull(),
+    fetchedAt: integer("fetched_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] })],
+);
+
 /** Uploaded spreadsheets and their background processing. */
 export const imports = sqliteTable(
   "imports",

@@ -6,6 +6,7 @@ import { desc, eq } from "drizzle-orm";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { accounts, links } from "../db/schema";
+import { HOST_THEME_CSS, HOST_THEME_HEAD_JS, HOST_TOOLS_JS } from "./dev-host-tools";
 
 /** The widget code amoCRM would assign; it names the advanced settings page's work area. */
 export const SANDBOX_WIDGET_CODE = "lptracker_sync";
@@ -79,7 +80,8 @@ function hostPage(boot: BootData): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>amoCRM · песочница виджета LPTracker</title>
 <link rel="icon" href="data:,">
-<style>${HOST_CSS}</style>
+<style>${HOST_CSS}${HOST_THEME_CSS}</style>
+<script>${HOST_THEME_HEAD_JS}</script>
 </head>
 <body class="host-body">
 <div class="host-app">
@@ -96,6 +98,7 @@ function hostPage(boot: BootData): string {
 <script type="application/json" id="host-boot">${scriptJson(boot)}</script>
 <script src="/dev/vendor/require.js"></script>
 <script>${HOST_JS}</script>
+<script>${HOST_TOOLS_JS}</script>
 </body>
 </html>`;
 }

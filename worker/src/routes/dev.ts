@@ -7,6 +7,8 @@ import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { accounts, events } from "../db/schema";
 import { eq, sql } from "drizzle-orm";
+import { getMetadata } from "../amocrm/metadata";
+import { tenant } from "../db/tenant";
 
 export function devRoutes() {
   const r = new Hono<AppEnv>();
@@ -31,6 +33,14 @@ export function devRoutes() {
     const source = c.req.query("source") ?? "lptracker";
     const rows = await c.var.db.select({ n: sql<number>`count(*)` }).from(events).where(eq(events.source, source));
     return c.json({ source, count: rows[0]?.n ?? 0 });
+  });
+
+  /** The account's users as the metadata cache knows them, for the host page's user switch. */
+  r.get("/dev/users", async (c) => {
+    const accountId = Number(c.req.query("account_id"));
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    const meta = await getMetadata(tenant(c.var.db, accountId));
+    return c.json({ users: meta.users.map((u) => ({ id: u.id, name: u.name, is_admin: !!u.is_admin })) });
   });
 
   r.get("/dev/status", async (c) => {

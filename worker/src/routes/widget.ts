@@ -13,7 +13,7 @@ import { getMetadata, refreshMetadata } from "../amocrm/metadata";
 import { getProject } from "../db/lptracker";
 import { writeAudit } from "../db/audit";
 import { getAccount } from "../db/accounts";
-import { buildCard, cardLeadIds } from "../sync/card";
+import { buildCard, cardScope } from "../sync/card";
 import { findLinkByLpt, findLinksByAmo, upsertLink } from "../db/links";
 import { LptClient } from "../lptracker/client";
 import { normalizeLptLead } from "../sync/lpt-lead";
@@ -75,14 +75,16 @@ export function widgetRoutes() {
 
   r.get("/api/widget/card", async (c) => {
     const q = parse(cardQuery, c.req.query());
-    return c.json(await buildCard(c.env, t(c), q.entity, q.id));
+    c.header("cache-control", "no-store");
+    return c.json(await buildCard(c.env, t(c), q.entity, q.id, c.var.widget));
   });
 
-  r.post("/api/widget/card/sync", async (c) => {
+  // Syncing writes into amoCRM with the install's admin token, past the manager's own field rights, so it is an admin's action.
+  r.post("/api/widget/card/sync", requireWidgetAdmin, async (c) => {
     const q = parse(cardQuery, await c.req.json().catch(() => ({})));
     const tt = t(c);
-    const leadIds = await cardLeadIds(c.env, tt, q.entity, q.id);
-    const links = await findLinksByAmo(tt, "lead", leadIds);
+    const scope = await cardScope(c.env, tt, c.var.widget, q.entity, q.id);
+    const links = await findLinksByAmo(tt, "lead", scope.leadIds);
     if (!links.length) throw new Problem("not-found", "К этой карточке не привязана заявка LPTracker. / No LPTracker lead is linked to this card.");
     const eventIds: number[] = [];
     for (const link of links) {

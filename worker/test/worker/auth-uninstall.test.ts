@@ -51,8 +51,9 @@ async function seedTenantRows(accountId: number): Promise<string[]> {
     d.insert(schema.auditLog).values({ accountId, source: "system", action: "seed", message: "seed" }),
     d.insert(schema.adminLinks).values({ id: `link-${k}`, accountId, userId: 1, expiresAt: now }),
     d.insert(schema.cursors).values({ accountId, name: "reconcile", value: "0" }),
+    d.insert(schema.amoUserRights).values({ accountId, userId: 1, rights: {} }),
   ]);
-  return ["installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "cursors", "accounts"];
+  return ["amo_user_rights", "installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "cursors", "accounts"];
 }
 
 async function countRows(accountId: number): Promise<Record<string, number>> {

@@ -6,6 +6,7 @@ import { vi } from "vitest";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { AmoSimControl } from "../../sim/amocrm/control";
 import { LptSimControl } from "../../sim/lptracker/control";
+import type { CreateAccountInput } from "../../sim/amocrm/types";
 import { makeDb } from "../../src/db/client";
 import { events, installs } from "../../src/db/schema";
 import { TEST_BINDINGS } from "./bindings";
@@ -34,8 +35,8 @@ export interface Installed {
 }
 
 /** A marketplace install: amoCRM calls our redirect URI; we wait until the queue finished it. */
-export async function installAccount(subdomain = uniqueSubdomain()): Promise<Installed> {
-  const info = await amo.createAccount({ subdomain });
+export async function installAccount(subdomain = uniqueSubdomain(), input: Omit<CreateAccountInput, "subdomain"> = {}): Promise<Installed> {
+  const info = await amo.createAccount({ ...input, subdomain });
   const { code } = await amo.issueCode(info.id);
   const res = await SELF.fetch(`${ORIGIN}/oauth/amocrm/callback?code=${encodeURIComponent(code)}&referer=${info.domain}&from_widget=1`);
   if (res.status !== 200) throw new Error(`install callback answered ${res.status}: ${await res.text()}`);
