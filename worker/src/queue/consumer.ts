@@ -33,13 +33,6 @@ async function dead(msg: JobMessage | HookMessage, env: Env, attempts: number): 
   logError("job reached the dead-letter queue", new Error(msg.kind), { kind: msg.kind });
 }
 
-/**
- * Fault injection for the chaos suite: when armed, the next batch is handled one message at a time
- * and the whole invocation throws after `throwAfter` messages, as if the isolate died mid-batch.
- * Messages already acked stay done; the queue redelivers the rest. Never armed in production.
- */
-export const chaos = { throwAfter: -1 };
-
 export async function handleQueue(batch: MessageBatch<JobMessage | HookMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
   if (batch.queue === HOOK_QUEUE_NAME) return handleHooks(batch as MessageBatch<HookMessage>, env);
   if (batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq")) return handleDead(batch, env);
@@ -72,20 +65,6 @@ async function handleDead(batch: MessageBatch<JobMessage | HookMessage>, env: En
 }
 
 async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
-  if (chaos.throwAfter >= 0 && batch.messages.length > chaos.throwAfter) {
-    const limit = chaos.throwAfter;
-    chaos.throwAfter = -1;
-    for (const [i, message] of batch.messages.entries()) {
-      if (i === limit) throw new Error(`chaos: batch thrown after ${limit} of ${batch.messages.length} messages`);
-      try {
-        await run(message.body, env, message.attempts);
-        message.ack();
-      } catch (err) {
-        message.retry({ delaySeconds: err instanceof RetryLater ? err.delaySeconds : 1 });
-      }
-    }
-    return;
-  }
   // Messages of a batch run side by side: the account gates keep the APIs within budget and
   // per-person locks keep two jobs from creating the same contact.
   await Promise.all(
