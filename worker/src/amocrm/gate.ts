@@ -120,6 +120,45 @@ export class AmoAccountGate extends DurableObject<Env> {
     await this.save(null);
   }
 
+  /**
+   * Asks amoCRM whether our access to this account is really gone, before an uninstall hook wipes
+   * anything: its signature never expires, so a captured hook proves nothing on its own. One cheap
+   * call with the stored token; a 401 there is confirmed only by a refused refresh (the token may
+   * just have expired). `unknown` when amoCRM could not be asked; the caller retries later.
+   */
+  async confirmAccessGone(): Promise<{ verdict: "gone" | "live" | "unknown"; detail: string }> {
+    const state = await this.load();
+    if (!state) return { verdict: "gone", detail: "no amoCRM tokens are stored for the account" };
+    if (state.revoked) return { verdict: "gone", detail: "amoCRM had already refused our refresh token" };
+    if (state.expiresAt > Date.now()) {
+      if (!this.budget) this.budget = new RequestBudget(this.cfg.amoRatePerSecond);
+      await this.budget.take();
+      let status: number;
+      try {
+        const res = await fetch(`${amoOrigin(this.cfg, state.domain)}/api/v4/account`, {
+          headers: amoHeaders(this.cfg, state.domain, { authorization: `Bearer ${(await this.unseal(state)).access}`, accept: "application/json" }),
+          signal: AbortSignal.timeout(Math.min(this.cfg.amoTimeoutMs, 10_000)),
+        });
+        status = res.status;
+        await res.body?.cancel();
+      } catch (err) {
+        return { verdict: "unknown", detail: `amoCRM did not answer GET /api/v4/account: ${(err as Error).name}` };
+      }
+      if (status >= 200 && status < 300) return { verdict: "live", detail: `amoCRM still accepts our access token (GET /api/v4/account answered ${status})` };
+      if (status !== 401) return { verdict: "unknown", detail: `GET /api/v4/account answered ${status}` };
+    }
+    try {
+      await this.refreshOnce();
+      return { verdict: "live", detail: "amoCRM still accepts our refresh token (the refresh succeeded)" };
+    } catch (err) {
+      const after = await this.load();
+      if (!after || after.revoked || (err instanceof OAuthError && err.revoked)) {
+        return { verdict: "gone", detail: `amoCRM refused our refresh token (${(err as Error).message})` };
+      }
+      return { verdict: "unknown", detail: `the token refresh did not complete: ${(err as Error).message}` };
+    }
+  }
+
   async status(): Promise<GateStatus> {
     const t = await this.load();
     return {

@@ -8,10 +8,11 @@ import { runInstallJob } from "../amocrm/install";
 import { deadEventJob, runEventJob } from "../sync/run-event";
 import { deadHookJob, HOOK_QUEUE_NAME, storeHooks } from "../sync/hook-job";
 import { deadImportJob, runImportChunkJob, runImportParseJob } from "../imports/jobs";
+import { deadDisconnectCheckJob, runDisconnectCheckJob } from "../auth/disconnect";
 
 export const DEAD_LETTER_QUEUE = "sync-jobs-dlq";
 
-async function run(msg: JobMessage, env: Env, _attempts: number): Promise<void> {
+async function run(msg: JobMessage, env: Env, attempts: number): Promise<void> {
   switch (msg.kind) {
     case "install":
       return runInstallJob(env, msg.installId);
@@ -21,6 +22,8 @@ async function run(msg: JobMessage, env: Env, _attempts: number): Promise<void> 
       return runImportParseJob(env, msg.accountId, msg.importId);
     case "import-chunk":
       return runImportChunkJob(env, msg.accountId, msg.importId, msg.chunk);
+    case "disconnect-check":
+      return runDisconnectCheckJob(env, msg, attempts);
     default:
       throw new Error(`no handler for job kind ${msg.kind}`);
   }
@@ -30,6 +33,7 @@ async function dead(msg: JobMessage | HookMessage, env: Env, attempts: number): 
   if (msg.kind === "event") return deadEventJob(env, msg.accountId, msg.eventId, attempts);
   if (msg.kind === "hook") return deadHookJob(env, msg, attempts);
   if (msg.kind === "import-parse" || msg.kind === "import-chunk") return deadImportJob(env, msg.accountId, msg.importId, attempts);
+  if (msg.kind === "disconnect-check") return deadDisconnectCheckJob(env, msg.accountId, attempts);
   logError("job reached the dead-letter queue", new Error(msg.kind), { kind: msg.kind });
 }
 
