@@ -24,7 +24,7 @@ function renderUser(ctx: ApiContext, user: SimUser): Record<string, unknown> {
       catalog_access: true,
       is_admin: user.is_admin,
       is_free: false,
-      is_active: true,
+      is_active: user.is_active !== false,
       group_id: null,
       role_id: null,
       status_rights: [],

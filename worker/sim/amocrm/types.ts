@@ -37,6 +37,8 @@ export interface SimUser {
   name: string;
   email: string;
   is_admin: boolean;
+  /** A deactivated user (amoCRM keeps them, with rights.is_active false); active unless set. */
+  is_active?: boolean;
 }
 
 export interface EnumOption {
