@@ -7,6 +7,7 @@ import { config } from "./env";
 import { makeDb } from "./db/client";
 import { Problem, problemResponse } from "./lib/problem";
 import { healthRoutes } from "./routes/health";
+import { keyStatusRoutes } from "./routes/key-status";
 import { adminAuth, authRoutes, widgetAuth, widgetCors } from "./auth";
 import { oauthRoutes } from "./routes/oauth";
 import { hookRoutes } from "./routes/hooks";
@@ -64,6 +65,7 @@ export function createApp(extend?: (app: Hono<AppEnv>) => void) {
   app.use("/api/admin/*", adminAuth);
 
   app.route("/", healthRoutes());
+  app.route("/", keyStatusRoutes());
   app.route("/", authRoutes());
   app.route("/", oauthRoutes());
   app.route("/", hookRoutes());

@@ -3,7 +3,7 @@
 // (≤ 7 req/s by default), 429 → wait and retry, 403 → cool down, timeouts → retry what is safe.
 import { DurableObject } from "cloudflare:workers";
 import { config, type Config, type Env } from "../env";
-import { secretBox } from "../lib/secret-box";
+import { reseal, secretBox } from "../lib/secret-box";
 import { RequestBudget, sleep } from "../lib/budget";
 import { amoHeaders, amoOrigin, decodeAccessToken, lookupAccountDomain, OAuthError, refreshTokens, type TokenPair } from "./oauth";
 import { makeDb } from "../db/client";
@@ -156,6 +156,25 @@ export class AmoAccountGate extends DurableObject<Env> {
         return { verdict: "gone", detail: `amoCRM refused our refresh token (${(err as Error).message})` };
       }
       return { verdict: "unknown", detail: `the token refresh did not complete: ${(err as Error).message}` };
+    }
+  }
+
+  /**
+   * Key rotation: seals the stored tokens again under the newest ENCRYPTION_KEY when an older key
+   * sealed them. `failed` when no configured key opens them (an old key was removed too early).
+   */
+  async resealTokens(): Promise<{ found: number; failed: number }> {
+    // A refresh in flight saves under the newest key anyway; let it finish first.
+    if (this.refreshing) await this.refreshing.catch(() => undefined);
+    const state = await this.load();
+    const box = this.box();
+    if (!state || !box.isStale(state.sealed)) return { found: 0, failed: 0 };
+    try {
+      await this.save({ ...state, sealed: await reseal(box, state.sealed, this.context(state.accountId)) });
+      return { found: 1, failed: 0 };
+    } catch (err) {
+      logWarn("amoCRM tokens could not be re-sealed", { accountId: state.accountId, error: (err as Error).message });
+      return { found: 1, failed: 1 };
     }
   }
 
