@@ -53,9 +53,10 @@ async function seedTenantRows(accountId: number): Promise<string[]> {
     d.insert(schema.callResults).values({ accountId, source: "import", callId: `c-${k}` }),
     d.insert(schema.auditLog).values({ accountId, source: "system", action: "seed", message: "seed" }),
     d.insert(schema.adminLinks).values({ id: `link-${k}`, accountId, userId: 1, expiresAt: now }),
+    d.insert(schema.adminSessions).values({ id: `session-${k}`, accountId, userId: 1, expiresAt: now, rightsCheckedAt: now, nextCheckAt: now }),
     d.insert(schema.cursors).values({ accountId, name: "reconcile", value: "0" }),
   ]);
-  return ["installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "cursors", "accounts"];
+  return ["installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "admin_sessions", "cursors", "accounts"];
 }
 
 async function countRows(accountId: number): Promise<Record<string, number>> {
