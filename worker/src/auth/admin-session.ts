@@ -379,8 +379,9 @@ async function login(c: Context<AppEnv>): Promise<Response> {
 /** The choice page's "sign in with the link": only from our own page, never from another site. */
 async function loginSwitch(c: Context<AppEnv>): Promise<Response> {
   const cfg = c.var.cfg;
-  const origin = c.req.header("origin");
-  const sameOrigin = origin ? origin === cfg.publicOrigin : c.req.header("sec-fetch-site") === "same-origin";
+  // The choice page sends no Referer, so browsers post its form with `Origin: null`; Sec-Fetch-Site
+  // (set by the browser, not by pages) still tells our own page from another site.
+  const sameOrigin = c.req.header("origin") === cfg.publicOrigin || c.req.header("sec-fetch-site") === "same-origin";
   if (!sameOrigin) return refusedPage(403, "Вход отклонён: запрос пришёл с другого сайта. Откройте страницу администратора из amoCRM. / Sign-in refused: the request came from another site. Open the admin page from amoCRM.");
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   const token = typeof form.token === "string" ? form.token : "";

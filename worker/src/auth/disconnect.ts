@@ -2,12 +2,12 @@
 // access is really gone, then marks the account uninstalled (its data is kept for the grace period,
 // then purged) and makes its Durable Object drop the tokens.
 import { Hono, type Context } from "hono";
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, gt, ne } from "drizzle-orm";
 import { config, type Env } from "../env";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { logError, logInfo, logWarn } from "../lib/log";
-import { accounts } from "../db/schema";
+import { accounts, auditLog } from "../db/schema";
 import { getAccount } from "../db/accounts";
 import { tenant, type Tenant } from "../db/tenant";
 import { writeAudit } from "../db/audit";
@@ -200,6 +200,8 @@ export async function decideDisconnect(env: Env, t: Tenant, check: DisconnectChe
   }
   if (verdict === "live") {
     logWarn("disconnect hook refused: amoCRM still accepts our access", { requestId: check.requestId, accountId: t.accountId, recheck: check.recheck });
+    // A hook replayed over and over leaves one audit row and one queued re-check per window, not one per request.
+    if (!check.recheck && (await recentAudit(t, "account.disconnect_refused", LIVE_RECHECK_SECONDS * 1000))) return "refused";
     await writeAudit(t, {
       level: "warn",
       source: "amocrm",
@@ -216,7 +218,7 @@ export async function decideDisconnect(env: Env, t: Tenant, check: DisconnectChe
     return "refused";
   }
   logWarn("disconnect hook pending: amoCRM could not confirm the access is gone", { requestId: check.requestId, accountId: t.accountId, detail });
-  if (attempts === 0) {
+  if (attempts === 0 && !(await recentAudit(t, "account.disconnect_pending", UNKNOWN_RETRY_SECONDS * 1000))) {
     await writeAudit(t, {
       level: "warn",
       source: "amocrm",
@@ -228,6 +230,15 @@ export async function decideDisconnect(env: Env, t: Tenant, check: DisconnectChe
     await env.SYNC_QUEUE.send({ kind: "disconnect-check", accountId: t.accountId, variant: check.variant, requestId: check.requestId, recheck: check.recheck }, { delaySeconds: UNKNOWN_RETRY_SECONDS });
   }
   return "pending";
+}
+
+async function recentAudit(t: Tenant, action: string, withinMs: number): Promise<boolean> {
+  const rows = await t.db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(and(eq(auditLog.accountId, t.accountId), eq(auditLog.action, action), gt(auditLog.at, Date.now() - withinMs)))
+    .limit(1);
+  return rows.length > 0;
 }
 
 /** The queued check of a hook amoCRM could not confirm yet (or a refusal's one re-check). */

@@ -150,6 +150,8 @@ describe("a one-time link while another account is signed in", () => {
 
     const forged = await SELF.fetch(`${ORIGIN}/admin/login`, { method: "POST", redirect: "manual", headers: { ...form, cookie: sa.session, origin: "https://evil.example" }, body: `token=${token}` });
     expect(forged.status).toBe(403);
+    const crossSite = await SELF.fetch(`${ORIGIN}/admin/login`, { method: "POST", redirect: "manual", headers: { ...form, cookie: sa.session, origin: "null", "sec-fetch-site": "cross-site" }, body: `token=${token}` });
+    expect(crossSite.status).toBe(403);
     expect((await api("/api/admin/session", sa.session)).status).toBe(200);
 
     const res = await SELF.fetch(`${ORIGIN}/admin/login`, { method: "POST", redirect: "manual", headers: { ...form, cookie: sa.session, origin: ORIGIN }, body: `token=${token}` });

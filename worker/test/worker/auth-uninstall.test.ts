@@ -273,9 +273,11 @@ describe("uninstall hook: confirmed with amoCRM before anything is wiped", () =>
   it("does nothing for a signed hook while amoCRM still accepts our token (no revocation at all)", async () => {
     const a = await installAccount();
     const hook = await amo.disconnect(a.accountId, HOOK, "form", false);
-    expect((await deliver(hook)).status).toBe(409);
+    for (let i = 0; i < 3; i++) expect((await deliver(hook)).status).toBe(409);
     expect((await account(a.accountId))!.status).toBe("active");
     expect((await amoGate(env, a.accountId).status()).hasTokens).toBe(true);
+    // Replayed again and again, it is audited once per re-check window, not once per request.
+    expect((await auditActions(a.accountId)).filter((x) => x === "account.disconnect_refused")).toHaveLength(1);
   });
 
   it("the queued re-check after a refusal uninstalls once amoCRM has revoked the access, and only then", async () => {
