@@ -1,7 +1,7 @@
 // Key rotation: each cron run re-seals a bounded share of every sealed value (LPTracker passwords
 // and pending install codes in D1, amoCRM tokens and LPTracker login tokens in the Durable Objects)
 // under the newest ENCRYPTION_KEY, and keeps the count an operator needs to retire the older keys.
-import { and, asc, eq, gt, ne, not, like, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ne, sql } from "drizzle-orm";
 import type { Env } from "../env";
 import { config } from "../env";
 import { makeDb, type Db } from "../db/client";
@@ -31,9 +31,13 @@ export interface RekeyRun extends RekeyCounts {
 
 const add = (a: RekeyCounts, b: RekeyCounts): RekeyCounts => ({ found: a.found + b.found, failed: a.failed + b.failed });
 
-/** D1 rows sealed under an older key: what matches `<id>.`-prefixed values of the newest key is current. */
+/**
+ * D1 rows sealed under an older key: a value is current when it starts with `<newest id>.`.
+ * Compared by prefix, not LIKE, whose `_` would let a key id match a different one.
+ */
 function staleSealed(column: typeof lptConnections.sealedPassword | typeof installs.sealedCode, keyId: string) {
-  return and(ne(column, ""), not(like(column, `${keyId}.%`)));
+  const prefix = `${keyId}.`;
+  return and(ne(column, ""), sql`substr(${column}, 1, ${prefix.length}) != ${prefix}`);
 }
 
 async function resealPasswords(db: Db, box: SecretBox, keyId: string, limit: number): Promise<RekeyCounts & { more: boolean }> {
