@@ -1,4 +1,4 @@
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { makeDb } from "../../src/db/client";
@@ -10,7 +10,9 @@ import { amoGate } from "../../src/amocrm/gate";
 import { insertAccount, uniqueAccountId } from "./auth-tokens";
 import { TEST_BINDINGS } from "./bindings";
 import { amo, installAccount, ORIGIN, widgetFetch } from "./harness";
-import { deadDisconnectCheckJob, runDisconnectCheckJob } from "../../src/auth/disconnect";
+import { runDisconnectCheckJob } from "../../src/auth/disconnect";
+import worker from "../../src/index";
+import type { HookMessage, JobMessage } from "../../src/queue/messages";
 import { RetryLater } from "../../src/queue/retry";
 
 const HOOK = "https://sync.test/oauth/amocrm/disconnect";
@@ -229,6 +231,14 @@ describe("purge after the grace period", () => {
   });
 });
 
+/** One message through the Worker's own queue handler, as the queue would deliver it. */
+async function consume(queue: string, body: JobMessage, attempts: number) {
+  const batch = createMessageBatch<JobMessage>(queue, [{ id: crypto.randomUUID(), timestamp: new Date(), attempts, body }]);
+  const ctx = createExecutionContext();
+  await worker.queue!(batch as MessageBatch<JobMessage | HookMessage>, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
 describe("uninstall hook: confirmed with amoCRM before anything is wiped", () => {
   /** Delivers a hook the simulator produced (outbox mode) the way amoCRM would send it. */
   function deliver(hook: { url: string; method: string; headers: Record<string, string>; body?: string }) {
@@ -304,17 +314,23 @@ describe("uninstall hook: confirmed with amoCRM before anything is wiped", () =>
     expect((await amoGate(env, a.accountId).status()).hasTokens).toBe(true);
     expect(await auditActions(a.accountId)).toContain("account.disconnect_pending");
 
-    // The queued check while amoCRM is still down: asks to be retried later, wipes nothing.
-    await expect(runDisconnectCheckJob(env, { accountId: a.accountId, variant: "query", recheck: false }, 1)).rejects.toBeInstanceOf(RetryLater);
+    // The queued check, through the production queue consumer, while amoCRM is still down: the
+    // message is retried later (RetryLater carries the delay), nothing is wiped.
+    const check = { kind: "disconnect-check" as const, accountId: a.accountId, variant: "query", recheck: false };
+    await expect(runDisconnectCheckJob(env, check, 1)).rejects.toBeInstanceOf(RetryLater);
+    const down = await consume("sync-jobs", check, 2);
+    expect(down.retryMessages).toHaveLength(1);
+    expect(down.explicitAcks).toHaveLength(0);
     expect((await account(a.accountId))!.status).not.toBe("uninstalled");
-    // Out of retries: audited, still nothing wiped.
-    await deadDisconnectCheckJob(env, a.accountId, 7);
+    // Out of retries (the dead-letter queue): audited, still nothing wiped.
+    await consume("sync-jobs-dlq", check, 7);
     expect(await auditActions(a.accountId)).toContain("account.disconnect_unconfirmed");
     expect((await account(a.accountId))!.status).not.toBe("uninstalled");
 
     // amoCRM answers again: the next check confirms the revocation and applies the uninstall.
     await amo.setFaults(a.accountId, null);
-    await runDisconnectCheckJob(env, { accountId: a.accountId, variant: "query", recheck: false }, 2);
+    const up = await consume("sync-jobs", check, 3);
+    expect(up.explicitAcks).toHaveLength(1);
     expect((await account(a.accountId))!.status).toBe("uninstalled");
     expect((await amoGate(env, a.accountId).status()).hasTokens).toBe(false);
   });
