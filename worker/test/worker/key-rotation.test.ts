@@ -1,7 +1,7 @@
 // Key rotation completes: the cron's passes re-seal every sealed value (LPTracker passwords, pending
 // install codes, amoCRM tokens and LPTracker tokens in the Durable Objects) under the newest key,
 // a bounded share per run, and report when the older keys can be retired.
-import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, runInDurableObject, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { installs, lptConnections } from "../../src/db/schema";
@@ -12,6 +12,7 @@ import { installCodeContext } from "../../src/amocrm/install";
 import { keyRotationStatus, rotateKeys, type KeyRotationStatus } from "../../src/queue/rekey";
 import { connectLpt, db, installAccount, widgetFetch, type Connected } from "./harness";
 import { TEST_BINDINGS } from "./bindings";
+import worker from "../../src/index";
 
 const [NEWEST, OLDER] = TEST_BINDINGS.ENCRYPTION_KEY.split(",") as [string, string];
 const current = secretBox(NEWEST);
@@ -104,6 +105,15 @@ describe("key rotation", () => {
     expect((await amoGate(env, a.accountId).accessToken()).ok).toBe(true);
     expect((await widgetFetch(a, "/api/widget/lptracker")).status).toBe(200);
     expect(await current.open((await sealedValues(a))[0]!, lptPasswordContext(a.accountId))).toBe(a.password);
+  }, 120_000);
+
+  it("runs as part of the Worker's cron", async () => {
+    const a = await connectLpt(await installAccount());
+    await ageSecrets(a);
+    const ctx = createExecutionContext();
+    await worker.scheduled!(createScheduledController({ scheduledTime: Date.now(), cron: "*/15 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await sealedValues(a)).every((v) => v.startsWith("v1."))).toBe(true);
   }, 120_000);
 
   it("counts a value that no configured key opens as failed, so retiring is never reported", async () => {
