@@ -14,6 +14,11 @@ import { AmoSimControl } from "../sim/amocrm/control";
 import { LptSimControl } from "../sim/lptracker/control";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
+/**
+ * The sandbox runs this entry instead of wrangler.toml's `main`: the production Worker wrapped with
+ * the /dev/* routes and the local amoCRM host page, which the production bundle does not carry.
+ */
+export const SANDBOX_ENTRY = path.join("worker", "src", "sandbox.ts");
 
 export interface SandboxOptions {
   workerPort?: number;
@@ -81,10 +86,10 @@ function runOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: (l: s
 /** Bundles the Worker once and copies its assets and config aside; `args` make wrangler dev serve that copy. */
 async function freezeWorker(wrangler: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<{ dir: string; args: string[] }> {
   const dir = mkdtempSync(path.join(tmpdir(), "sandbox-worker-"));
-  await runOnce(wrangler, ["deploy", "--dry-run", "--outdir", path.join(dir, "bundle")], env, log);
+  await runOnce(wrangler, ["deploy", SANDBOX_ENTRY, "--dry-run", "--outdir", path.join(dir, "bundle")], env, log);
   cpSync(path.join(ROOT, "worker", "public"), path.join(dir, "public"), { recursive: true });
   copyFileSync(path.join(ROOT, "wrangler.toml"), path.join(dir, "wrangler.toml"));
-  return { dir, args: [path.join(dir, "bundle", "index.js"), "--no-bundle", "--config", path.join(dir, "wrangler.toml"), "--assets", path.join(dir, "public")] };
+  return { dir, args: [path.join(dir, "bundle", "sandbox.js"), "--no-bundle", "--config", path.join(dir, "wrangler.toml"), "--assets", path.join(dir, "public")] };
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -128,7 +133,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   await runOnce(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], env, log);
 
   const snapshot = opts.frozen ? await freezeWorker(wrangler, env, log) : null;
-  const args = ["dev", ...(snapshot?.args ?? []), "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "log"];
+  const args = ["dev", ...(snapshot?.args ?? [SANDBOX_ENTRY]), "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "log"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(wrangler, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const prefix = (d: Buffer) =>

@@ -8,10 +8,10 @@ import { makeDb } from "./db/client";
 import { Problem, problemResponse } from "./lib/problem";
 import { healthRoutes } from "./routes/health";
 import { privacyRoutes } from "./routes/privacy";
+import { keyStatusRoutes } from "./routes/key-status";
 import { adminAuth, authRoutes, widgetAuth, widgetCors } from "./auth";
 import { oauthRoutes } from "./routes/oauth";
 import { hookRoutes } from "./routes/hooks";
-import { devRoutes } from "./routes/dev";
 import { widgetRoutes } from "./routes/widget";
 import { adminEventRoutes } from "./routes/admin-events";
 import { adminRuleRoutes } from "./routes/admin-rules";
@@ -20,12 +20,15 @@ import { adminDashboardRoutes } from "./routes/admin-dashboard";
 import { adminAuditRoutes } from "./routes/admin-audit";
 import { adminCallRoutes } from "./routes/admin-calls";
 import { adminAssetRoutes } from "./routes/admin-assets";
-import { devHostRoutes } from "./routes/dev-host";
 import { logError } from "./lib/log";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export function createApp() {
+/**
+ * `extend` mounts extra routers after the shared middleware and before the catch-all admin assets;
+ * only the sandbox entry (sandbox.ts) passes one, so the production bundle carries no dev routes.
+ */
+export function createApp(extend?: (app: Hono<AppEnv>) => void) {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
@@ -64,10 +67,10 @@ export function createApp() {
 
   app.route("/", healthRoutes());
   app.route("/", privacyRoutes());
+  app.route("/", keyStatusRoutes());
   app.route("/", authRoutes());
   app.route("/", oauthRoutes());
   app.route("/", hookRoutes());
-  app.route("/", devRoutes());
   app.route("/", widgetRoutes());
   app.route("/", adminEventRoutes());
   app.route("/", adminRuleRoutes());
@@ -75,7 +78,7 @@ export function createApp() {
   app.route("/", adminDashboardRoutes());
   app.route("/", adminAuditRoutes());
   app.route("/", adminCallRoutes());
-  app.route("/", devHostRoutes());
+  extend?.(app);
   app.route("/", adminAssetRoutes());
 
   app.notFound((c) => problemResponse(new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.var.requestId));

@@ -29,7 +29,7 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   MAX_UPLOAD_BYTES?: string;
   UNINSTALL_GRACE_DAYS?: string;
-  /** "1" in the local sandbox: enables /dev/* pages. */
+  /** "1" in the local sandbox: the sandbox entry (sandbox.ts) serves /dev/* only then. */
   SANDBOX?: string;
   /** Optional: who processes the data and how to reach them, named on the /privacy page. */
   PRIVACY_OPERATOR?: string;
@@ -100,7 +100,8 @@ export function config(env: Env): Config {
     maxBodyBytes: num(env.MAX_BODY_BYTES, 1_048_576),
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 20 * 1_048_576),
     uninstallGraceDays: num(env.UNINSTALL_GRACE_DAYS, 30),
-    sandbox: env.SANDBOX === "1" || env.SANDBOX === "true",
+    // Only the sandbox entry (sandbox.ts) turns this on; the production entry has no sandbox switch.
+    sandbox: false,
   };
   cache.set(env, cfg);
   return cfg;

@@ -50,6 +50,8 @@ export const en: Record<Key, string> = {
   "signin.note": "The link works once and for one minute; a sign-in lasts 8 hours. You need amoCRM admin rights.",
   "signin.expired": "Your sign-in has expired. Open the page again from amoCRM.",
   "signin.uninstalled": "The integration was removed from this amoCRM account. Install it again from the amoCRM marketplace.",
+  "signin.notAdmin": "This user no longer has admin rights in amoCRM, so the session was ended. Ask an account admin to open the page.",
+  "signin.revoked": "This session has ended: signed out, or replaced by another sign-in. Open the page again from amoCRM.",
 
   "banner.title": "The integration is not fully working.",
   "banner.reauthTitle": "Reinstall needed.",

@@ -260,6 +260,17 @@ describe("amoCRM simulator: API v4 envelopes and metadata", () => {
     expect(users.every((u) => u.email.includes("@"))).toBe(true);
   });
 
+  it("shows a user's changed admin right and deactivation in /api/v4/users/{id}", async () => {
+    const { api, info } = await install(env);
+    const manager = info.users.find((u) => !u.is_admin)!;
+    await env.control.setUserRights(info.id, info.admin_user_id, { is_admin: false });
+    await env.control.setUserRights(info.id, manager.id, { is_active: false });
+    const admin = (await (await api("GET", `/api/v4/users/${info.admin_user_id}`)).json()) as { rights: { is_admin: boolean; is_active: boolean } };
+    expect(admin.rights).toMatchObject({ is_admin: false, is_active: true });
+    const gone = (await (await api("GET", `/api/v4/users/${manager.id}`)).json()) as { rights: { is_active: boolean } };
+    expect(gone.rights.is_active).toBe(false);
+  });
+
   it("seeds two pipelines, each with the system statuses 142 and 143", async () => {
     const { api } = await install(env);
     const body = (await (await api("GET", "/api/v4/leads/pipelines")).json()) as Record<string, any>;

@@ -34,7 +34,7 @@ function renderUser(ctx: ApiContext, user: SimUser, want: Set<string>): Record<s
       catalog_rights: [],
       is_admin: user.is_admin,
       is_free: false,
-      is_active: true,
+      is_active: user.is_active !== false,
       group_id: user.group_id,
       role_id: user.role_id,
     },

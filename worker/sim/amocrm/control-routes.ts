@@ -153,6 +153,14 @@ function accountActions(store: Store, signer: JwtSigner): Record<string, Account
       return json({ drops_left: count });
     },
     "POST disconnect": (a, body) => disconnect(store, a, body),
+    // An account admin changes a user's rights in amoCRM's settings (admin right, deactivation).
+    "POST user-rights": (a, body) => {
+      const user = a.users.find((u) => u.id === Number(body.user_id));
+      if (!user) throw new ControlError(404, `no user ${String(body.user_id)} in account ${a.id}`);
+      if (typeof body.is_admin === "boolean") user.is_admin = body.is_admin;
+      if (typeof body.is_active === "boolean") user.is_active = body.is_active;
+      return json({ id: user.id, is_admin: user.is_admin, is_active: user.is_active !== false });
+    },
     "POST contacts": (a, body) => userContactWrite(store, a, body),
     "POST leads": (a, body) => userLeadWrite(store, a, body),
     "POST users": (a, body) => addUser(store, a, body),

@@ -143,6 +143,11 @@ export class AmoSimControl {
     return this.call("POST", `/accounts/${accountId}/users-api`, { forbidden });
   }
 
+  /** An account admin changes a user's admin right or deactivates the user. */
+  setUserRights(accountId: number, userId: number, rights: { is_admin?: boolean; is_active?: boolean }): Promise<{ id: number; is_admin: boolean; is_active: boolean }> {
+    return this.call("POST", `/accounts/${accountId}/user-rights`, { user_id: userId, ...rights });
+  }
+
   state(accountId: number): Promise<AccountState> {
     return this.call("GET", `/accounts/${accountId}/state`);
   }

@@ -57,6 +57,8 @@ export interface SimUser {
   name: string;
   email: string;
   is_admin: boolean;
+  /** A deactivated user (amoCRM keeps them, with rights.is_active false); active unless set. */
+  is_active?: boolean;
   /** The user's group (amoCRM's first group, «Отдел продаж», has id 0). */
   group_id: number;
   role_id: number | null;

@@ -363,3 +363,45 @@ export const cursors = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.name] })],
 );
+
+/**
+ * Admin page sessions: the cookie carries the id, this row decides. Logout and a lost admin right
+ * revoke it; `next_check_at` says when the user's admin right is asked of amoCRM again.
+ */
+export const adminSessions = sqliteTable(
+  "admin_sessions",
+  {
+    id: text("id").primaryKey(),
+    accountId: integer("account_id").notNull(),
+    userId: integer("user_id").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    revokedReason: text("revoked_reason"),
+    /** When amoCRM last confirmed the user is an admin (at sign-in: the widget token said so). */
+    rightsCheckedAt: integer("rights_checked_at").notNull(),
+    nextCheckAt: integer("next_check_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("admin_sessions_account").on(t.accountId)],
+);
+
+/**
+ * One row (id 1, not a tenant table): the cron's pass re-sealing every secret under the newest
+ * ENCRYPTION_KEY. A pass walks all accounts by id; `last_pass_*` is the latest complete pass.
+ */
+export const keyRotation = sqliteTable("key_rotation", {
+  id: integer("id").primaryKey(),
+  /** The newest key's id when this pass started; a new first key starts a new pass. */
+  keyId: text("key_id").notNull(),
+  cursor: integer("cursor").notNull().default(0),
+  passStartedAt: integer("pass_started_at").notNull(),
+  /** Values found under an older key in this pass (each re-sealed unless it failed). */
+  passFound: integer("pass_found").notNull().default(0),
+  /** Values that could not be opened or re-sealed in this pass. */
+  passFailed: integer("pass_failed").notNull().default(0),
+  lastPassKeyId: text("last_pass_key_id"),
+  lastPassCompletedAt: integer("last_pass_completed_at"),
+  lastPassFound: integer("last_pass_found"),
+  lastPassFailed: integer("last_pass_failed"),
+  updatedAt: updatedAt(),
+});

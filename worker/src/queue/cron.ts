@@ -1,7 +1,7 @@
 // The periodic passes, each bounded so one cron run stays inside the Worker's limits: keep idle
 // tokens alive, refresh metadata daily, requeue events whose enqueue was lost, drive on imports
-// whose queue message was lost, reconcile missed webhooks, and purge tenants whose uninstall grace
-// period is over.
+// whose queue message was lost, reconcile missed webhooks, purge tenants whose uninstall grace
+// period is over, and re-seal secrets under the newest key (rekey.ts).
 import { and, eq, lte, lt, inArray } from "drizzle-orm";
 import type { Env } from "../env";
 import { makeDb } from "../db/client";
@@ -16,6 +16,7 @@ import { reconcileAccount } from "../sync/reconcile";
 import { redriveImport, STALLED_AFTER_MS } from "../imports/jobs";
 import { writeAudit } from "../db/audit";
 import { logError, logInfo } from "../lib/log";
+import { rotateKeys } from "./rekey";
 
 const DAY = 24 * 3600 * 1000;
 
@@ -108,6 +109,7 @@ export async function runCron(env: Env, now: number): Promise<Record<string, unk
     ["importsRedriven", () => redriveStalledImports(env, now)],
     ["repairs", () => reconcileAll(env, now)],
     ["purged", () => purgeUninstalled(env, now)],
+    ["rekeyed", () => rotateKeys(env, now)],
   ];
   for (const [name, task] of tasks) {
     try {

@@ -4,7 +4,9 @@ export type JobMessage =
   | { kind: "install"; installId: string }
   | { kind: "import-parse"; accountId: number; importId: number }
   | { kind: "import-chunk"; accountId: number; importId: number; chunk: number }
-  | { kind: "metadata"; accountId: number };
+  | { kind: "metadata"; accountId: number }
+  /** An uninstall hook waiting for amoCRM to confirm that our access is gone. */
+  | { kind: "disconnect-check"; accountId: number; variant: string; requestId?: string; recheck: boolean };
 
 /** An LPTracker webhook accepted at the edge and not yet stored (hook-intake queue). */
 export interface HookMessage {

@@ -1,6 +1,6 @@
 // Admin API for spreadsheet imports: upload (checked and previewed, then kept in R2), start with a
-// column mapping, progress, history, cancel and the error report; plus a sandbox-only parse bench.
-import { Hono, type Context } from "hono";
+// column mapping, progress, history, cancel and the error report.
+import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem, type ProblemCode } from "../lib/problem";
@@ -22,13 +22,11 @@ import {
   type ImportRow,
 } from "../db/imports";
 import { isImportFileError, type ImportErrorCode, type ImportFileError } from "../imports/errors";
-import { previewWorkbook, readWorkbook, xlsxReaderFor } from "../imports/read";
-import { sniffFile } from "../imports/sniff";
-import { detectColumns } from "../imports/detect";
+import { previewWorkbook } from "../imports/read";
 import { missingColumns } from "../imports/normalize";
 import { IMPORT_COLUMNS, type ImportColumn } from "../imports/types";
 import { safeFileName, uploadKey } from "../imports/pipeline-files";
-import { headerMapping, prepareRows, type ImportPlan } from "../imports/pipeline-rows";
+import { headerMapping, type ImportPlan } from "../imports/pipeline-rows";
 import { importView } from "../imports/pipeline-view";
 import { storeErrorReport } from "../imports/pipeline-report";
 import type { ImportListResponse, ImportUploadResponse, ImportView } from "../api-types";
@@ -235,39 +233,6 @@ export function adminImportRoutes() {
     });
   });
 
-  // Sandbox only: parse an uploaded import's file inside workerd exactly as the parse job does
-  // (read, normalise, dedupe), without writing, to measure time and memory on big files.
-  r.post("/dev/imports/:id/parse-bench", async (c) => {
-    if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
-    const accountId = Number(c.req.query("account"));
-    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account is required", { field: "account" });
-    return parseBench(c, tenant(c.var.db, accountId), c.req.param("id"), load);
-  });
-
   return r;
 }
 
-/** Date.now() stands still while a Worker computes; a zero timer lets the clock catch up. */
-const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-async function parseBench(c: Context<AppEnv>, tt: Tenant, rawId: string, load: (t: Tenant, raw: string) => Promise<ImportRow>): Promise<Response> {
-  const imp = await load(tt, rawId);
-  const object = await c.env.FILES.get(imp.fileKey);
-  if (!object) throw new Problem("not-found", "The import's file is not in R2.");
-  const bytes = new Uint8Array(await object.arrayBuffer());
-  await tick();
-  const type = sniffFile(bytes, imp.fileName).type;
-  // Which reader parsed it: SheetJS, or the streaming reader for big XLSX sheets.
-  const reader = type === "xlsx" ? xlsxReaderFor(bytes) : type;
-  const t0 = Date.now();
-  const book = readWorkbook(bytes, type);
-  await tick();
-  const t1 = Date.now();
-  const detected = detectColumns(book.headers, book.rows.slice(0, 200));
-  const kind = detected.duration !== undefined || detected.result !== undefined ? "calls" : "leads";
-  const prepared = prepareRows(kind, book.headers, book.rows, headerMapping(book.headers, detected));
-  const json = prepared.rows.reduce((n, r) => n + JSON.stringify(r.data).length, 0);
-  await tick();
-  const t2 = Date.now();
-  return c.json({ rows: book.totalRows, reader, kind, fileBytes: bytes.byteLength, readMs: t1 - t0, prepareMs: t2 - t1, totalMs: t2 - t0, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, storedJsonBytes: json });
-}

@@ -14,7 +14,7 @@ import { widgetToken } from "./auth-tokens";
 import { amoGate } from "../../src/amocrm/gate";
 import { runLanes } from "../../src/imports/pipeline-lanes";
 import { config } from "../../src/env";
-import { sessionCookieName, signSession } from "../../src/auth/admin-session";
+import { issueSession, sessionCookieName } from "../../src/auth/admin-session";
 
 export const amo = new AmoSimControl(env.AMOCRM_API_ORIGIN!);
 export const lpt = new LptSimControl(env.LPTRACKER_API_ORIGIN!);
@@ -156,7 +156,7 @@ export async function eventsOf(accountId: number) {
 /** An admin-page call with a valid session cookie, from our own origin. */
 export async function adminFetch(a: Pick<Installed, "accountId" | "adminUserId">, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const cfg = config(env);
-  const jwt = await signSession(cfg, { accountId: a.accountId, userId: a.adminUserId, sid: crypto.randomUUID() });
+  const { jwt } = await issueSession(db(), cfg, { accountId: a.accountId, userId: a.adminUserId });
   const headers = new Headers(init.headers);
   headers.set("cookie", `${sessionCookieName(cfg)}=${jwt}`);
   headers.set("origin", ORIGIN);
