@@ -46,7 +46,8 @@ function renderUser(ctx: ApiContext, user: SimUser, want: Set<string>): Record<s
 /** The users methods are for administrators only (and may be closed to integrations altogether). */
 function requireUsersAccess(ctx: ApiContext): void {
   if (ctx.account.usersApiForbidden) throw new ProblemError(403, "Forbidden", "Access to user methods is not granted to this integration");
-  if (!ctx.account.users.find((u) => u.id === ctx.userId)?.is_admin) throw new ProblemError(403, "Forbidden", "Only account administrators may read users");
+  // Who granted the access counts, not what that user is now: an admin's grant survives a demotion.
+  if (!ctx.byAdmin) throw new ProblemError(403, "Forbidden", "Only account administrators may read users");
 }
 
 function renderStatus(ctx: ApiContext, status: Status): Record<string, unknown> {

@@ -80,6 +80,8 @@ export interface Account {
 export interface AccessTokenRecord {
   accountId: number;
   userId: number;
+  /** Whether the grant came from an account admin (admin access survives the user's later demotion). */
+  byAdmin: boolean;
   /** Unix ms. */
   expiresAt: number;
   /** Unix ms after which a refreshed-away or revoked token stops working. */
@@ -89,6 +91,7 @@ export interface AccessTokenRecord {
 export interface RefreshTokenRecord {
   accountId: number;
   userId: number;
+  byAdmin: boolean;
   accessToken: string;
   expiresAt: number;
   used: boolean;
@@ -98,6 +101,7 @@ export interface RefreshTokenRecord {
 export interface CodeRecord {
   accountId: number;
   userId: number;
+  byAdmin: boolean;
   expiresAt: number;
   used: boolean;
 }
