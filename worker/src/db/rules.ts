@@ -79,9 +79,11 @@ export const updateRule = scoped(
     const current = await getRule(t, id);
     if (!current) return null;
     const version = (current.version ?? 1) + 1;
-    const kind: RuleChange =
-      change ?? (Object.keys(input).length === 1 && input.enabled !== undefined ? (input.enabled ? "enabled" : "disabled") : "updated");
     const after: Rule = { ...current, ...input, version };
+    // A save that only flips the switch is named as such in the history.
+    const same = (k: keyof RuleInputData) => JSON.stringify(current[k]) === JSON.stringify(after[k]);
+    const onlyToggle = !same("enabled") && same("name") && same("trigger") && same("conditions") && same("actions");
+    const kind: RuleChange = change ?? (onlyToggle ? (after.enabled ? "enabled" : "disabled") : "updated");
     const [updated] = await t.db.batch([
       t.db
         .update(rules)

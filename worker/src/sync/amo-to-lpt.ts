@@ -76,7 +76,9 @@ async function applyStatus(env: Env, t: Tenant, event: EventRow, amoLeadId: stri
     return { status: "skipped", note: "LPTracker lead is already at that stage" };
   }
   await new LptClient(env, t.accountId).setLeadStage(link.lptId, shape.lptStageId);
-  await updateLinkMeta(t, link.id, { ...link.meta, amoWrote: { pipelineId, statusId, at: Date.now() }, lptStage: shape.lptStageId, lptWroteStage: shape.lptStageId });
+  // The move is the user's, not ours: remembered as seen (for reconciliation), not as our write, so
+  // that amoCRM's sibling webhook of the same move still runs its own trigger's rules.
+  await updateLinkMeta(t, link.id, { ...link.meta, amoSeen: { pipelineId, statusId, at: Date.now() }, lptStage: shape.lptStageId, lptWroteStage: shape.lptStageId });
   await writeAudit(t, {
     source: "lptracker",
     action: "lpt.stage_set",
