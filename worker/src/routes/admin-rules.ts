@@ -28,7 +28,7 @@ import { getEvent, type EventRow } from "../db/events";
 import { events } from "../db/schema";
 import { listProjects } from "../db/lptracker";
 import { writeAudit } from "../db/audit";
-import { ruleCreateSchema, ruleUpdateSchema } from "../sync/schemas";
+import { ruleCreateSchema, ruleUpdateSchema, TRIGGERS } from "../sync/schemas";
 import { checkConditions, type CheckSources, type ConditionIssue } from "../sync/rule-check";
 import { ruleSources } from "../sync/rule-chain";
 import { dryRun, type DryRunSubject } from "../sync/dry-run";
@@ -39,10 +39,12 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import type { Rule, RuleTrigger } from "../sync/types";
 import type { DryRunOutcome, DryRunResult, PreviewChange, PreviewItem, PreviewResponse, RuleHistoryResponse, RuleListResponse, RuleVersionView, RuleView } from "../api-types";
 
+const triggerField = z.enum(TRIGGERS, { error: `trigger must be one of ${TRIGGERS.join(", ")}` }).optional();
 const dryRunBody = z.union([
-  z.object({ eventId: z.number().int().positive() }),
-  z.object({ lptLeadId: z.number().int().positive() }),
+  z.object({ eventId: z.number().int().positive(), trigger: triggerField }),
+  z.object({ lptLeadId: z.number().int().positive(), trigger: triggerField }),
   z.object({
+    trigger: triggerField,
     payload: z.record(z.string(), z.unknown()),
     source: z.enum(["lptracker", "amocrm", "import"], { error: "source must be lptracker, amocrm or import" }).optional(),
     action: z.enum(["status", "update"], { error: 'action must be "status" or "update"' }).optional(),
@@ -235,10 +237,14 @@ export function adminRuleRoutes() {
     return { source: body.source ?? "lptracker", payload: body.payload, action: body.action };
   }
 
-  async function runDry(env: Env, tt: Tenant, body: z.infer<typeof dryRunBody>): Promise<DryRunResult> {
+  async function runDry(env: Env, tt: Tenant, body: z.infer<typeof dryRunBody>, trigger?: RuleTrigger): Promise<DryRunResult> {
     const subject = await subjectOf(tt, body);
+    const wanted = body.trigger ?? trigger;
+    if (wanted && factScope(wanted) !== factScope(subject.source === "amocrm" ? "amo." : subject.source === "import" ? "import" : "lpt.")) {
+      throw new Problem("validation", `A ${subject.source} event cannot be judged as «${wanted}»; pick an event of that kind.`, { field: "trigger" });
+    }
     try {
-      return await dryRun(env, tt, subject, { remote: true });
+      return await dryRun(env, tt, subject, { remote: true, trigger: wanted });
     } catch (err) {
       if (err instanceof Problem) throw err;
       if (subject.payload) throw new Problem("validation", `The payload does not look like a ${subject.source} event: ${(err as Error).message}`);
@@ -258,7 +264,7 @@ export function adminRuleRoutes() {
     if (!rule) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
     const body = parseOr400(dryRunBody, await c.req.json().catch(() => null));
     // Always the whole chain: a rule alone can say "applies" where an earlier rule's stop wins.
-    return c.json({ ...(await runDry(c.env, tt, body)), ruleId: id });
+    return c.json({ ...(await runDry(c.env, tt, body, rule.trigger)), ruleId: id });
   });
 
   r.post("/api/admin/rules/preview", async (c) => {

@@ -54,6 +54,13 @@ function once<T>(opts: DryRunOptions, key: string, read: () => Promise<T>): Prom
   return hit;
 }
 
+/** The trigger asked for, saying so when the sync itself would use another one for this event now. */
+function judgedAs(opts: DryRunOptions, own: RuleTrigger, notes: string[]): RuleTrigger {
+  if (!opts.trigger || opts.trigger === own) return own;
+  notes.push(`Judged as «${opts.trigger}»; replayed now, the sync would treat this event as «${own}».`);
+  return opts.trigger;
+}
+
 const emptyOutcome = (): DryRunOutcome => ({ stop: null, amoLead: null, contact: null, notes: [], tasks: [], lptStage: null, mappingProblems: [] });
 
 /** The cached LPTracker schema of a project, without fetching: a dry-run neither calls out for it nor refreshes the cache. */
@@ -130,7 +137,7 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
   const facts = leadFacts(lead, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs });
   const link = await findLinkByLpt(t, "lead", lead.id);
   const previous = (link?.meta.facts as Facts | undefined) ?? undefined;
-  const trigger: RuleTrigger = opts.trigger ?? (link ? "lpt.lead.updated" : "lpt.lead.created");
+  const trigger: RuleTrigger = judgedAs(opts, link ? "lpt.lead.updated" : "lpt.lead.created", notes);
   const plan = runChain(opts.rules ?? (await loadRules(t, meta)), trigger, facts, previous);
   const result: DryRunResult = { source: "lptracker", trigger, plan, facts, outcome: out, notes, writes: false };
   if (plan.skipped) {
@@ -190,7 +197,7 @@ async function dryRunAmo(t: Tenant, subject: DryRunSubject, opts: DryRunOptions,
   const out = emptyOutcome();
   const payload = subject.payload ?? (JSON.parse(subject.event!.payload) as Record<string, unknown>);
   const action = subject.event?.action ?? subject.action ?? (payload.old_status_id !== undefined ? "status" : "update");
-  const trigger = opts.trigger ?? amoTrigger(action);
+  const trigger = judgedAs(opts, amoTrigger(action), notes);
   const facts = amoLeadFacts(payload, { meta });
   const empty: RulePlan = { actions: [], matched: [], skipped: false, stoppedBy: null, trace: [] };
   const result: DryRunResult = { source: "amocrm", trigger, plan: empty, facts, outcome: out, notes, writes: false };
