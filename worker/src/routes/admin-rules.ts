@@ -165,7 +165,8 @@ export function adminRuleRoutes() {
     // Trigger and actions must still fit together once merged with what is stored.
     const merged = parseOr400(ruleCreateSchema, { name: current.name, enabled: current.enabled, trigger: current.trigger, conditions: current.conditions, actions: current.actions, ...patch });
     // Switching a flagged rule off must stay possible; anything that touches its conditions is checked.
-    const onlyToggle = Object.keys(patch).every((k) => k === "enabled") || JSON.stringify({ ...merged, enabled: current.enabled }) === JSON.stringify({ name: current.name, enabled: current.enabled, trigger: current.trigger, conditions: current.conditions, actions: current.actions });
+    const same = (k: "name" | "trigger" | "conditions" | "actions") => JSON.stringify(merged[k]) === JSON.stringify(current[k]);
+    const onlyToggle = same("name") && same("trigger") && same("conditions") && same("actions");
     if (!onlyToggle) refuseIssues(checkConditions(merged.trigger, merged.conditions, await saveSources(c.env, tt)));
     const rule = await saving(() => updateRule(tt, id, merged, actor(c)));
     await writeAudit(tt, { source: "admin", action: "rule.updated", actor: actor(c), message: `Rule «${merged.name}» updated to v${rule?.version ?? "?"}${patch.enabled !== undefined ? ` (${patch.enabled ? "enabled" : "disabled"})` : ""}.`, entityType: "rule", entityId: id });
