@@ -59,9 +59,7 @@ export function RuleRow({ rule, index, count, names, busy, onToggle, onMove, onD
         </ul>
         {rule.issues?.length ? (
           <div class="small bad-text" data-testid="rule-flagged">
-            <p>
-              <Badge tone="bad">{t("rules.flagged")}</Badge> {t("rules.flaggedHint")}
-            </p>
+            <p>{t("rules.flaggedHint")}</p>
             <ul>
               {rule.issues.map((i, n) => (
                 <li key={n}>{issueText(i, fieldsFor(rule.trigger, { meta: names.meta, projects: names.projects, schemas: names.schemas }, label), label)}</li>
