@@ -68,7 +68,7 @@ export function RuleForm({ initial, id, version = 1, flagged = [], onReload }: R
     saveError.value = null;
     try {
       const body: RuleInput = { ...rule.value, name: rule.value.name.trim() };
-      const res = id === null ? await post<Rule>("/api/admin/rules", body) : await put<Rule>(`/api/admin/rules/${id}`, body);
+      const res = id === null ? await post<Rule>("/api/admin/rules", body) : await put<Rule>(`/api/admin/rules/${id}`, { ...body, version: savedVersion.value });
       saved.value = JSON.stringify(rule.value);
       if (res?.version) savedVersion.value = res.version;
       flags.value = [];

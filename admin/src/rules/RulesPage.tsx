@@ -144,7 +144,7 @@ export function RulesPage() {
               count={rules.length}
               names={names}
               busy={busy.value}
-              onToggle={() => void run(() => put(`/api/admin/rules/${r.id}`, { ...toInput(r), enabled: !r.enabled }), r.enabled ? t("rules.turnedOff") : t("rules.turnedOn"))}
+              onToggle={() => void run(() => put(`/api/admin/rules/${r.id}`, { ...toInput(r), enabled: !r.enabled, version: r.version }), r.enabled ? t("rules.turnedOff") : t("rules.turnedOn"))}
               onMove={(delta) => void run(() => post("/api/admin/rules/reorder", { ids: move(rules, i, delta).map((x) => x.id) }))}
               onDelete={() => run(() => del(`/api/admin/rules/${r.id}`), t("rules.deleted"))}
             />

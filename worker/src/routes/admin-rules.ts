@@ -161,7 +161,15 @@ export function adminRuleRoutes() {
     const tt = t(c);
     const current = await getRule(tt, id);
     if (!current) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
-    const patch = parseOr400(ruleUpdateSchema, await c.req.json().catch(() => null));
+    const raw = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+    // The version the editor loaded: a save over someone else's newer change is refused, not lost.
+    if (typeof raw?.version === "number" && raw.version !== current.version) {
+      throw new Problem(
+        "conflict",
+        `Правило ${id} уже изменено (версия ${current.version}, а открыта ${raw.version}): обновите страницу и внесите изменение снова / Rule ${id} was changed to version ${current.version} after you opened version ${raw.version}; reload it and apply your change again.`,
+      );
+    }
+    const patch = parseOr400(ruleUpdateSchema, raw === null ? null : Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "version")));
     // Trigger and actions must still fit together once merged with what is stored.
     const merged = parseOr400(ruleCreateSchema, { name: current.name, enabled: current.enabled, trigger: current.trigger, conditions: current.conditions, actions: current.actions, ...patch });
     // Switching a flagged rule off must stay possible; anything that touches its conditions is checked.

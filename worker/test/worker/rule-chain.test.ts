@@ -198,7 +198,10 @@ describe.concurrent("rule chain", () => {
     expect(rule.version).toBe(1);
     const put = await adminFetch(a, `/api/admin/rules/${rule.id}`, { method: "PUT", json: { actions: [{ type: "add_tags", tags: ["v2"] }] } });
     expect(((await put.json()) as Rule).version).toBe(2);
-    await adminFetch(a, `/api/admin/rules/${rule.id}`, { method: "PUT", json: { enabled: false } });
+    // A save over a version the editor did not load is refused instead of lost.
+    const stale = await adminFetch(a, `/api/admin/rules/${rule.id}`, { method: "PUT", json: { name: "Устаревшее", version: 1 } });
+    expect(stale.status).toBe(409);
+    await adminFetch(a, `/api/admin/rules/${rule.id}`, { method: "PUT", json: { enabled: false, version: 2 } });
     await adminFetch(a, `/api/admin/rules/${rule.id}`, { method: "PUT", json: { enabled: true } });
     const history = (await (await adminFetch(a, `/api/admin/rules/${rule.id}/history`)).json()) as RuleHistoryResponse;
     expect(history.items.map((x) => [x.version, x.change])).toEqual([[4, "enabled"], [3, "disabled"], [2, "updated"], [1, "created"]]);
