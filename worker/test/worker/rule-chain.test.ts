@@ -10,6 +10,7 @@ import { tenant } from "../../src/db/tenant";
 import { saveMapping } from "../../src/db/mapping";
 import { TENANT_TABLES } from "../../src/db/purge";
 import { auditLog } from "../../src/db/schema";
+import { parseNestedForm } from "../../src/lib/php-form";
 import type { DryRunResponse, PreviewResponse, RuleHistoryResponse, RuleListResponse } from "../../src/api-types";
 import type { Rule } from "../../src/sync/types";
 
@@ -156,8 +157,24 @@ describe.concurrent("rule chain", () => {
 
     const amoLead = (await amo.state(a.accountId)).leads[0]!;
     await amo.moveLeadStatus(a.accountId, amoLead.id, { status_id: open[1]!.id, pipeline_id: pipeline.id });
+    // Each webhook item of the move, dry-run as pasted before the sync sees it.
+    const predictions: DryRunResponse[] = [];
+    for (const hook of await amo.takeOutbox({ accountId: a.accountId, take: false })) {
+      const leads = (parseNestedForm(new URLSearchParams(hook.body ?? "")).leads ?? {}) as Record<string, unknown>;
+      for (const action of ["update", "status"] as const) {
+        for (const item of (leads[action] as Record<string, unknown>[] | undefined) ?? []) predictions.push(await dryRun(a, { payload: item, source: "amocrm", action }));
+      }
+    }
+    const byStatus = predictions.find((p) => p.trigger === "amo.lead.status_changed")!;
+    expect(byStatus.plan.trace.map((x) => x.status)).toEqual(["invalid", "matched"]);
+    expect(byStatus.outcome.notes.map((n) => n.text)).toEqual(["статус сменился"]);
+    expect(byStatus.outcome.lptStage).toMatchObject({ stageId: a.stages[1]!.id, from: "stage_map" });
     await deliverAmoHooks(a.accountId);
     await settle(a.accountId);
+    // The sync did what the dry-runs said: the notes they listed and the stage they named.
+    const written = (await amo.state(a.accountId)).notes.filter((n) => n.entity_id === amoLead.id && n.note_type === "common").map((n) => n.params.text);
+    expect(written).toEqual(predictions.flatMap((p) => p.outcome.notes.map((n) => n.text)));
+    expect((await lpt.state(a.login)).leads[0]!.stageId).toBe(predictions.find((p) => p.outcome.lptStage)!.outcome.lptStage!.stageId);
     const event = (await eventsOf(a.accountId)).filter((e) => e.source === "amocrm" && e.action === "status").at(-1)!;
     const steps = await auditOf(a.accountId, event.id);
     const invalid = steps.find((s) => s.action === "rule.invalid");
