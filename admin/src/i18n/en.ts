@@ -384,6 +384,7 @@ export const en: Record<Key, string> = {
   "preview.what.notes": "Notes",
   "preview.what.tasks": "Tasks",
   "preview.what.lpt_stage": "LPTracker stage",
+  "preview.incomplete": "To try the rule, complete it as for saving:",
   "preview.nothing": "—",
 
   "hist.title": "History",

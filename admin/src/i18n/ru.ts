@@ -383,6 +383,7 @@ export const ru = {
   "preview.what.notes": "Примечания",
   "preview.what.tasks": "Задачи",
   "preview.what.lpt_stage": "Этап LPTracker",
+  "preview.incomplete": "Чтобы проверить правило, доведите его до сохраняемого вида:",
   "preview.nothing": "—",
 
   "hist.title": "История изменений",

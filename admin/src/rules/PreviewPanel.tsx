@@ -51,6 +51,11 @@ export function PreviewPanel({ rule, id, fields, label }: PreviewPanelProps) {
       <Button variant="primary" busy={busy.value} disabled={blocking.length > 0} onClick={() => void run()} data-testid="preview-run">
         {t("preview.run")}
       </Button>
+      {blocking.length ? (
+        <p class="small muted" data-testid="preview-incomplete">
+          {t("preview.incomplete")} {blocking.map((i) => t(`issue.${i.code}` as Key)).filter((x, n, all) => all.indexOf(x) === n).join(" ")}
+        </p>
+      ) : null}
       {issues.length ? (
         <ul class="alert alert-bad" role="alert" data-testid="preview-issues">
           {issues.map((i, n) => (
