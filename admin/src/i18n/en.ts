@@ -316,6 +316,8 @@ export const en: Record<Key, string> = {
   "f.tags": "Tags",
   "f.column": "Column",
 
+  "f.leadFieldNo": "Lead field #",
+  "f.contactFieldNo": "Contact field #",
   "f.seoSystem": "Ad system",
   "f.platform": "Platform",
   "f.leadDate": "Lead date",
@@ -411,8 +413,6 @@ export const en: Record<Key, string> = {
   "rules.deletedTitle": "Deleted rules",
   "rules.restore": "Restore",
   "rules.restored": "Rule “{name}” restored.",
-  "issue.leadField": "Lead field #{id}",
-  "issue.contactField": "Contact field #{id}",
   "issue.kind.unknown": "{field}: there is no such field for this trigger.",
   "issue.kind.deleted": "{field}: the field was deleted in amoCRM or LPTracker.",
   "issue.kind.operator": "{field}: this comparison does not fit the field's type.",

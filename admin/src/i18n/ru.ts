@@ -315,6 +315,8 @@ export const ru = {
   "f.tags": "Теги",
   "f.column": "Колонка",
 
+  "f.leadFieldNo": "Поле сделки №",
+  "f.contactFieldNo": "Поле контакта №",
   "f.seoSystem": "Рекламная система",
   "f.platform": "Площадка",
   "f.leadDate": "Дата заявки",
@@ -410,8 +412,6 @@ export const ru = {
   "rules.deletedTitle": "Удалённые правила",
   "rules.restore": "Восстановить",
   "rules.restored": "Правило «{name}» восстановлено.",
-  "issue.leadField": "Поле сделки №{id}",
-  "issue.contactField": "Поле контакта №{id}",
   "issue.kind.unknown": "{field}: такого поля нет для этого триггера.",
   "issue.kind.deleted": "{field}: поле удалено в amoCRM или LPTracker.",
   "issue.kind.operator": "{field}: такое сравнение не подходит к типу поля.",

@@ -57,7 +57,9 @@ export type LabelKey =
   | "f.responsible"
   | "f.price"
   | "f.tags"
-  | "f.column";
+  | "f.column"
+  | "f.leadFieldNo"
+  | "f.contactFieldNo";
 
 export type Label = (key: LabelKey) => string;
 
@@ -94,6 +96,9 @@ export function fieldFor(path: string, fields: FieldDef[], label: Label): FieldD
   const known = fields.find((f) => f.path === path);
   if (known) return known;
   if (path.startsWith(COLUMN_PREFIX)) return { path, label: `${label("f.column")} «${path.slice(COLUMN_PREFIX.length)}»`, section: "file", kind: "text", type: "text" };
+  // A custom field the account no longer has: named by its kind and number, not by a raw path.
+  const custom = /^(lead\.custom|contact\.field):(\d+)$/.exec(path);
+  if (custom) return { path, label: `${label(custom[1] === "lead.custom" ? "f.leadFieldNo" : "f.contactFieldNo")}${custom[2]}`, section: "other", kind: "text", type: "text" };
   return { path, label: path, section: "other", kind: "text", type: "text" };
 }
 

@@ -5,10 +5,7 @@ import { t } from "../i18n";
 import { fieldFor, type FieldDef, type Label } from "./fields";
 
 export function issueText(issue: ConditionIssue, fields: FieldDef[], label: Label): string {
-  const known = fieldFor(issue.field, fields, label).label;
-  // A field that is gone has no name left: say which kind of field and its number.
-  const gone = known === issue.field ? /^(lead\.custom|contact\.field):(\d+)$/.exec(issue.field) : null;
-  const field = gone ? t(gone[1] === "lead.custom" ? "issue.leadField" : "issue.contactField", { id: gone[2]! }) : known;
+  const field = fieldFor(issue.field, fields, label).label;
   const detail = issue.kind === "value" ? issue.message.replace(/^.*?\): /, "") : "";
   return t(`issue.kind.${issue.kind}`, { field, detail });
 }
