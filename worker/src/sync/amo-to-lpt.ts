@@ -15,7 +15,7 @@ import { AmoClient } from "../amocrm/client";
 import { getMetadata } from "../amocrm/metadata";
 import { amoLeadFacts, amoPreviousFacts } from "./facts";
 import { leadPatchBody } from "./amo-payload";
-import { amoTrigger, loadRules, recordChain, runChain, shapeAmoEvent, type Step } from "./rule-chain";
+import { amoTrigger, isOwnEcho, loadRules, recordChain, runChain, shapeAmoEvent, type Step } from "./rule-chain";
 import { runAmoRuleActions } from "./rule-actions";
 
 export async function syncAmoEvent(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
@@ -40,8 +40,7 @@ export async function syncAmoEvent(env: Env, t: Tenant, event: EventRow): Promis
 async function applyStatus(env: Env, t: Tenant, event: EventRow, amoLeadId: string, statusId: number, pipelineId: number, payload: Record<string, unknown>): Promise<JobResult> {
   const [link] = await findLinksByAmo(t, "lead", [amoLeadId]);
   if (!link) return { status: "skipped", note: `amoCRM lead ${amoLeadId} is not linked to an LPTracker lead` };
-  const wrote = (link.meta.amoWrote ?? {}) as { pipelineId?: number; statusId?: number };
-  if (wrote.pipelineId === pipelineId && wrote.statusId === statusId) {
+  if (isOwnEcho(link.meta, event.action, pipelineId, statusId)) {
     await writeAudit(t, { source: "amocrm", action: "echo.skipped", message: `amoCRM lead ${amoLeadId} status ${statusId} is our own write; not sent back.`, eventId: event.id });
     return { status: "skipped", note: "echo of our own write" };
   }
@@ -58,9 +57,9 @@ async function applyStatus(env: Env, t: Tenant, event: EventRow, amoLeadId: stri
     const existing = await amo.get<unknown>(`/api/v4/leads/${amoLeadId}`);
     await amo.patch(`/api/v4/leads/${amoLeadId}`, leadPatchBody(Number(amoLeadId), { tags: shape.tags, customFields: [], responsibleUserId: shape.responsibleUserId }, existing));
     await step({ source: "amocrm", action: "lead.updated", message: `amoCRM lead ${amoLeadId} updated by rules (${[shape.responsibleUserId !== undefined ? `responsible ${shape.responsibleUserId}` : "", shape.tags.length ? `tags ${shape.tags.join(", ")}` : ""].filter(Boolean).join("; ")}).`, entityType: "amo_lead", entityId: amoLeadId });
-    // The PATCH comes back as an update webhook with this status: remembered as our own write.
-    await updateLinkMeta(t, link.id, { ...link.meta, amoWrote: { pipelineId, statusId, at: Date.now() } });
-    link.meta = { ...link.meta, amoWrote: { pipelineId, statusId, at: Date.now() } };
+    // The PATCH comes back as an update webhook with this status: remembered as the rules' own write.
+    link.meta = { ...link.meta, amoRuleWrote: { pipelineId, statusId, at: Date.now() } };
+    await updateLinkMeta(t, link.id, link.meta);
     done.push("amoCRM lead updated");
   }
   if (plan.actions.some((a) => a.type === "add_note" || a.type === "create_task")) {

@@ -18,7 +18,7 @@ import { amoLeadFacts, amoPreviousFacts, importRowFacts, leadFacts } from "./fac
 import { defaultMapping } from "./mapping";
 import { findAmoContact } from "./contact-finder";
 import { defaultPlacement } from "./lpt-to-amo";
-import { amoTrigger, loadRules, runChain, shapeAmoEvent, shapeLptLead } from "./rule-chain";
+import { amoTrigger, isOwnEcho, loadRules, runChain, shapeAmoEvent, shapeLptLead } from "./rule-chain";
 import type { AmoMetadata, Facts, Rule, RulePlan, RuleTrigger } from "./types";
 import type { DryRunOutcome, DryRunResult, DryRunSource } from "../api-types";
 
@@ -214,8 +214,7 @@ async function dryRunAmo(t: Tenant, subject: DryRunSubject, opts: DryRunOptions,
     out.stop = { kind: "nothing", reason: "the webhook carried no status; the sync does nothing with it" };
     return result;
   }
-  const wrote = (link?.meta.amoWrote ?? {}) as { pipelineId?: number; statusId?: number };
-  if (wrote.pipelineId === pipelineId && wrote.statusId === statusId) {
+  if (isOwnEcho(link.meta, action, pipelineId, statusId)) {
     out.stop = { kind: "nothing", reason: `status ${statusId} is the integration's own write; the sync skips the echo` };
     return result;
   }

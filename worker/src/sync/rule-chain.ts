@@ -134,6 +134,20 @@ export function shapeLptLead(plan: RulePlan, facts: Facts, lead: LptLead, meta: 
   return { contact, lead: draft, problems, placement: stageTarget, placementFrom: stageTarget ? "stage_map" : null };
 }
 
+/**
+ * Whether an amoCRM webhook item is the echo of the integration's own write: a status it wrote
+ * (`amoWrote`), or an update after the rules changed the lead's responsible user or tags
+ * (`amoRuleWrote`). Those rule writes never move the status, so they never echo as a `status` item:
+ * the status item of the user's move that triggered them still runs its rules.
+ */
+export function isOwnEcho(meta: Record<string, unknown>, action: string, pipelineId: number, statusId: number): boolean {
+  const same = (w: unknown) => {
+    const x = (w ?? {}) as { pipelineId?: number; statusId?: number };
+    return x.pipelineId === pipelineId && x.statusId === statusId;
+  };
+  return same(meta.amoWrote) || (action !== "status" && same(meta.amoRuleWrote));
+}
+
 /** The trigger of an amoCRM account webhook event. */
 export function amoTrigger(action: string): RuleTrigger {
   return action === "status" ? "amo.lead.status_changed" : "amo.lead.updated";

@@ -190,6 +190,38 @@ describe.concurrent("rule chain", () => {
     expect(dry.plan.trace[0]!.problems![0]).toContain(String(dealSource.id));
   });
 
+  it("runs amoCRM rules on a user's move once per webhook item; the rules' own write is not taken for a change", async () => {
+    const a = await connectLpt(await installAccount());
+    const pipeline = a.info.pipelines[0]!;
+    const open = pipeline.statuses.filter((s) => s.id !== 142 && s.id !== 143 && s.type !== 1);
+    await saveMapping(tenant(makeDb(env.DB), a.accountId), a.projectId, [], [{ lptStageId: a.stages[1]!.id, amoPipelineId: pipeline.id, amoStatusId: open[1]!.id, direction: "both" }], null);
+    await lpt.createLead(a.projectId, { name: "Движение", phone: "+79990008080" });
+    await deliverLptHooks(a.login);
+    await settle(a.accountId);
+    await deliverAmoHooks(a.accountId);
+    await settle(a.accountId);
+    await createRule(a, { name: "Любое изменение", trigger: "amo.lead.updated", conditions: { match: "all", items: [] }, actions: [{ type: "add_tags", tags: ["изменено"] }, { type: "add_note", text: "изменение" }] });
+    await createRule(a, {
+      name: "Переговоры",
+      trigger: "amo.lead.status_changed",
+      conditions: { match: "all", items: [{ field: "amo.status_id", op: "changed_to", value: open[1]!.id }] },
+      actions: [{ type: "add_note", text: "этап сменился" }],
+    });
+    const amoLead = (await amo.state(a.accountId)).leads[0]!;
+    await amo.moveLeadStatus(a.accountId, amoLead.id, { status_id: open[1]!.id, pipeline_id: pipeline.id });
+    // The move, then the echo of the rules' own PATCH, then nothing more.
+    for (let round = 0; round < 3; round++) {
+      await deliverAmoHooks(a.accountId);
+      await settle(a.accountId);
+    }
+    const state = await amo.state(a.accountId);
+    const notes = state.notes.filter((n) => n.entity_id === amoLead.id && n.note_type === "common").map((n) => n.params.text as string);
+    expect(notes.sort()).toEqual(["изменение", "этап сменился"]);
+    expect(state.leads[0]!.tags).toContain("изменено");
+    expect((await lpt.state(a.login)).leads[0]!.stageId).toBe(a.stages[1]!.id);
+    expect((await eventsOf(a.accountId)).filter((e) => e.status === "failed")).toHaveLength(0);
+  });
+
   it("refuses conditions that do not fit the catalogue with a problem naming them", async () => {
     const a = await connectLpt(await installAccount());
     const bad = async (conditions: unknown, trigger = "lpt.lead.created") => {
