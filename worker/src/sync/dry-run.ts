@@ -135,7 +135,7 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
   const project = projectId ? await once(opts, `project:${projectId}`, () => getProject(t, projectId)) : null;
   const schema = await once(opts, `schema:${projectId}`, () => cachedSchema(t, projectId));
   const facts = leadFacts(lead, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs });
-  const link = await findLinkByLpt(t, "lead", lead.id);
+  const link = await once(opts, `link:${lead.id}`, () => findLinkByLpt(t, "lead", lead.id));
   const previous = (link?.meta.facts as Facts | undefined) ?? undefined;
   const trigger: RuleTrigger = judgedAs(opts, link ? "lpt.lead.updated" : "lpt.lead.created", notes);
   const plan = runChain(opts.rules ?? (await loadRules(t, meta)), trigger, facts, previous);
