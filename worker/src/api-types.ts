@@ -1,6 +1,6 @@
 // The HTTP API's request and response shapes, imported by the widget and the admin page so that
 // neither redeclares them. Errors are always RFC 9457 problem+json: ApiProblem.
-import type { AmoMetadata, MappingRowView, MappingRow, StageMapEntry, Rule, RuleAction, RulePlan, RuleTrigger, RuleGroup } from "./sync/types";
+import type { AmoMetadata, MappingRowView, MappingRow, StageMapEntry, Rule, RuleAction, RulePlan, RuleTrigger, RuleGroup, Facts } from "./sync/types";
 
 export type { AmoMetadata, MappingRowView, MappingRow, StageMapEntry, Rule, RuleAction, RulePlan, RuleTrigger, RuleGroup };
 
@@ -237,16 +237,122 @@ export interface CallResultsResponse {
   items: string[];
 }
 
-/** Rules: GET/POST /api/admin/rules, PUT/DELETE /api/admin/rules/:id, POST /api/admin/rules/reorder { ids }, POST /api/admin/rules/:id/dry-run { eventId } | { payload }. */
-export type RuleInput = Omit<Rule, "id" | "position">;
-export interface RuleListResponse {
-  items: Rule[];
+/**
+ * Rules: GET/POST /api/admin/rules, PUT/DELETE /api/admin/rules/:id, POST /api/admin/rules/reorder { ids },
+ * POST /api/admin/rules/dry-run { eventId } | { lptLeadId } | { payload, source, action? } (the whole chain),
+ * POST /api/admin/rules/:id/dry-run (the same, marking that rule), POST /api/admin/rules/preview,
+ * GET /api/admin/rules/:id/history, POST /api/admin/rules/:id/restore { version }, GET /api/admin/rules/deleted.
+ */
+export type RuleInput = Omit<Rule, "id" | "position" | "version" | "problems">;
+/** A condition that does not fit the catalogue of facts (see sync/rule-check.ts). */
+export type { ConditionIssue } from "./sync/rule-check";
+export interface RuleView extends Rule {
+  version: number;
+  /** Set when the rule no longer validates: it skips itself (with an audit entry) until fixed. */
+  issues?: import("./sync/rule-check").ConditionIssue[];
 }
-export interface DryRunResponse {
+export interface RuleListResponse {
+  items: RuleView[];
+}
+export type DryRunSource = "lptracker" | "amocrm" | "import";
+
+/** What the sync would write, in amoCRM's and LPTracker's terms. */
+export interface DryRunOutcome {
+  /** The sync would stop here: a rule's skip, an unlinked amoCRM lead, an echo, a deleted lead… */
+  stop: { kind: "skip" | "nothing"; reason: string; ruleId?: number } | null;
+  amoLead: {
+    action: "create" | "update";
+    id?: number;
+    name?: string;
+    /** Where it goes; null on an update that leaves the stage alone. */
+    pipelineId: number | null;
+    statusId: number | null;
+    pipelineName?: string;
+    statusName?: string;
+    placementFrom: "rule" | "stage_map" | "default" | "unchanged";
+    responsibleUserId?: number;
+    responsibleName?: string;
+    /** Tags the sync adds (existing tags are kept). */
+    tags: string[];
+    customFields: number;
+  } | null;
+  contact: {
+    action: "linked" | "found" | "create" | "search";
+    id?: number;
+    by?: "phone" | "email";
+    name?: string;
+    phones: string[];
+    emails: string[];
+  } | null;
+  notes: { text: string; ruleId: number }[];
+  tasks: { text: string; taskTypeId: number; taskTypeName?: string; dueInHours: number; responsibleUserId?: number; ruleId: number }[];
+  lptStage: { leadId: string; stageId: number; from: "rule" | "stage_map"; alreadyThere: boolean } | null;
+  mappingProblems: string[];
+}
+
+export interface DryRunResult {
+  source: DryRunSource;
+  trigger: RuleTrigger | null;
   plan: RulePlan;
-  /** The facts the rule saw, for the user to understand the result. */
-  facts: Record<string, unknown>;
+  facts: Facts;
+  outcome: DryRunOutcome;
+  /** How the answer was reached: what was read, what could not be. */
+  notes: string[];
   writes: false;
+}
+
+export type DryRunResponse = DryRunResult;
+
+/** POST /api/admin/rules/preview { rule: RuleInput, id?: number }: an unsaved rule on recent events. */
+export interface PreviewRequest {
+  rule: RuleInput;
+  /** The saved rule this one would replace; absent for a new rule (added at the end). */
+  id?: number;
+}
+export interface PreviewItem {
+  eventId: number;
+  source: string;
+  action: string;
+  externalId: string | null;
+  receivedAt: number;
+  /** The unsaved rule's conditions hold for this event. */
+  matched: boolean;
+  /** Its status in the chain with it: matched / not_matched / not_reached / disabled. */
+  status: import("./sync/types").RuleStatus | "not_evaluated";
+  /** What the sync's result would change compared with the saved rules, one line each. */
+  changes: PreviewChange[];
+}
+export interface PreviewChange {
+  what: "stop" | "pipeline" | "responsible" | "tags" | "notes" | "tasks" | "lpt_stage";
+  before: string | null;
+  after: string | null;
+}
+export interface PreviewResponse {
+  /** Events looked at (at most 100, newest first). */
+  total: number;
+  /** Events whose facts meet the rule's conditions. */
+  matched: number;
+  /** Of those, events where the chain would reach the rule and run its actions. */
+  applied: number;
+  /** Events where the sync's result would differ from the saved rules'. */
+  changed: number;
+  items: PreviewItem[];
+  writes: false;
+}
+
+/** GET /api/admin/rules/:id/history; GET /api/admin/rules/deleted. */
+export interface RuleVersionView {
+  ruleId: number;
+  version: number;
+  change: "created" | "updated" | "enabled" | "disabled" | "moved" | "restored" | "deleted";
+  actor: string | null;
+  at: number;
+  before: RuleInput & { position: number } | null;
+  after: RuleInput & { position: number } | null;
+  note: string | null;
+}
+export interface RuleHistoryResponse {
+  items: RuleVersionView[];
 }
 
 export type ImportStatus = "uploaded" | "parsing" | "processing" | "done" | "failed" | "cancelled";

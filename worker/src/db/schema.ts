@@ -140,10 +140,42 @@ export const rules = sqliteTable(
     trigger: text("trigger").notNull(),
     conditions: text("conditions", { mode: "json" }).$type<unknown>().notNull().default(sql`'{}'`),
     actions: text("actions", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    /** Counts saved changes (1 = as created); each one has a row in rule_versions. */
+    version: integer("version").notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [index("rules_account_position").on(t.accountId, t.position)],
+);
+
+/** What a rule looked like, as kept in its history. */
+export interface RuleSnapshot {
+  name: string;
+  enabled: boolean;
+  trigger: string;
+  conditions: unknown;
+  actions: unknown[];
+  position: number;
+}
+
+/** Every change to a rule: who, when, before and after; a deleted rule keeps its history. */
+export const ruleVersions = sqliteTable(
+  "rule_versions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    ruleId: integer("rule_id").notNull(),
+    /** The rule's version after this change. */
+    version: integer("version").notNull(),
+    /** created | updated | enabled | disabled | moved | restored | deleted */
+    change: text("change").notNull(),
+    actor: text("actor"),
+    at: integer("at").notNull().default(now),
+    before: text("before", { mode: "json" }).$type<RuleSnapshot | null>(),
+    after: text("after", { mode: "json" }).$type<RuleSnapshot | null>(),
+    note: text("note"),
+  },
+  (t) => [uniqueIndex("rule_versions_account_rule_version").on(t.accountId, t.ruleId, t.version)],
 );
 
 /** Raw inbound events (webhooks, imports, reconciliation) and where each one is in its life. */

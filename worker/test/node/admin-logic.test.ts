@@ -183,7 +183,8 @@ describe("rule constructor pickers", () => {
 
   it("keeps stored paths the pickers no longer offer, and reads file columns", () => {
     expect(fieldFor("column:Город", [], label)).toMatchObject({ label: "f.column «Город»", kind: "text" });
-    expect(fieldFor("lead.custom:999", [], label)).toMatchObject({ label: "lead.custom:999", section: "other" });
+    expect(fieldFor("lead.custom:999", [], label)).toMatchObject({ label: "f.leadFieldNo999", section: "other" });
+    expect(fieldFor("view.medium", [], label)).toMatchObject({ label: "view.medium", section: "other" });
     expect(fieldsFor("import.row", SOURCES, label).map((f) => f.path)).toEqual(["contact.name", "contact.phone", "contact.email"]);
   });
 
