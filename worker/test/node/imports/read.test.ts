@@ -174,8 +174,12 @@ describe("import: reading CSV", () => {
   });
 
   it("stops at a record budget and says whether more text followed", () => {
-    expect(parseCsv("h\n1\n2\n3\n", ";", 2)).toEqual({ records: [["h"], ["1"]], truncated: true });
-    expect(parseCsv("h\n1\n\n  \n", ";", 2)).toEqual({ records: [["h"], ["1"]], truncated: false });
+    expect(parseCsv("h\n1\n2\n3\n", ";", 2)).toEqual({ records: [["h"], ["1"]], numbers: [1, 2], count: 2, truncated: true });
+    expect(parseCsv("h\n1\n\n  \n", ";", 2)).toEqual({ records: [["h"], ["1"]], numbers: [1, 2], count: 2, truncated: false });
+  });
+
+  it("numbers records as a spreadsheet numbers rows (blank lines count) and keeps only the first when asked", () => {
+    expect(parseCsv("h\n\n1\n2\n3\n", ";", Infinity, 2)).toEqual({ records: [["h"], ["1"]], numbers: [1, 3], count: 4, truncated: false });
   });
 
   it("counts rows of a CSV past the limit", () => {
