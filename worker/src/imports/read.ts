@@ -344,7 +344,8 @@ function sheetjsRead(bytes: Uint8Array, more: XLSX.ParsingOptions): XLSX.WorkBoo
 }
 
 function readSpreadsheet(bytes: Uint8Array, maxRows: number, opts: ReadOptions): WorkbookData {
-  const names = sheetjsRead(bytes, { bookSheets: true });
+  // A first pass that builds one row per sheet: only it tells which sheets are hidden (in XLS too).
+  const names = sheetjsRead(bytes, { sheetRows: 1 });
   const sheets: SheetChoice[] = names.SheetNames.map((name, i) => ({ name, hidden: Boolean(names.Workbook?.Sheets?.[i]?.Hidden) }));
   const wanted = opts.sheet ?? (sheets.find((s) => !s.hidden) ?? sheets[0])?.name;
   if (wanted === undefined) throw emptySheet("no-rows", "1");
@@ -404,11 +405,41 @@ function workbookParts(entries: ZipEntry[]): ZipEntry[] {
   return ["xl/workbook.xml", "xl/_rels/workbook.xml.rels"].map((p) => findEntry(entries, p)).filter((e): e is ZipEntry => e !== undefined);
 }
 
+/** The sheets of a workbook that passed `readSheet`'s checks once. */
+function sheetList(bytes: Uint8Array, type: "xlsx" | "xls"): SheetChoice[] {
+  if (type === "xlsx") {
+    const info = workbookInfo(bytes, listZipEntries(bytes));
+    if (info) return info.sheets.map((s) => ({ name: s.name, hidden: s.hidden }));
+  }
+  const wb = sheetjsRead(bytes, { sheetRows: 1 });
+  return wb.SheetNames.map((name, i) => ({ name, hidden: Boolean(wb.Workbook?.Sheets?.[i]?.Hidden) }));
+}
+
 /**
- * Reads one sheet (`opts.sheet`, else the first visible one). Checks the bytes against `type` and,
- * for XLSX, the ZIP directory first; unpacks only the parts the chosen reader needs.
+ * Reads one sheet: `opts.sheet`, else the first visible one that holds a table (a cover sheet or an
+ * empty first sheet does not stop the upload; the preview lets the user pick any sheet). Checks the
+ * bytes against `type` and, for XLSX, the ZIP directory first; unpacks only the parts the reader needs.
  */
 export function readWorkbook(bytes: Uint8Array, type: SpreadsheetType, opts: ReadOptions = {}): WorkbookData {
+  const actual = checkContent(type, sniffContent(bytes));
+  try {
+    return readSheet(bytes, type, opts);
+  } catch (err) {
+    const unusable = isImportFileError(err) && (err.code === "empty" || err.code === "no-header");
+    if (!unusable || opts.sheet !== undefined || opts.headerRow !== undefined || actual === "csv") throw err;
+    const first = sheetList(bytes, actual);
+    for (const s of first.filter((x) => !x.hidden).slice(1, 20)) {
+      try {
+        return readSheet(bytes, type, { ...opts, sheet: s.name });
+      } catch (next) {
+        if (!(isImportFileError(next) && (next.code === "empty" || next.code === "no-header"))) throw next;
+      }
+    }
+    throw err;
+  }
+}
+
+function readSheet(bytes: Uint8Array, type: SpreadsheetType, opts: ReadOptions): WorkbookData {
   const maxRows = opts.maxRows ?? DEFAULT_MAX_ROWS;
   const actual = checkContent(type, sniffContent(bytes));
   if (actual === "csv") return readCsv(bytes, maxRows, opts);

@@ -189,8 +189,11 @@ def csv_files(out):
     ]
     for name, encoding, delimiter, decimal in variants:
         rows = []
-        for row in ROWS:
+        for r, row in enumerate(ROWS):
             cells = [text_of(v, decimal) for v in row]
+            if name.startswith("utf8-bom") and r == 1:
+                # Typed by hand the Russian way instead of a number format.
+                cells[3] = "8 декабря 2026"
             if encoding == "cp1251":
                 cells = [c.replace("😀 ", "") if isinstance(c, str) else c for c in cells]
             rows.append(cells)
@@ -201,7 +204,9 @@ def csv_files(out):
         with open(os.path.join(out, name), "wb") as f:
             f.write(buf.getvalue().encode(encoding))
         # An empty field is "no value"; a field of spaces is kept as written.
-        cases.append(case(name, "python csv", "CSV", 1, HEADERS, rows, [],
+        dates = [v.strftime("%Y-%m-%dT%H:%M:00") if isinstance(v, dt.datetime) else v.strftime("%Y-%m-%dT00:00:00")
+                 for v in (row[3] for row in ROWS)]
+        cases.append(case(name, "python csv", "CSV", 1, HEADERS, rows, [], dates=dates,
                           csv={"encoding": {"utf-8-sig": "utf-8", "utf-16": "utf-16le"}.get(encoding, encoding if encoding != "cp1251" else "windows-1251"),
                                "delimiter": delimiter}))
     return cases
