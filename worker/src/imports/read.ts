@@ -10,6 +10,7 @@ import { countLines, decodeText, detectDelimiter, parseCsv, type Delimiter, type
 import { checkContent, passwordProtected, sniffContent, sniffFile, type SpreadsheetType } from "./sniff";
 import { findEntry, peekSheetRows, refRows, workbookInfo, type WorkbookInfo } from "./xlsx-peek";
 import { readSheetStream, RowLimitError, TextLimitError, type SheetGrid } from "./xlsx-stream";
+import { parseDate } from "./values";
 import { guardZip, listZipEntries, type ZipCaps, type ZipEntry } from "./zip-guard";
 import { inflateEntry, verifyZipEntries } from "./zip-verify";
 
@@ -185,26 +186,37 @@ function filledCount(row: unknown[]): number {
   return n;
 }
 
+/** A cell a header could hold: text that is not a number (1,5E+10 included), a date, a phone or an e-mail. */
+function nameLike(v: unknown): boolean {
+  return isText(v) && !looksLikeData(v) && !/^\s*[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+\s*$/.test(v as string) && parseDate(v) === null;
+}
+
 function headerLike(row: unknown[]): boolean {
-  return row.some(isText) && !row.some((v) => !isBlank(v) && (!isText(v) || looksLikeData(v)));
+  return row.some((v) => !isBlank(v)) && row.every((v) => isBlank(v) || nameLike(v));
 }
 
 /**
- * The header among the first rows with values: the first row of only names (text, no phone or
- * e-mail) that is about as wide as the rows under it. A title line, even merged across the table,
- * fills one or two cells, so it is passed over; when nothing qualifies, the first row is taken.
+ * The header among the first rows with values: a row of only names (text, no phone or e-mail)
+ * about as wide as the rows under it, preferably the one right above the first row of data. A
+ * title line, even merged across the table, fills one or two cells, so it is passed over; when
+ * nothing qualifies, the first row is taken.
  */
 export function findHeaderIndex(rows: unknown[][]): number {
   const scan = Math.min(rows.length, HEADER_SCAN);
+  let first = -1;
   for (let i = 0; i < scan; i++) {
     const row = rows[i]!;
     if (!headerLike(row)) continue;
     let below = 0;
     for (let k = i + 1; k < Math.min(rows.length, i + 6); k++) below = Math.max(below, filledCount(rows[k]!));
     const filled = filledCount(row);
-    if (filled >= Math.min(2, below) && filled >= below * 0.6) return i;
+    if (filled < Math.min(2, below) || filled < below * 0.6) continue;
+    // A header is followed by data; a row of names under it means it was a title (unless all is text).
+    const next = rows[i + 1];
+    if (next && !headerLike(next)) return i;
+    if (first < 0) first = i;
   }
-  return 0;
+  return Math.max(first, 0);
 }
 
 interface TableInput extends SheetGrid {
