@@ -2,10 +2,11 @@
 // expensive work happens.
 import * as XLSX from "xlsx";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generateHostileFiles, handMadeXlsx, sheetXml, type HostileFile, type HostileName } from "../../../bench/gen-xlsx";
+import { generateHostileFiles, handMadeXlsx, manyBigPartsXlsx, sheetXml, type HostileFile, type HostileName } from "../../../bench/gen-xlsx";
 import { ImportFileError } from "../../../src/imports/errors";
 import { previewWorkbook, readWorkbook } from "../../../src/imports/read";
 import { sniffFile } from "../../../src/imports/sniff";
+import { listZipEntries } from "../../../src/imports/zip-guard";
 
 function refusal(run: () => unknown): ImportFileError {
   try {
@@ -138,5 +139,32 @@ describe("import: hostile files", () => {
   it("honours caller caps for the ZIP guard", () => {
     const e = refusal(() => readWorkbook(files["no-header"].bytes, "xlsx", { zipCaps: { maxTotalUncompressed: 1000 } }));
     expect(e.code).toBe("zip-bomb");
+  });
+
+  it("unpacks only the parts the reader needs: a small file of many 10 MB parts costs what its sheet costs", () => {
+    const bytes = manyBigPartsXlsx();
+    const entries = listZipEntries(bytes);
+    const declared = entries.reduce((n, e) => n + e.uncompressedSize, 0);
+    // Past every declared-size check: 18 parts just under the 10 MB ratio floor, under 200 MB in all.
+    expect(declared).toBeGreaterThan(180 * 1024 * 1024);
+    expect(bytes.byteLength).toBeLessThan(2 * 1024 * 1024);
+    const book = readWorkbook(bytes, "xlsx");
+    expect(book.totalRows).toBe(50);
+    expect(book.inflatedBytes).toBeLessThan(64 * 1024);
+    expect(previewWorkbook(bytes, "big.xlsx").totalRows).toBe(50);
+    // SheetJS would unpack all 180 MB at once: its path refuses the file instead, saying why.
+    const refused = refusal(() => readWorkbook(bytes, "xlsx", { xlsxReader: "sheetjs" }));
+    expect(refused.code).toBe("too-large");
+    expect(refused.message).toMatch(/распаковывается больше чем в 24 МБ/);
+  });
+
+  it("refuses a sheet whose kept text would outgrow a Worker, with a clear message", () => {
+    // 60 rows of 1 MB of text each: small zipped, too much to hold as strings.
+    const big = "я".repeat(1024 * 1024);
+    const rows = Array.from({ length: 30 }, (_, i) => `<row r="${i + 2}"><c r="A${i + 2}" t="inlineStr"><is><t>${big}</t></is></c></row>`).join("");
+    const sheet = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Имя</t></is></c></row>${rows}</sheetData></worksheet>`;
+    const e = refusal(() => readWorkbook(handMadeXlsx(sheet, true), "xlsx"));
+    expect(e.code).toBe("too-large");
+    expect(e.message).toMatch(/слишком много текста/);
   });
 });
