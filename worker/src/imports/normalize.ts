@@ -91,7 +91,8 @@ export function normalizeRow(
 
   // Any column may feed the field mapping or a rule, so a cell without a faithful value fails the
   // row wherever it is: the row is reported, never imported with that cell changed or dropped.
-  for (const [header, value] of Object.entries(raw)) {
+  for (const header in raw) {
+    const value = raw[header];
     if (!isUnreadable(value)) continue;
     const [whyRu, whyEn] = unreadableReason(value);
     ru.push(`колонка «${header}»: ${whyRu}`);
