@@ -1,6 +1,6 @@
-// Reads what an XLSX's workbook part says about its first sheet (name, path, shared strings), and the
-// sheet's declared size (`<dimension ref>`) by inflating only a few kilobytes, so a million-row sheet
-// is refused before anything reads all of it.
+// Reads what an XLSX's workbook part says about its sheets (names, hidden state, paths, shared
+// strings, date system), and a sheet's declared size (`<dimension ref>`) by inflating only a few
+// kilobytes, so a million-row sheet is refused before anything reads all of it.
 import { inflateRaw } from "./inflate";
 import { unescapeXml } from "./xlsx-stream-xml";
 import { entryPayload, type ZipEntry } from "./zip-guard";
