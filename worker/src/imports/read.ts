@@ -211,7 +211,9 @@ export function findHeaderIndex(rows: unknown[][]): number {
     for (let k = i + 1; k < Math.min(rows.length, i + 6); k++) below = Math.max(below, filledCount(rows[k]!));
     const filled = filledCount(row);
     if (filled < Math.min(2, below) || filled < below * 0.6) continue;
-    // A header is followed by data; a row of names under it means it was a title (unless all is text).
+    // As wide as the table: the header. Narrower, it may be a title: then it must stand right
+    // above a row of data, not above another row of names.
+    if (filled >= below) return i;
     const next = rows[i + 1];
     if (next && !headerLike(next)) return i;
     if (first < 0) first = i;

@@ -198,6 +198,8 @@ describe("import: finding the header row", () => {
     expect(findHeaderIndex([["Отчёт", "декабрь 2026"], ["Менеджер: Иванов"], ...table])).toBe(2);
     // A one-column list has a one-cell header.
     expect(findHeaderIndex([["Телефон"], ["89991234567"], ["89161234567"]])).toBe(0);
+    // A full-width row of names is the header even when the first data rows are text too.
+    expect(findHeaderIndex([["Имя", "Телефон", "Комментарий"], ["=HYPERLINK()", "abc", "+SUM(A1)"], ["Хороший", "+7 999 555-44-33", "ok"]])).toBe(0);
     // Nothing looks like a header: the first row is taken (and refused later as data).
     expect(findHeaderIndex([["89991234567", "Иван"], ["89161234567", "Мария"]])).toBe(0);
   });
