@@ -105,7 +105,7 @@ function SourcePicker({ upload, onPreview }: Pick<MappingStepProps, "upload" | "
             </select>
           </Field>
         ) : null}
-        <Field label={t("imp.headerRow")}>
+        <Field label={t("imp.headerRow")} class="field-wide">
           <select
             class="input"
             value={String(upload.headerRow)}
