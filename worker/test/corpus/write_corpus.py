@@ -54,7 +54,7 @@ def formula_expect(cached_saved, first_row):
 
 def case(name, writer, sheet, header_row, headers, rows, sheets, **extra):
     return {"file": name, "writer": writer, "sheet": sheet, "headerRow": header_row, "headers": headers,
-            "rows": rows, "sheets": sheets, **extra}
+            "rows": rows, "sheets": sheets, "date1904": False, **extra}
 
 
 def openpyxl_files(out):
