@@ -34,19 +34,30 @@ const store = scoped(async (t: Tenant, timeZone: string, now: number): Promise<v
     .onConflictDoUpdate({ target: [metadataCache.accountId, metadataCache.kind], set: { data: { timezone: timeZone }, fetchedAt: now } });
 });
 
-/** The account's IANA zone: cached, else asked from amoCRM; the default (Moscow) only when neither answers. */
-export async function accountTimeZone(env: Env, t: Tenant, now: number = Date.now()): Promise<AccountZone> {
-  const known = await cached(t);
-  if (known && now - known.fetchedAt < FRESH_MS) return { timeZone: known.timeZone, known: true };
+async function ask(env: Env, t: Tenant, now: number): Promise<string | null> {
   try {
     const account = await new AmoClient(env, t.accountId).get<{ datetime_settings?: { timezone?: string } }>("/api/v4/account", { with: "datetime_settings" });
     const zone = account?.datetime_settings?.timezone;
     if (zone && isTimeZone(zone)) {
       await store(t, zone, now);
-      return { timeZone: zone, known: true };
+      return zone;
     }
   } catch (err) {
     logError("account time zone not read", err, { accountId: t.accountId });
   }
+  return null;
+}
+
+/**
+ * The account's IANA zone: cached, else asked from amoCRM; the default (Moscow) only when neither
+ * answers. `waitMs` bounds the wait for amoCRM (an upload answers a person; a queue job can wait).
+ */
+export async function accountTimeZone(env: Env, t: Tenant, opts: { now?: number; waitMs?: number } = {}): Promise<AccountZone> {
+  const now = opts.now ?? Date.now();
+  const known = await cached(t);
+  if (known && now - known.fetchedAt < FRESH_MS) return { timeZone: known.timeZone, known: true };
+  const asking = ask(env, t, now);
+  const zone = opts.waitMs === undefined ? await asking : await Promise.race([asking, new Promise<null>((r) => setTimeout(() => r(null), opts.waitMs))]);
+  if (zone) return { timeZone: zone, known: true };
   return known ? { timeZone: known.timeZone, known: true } : { timeZone: DEFAULT_TIME_ZONE, known: false };
 }

@@ -39,6 +39,8 @@ import type { ImportListResponse, ImportUploadResponse, ImportView } from "../ap
 import type { Env } from "../env";
 
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/** How long an upload waits for amoCRM to tell the account's time zone before showing dates in the default one (and saying so). */
+const UPLOAD_ZONE_WAIT_MS = 5000;
 
 /** Which HTTP answer each file problem gets: the wrong kind of file, too much of it, or a broken one. */
 const FILE_PROBLEMS: Record<ImportErrorCode, ProblemCode> = {
@@ -182,7 +184,7 @@ export function adminImportRoutes() {
       message: `File «${fileName}» uploaded (${bytes.byteLength} bytes, ${preview.totalRows} rows, ${preview.headers.length} columns).`,
       data: { type: preview.type, sheet: preview.sheetName, headerRow: preview.headerRow, rows: preview.totalRows, detected: preview.detected },
     });
-    return c.json(uploadBody(imp.id, fileName, preview, await accountTimeZone(c.env, tt)), 201);
+    return c.json(uploadBody(imp.id, fileName, preview, await accountTimeZone(c.env, tt, { waitMs: UPLOAD_ZONE_WAIT_MS })), 201);
   });
 
   r.get("/api/admin/imports", async (c) => {
@@ -208,7 +210,7 @@ export function adminImportRoutes() {
     }
     const preview = await previewStored(c.env, imp, body);
     c.header("cache-control", "no-store");
-    return c.json(uploadBody(imp.id, imp.fileName, preview, await accountTimeZone(c.env, tt)) satisfies ImportUploadResponse);
+    return c.json(uploadBody(imp.id, imp.fileName, preview, await accountTimeZone(c.env, tt, { waitMs: UPLOAD_ZONE_WAIT_MS })) satisfies ImportUploadResponse);
   });
 
   r.post("/api/admin/imports/:id/start", async (c) => {

@@ -128,5 +128,16 @@ describe("import sources: sheets, header rows, dates", () => {
     const v = (await (await adminFetch(a, `/api/admin/imports/${up.id}`)).json()) as ImportView;
     expect(v.status).toBe("uploaded");
   });
-});
 
+  it("says so when amoCRM cannot tell the account's zone, and reads dates in Moscow time meanwhile", async () => {
+    const a = await installAccount();
+    await amo.setFaults(a.accountId, { rate: 1, kinds: ["500"], seed: 3, paths: ["/api/v4/account"] });
+    try {
+      const up = await uploadImport(a, "отчёт.xlsx", reportFile());
+      expect(up).toMatchObject({ timeZone: "Europe/Moscow", timeZoneKnown: false });
+      expect(up.dates[0]![1]).toBe(Date.UTC(2026, 11, 7, 11, 30) / 1000);
+    } finally {
+      await amo.setFaults(a.accountId, null);
+    }
+  });
+});
