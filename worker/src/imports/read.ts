@@ -26,7 +26,13 @@ const DETECT_ROWS = 200;
  * What SheetJS may unpack when it reads an XLSX (it inflates every part at once and keeps it). Only
  * files our own reader cannot make sense of go to SheetJS; past this they are refused.
  */
-export const SHEETJS_MAX_INFLATE = 24 * 1024 * 1024;
+export const SHEETJS_MAX_INFLATE = 8 * 1024 * 1024;
+/**
+ * XLS files SheetJS may read: it holds the whole compound file and a cell object per value, and a
+ * 4 MB XLS (20,000 rows) already needs about 100 MB of heap; the 128 MB of a Worker must also hold
+ * the upload and the rows. Larger ones are refused with the way out (save as XLSX, read by ours).
+ */
+export const XLS_MAX_BYTES = 2 * 1024 * 1024;
 /**
  * Characters of text a read may keep (shared strings plus the kept cells): about twice as many
  * bytes in a Worker's 128 MB. The 100,000-row benchmark file keeps well under a tenth of it.
@@ -87,7 +93,14 @@ function tooManyRows(maxRows: number, seen: number | null): ImportFileError {
   );
 }
 
-function tooLarge(what: "parts" | "text"): ImportFileError {
+function tooLarge(what: "parts" | "text" | "xls"): ImportFileError {
+  if (what === "xls") {
+    return importError(
+      "too-large",
+      `Файл старого формата XLS больше ${XLS_MAX_BYTES / 1048576} МБ: такой файл читается только целиком в память. Сохраните его в Excel как XLSX (Файл → Сохранить как → Книга Excel) и загрузите снова.`,
+      `The old-format XLS file is larger than ${XLS_MAX_BYTES / 1048576} MB: such a file can only be read whole into memory. Save it from Excel as XLSX (File → Save As → Excel Workbook) and upload it again.`,
+    );
+  }
   return what === "parts"
     ? importError(
         "too-large",
@@ -484,6 +497,7 @@ function readSheet(bytes: Uint8Array, type: SpreadsheetType, opts: ReadOptions):
     verifyZipEntries(bytes, entries);
     return { ...readSpreadsheet(bytes, maxRows, opts), inflatedBytes: total };
   }
+  if (bytes.byteLength > XLS_MAX_BYTES) throw tooLarge("xls");
   return readSpreadsheet(bytes, maxRows, opts);
 }
 

@@ -2,7 +2,7 @@
 // expensive work happens.
 import * as XLSX from "xlsx";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generateHostileFiles, handMadeXlsx, manyBigPartsXlsx, sheetXml, type HostileFile, type HostileName } from "../../../bench/gen-xlsx";
+import { generateHostileFiles, generateLeadsXlsx, handMadeXlsx, manyBigPartsXlsx, sheetXml, type HostileFile, type HostileName } from "../../../bench/gen-xlsx";
 import { ImportFileError } from "../../../src/imports/errors";
 import { previewWorkbook, readWorkbook } from "../../../src/imports/read";
 import { sniffFile } from "../../../src/imports/sniff";
@@ -155,7 +155,7 @@ describe("import: hostile files", () => {
     // SheetJS would unpack all 180 MB at once: its path refuses the file instead, saying why.
     const refused = refusal(() => readWorkbook(bytes, "xlsx", { xlsxReader: "sheetjs" }));
     expect(refused.code).toBe("too-large");
-    expect(refused.message).toMatch(/распаковывается больше чем в 24 МБ/);
+    expect(refused.message).toMatch(/распаковывается больше чем в 8 МБ/);
   });
 
   it("refuses a sheet whose kept text would outgrow a Worker, with a clear message", () => {
@@ -167,4 +167,15 @@ describe("import: hostile files", () => {
     expect(e.code).toBe("too-large");
     expect(e.message).toMatch(/слишком много текста/);
   });
+
+  it("refuses an XLS too big for SheetJS to hold in a Worker, saying to save it as XLSX", () => {
+    const wb = XLSX.read(generateLeadsXlsx({ rows: 11_000, seed: 31 }).bytes, { type: "array" });
+    const xls = new Uint8Array(XLSX.write(wb, { type: "array", bookType: "biff8" }) as ArrayBuffer);
+    expect(xls.byteLength).toBeGreaterThan(2 * 1024 * 1024);
+    const e = refusal(() => readWorkbook(xls, "xls"));
+    expect(e.code).toBe("too-large");
+    expect(e.message).toMatch(/Сохраните его в Excel как XLSX/);
+    // The same rows as XLSX are read by our reader.
+    expect(readWorkbook(new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xlsx" }) as ArrayBuffer), "xlsx").totalRows).toBe(11_000);
+  }, 60_000);
 });
