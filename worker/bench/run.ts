@@ -6,7 +6,7 @@ import path from "node:path";
 import { startSandbox } from "../scripts/sandbox-lib";
 import { runIntakeLatency, runIntakeLoad } from "./intake";
 import { measureSizes } from "./sizes";
-import { runImportBench, runParseBench } from "./imports";
+import { runImportBench, runParseBench, runWorstUploadBench } from "./imports";
 
 const quick = process.argv.includes("--quick");
 const skipImport = process.argv.includes("--skip-import");
@@ -89,6 +89,16 @@ if (!skipImport) {
       value: `${parse.parseSeconds.toFixed(2)} s; workerd peak +${parse.memory.parseDeltaMb.toFixed(0)} MB over ${parse.memory.baselineMb.toFixed(0)} MB`,
       target: "< 128 MB",
       ok: parse.under128Mb,
+    });
+
+    step("worst upload");
+    const worst = await runWorstUploadBench(importSandbox);
+    results.worstUpload = worst;
+    rows.push({
+      figure: "worst upload (XLSX of many 10 MB parts)",
+      value: `${(worst.fileBytes / 1048576).toFixed(1)} MB file claiming ${worst.declaredMb} MB; workerd peak +${worst.peakDeltaMb.toFixed(0)} MB`,
+      target: "< 128 MB",
+      ok: worst.under128Mb,
     });
   } finally {
     await importSandbox.stop();

@@ -358,14 +358,42 @@ export interface RuleHistoryResponse {
 export type ImportStatus = "uploaded" | "parsing" | "processing" | "done" | "failed" | "cancelled";
 export type ImportColumn = "phone" | "email" | "name" | "result" | "duration" | "date" | "operator" | "comment" | "recording";
 
-/** POST /api/admin/imports (multipart: file) */
+/** A cell without a faithful value, as the upload preview shows it (an Excel error, a formula saved without its result). */
+export interface ImportUnreadableCell {
+  unreadable: "error" | "formula";
+  text: string;
+}
+
+/** POST /api/admin/imports (multipart: file); POST /api/admin/imports/:id/preview answers the same. */
 export interface ImportUploadResponse {
   id: number;
   fileName: string;
+  /** The sheet read and every sheet of the file (a CSV has one). */
+  sheetName: string;
+  sheets: { name: string; hidden: boolean }[];
+  /** The header row as the spreadsheet numbers it, and the first rows with values to choose another from. */
+  headerRow: number;
+  headerChoices: { row: number; text: string }[];
   headers: string[];
+  /** The first rows; a cell may be an ImportUnreadableCell. */
   rows: unknown[][];
+  /** Each preview row's number in the spreadsheet. */
+  rowNumbers: number[];
   totalRows: number;
   detected: Partial<Record<ImportColumn, number>>;
+  /** What each preview cell means as a date (Unix seconds), read in `timeZone`; null where it is none. */
+  dates: (number | null)[][];
+  /** The account's zone dates without one are read in; `timeZoneKnown` false: assumed, amoCRM did not say. */
+  timeZone: string;
+  timeZoneKnown: boolean;
+  /** The workbook counts serial dates from 1904. */
+  date1904: boolean;
+}
+
+/** POST /api/admin/imports/:id/preview: read the upload again with another sheet or header row. */
+export interface ImportPreviewRequest {
+  sheet?: string;
+  headerRow?: number;
 }
 
 /** POST /api/admin/imports/:id/start */
@@ -374,6 +402,9 @@ export interface ImportStartRequest {
   /** Column index per field; for leads, extra columns map to mapping sources `column:<header>`. */
   columns: Partial<Record<ImportColumn, number>>;
   projectId?: number;
+  /** The sheet and header row chosen in the preview; absent: the ones found on upload. */
+  sheet?: string;
+  headerRow?: number;
 }
 
 /** GET /api/admin/imports/:id ; GET /api/admin/imports (history) ; POST /api/admin/imports/:id/cancel ; GET /api/admin/imports/:id/report.xlsx */

@@ -83,6 +83,10 @@ export function detectDelimiter(text: string): Delimiter {
 
 export interface CsvParseResult {
   records: (string | null)[][];
+  /** Each kept record's number counting blank ones, as a spreadsheet would number its rows. */
+  numbers: number[];
+  /** Records with a value seen, kept or not. */
+  count: number;
   /** True when parsing stopped at `maxRecords` with more text left. */
   truncated: boolean;
 }
@@ -98,9 +102,13 @@ function isBlankRecord(record: (string | null)[]): boolean {
 /**
  * Splits records; empty fields become null, blank lines are skipped. Scans with indexOf and slices
  * rather than growing strings a character at a time: a 100,000-line file is megabytes of text.
+ * Stops after `maxRecords` records with a value; keeps only the first `keep` of them (the rest are counted).
  */
-export function parseCsv(text: string, delimiter: Delimiter, maxRecords = Number.POSITIVE_INFINITY): CsvParseResult {
+export function parseCsv(text: string, delimiter: Delimiter, maxRecords = Number.POSITIVE_INFINITY, keep = Number.POSITIVE_INFINITY): CsvParseResult {
   const records: (string | null)[][] = [];
+  const numbers: number[] = [];
+  let count = 0;
+  let index = 0;
   const n = text.length;
   const d = delimiter.charCodeAt(0);
   const fieldEnd = (from: number): number => {
@@ -150,13 +158,20 @@ export function parseCsv(text: string, delimiter: Delimiter, maxRecords = Number
       i++;
       continue;
     }
-    if (!isBlankRecord(record)) records.push(record);
+    index++;
+    if (!isBlankRecord(record)) {
+      count++;
+      if (records.length < keep) {
+        records.push(record);
+        numbers.push(index);
+      }
+    }
     record = [];
-    if (i >= n) return { records, truncated: false };
+    if (i >= n) return { records, numbers, count, truncated: false };
     i += text.charCodeAt(i) === CR && text.charCodeAt(i + 1) === LF ? 2 : 1;
-    if (records.length >= maxRecords) {
+    if (count >= maxRecords) {
       while (i < n && text.charCodeAt(i) <= 32) i++;
-      return { records, truncated: i < n };
+      return { records, numbers, count, truncated: i < n };
     }
   }
 }

@@ -8,6 +8,8 @@ export type ImportErrorCode =
   | "corrupt"
   | "zip-bomb"
   | "too-many-rows"
+  | "too-large"
+  | "no-sheet"
   | "no-header";
 
 export class ImportFileError extends Error {

@@ -36,7 +36,7 @@ export function devBenchRoutes() {
     const t1 = Date.now();
     const detected = detectColumns(book.headers, book.rows.slice(0, 200));
     const kind = detected.duration !== undefined || detected.result !== undefined ? "calls" : "leads";
-    const prepared = prepareRows(kind, book.headers, book.rows, headerMapping(book.headers, detected));
+    const prepared = prepareRows(kind, book.headers, book.rows, headerMapping(book.headers, detected), book.rowNumbers, { date1904: book.date1904 });
     const json = prepared.rows.reduce((n, row) => n + JSON.stringify(row.data).length, 0);
     await tick();
     const t2 = Date.now();
