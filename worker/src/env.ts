@@ -29,8 +29,12 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   MAX_UPLOAD_BYTES?: string;
   UNINSTALL_GRACE_DAYS?: string;
+  /** Seconds to wait for amoCRM's OAuth code after an install before the widget calls it lost (default 120). */
+  INSTALL_WAIT_SECONDS?: string;
   /** "1" in the local sandbox: enables /dev/* pages. */
   SANDBOX?: string;
+  /** Sandbox only: the origin of the local amoCRM host page, allowed by the widget API's CORS. */
+  DEV_HOST_ORIGIN?: string;
 }
 
 /** Configuration after validation: every required value is present. */
@@ -50,7 +54,10 @@ export interface Config {
   maxBodyBytes: number;
   maxUploadBytes: number;
   uninstallGraceDays: number;
+  installWaitMs: number;
   sandbox: boolean;
+  /** The sandbox's amoCRM host page origin; null outside the sandbox. */
+  devHostOrigin: string | null;
 }
 
 const REQUIRED = ["PUBLIC_ORIGIN", "AMOCRM_CLIENT_ID", "AMOCRM_CLIENT_SECRET", "AMOCRM_REDIRECT_URI", "ENCRYPTION_KEY", "SESSION_SECRET"] as const;
@@ -97,8 +104,11 @@ export function config(env: Env): Config {
     maxBodyBytes: num(env.MAX_BODY_BYTES, 1_048_576),
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 20 * 1_048_576),
     uninstallGraceDays: num(env.UNINSTALL_GRACE_DAYS, 30),
+    installWaitMs: num(env.INSTALL_WAIT_SECONDS, 120) * 1000,
     sandbox: env.SANDBOX === "1" || env.SANDBOX === "true",
+    devHostOrigin: null,
   };
+  if (cfg.sandbox && env.DEV_HOST_ORIGIN) cfg.devHostOrigin = trimOrigin(env.DEV_HOST_ORIGIN);
   cache.set(env, cfg);
   return cfg;
 }

@@ -16,7 +16,7 @@ import { amoHeaders, amoOrigin, decodeAccessToken, exchangeCode, OAuthError } fr
 import { AmoClient } from "./client";
 import { refreshMetadata, type AmoAccountInfo } from "./metadata";
 import { RetryLater } from "../queue/retry";
-import { eventIds, resetForReplay } from "../db/events";
+import { resumeHeld } from "../sync/hold";
 
 const CODE_LIFETIME_MS = 20 * 60 * 1000;
 /** Status changes and edits are what flow back to LPTracker; new leads in amoCRM are not ours to copy. */
@@ -78,7 +78,8 @@ export async function runInstallJob(env: Env, installId: string): Promise<void> 
   });
 
   await afterInstall(env, t, `${cfg.publicOrigin}/hooks/amocrm/${account.amoHookKey}`);
-  await resumeParkedEvents(env, t);
+  // Events held while there were no tokens (saved before the code came, or a reinstall) run now, in order.
+  await resumeHeld(env, t, `amoCRM access granted (${row.flow} install)`);
   await db.update(installs).set({ status: "done", accountId, lastError: null, updatedAt: Date.now() }).where(eq(installs.id, installId));
   logInfo("install done", { accountId, flow: row.flow });
 }
@@ -96,16 +97,6 @@ async function afterInstall(env: Env, t: Tenant, destination: string): Promise<v
   } catch (err) {
     await writeAudit(t, { level: "warn", source: "amocrm", action: "webhook.failed", message: `Could not register the amoCRM webhook: ${(err as Error).message}` });
   }
-}
-
-/** Events parked while the install needed a reinstall go back to the queue now that it is done. */
-async function resumeParkedEvents(env: Env, t: Tenant): Promise<void> {
-  const ids = await eventIds(t, { status: "parked" }, 5000);
-  const resumed = await resetForReplay(t, ids);
-  for (let i = 0; i < resumed.length; i += 100) {
-    await env.SYNC_QUEUE.sendBatch(resumed.slice(i, i + 100).map((eventId) => ({ body: { kind: "event" as const, accountId: t.accountId, eventId } })));
-  }
-  if (resumed.length) await writeAudit(t, { source: "amocrm", action: "events.resumed", message: `${resumed.length} parked event(s) resumed after the reinstall.` });
 }
 
 export async function ensureAmoWebhook(env: Env, t: Tenant, destination: string): Promise<void> {

@@ -3,6 +3,13 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/hono-env";
 
+/** Sandbox only: the preflights this isolate answered, so the browser tests can see real ones arrive. */
+export const seenPreflights: { at: number; origin: string | null; requestHeaders: string | null; path: string; allowed: boolean }[] = [];
+function notePreflight(origin: string | null, requestHeaders: string | null, path: string, allowed: boolean): void {
+  seenPreflights.push({ at: Date.now(), origin, requestHeaders, path, allowed });
+  if (seenPreflights.length > 200) seenPreflights.splice(0, seenPreflights.length - 200);
+}
+
 /** One DNS label of an account subdomain, then an amoCRM or Kommo base domain; https only. */
 const AMO_ORIGIN = /^https:\/\/[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.(?:amocrm\.ru|amocrm\.com|kommo\.com)$/;
 
@@ -11,9 +18,10 @@ export const CORS_ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE";
 // Browsers cap this anyway (Chrome: 2 h); 10 minutes keeps a rollout of new headers quick.
 const PREFLIGHT_MAX_AGE_S = "600";
 
-export function isAllowedOrigin(origin: string | undefined, publicOrigin: string): boolean {
+/** `devHostOrigin` is the sandbox's local amoCRM page; config() leaves it null outside the sandbox. */
+export function isAllowedOrigin(origin: string | undefined, publicOrigin: string, devHostOrigin: string | null = null): boolean {
   if (!origin) return false;
-  return origin === publicOrigin || AMO_ORIGIN.test(origin);
+  return origin === publicOrigin || AMO_ORIGIN.test(origin) || (devHostOrigin !== null && origin === devHostOrigin);
 }
 
 function setHeaders(res: Response, headers: Record<string, string>): boolean {
@@ -31,11 +39,12 @@ function setHeaders(res: Response, headers: Record<string, string>): boolean {
  */
 export const widgetCors: MiddlewareHandler<AppEnv> = async (c, next) => {
   const origin = c.req.header("origin");
-  const allowed = isAllowedOrigin(origin, c.var.cfg.publicOrigin);
+  const allowed = isAllowedOrigin(origin, c.var.cfg.publicOrigin, c.var.cfg.devHostOrigin);
   const base: Record<string, string> = { Vary: "Origin" };
   if (allowed) base["Access-Control-Allow-Origin"] = origin!;
 
   if (c.req.method === "OPTIONS") {
+    if (c.var.cfg.sandbox) notePreflight(origin ?? null, c.req.header("access-control-request-headers") ?? null, c.req.path, allowed);
     const headers = { ...base };
     if (allowed) {
       headers["Access-Control-Allow-Methods"] = CORS_ALLOW_METHODS;
