@@ -7,6 +7,7 @@ import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { accounts, events } from "../db/schema";
 import { eq, sql } from "drizzle-orm";
+import { seenPreflights } from "../auth/cors";
 
 export function devRoutes() {
   const r = new Hono<AppEnv>();
@@ -32,6 +33,9 @@ export function devRoutes() {
     const rows = await c.var.db.select({ n: sql<number>`count(*)` }).from(events).where(eq(events.source, source));
     return c.json({ source, count: rows[0]?.n ?? 0 });
   });
+
+  /** The CORS preflights this isolate answered (origin, requested headers): the browser tests check real ones arrive. */
+  r.get("/dev/preflights", (c) => c.json({ preflights: seenPreflights }));
 
   r.get("/dev/status", async (c) => {
     const rows = await c.var.db.select({ accountId: accounts.accountId, subdomain: accounts.subdomain, domain: accounts.domain, status: accounts.status }).from(accounts);
