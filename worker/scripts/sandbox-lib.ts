@@ -20,7 +20,7 @@ export interface SandboxOptions {
   workerPort?: number;
   amoPort?: number;
   lptPort?: number;
-  /** The local amoCRM host page's own origin (a proxy of the Worker's /dev/ paths), default 8790. */
+  /** The local amoCRM host page's own origin (a proxy of the Worker's /dev/ paths), default workerPort + 3. */
   hostPort?: number;
   /** Where local D1/R2/DO state lives; a fresh directory gives a clean sandbox. */
   persistTo?: string;
@@ -121,7 +121,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const workerPort = (opts.workerPort ?? 8787) + offset;
   const amoPort = (opts.amoPort ?? 8788) + offset;
   const lptPort = (opts.lptPort ?? 8789) + offset;
-  const hostPort = (opts.hostPort ?? 8790) + offset;
+  // Next to the Worker's port unless given, so that sandboxes with their own ports never share it.
+  const hostPort = (opts.hostPort ?? (opts.workerPort ?? 8787) + 3) + offset;
   const persistTo = opts.persistTo ?? path.join(ROOT, ".wrangler", "sandbox-state");
   if (opts.fresh) rmSync(persistTo, { recursive: true, force: true });
 

@@ -246,7 +246,9 @@ const HOST_JS = `
     var wanted = Number(query.get('account_id'));
     var byId = BOOT.accounts.filter(function (a) { return a.accountId === wanted; })[0];
     var active = BOOT.accounts.filter(function (a) { return a.status === 'active'; })[0];
-    return byId || active || BOOT.accounts[0] || { accountId: wanted || 0, subdomain: 'demo', status: 'not_installed' };
+    // An account we have never heard of is one that has not installed the widget yet.
+    if (wanted && !byId) { return { accountId: wanted, subdomain: query.get('subdomain') || 'demo', status: 'not_installed' }; }
+    return byId || active || BOOT.accounts[0] || { accountId: 0, subdomain: 'demo', status: 'not_installed' };
   }
   var account = pickAccount();
   var ctx = {
@@ -413,6 +415,7 @@ const HOST_JS = `
   function deliverCode(delayMs) {
     return post('/dev/amocrm/deliver-code', { account_id: ctx.accountId, delay_ms: delayMs }).then(function (answer) {
       document.body.setAttribute('data-code', answer.delivered ? 'delivered' : 'scheduled');
+      logStep(answer.delivered ? 'code:delivered' : 'code:scheduled');
       return answer;
     });
   }
@@ -507,12 +510,16 @@ const HOST_JS = `
   }
 
   // Every callback amoCRM ran, in order, for tests: body[data-callback-log] = "render,init,…".
+  // amoCRM's own steps (the code hook) are logged there too.
   var callbackLog = [];
+  function logStep(step) {
+    callbackLog.push(step);
+    document.body.setAttribute('data-callback-log', callbackLog.join(','));
+  }
   function run(name, arg) {
     var fn = widget && widget.callbacks && widget.callbacks[name];
     if (typeof fn !== 'function') { return undefined; }
-    callbackLog.push(name === 'onSave' && arg ? name + ':' + arg.active : name);
-    document.body.setAttribute('data-callback-log', callbackLog.join(','));
+    logStep(name === 'onSave' && arg ? name + ':' + arg.active : name);
     var result = fn.call(widget, arg);
     document.body.setAttribute('data-callback-' + name.replace('_', '-'), String(result));
     return result;
@@ -819,6 +826,9 @@ const HOST_JS = `
     else if (route.view === 'advanced') { renderAdvanced(); }
     else { renderIndex(); }
   }
+
+  // For tests and the console: the widget object amoCRM currently holds (null between views).
+  window.amoHost = { widget: function () { return widget; }, installStatus: installStatus };
 
   requirejs.config({ waitSeconds: 30 });
   fetchJson('/dev/widget/manifest.json').then(function (m) {

@@ -34,6 +34,19 @@ export function devRoutes() {
     return c.json({ source, count: rows[0]?.n ?? 0 });
   });
 
+  /** One account's events in arrival order (id, status, LPTracker lead): the browser tests watch them held and resumed. */
+  r.get("/dev/events", async (c) => {
+    const accountId = Number(c.req.query("account_id"));
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    const rows = await c.var.db
+      .select({ id: events.id, status: events.status, source: events.source, externalId: events.externalId, processedAt: events.processedAt })
+      .from(events)
+      .where(eq(events.accountId, accountId))
+      .orderBy(events.id)
+      .limit(500);
+    return c.json({ events: rows });
+  });
+
   /** The CORS preflights this isolate answered (origin, requested headers): the browser tests check real ones arrive. */
   r.get("/dev/preflights", (c) => c.json({ preflights: seenPreflights }));
 
