@@ -219,6 +219,8 @@ export interface DashboardResponse {
   /** Sync activity: hourly buckets for the last 24 h and daily buckets for the last 14 days. */
   activity: { hourly: ActivityBucket[]; daily: ActivityBucket[] };
   latestFailures: EventView[];
+  /** Events kept for later: paused while the widget is switched off in amoCRM, parked while amoCRM's access is missing. */
+  held: { widgetOff: boolean; paused: number; parked: number };
 }
 export interface StatusCounts {
   received: number;

@@ -70,7 +70,16 @@ export function createSettingsStore(env: WidgetEnv, initialConsent: boolean, onC
     projects.value = c.projects.filter((p) => p.selected).map((p) => p.id);
   }
 
-  async function load() {
+  let loading$: Promise<void> | null = null;
+
+  function load(): Promise<void> {
+    loading$ = loadOnce().finally(() => {
+      loading$ = null;
+    });
+    return loading$;
+  }
+
+  async function loadOnce() {
     if (!consent.value) return;
     loaded = true;
     loading.value = true;
@@ -109,6 +118,9 @@ export function createSettingsStore(env: WidgetEnv, initialConsent: boolean, onC
 
   /** Sends the LPTracker login to the backend; the outcome says whether the modal may close. */
   async function save(opts: { active?: boolean } = {}): Promise<SaveOutcome> {
+    // amoCRM's button may be pressed before the saved connection has loaded: wait for it.
+    if (loading$) await loading$;
+    if (disposed) return { ok: true };
     info.value = null;
     saveError.value = null;
     if (!consent.value) return refuse(t("setup.consent_required"));

@@ -52,6 +52,8 @@ export const installs = sqliteTable(
     /** marketplace | button */
     flow: text("flow").notNull(),
     sealedCode: text("sealed_code").notNull(),
+    /** The exchanged token pair, sealed, while the rest of the install job may still be retried. */
+    sealedTokens: text("sealed_tokens"),
     /** pending | done | failed */
     status: text("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),

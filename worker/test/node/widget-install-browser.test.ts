@@ -232,6 +232,61 @@ describe("switching the widget off and on", () => {
       await w.close();
     }
   }, 180_000);
+
+  it("without amoCRM's disconnect hook: the admin page shows the paused events, and switching on resumes them with the tokens kept", async () => {
+    const f = await fresh("nohook");
+    const w = await watchedPage(chromium.browser);
+    const admin = await watchedPage(chromium.browser);
+    try {
+      const page = w.page;
+      await page.goto(hostUrl(f, { installed: "0", consent: "0", code: "after", code_delay: "500", disconnect_hook: "0" }));
+      await page.waitForSelector("body[data-host-ready='1']");
+      await fillConnection(page, f);
+      await page.getByTestId("host-install").click();
+      await waitUntil(async () => (await installState(page)) === "active", "the install", 45_000);
+      // A later visit: the consent is what amoCRM saved with the install.
+      await page.goto(hostUrl(f, { disconnect_hook: "0" }));
+      await page.waitForSelector("body[data-host-ready='1']");
+      await waitUntil(async () => (await installState(page)) === "active", "the modal to load", 30_000);
+      await page.getByTestId("host-disable").click();
+      await page.waitForSelector("body[data-switched-off='1']", { timeout: 15_000 });
+
+      const projectId = f.lpt.projects[0]!.id;
+      for (const name of ["Альфа", "Бета"]) await sb.lpt.createLead(projectId, { name, phone: `+7994${Math.floor(1e6 + Math.random() * 8e6)}` });
+      await waitUntil(async () => {
+        const evs = await devEvents(f.accountId);
+        return evs.length === 2 && evs.every((e) => e.status === "paused");
+      }, "two paused events", 30_000);
+
+      // The admin page: the dashboard says the widget is off and the events view shows them paused.
+      const token = await sb.widgetToken({ accountId: f.accountId, subdomain: f.subdomain });
+      const link = (await (await fetch(`${sb.workerUrl}/api/widget/admin-link`, { method: "POST", headers: { "x-auth-token": token } })).json()) as { url: string };
+      await admin.page.goto(link.url);
+      await admin.page.getByTestId("install-paused").waitFor({ timeout: 20_000 });
+      await expect(admin.page.getByTestId("held-events").textContent()).resolves.toContain("2 события ждут");
+      await admin.page.getByTestId("held-events").click();
+      const pausedBadges = admin.page.locator("span.badge", { hasText: "Приостановлено" });
+      await pausedBadges.first().waitFor({ timeout: 20_000 });
+      await expect(pausedBadges.count()).resolves.toBe(2);
+      await screenshot(admin.page, "admin-events-paused");
+
+      // On again; amoCRM sent no new code (code=lost) and none is needed: the tokens were kept.
+      await page.goto(hostUrl(f, { code: "lost" }));
+      await page.waitForSelector("body[data-host-ready='1']");
+      await waitUntil(async () => (await installState(page)) === "paused", "the modal to say the widget is off", 30_000);
+      await page.getByTestId("host-enable").click();
+      await waitUntil(async () => {
+        const evs = await devEvents(f.accountId);
+        return evs.length === 2 && evs.every((e) => e.status === "done");
+      }, "the paused events to be processed", 60_000);
+      expect(await amoLeadNames(f.accountId)).toEqual(["Альфа", "Бета"]);
+      await waitUntil(async () => (await installState(page)) === "active", "the modal to show the widget working", 30_000);
+      expect(w.errors).toEqual([]);
+    } finally {
+      await w.close();
+      await admin.close();
+    }
+  }, 180_000);
 });
 
 describe("CORS for the host page", () => {

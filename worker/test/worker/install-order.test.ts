@@ -4,11 +4,11 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
-import { amo, connectLpt, db, deliverLptHooks, eventsOf, installAccount, lpt, ORIGIN, uniqueSubdomain, widgetFetch, type Installed } from "./harness";
+import { adminFetch, amo, connectLpt, db, deliverLptHooks, eventsOf, installAccount, lpt, ORIGIN, uniqueSubdomain, widgetFetch, type Installed } from "./harness";
 import { accounts, auditLog, installs } from "../../src/db/schema";
 import { accessWait } from "../../src/amocrm/install-wait";
 import { config } from "../../src/env";
-import type { LptConnectionResponse, MeResponse } from "../../src/api-types";
+import type { DashboardResponse, EventListResponse, LptConnectionResponse, MeResponse } from "../../src/api-types";
 
 
 /** An amoCRM account that exists at amoCRM but whose code has not reached us yet. */
@@ -117,6 +117,21 @@ describe.concurrent("install order: onSave before amoCRM's code", () => {
   });
 });
 
+describe("install job retries", () => {
+  it("exchanges amoCRM's single-use code once, even when a later step of the install fails and is retried", async () => {
+    const a = await notYetInstalled();
+    // amoCRM answers the account read with 500s for a while, after the code was exchanged.
+    await amo.setFaults(a.accountId, { rate: 0, kinds: ["500"], seed: 3, paths: ["/api/v4/account"], burst: 6 });
+    await deliverCode(a);
+    await vi.waitUntil(async () => (await db().select().from(installs).where(eq(installs.referer, a.info.domain))).some((r) => r.status !== "pending"), { timeout: 90_000, interval: 300 });
+    expect((await amo.state(a.accountId)).faults.injected["500"]).toBeGreaterThanOrEqual(3);
+    await amo.setFaults(a.accountId, null);
+    const rows = await db().select().from(installs).where(eq(installs.referer, a.info.domain));
+    expect(rows.map((r) => [r.status, r.sealedTokens])).toEqual([["done", null]]);
+    expect((await amo.state(a.accountId)).oauth.code_exchanges).toBe(1);
+  }, 120_000);
+});
+
 describe.concurrent("switching the widget off and on", () => {
   it("pauses incoming events while off and resumes them in order when switched on", async () => {
     const a = await connectLpt(await installAccount());
@@ -130,6 +145,11 @@ describe.concurrent("switching the widget off and on", () => {
     expect(await waitStatuses(a.accountId, allAre(3, "paused"))).toHaveLength(3);
     expect((await eventsOf(a.accountId))[0]!.error).toMatch(/switched off/);
     expect(await amoLeadNames(a.accountId)).toEqual([]);
+    // The admin page sees them as paused: the dashboard and the events filter.
+    const dash = (await (await adminFetch(a, "/api/admin/dashboard")).json()) as DashboardResponse;
+    expect(dash.held).toEqual({ widgetOff: true, paused: 3, parked: 0 });
+    const list = (await (await adminFetch(a, "/api/admin/events?status=paused")).json()) as EventListResponse;
+    expect(list.total).toBe(3);
 
     // amoCRM's onSave with active 'Y' and the form as it is: login kept, password empty.
     const on = await widgetFetch(a, "/api/widget/lptracker", { method: "PUT", json: { login: a.login, projects: [a.projectId], consent: true, active: true } });
