@@ -18,8 +18,6 @@ define(['jquery'], function ($) {
   };
 
   var REQUEST_TIMEOUT_MS = 20000;
-  // amoCRM's onSave should settle within about 2 s; switching off never waits longer than this.
-  var SWITCH_OFF_WAIT_MS = 1500;
   var STYLE_ID = 'lptw-style';
   var CONSENT_FIELD = 'consent';
 
@@ -208,38 +206,6 @@ define(['jquery'], function ($) {
       });
     }
 
-    // Tells our server to pause processing. amoCRM must not wait on us to switch the widget off:
-    // whatever the answer (LPTracker down, our server slow, nothing saved yet), this resolves true
-    // within SWITCH_OFF_WAIT_MS; the request itself carries on.
-    function switchOff() {
-      if (!consentGiven()) {
-        return Promise.resolve(true);
-      }
-      var sent = transport.request('PUT', '/api/widget/state', { active: false }).then(function () {
-        return true;
-      }, function () {
-        return true;
-      });
-      var enough = new Promise(function (resolve) {
-        setTimeout(function () {
-          resolve(true);
-        }, SWITCH_OFF_WAIT_MS);
-      });
-      return Promise.race([sent, enough]);
-    }
-
-    // Switching on without the settings modal's form (nothing to check): resume processing.
-    function switchOn() {
-      if (!consentGiven()) {
-        return Promise.resolve(true);
-      }
-      return transport.request('PUT', '/api/widget/state', { active: true }).then(function () {
-        return true;
-      }, function () {
-        return true;
-      });
-    }
-
     this.callbacks = {
       render: function () {
         if (isCardArea()) {
@@ -265,20 +231,22 @@ define(['jquery'], function ($) {
         mountSettings($modalBody && $modalBody.length ? $modalBody : $('.widget-settings__modal-body'));
         return true;
       },
-      // amoCRM runs this on «Установить», on «Сохранить» and when the widget is switched off
-      // (evt.active 'N', then destroy). A rejected promise keeps amoCRM's modal open, with our
-      // error shown inside it; switching off is never refused.
+      // Also runs when the widget is switched off (evt.active 'N'): never refused. A rejection
+      // keeps amoCRM's modal open with our error inside.
       onSave: function (evt) {
-        if (evt && evt.active === 'N') {
-          return switchOff();
-        }
+        var off = !!evt && evt.active === 'N';
         if (!settingsReady) {
-          return switchOn();
+          return Promise.resolve(true);
         }
         return settingsReady.then(function (handle) {
-          return handle.save({ active: true });
+          return off ? handle.switchOff() : handle.save({ active: true });
         }).then(function () {
           return true;
+        }, function (err) {
+          if (off) {
+            return true;
+          }
+          throw err;
         });
       },
       destroy: function () {
