@@ -128,11 +128,13 @@ function InstallStatus({ env, me }: { env: WidgetEnv; me: MeResponse }) {
       </Notice>
     );
   }
-  const tone = me.install_status === "active" ? "ok" : "warn";
+  // Saved before «Установить» was pressed: amoCRM has not been asked for access yet.
+  const status = me.install_status === "pending" ? "not_installed" : me.install_status;
+  const tone = status === "active" ? "ok" : "warn";
   return (
-    <Notice tone={tone} title={t(`install.title_${me.install_status}`)} testId="lptw-install">
-      <span data-state={me.install_status}>
-        {me.install_status === "reauth_required" ? (me.action ? pickLanguage(me.action, env.lang) : t("install.reauth_hint")) : t(`install.${me.install_status}`)}
+    <Notice tone={tone} title={t(`install.title_${status}`)} testId="lptw-install">
+      <span data-state={status}>
+        {status === "reauth_required" ? (me.action ? pickLanguage(me.action, env.lang) : t("install.reauth_hint")) : t(`install.${status}`)}
       </span>
     </Notice>
   );

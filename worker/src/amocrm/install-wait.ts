@@ -15,12 +15,12 @@ const EARLIER_ATTEMPT_MS = 2 * 60 * 1000;
 
 export function isAwaitingAccess(account: Pick<AccountRow, "status" | "pausedAt" | "awaitingAccessSince">): boolean {
   if (account.pausedAt !== null) return false;
-  return account.status === "pending" || (account.status === "uninstalled" && account.awaitingAccessSince !== null);
+  return (account.status === "pending" || account.status === "uninstalled") && account.awaitingAccessSince !== null;
 }
 
 export async function accessWait(db: Db, cfg: Pick<Config, "publicOrigin" | "installWaitMs">, account: AccountRow, now: number = Date.now()): Promise<AccessWait | null> {
   if (!isAwaitingAccess(account)) return null;
-  const since = account.awaitingAccessSince ?? account.createdAt;
+  const since = account.awaitingAccessSince!;
   const reconnect_url = `${cfg.publicOrigin}/oauth/amocrm/start`;
   const rows = await db
     .select({ status: installs.status, lastError: installs.lastError })

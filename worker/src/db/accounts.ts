@@ -64,12 +64,13 @@ export const upsertInstalledAccount = scoped(async (t: Tenant, facts: InstallFac
 /**
  * The widget saved its settings before amoCRM delivered the OAuth code (amoCRM runs onSave and sends
  * the code hook in no documented order): the signed widget token already proves the account, so a
- * pending row holds the connection and the events until the code is exchanged.
+ * pending row holds the connection and the events until the code is exchanged. The wait for amoCRM
+ * starts when the widget is installed (onSave), not when the login is merely checked.
  */
 export const ensurePendingAccount = scoped(async (t: Tenant, facts: { subdomain: string; domain: string }, now: number = Date.now()): Promise<AccountRow> => {
   await t.db
     .insert(accounts)
-    .values({ accountId: t.accountId, subdomain: facts.subdomain, domain: facts.domain, status: "pending", amoHookKey: randomKey(), awaitingAccessSince: now })
+    .values({ accountId: t.accountId, subdomain: facts.subdomain, domain: facts.domain, status: "pending", amoHookKey: randomKey(), updatedAt: now })
     .onConflictDoNothing({ target: accounts.accountId });
   return (await getAccount(t))!;
 });

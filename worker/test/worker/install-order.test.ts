@@ -100,6 +100,19 @@ describe.concurrent("install order: onSave before amoCRM's code", () => {
     expect([...processed].sort((x, y) => x - y)).toEqual(processed);
   });
 
+  it("starts waiting for amoCRM only when the widget is installed, not when the login is merely checked", async () => {
+    const a = await notYetInstalled();
+    const user = await lpt.createUser({ projects: 1 });
+    const check = await widgetFetch(a, "/api/widget/lptracker", { method: "PUT", json: { login: user.login, password: user.password, projects: [], consent: true } });
+    expect(check.status).toBe(200);
+    const before = await me(a);
+    expect(before.install_status).toBe("pending");
+    expect(before.access).toBeUndefined();
+    const install = await widgetFetch(a, "/api/widget/lptracker", { method: "PUT", json: { login: user.login, projects: [user.projects[0]!.id], consent: true, active: true } });
+    expect(install.status).toBe(200);
+    expect((await me(a)).access?.state).toBe("waiting");
+  });
+
   it("says the code was lost once the wait is over, and that the code is being exchanged or was refused", async () => {
     const a = await notYetInstalled();
     const put = await widgetFetch(a, "/api/widget/state", { method: "PUT", json: { active: true } });
