@@ -144,9 +144,16 @@ export async function runDrainJob(env: Env, accountId: number, runEvent: RunEven
       }
       const after = await getEvent(t, id);
       if (after && (HELD_STATUSES as readonly string[]).includes(after.status)) {
-        // Held again by its own job: when the account itself still can sync, look again later.
+        // Held again by its own job: when the account itself still can sync, look again later,
+        // but one event must not hold up the line for ever.
         const now = await getAccount(t);
-        if (now && !holdOf(now)) again = 60;
+        if (!now || holdOf(now)) return;
+        if (after.attempts >= MAX_DRAIN_ATTEMPTS) {
+          await finishEvent(t, id, "failed", `Still held after ${after.attempts} attempts: ${after.error ?? "no reason given"}. Replay it from the admin page once the cause is fixed.`);
+          await writeAudit(t, { level: "error", source: "system", action: "event.failed", message: `Event ${id} failed: held after ${after.attempts} attempts`, eventId: id });
+          continue;
+        }
+        again = 60;
         return;
       }
     }

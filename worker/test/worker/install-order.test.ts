@@ -8,6 +8,7 @@ import { adminFetch, amo, connectLpt, db, deliverLptHooks, eventsOf, installAcco
 import { accounts, auditLog, installs } from "../../src/db/schema";
 import { accessWait } from "../../src/amocrm/install-wait";
 import { config } from "../../src/env";
+import { restartDrains } from "../../src/queue/cron";
 import type { DashboardResponse, EventListResponse, LptConnectionResponse, MeResponse } from "../../src/api-types";
 
 
@@ -174,7 +175,7 @@ describe.concurrent("switching the widget off and on", () => {
     expect((await me(a)).paused).toBeUndefined();
   });
 
-  it("switches off while LPTracker is down, and a later event keeps its place behind the paused ones", async () => {
+  it("switches off while LPTracker is down, and the event kept meanwhile runs after switching on", async () => {
     const a = await connectLpt(await installAccount());
     await lpt.setFaults(a.login, { rate: 1, kinds: ["503"], seed: 1 });
     const off = await widgetFetch(a, "/api/widget/state", { method: "PUT", json: { active: false } });
@@ -204,6 +205,34 @@ describe.concurrent("switching the widget off and on", () => {
     const bad = await widgetFetch(a, "/api/widget/lptracker", { method: "PUT", json: { login: `x${a.login}`, projects: [], consent: true } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { field?: string }).field).toBe("password");
+  });
+
+  it("queues a new event behind an older held one, so they still run in arrival order", async () => {
+    const a = await connectLpt(await installAccount());
+    await widgetFetch(a, "/api/widget/state", { method: "PUT", json: { active: false } });
+    await lpt.createLead(a.projectId, { name: "Старшая", phone: `+7992${Math.floor(1e6 + Math.random() * 8e6)}` });
+    await deliverLptHooks(a.login);
+    await waitStatuses(a.accountId, allAre(1, "paused"));
+    // The account can sync again but the older event has not run yet when a newer one arrives.
+    await db().update(accounts).set({ pausedAt: null }).where(eq(accounts.accountId, a.accountId));
+    await lpt.createLead(a.projectId, { name: "Младшая", phone: `+7992${Math.floor(1e6 + Math.random() * 8e6)}` });
+    await deliverLptHooks(a.login);
+    await waitStatuses(a.accountId, allAre(2, "done"));
+    expect(await amoLeadNames(a.accountId)).toEqual(["Старшая", "Младшая"]);
+    const parkedBehind = await db().select().from(auditLog).where(eq(auditLog.accountId, a.accountId));
+    expect(parkedBehind.filter((r) => r.action === "event.received").map((r) => r.eventId)).toEqual((await eventsOf(a.accountId)).map((e) => e.id));
+  });
+
+  it("restarts the drain from the cron when held events outlived their drain message", async () => {
+    const a = await connectLpt(await installAccount());
+    await widgetFetch(a, "/api/widget/state", { method: "PUT", json: { active: false } });
+    await lpt.createLead(a.projectId, { name: "Забытое", phone: `+7993${Math.floor(1e6 + Math.random() * 8e6)}` });
+    await deliverLptHooks(a.login);
+    await waitStatuses(a.accountId, allAre(1, "paused"));
+    // The account can sync again, but no drain was sent (as if its message was lost).
+    await db().update(accounts).set({ pausedAt: null }).where(eq(accounts.accountId, a.accountId));
+    expect(await restartDrains(env)).toBeGreaterThanOrEqual(1);
+    await waitStatuses(a.accountId, allAre(1, "done"));
   });
 
   it("keeps events paused after the disconnect hook and runs them after the reinstall", async () => {
