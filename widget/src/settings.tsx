@@ -14,9 +14,6 @@ export interface SettingsHandle {
   switchOff(): Promise<void>;
 }
 
-/** amoCRM's onSave should settle within about 2 s; switching off never waits on us longer. */
-export const SWITCH_OFF_WAIT_MS = 1500;
-
 export function mountSettings(el: Element, host: HostInput, onConsent: (given: boolean) => void): SettingsHandle {
   const env = createEnv(host, createApi);
   const store = createSettingsStore(env, host.consent, onConsent);
@@ -26,16 +23,7 @@ export function mountSettings(el: Element, host: HostInput, onConsent: (given: b
       const outcome = await store.save(opts);
       if (!outcome.ok) throw new Error(outcome.message);
     },
-    switchOff: () => {
-      // Nothing was ever sent without consent, and nothing is now; LPTracker or our server being
-      // down must not keep the widget on.
-      if (!store.consent.value) return Promise.resolve();
-      const sent = env.api.setActive(false).then(
-        () => undefined,
-        () => undefined,
-      );
-      return Promise.race([sent, new Promise<void>((resolve) => setTimeout(resolve, SWITCH_OFF_WAIT_MS))]);
-    },
+    switchOff: () => store.switchOff(),
   };
 }
 

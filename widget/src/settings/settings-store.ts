@@ -14,6 +14,9 @@ export const POLL_FAST_MS = 2000;
 export const POLL_SLOW_MS = 6000;
 const FAST_POLLS = 15;
 
+/** amoCRM's onSave should settle within about 2 s; switching off never waits on us longer. */
+export const SWITCH_OFF_WAIT_MS = 1500;
+
 /** Whether the install still waits for amoCRM, so that the modal should look again later. */
 export function waitsForAmo(m: MeResponse | null): boolean {
   if (!m || m.paused) return false;
@@ -149,6 +152,19 @@ export function createSettingsStore(env: WidgetEnv, initialConsent: boolean, onC
     }
   }
 
+  /**
+   * amoCRM's onSave with evt.active 'N': asks our server to pause. Nothing goes out without consent,
+   * and neither LPTracker nor our server being down may keep the widget on: resolves either way.
+   */
+  function switchOff(): Promise<void> {
+    if (!consent.value) return Promise.resolve();
+    const sent = env.api.setActive(false).then(
+      () => undefined,
+      () => undefined,
+    );
+    return Promise.race([sent, new Promise<void>((resolve) => setTimeout(resolve, SWITCH_OFF_WAIT_MS))]);
+  }
+
   async function refreshMe() {
     try {
       const m = await env.api.me();
@@ -166,7 +182,7 @@ export function createSettingsStore(env: WidgetEnv, initialConsent: boolean, onC
     stopPolling();
   }
 
-  return { consent, me, conn, loading, loadError, login, password, projects, saving, saveError, info, load, setConsent, toggleProject, save, refreshMe, dispose };
+  return { consent, me, conn, loading, loadError, login, password, projects, saving, saveError, info, load, setConsent, toggleProject, save, switchOff, refreshMe, dispose };
 }
 
 export type SettingsStore = ReturnType<typeof createSettingsStore>;
