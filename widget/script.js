@@ -233,15 +233,22 @@ define(['jquery'], function ($) {
         mountSettings($modalBody && $modalBody.length ? $modalBody : $('.widget-settings__modal-body'));
         return true;
       },
-      // A rejected promise keeps amoCRM's modal open, with our error shown inside it.
-      onSave: function () {
+      // Also runs when the widget is switched off (evt.active 'N'): never refused. A rejection
+      // keeps amoCRM's modal open with our error inside.
+      onSave: function (evt) {
+        var off = !!evt && evt.active === 'N';
         if (!settingsReady) {
           return Promise.resolve(true);
         }
         return settingsReady.then(function (handle) {
-          return handle.save();
+          return off ? handle.switchOff() : handle.save({ active: true });
         }).then(function () {
           return true;
+        }, function (err) {
+          if (off) {
+            return true;
+          }
+          throw err;
         });
       },
       destroy: function () {

@@ -12,6 +12,7 @@ import { createAmoCrmSim } from "../sim/amocrm/index";
 import { createLpTrackerSim } from "../sim/lptracker/index";
 import { AmoSimControl } from "../sim/amocrm/control";
 import { LptSimControl } from "../sim/lptracker/control";
+import { HOST_PROXY_HEADER } from "../src/routes/dev-host";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 /**
@@ -24,6 +25,8 @@ export interface SandboxOptions {
   workerPort?: number;
   amoPort?: number;
   lptPort?: number;
+  /** The local amoCRM host page's own origin (a proxy of the Worker's /dev/ paths), default workerPort + 3. */
+  hostPort?: number;
   /** Where local D1/R2/DO state lives; a fresh directory gives a clean sandbox. */
   persistTo?: string;
   fresh?: boolean;
@@ -41,6 +44,8 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   workerUrl: string;
+  /** Where the local amoCRM pages live: another origin than the Worker, as amoCRM is. */
+  hostUrl: string;
   amoUrl: string;
   lptUrl: string;
   amo: AmoSimControl;
@@ -92,6 +97,28 @@ async function freezeWorker(wrangler: string, env: NodeJS.ProcessEnv, log: (l: s
   return { dir, args: [path.join(dir, "bundle", "sandbox.js"), "--no-bundle", "--config", path.join(dir, "wrangler.toml"), "--assets", path.join(dir, "public")] };
 }
 
+/**
+ * The origin of the local amoCRM pages: forwards /dev/ paths (the host page, the widget files, the
+ * one-time tokens and amoCRM's server actions) to the Worker. Widget requests to /api/ from there
+ * are cross-origin, so the browser sends real CORS preflights with X-Auth-Token, as under amoCRM.
+ */
+function hostPageProxy(workerUrl: string) {
+  return async (req: Request): Promise<Response> => {
+    const url = new URL(req.url);
+    if (!url.pathname.startsWith("/dev/")) return new Response("This origin stands in for amoCRM's pages: open /dev/amocrm.", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+    const headers = new Headers(req.headers);
+    headers.delete("host");
+    headers.set(HOST_PROXY_HEADER, "1");
+    const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+    const res = await fetch(`${workerUrl}${url.pathname}${url.search}`, { method: req.method, headers, body, redirect: "manual" });
+    const out = new Headers(res.headers);
+    // fetch() has already decoded the body.
+    out.delete("content-encoding");
+    out.delete("content-length");
+    return new Response(req.method === "HEAD" ? null : await res.arrayBuffer(), { status: res.status, headers: out });
+  };
+}
+
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   // TEST_PORT_OFFSET lets several checkouts run their browser suites on one machine at once.
@@ -99,6 +126,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const workerPort = (opts.workerPort ?? 8787) + offset;
   const amoPort = (opts.amoPort ?? 8788) + offset;
   const lptPort = (opts.lptPort ?? 8789) + offset;
+  // Next to the Worker's port unless given, so that sandboxes with their own ports never share it.
+  const hostPort = (opts.hostPort ?? (opts.workerPort ?? 8787) + 3) + offset;
   const persistTo = opts.persistTo ?? path.join(ROOT, ".wrangler", "sandbox-state");
   if (opts.fresh) rmSync(persistTo, { recursive: true, force: true });
 
@@ -114,6 +143,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   servers.push(await serve((r) => lptSim.handle(r), lptPort));
   const amoUrl = `http://127.0.0.1:${amoPort}`;
   const lptUrl = `http://127.0.0.1:${lptPort}`;
+  servers.push(await serve(hostPageProxy(workerUrl), hostPort));
+  const hostUrl = `http://127.0.0.1:${hostPort}`;
 
   const vars: Record<string, string> = {
     PUBLIC_ORIGIN: workerUrl,
@@ -125,6 +156,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     ENCRYPTION_KEY: `v1:${randomBytes(32).toString("base64")}`,
     SESSION_SECRET: randomBytes(32).toString("hex"),
     SANDBOX: "1",
+    DEV_HOST_ORIGIN: hostUrl,
     ...opts.vars,
   };
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", CI: "1" };
@@ -206,6 +238,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     return {
       workerUrl,
+      hostUrl,
       amoUrl,
       lptUrl,
       amo,

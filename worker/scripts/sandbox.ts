@@ -2,14 +2,16 @@
 import { startSandbox } from "./sandbox-lib";
 
 const sandbox = await startSandbox({ fresh: process.argv.includes("--fresh") });
-const { workerUrl, lptUrl, demo } = sandbox;
+const { workerUrl, hostUrl, lptUrl, demo } = sandbox;
 const lines = [
   "",
   "Sandbox is running (amoCRM and LPTracker are local simulators):",
   `  Health:            ${workerUrl}/healthz`,
-  `  Widget settings:   ${workerUrl}/dev/amocrm?account_id=${demo.accountId}#/settings/widgets`,
-  `  Mapping editor:    ${workerUrl}/dev/amocrm?account_id=${demo.accountId}#/settings/widgets/advanced   («Открыть страницу администратора» opens the admin page)`,
-  `  A lead's card:     ${workerUrl}/dev/amocrm?account_id=${demo.accountId}#/leads/detail/<amoCRM lead id>`,
+  `  Widget settings:   ${hostUrl}/dev/amocrm?account_id=${demo.accountId}#/settings/widgets`,
+  `  Mapping editor:    ${hostUrl}/dev/amocrm?account_id=${demo.accountId}#/settings/widgets/advanced   («Открыть страницу администратора» opens the admin page)`,
+  `  A lead's card:     ${hostUrl}/dev/amocrm?account_id=${demo.accountId}#/leads/detail/<amoCRM lead id>`,
+  `  A fresh install:   create an account (POST ${sandbox.amoUrl}/__sim/accounts {"subdomain":"acme"}), then open`,
+  `                     ${hostUrl}/dev/amocrm?account_id=<its id>&subdomain=acme&installed=0#/settings/widgets`,
   `  amoCRM simulator:  ${sandbox.amoUrl}/__sim/accounts/${demo.accountId}/state`,
   `  LPTracker sim:     ${lptUrl}/__sim/users/${encodeURIComponent(demo.lptLogin)}/state`,
   "",

@@ -28,6 +28,24 @@ export interface MeResponse {
   install_status: InstallStatus;
   /** Present when the install needs the user to act (reinstall). */
   action?: string;
+  /** Present while the widget is switched off in amoCRM: events are kept as paused. */
+  paused?: true;
+  /** Present while an install or a switch-on waits for amoCRM's OAuth code. */
+  access?: AccessWait;
+}
+
+export interface AccessWait {
+  /** waiting: no code yet; exchanging: code received, being exchanged; failed: amoCRM refused it; lost: no code came in time. */
+  state: "waiting" | "exchanging" | "failed" | "lost";
+  since: number;
+  detail?: string;
+  /** Grants access again through the install button when amoCRM's own hook was lost. */
+  reconnect_url: string;
+}
+
+/** PUT /api/widget/state (admin): amoCRM's onSave with evt.active 'Y' | 'N'. Answers MeResponse. */
+export interface WidgetStateRequest {
+  active: boolean;
 }
 
 /** GET /api/widget/lptracker and the answer of PUT /api/widget/lptracker. */
@@ -48,6 +66,8 @@ export interface LptConnectionRequest {
   projects: number[];
   /** The user agreed that data goes to our server (required the first time). */
   consent: boolean;
+  /** amoCRM's onSave with evt.active 'Y' (install, save, switch on): resumes paused processing. */
+  active?: boolean;
 }
 
 /** LPTracker side of a project, for the mapping editor's source pickers. GET /api/widget/lptracker/projects/:id/schema */
@@ -205,6 +225,8 @@ export interface DashboardResponse {
   /** Sync activity: hourly buckets for the last 24 h and daily buckets for the last 14 days. */
   activity: { hourly: ActivityBucket[]; daily: ActivityBucket[] };
   latestFailures: EventView[];
+  /** Events kept for later: paused while the widget is switched off in amoCRM, parked while amoCRM's access is missing. */
+  held: { widgetOff: boolean; paused: number; parked: number };
 }
 export interface StatusCounts {
   received: number;

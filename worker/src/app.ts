@@ -26,9 +26,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /**
  * `extend` mounts extra routers after the shared middleware and before the catch-all admin assets;
- * only the sandbox entry (sandbox.ts) passes one, so the production bundle carries no dev routes.
+ * `early` adds middleware right after the configuration is read, before CORS and auth. Only the
+ * sandbox entry (sandbox.ts) passes them, so the production bundle carries no dev routes.
  */
-export function createApp(extend?: (app: Hono<AppEnv>) => void) {
+export function createApp(extend?: (app: Hono<AppEnv>) => void, early?: (app: Hono<AppEnv>) => void) {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
@@ -44,6 +45,7 @@ export function createApp(extend?: (app: Hono<AppEnv>) => void) {
     c.set("db", makeDb(c.env.DB));
     await next();
   });
+  early?.(app);
 
   // Uploads have their own, larger limit; everything else gets the general one.
   app.use("*", async (c, next) => {

@@ -29,8 +29,12 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   MAX_UPLOAD_BYTES?: string;
   UNINSTALL_GRACE_DAYS?: string;
+  /** Seconds to wait for amoCRM's OAuth code after an install before the widget calls it lost (default 120). */
+  INSTALL_WAIT_SECONDS?: string;
   /** "1" in the local sandbox: the sandbox entry (sandbox.ts) serves /dev/* only then. */
   SANDBOX?: string;
+  /** Sandbox only (read by sandbox.ts): the origin of the local amoCRM host page, allowed by the widget API's CORS. */
+  DEV_HOST_ORIGIN?: string;
   /** Optional: who processes the data and how to reach them, named on the /privacy page. */
   PRIVACY_OPERATOR?: string;
   PRIVACY_CONTACT?: string;
@@ -53,7 +57,10 @@ export interface Config {
   maxBodyBytes: number;
   maxUploadBytes: number;
   uninstallGraceDays: number;
+  installWaitMs: number;
   sandbox: boolean;
+  /** The sandbox's amoCRM host page origin; null outside the sandbox. */
+  devHostOrigin: string | null;
 }
 
 const REQUIRED = ["PUBLIC_ORIGIN", "AMOCRM_CLIENT_ID", "AMOCRM_CLIENT_SECRET", "AMOCRM_REDIRECT_URI", "ENCRYPTION_KEY", "SESSION_SECRET"] as const;
@@ -100,8 +107,10 @@ export function config(env: Env): Config {
     maxBodyBytes: num(env.MAX_BODY_BYTES, 1_048_576),
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 20 * 1_048_576),
     uninstallGraceDays: num(env.UNINSTALL_GRACE_DAYS, 30),
-    // Only the sandbox entry (sandbox.ts) turns this on; the production entry has no sandbox switch.
+    installWaitMs: num(env.INSTALL_WAIT_SECONDS, 120) * 1000,
+    // Only the sandbox entry (sandbox.ts) turns these on; the production entry has no sandbox switch.
     sandbox: false,
+    devHostOrigin: null,
   };
   cache.set(env, cfg);
   return cfg;

@@ -8,20 +8,27 @@ import type { AppEnv } from "./lib/hono-env";
 import type { HookMessage, JobMessage } from "./queue/messages";
 import { handleQueue } from "./queue/consumer";
 import { handleScheduled } from "./queue/scheduled";
-import { devRoutes } from "./routes/dev";
+import { devRoutes, notePreflights } from "./routes/dev";
 import { devBenchRoutes } from "./routes/dev-bench";
 import { devHostRoutes } from "./routes/dev-host";
 
 export { AmoAccountGate } from "./amocrm/gate";
 export { LptConnectionGate } from "./lptracker/gate";
 
-function mountSandbox(app: Hono<AppEnv>): void {
-  // A second lock besides the entry itself: the dev routes answer only when SANDBOX=1 is set too.
-  app.use("/dev/*", async (c, next) => {
+/**
+ * A second lock besides the entry itself: sandbox mode (dev routes, the host page's origin in the
+ * widget API's CORS) is on only when SANDBOX=1 is set too.
+ */
+function sandboxMode(app: Hono<AppEnv>): void {
+  app.use("*", async (c, next) => {
     const on = c.env.SANDBOX === "1" || c.env.SANDBOX === "true";
-    if (on) c.set("cfg", { ...c.var.cfg, sandbox: true });
+    if (on) c.set("cfg", { ...c.var.cfg, sandbox: true, devHostOrigin: c.env.DEV_HOST_ORIGIN ? c.env.DEV_HOST_ORIGIN.replace(/\/+$/, "") : null });
     await next();
   });
+  app.use("/api/widget/*", notePreflights);
+}
+
+function mountSandbox(app: Hono<AppEnv>): void {
   app.use("/dev/imports/*", async (c, next) => {
     if (!c.var.cfg.sandbox) return c.notFound();
     await next();
@@ -31,7 +38,7 @@ function mountSandbox(app: Hono<AppEnv>): void {
   app.route("/", devHostRoutes());
 }
 
-const app = createApp(mountSandbox);
+const app = createApp(mountSandbox, sandboxMode);
 
 export default {
   fetch: app.fetch,

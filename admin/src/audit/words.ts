@@ -61,4 +61,4 @@ export function entityLabel(type: string): string {
   const key = ENTITIES[type];
   return key ? t(key) : type;
 }
-export const EVENT_STATUSES = ["failed", "done", "skipped", "received", "processing", "parked", "rejected"] as const;
+export const EVENT_STATUSES = ["failed", "done", "skipped", "received", "processing", "parked", "paused", "rejected"] as const;

@@ -29,10 +29,12 @@ const HOOK: Record<string, { tone: Tone; key: Key }> = {
 
 export interface InstallCardProps {
   install: DashboardResponse["install"];
+  held?: DashboardResponse["held"];
 }
 
-export function InstallCard({ install }: InstallCardProps) {
+export function InstallCard({ install, held }: InstallCardProps) {
   const s = INSTALL[install.status];
+  const waiting = held ? held.paused + held.parked : 0;
   return (
     <Card title={t("dash.amo")} testid="card-install">
       <p>
@@ -43,6 +45,20 @@ export function InstallCard({ install }: InstallCardProps) {
       {install.domain ? <p class="mono">{install.domain}</p> : null}
       {install.status === "pending" ? <p class="small muted">{t("banner.pending")}</p> : null}
       {install.reason && install.status !== "active" ? <p class="small muted">{pickLanguage(install.reason, lang.value)}</p> : null}
+      {held?.widgetOff ? (
+        <p>
+          <Badge tone="warn" testid="install-paused">
+            {t("dash.widgetOff")}
+          </Badge>
+        </p>
+      ) : null}
+      {waiting ? (
+        <p class="small">
+          <Link href={`/admin/audit?view=events&status=${held!.paused ? "paused" : "parked"}`} data-testid="held-events">
+            {tn("dash.held", waiting)}
+          </Link>
+        </p>
+      ) : null}
     </Card>
   );
 }
@@ -204,7 +220,7 @@ export function DashboardPage() {
       ) : (
         <>
           <div class="grid3">
-            <InstallCard install={d.install} />
+            <InstallCard install={d.install} held={d.held} />
             <LptCard lpt={d.lptracker} />
             <LastEventCard at={d.lastEventAt} now={Date.now()} />
           </div>

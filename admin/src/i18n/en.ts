@@ -64,6 +64,8 @@ export const en: Record<Key, string> = {
   "notFound.home": "Go to the overview",
 
   "dash.amo": "amoCRM",
+  "dash.widgetOff": "The widget is switched off in amoCRM — processing is paused",
+  "dash.held": "{n} event waits and will be processed in order|{n} events wait and will be processed in order",
   "dash.lpt": "LPTracker",
   "dash.lastEvent": "Last event",
   "dash.noEvents": "No events yet. Create a lead in LPTracker and it will show up here.",
@@ -109,7 +111,8 @@ export const en: Record<Key, string> = {
   "status.failed": "Failed",
   "status.skipped": "Skipped",
   "status.rejected": "Rejected",
-  "status.parked": "Waiting for reinstall",
+  "status.parked": "Waiting for amoCRM access",
+  "status.paused": "Paused",
   "status.received": "Queued",
   "status.processing": "Processing",
 

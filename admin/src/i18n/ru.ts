@@ -63,6 +63,8 @@ export const ru = {
   "notFound.home": "На обзор",
 
   "dash.amo": "amoCRM",
+  "dash.widgetOff": "Виджет отключён в amoCRM — обработка приостановлена",
+  "dash.held": "{n} событие ждёт и будет обработано по порядку|{n} события ждут и будут обработаны по порядку|{n} событий ждут и будут обработаны по порядку",
   "dash.lpt": "LPTracker",
   "dash.lastEvent": "Последнее событие",
   "dash.noEvents": "Событий ещё не было. Создайте заявку в LPTracker — она появится здесь.",
@@ -108,7 +110,8 @@ export const ru = {
   "status.failed": "Ошибка",
   "status.skipped": "Пропущено",
   "status.rejected": "Отклонено",
-  "status.parked": "Ждёт переустановки",
+  "status.parked": "Ждёт доступа amoCRM",
+  "status.paused": "Приостановлено",
   "status.received": "В очереди",
   "status.processing": "Обрабатывается",
 

@@ -100,6 +100,16 @@ describe("amoCRM simulator: OAuth", () => {
     expect(((await again.json()) as { hint: string }).hint).toBe("Authorization code has been revoked");
   });
 
+  it("refuses a code issued before the access was withdrawn (disabled integration): a new grant needs a new code", async () => {
+    const info = await env.control.createAccount();
+    const { code } = await env.control.issueCode(info.id);
+    await env.control.revoke(info.id);
+    const stale = await tokenCall(env, codeGrant(code));
+    expect(stale.status).toBe(400);
+    const fresh = await env.control.issueCode(info.id);
+    expect((await tokenCall(env, codeGrant(fresh.code))).status).toBe(200);
+  });
+
   it("refuses a wrong client secret with 401 and a wrong redirect_uri with 400, without spending the code", async () => {
     const info = await env.control.createAccount();
     const { code } = await env.control.issueCode(info.id);

@@ -68,6 +68,8 @@ export function revokeTokens(store: Store, account: Account): void {
   const now = store.opts.now();
   for (const rec of store.accessTokens.values()) if (rec.accountId === account.id) rec.diesAt = Math.min(rec.diesAt ?? now, now);
   for (const rec of store.refreshTokens.values()) if (rec.accountId === account.id) rec.revoked = true;
+  // A code handed out before the access was withdrawn grants nothing any more: a new grant needs a new code.
+  for (const rec of store.codes.values()) if (rec.accountId === account.id) rec.used = true;
   account.tokensRevoked = true;
 }
 

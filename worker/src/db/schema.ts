@@ -26,6 +26,10 @@ export const accounts = sqliteTable(
     uninstalledAt: integer("uninstalled_at"),
     purgeAfter: integer("purge_after"),
     tokenRefreshedAt: integer("token_refreshed_at"),
+    /** Set while the widget is switched off in amoCRM: events are kept as `paused`, not processed. */
+    pausedAt: integer("paused_at"),
+    /** Set when the widget was installed or switched on and amoCRM's OAuth code has not been exchanged yet. */
+    awaitingAccessSince: integer("awaiting_access_since"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -48,6 +52,8 @@ export const installs = sqliteTable(
     /** marketplace | button */
     flow: text("flow").notNull(),
     sealedCode: text("sealed_code").notNull(),
+    /** The exchanged token pair, sealed, while the rest of the install job may still be retried. */
+    sealedTokens: text("sealed_tokens"),
     /** pending | done | failed */
     status: text("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
@@ -189,7 +195,7 @@ export const events = sqliteTable(
     /** create | update | delete | status | sync | rejected … */
     action: text("action").notNull(),
     dedupeKey: text("dedupe_key").notNull(),
-    /** received | processing | done | failed | skipped | rejected | parked */
+    /** received | processing | done | failed | skipped | rejected | parked | paused */
     status: text("status").notNull().default("received"),
     projectId: integer("project_id"),
     externalId: text("external_id"),

@@ -6,6 +6,7 @@ import { RetryLater } from "./retry";
 import { logError } from "../lib/log";
 import { runInstallJob } from "../amocrm/install";
 import { deadEventJob, runEventJob } from "../sync/run-event";
+import { runDrainJob } from "../sync/hold";
 import { deadHookJob, HOOK_QUEUE_NAME, storeHooks } from "../sync/hook-job";
 import { deadImportJob, runImportChunkJob, runImportParseJob } from "../imports/jobs";
 import { deadDisconnectCheckJob, runDisconnectCheckJob } from "../auth/disconnect";
@@ -18,6 +19,8 @@ async function run(msg: JobMessage, env: Env, attempts: number): Promise<void> {
       return runInstallJob(env, msg.installId);
     case "event":
       return runEventJob(env, msg.accountId, msg.eventId);
+    case "drain":
+      return runDrainJob(env, msg.accountId, runEventJob);
     case "import-parse":
       return runImportParseJob(env, msg.accountId, msg.importId);
     case "import-chunk":

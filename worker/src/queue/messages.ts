@@ -6,7 +6,9 @@ export type JobMessage =
   | { kind: "import-chunk"; accountId: number; importId: number; chunk: number }
   | { kind: "metadata"; accountId: number }
   /** An uninstall hook waiting for amoCRM to confirm that our access is gone. */
-  | { kind: "disconnect-check"; accountId: number; variant: string; requestId?: string; recheck: boolean };
+  | { kind: "disconnect-check"; accountId: number; variant: string; requestId?: string; recheck: boolean }
+  /** Runs an account's held (parked/paused) events in arrival order: sync/hold.ts. */
+  | { kind: "drain"; accountId: number };
 
 /** An LPTracker webhook accepted at the edge and not yet stored (hook-intake queue). */
 export interface HookMessage {

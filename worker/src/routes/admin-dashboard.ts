@@ -17,6 +17,7 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import { getMetadata, refreshMetadata } from "../amocrm/metadata";
 import { logWarn } from "../lib/log";
 import { eventView } from "./admin-events";
+import { heldCount } from "../sync/hold";
 import type { AdminLptResponse, DashboardResponse, LptConnectionResponse } from "../api-types";
 import type { Env } from "../env";
 
@@ -64,7 +65,7 @@ export function adminDashboardRoutes() {
     const hours = hourStarts(tz, now, HOURLY_BUCKETS);
     const weekFrom = days[DAILY_BUCKETS - 7]!;
     const todayFrom = days[DAILY_BUCKETS - 1]!;
-    const [account, lptracker, last, counts, hourly, daily, failures] = await Promise.all([
+    const [account, lptracker, last, counts, hourly, daily, failures, held] = await Promise.all([
       getAccount(tt),
       lptView(c.env, tt),
       lastEventAt(tt),
@@ -72,6 +73,7 @@ export function adminDashboardRoutes() {
       activityBuckets(tt, hours, now + 1),
       activityBuckets(tt, days, now + 1),
       listEvents(tt, { status: "failed", limit: 10 }),
+      heldCount(tt),
     ]);
     const body: DashboardResponse = {
       install: {
@@ -85,6 +87,7 @@ export function adminDashboardRoutes() {
       counts,
       activity: { hourly, daily },
       latestFailures: failures.items.map(eventView),
+      held: { widgetOff: account?.pausedAt != null, paused: held.paused, parked: held.parked },
     };
     c.header("cache-control", "no-store");
     return c.json(body);
