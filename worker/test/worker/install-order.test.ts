@@ -256,10 +256,10 @@ describe.concurrent("switching the widget off and on", () => {
 });
 
 describe("CORS for the sandbox host page", () => {
-  it("allows DEV_HOST_ORIGIN only when the Worker runs as the sandbox", async () => {
+  it("never allows DEV_HOST_ORIGIN in the production entry, whatever SANDBOX says (only sandbox.ts sets it)", async () => {
     const hostOrigin = "http://127.0.0.1:8790";
     expect(config({ ...env, SANDBOX: "", DEV_HOST_ORIGIN: hostOrigin } as typeof env).devHostOrigin).toBeNull();
-    expect(config({ ...env, SANDBOX: "1", DEV_HOST_ORIGIN: hostOrigin } as typeof env).devHostOrigin).toBe(hostOrigin);
+    expect(config({ ...env, SANDBOX: "1", DEV_HOST_ORIGIN: hostOrigin } as typeof env)).toMatchObject({ devHostOrigin: null, sandbox: false });
     // The test Worker is not a sandbox: a preflight from that origin gets no allow headers.
     const res = await SELF.fetch(`${ORIGIN}/api/widget/me`, { method: "OPTIONS", headers: { origin: hostOrigin, "access-control-request-method": "GET", "access-control-request-headers": "x-auth-token" } });
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
