@@ -50,12 +50,12 @@ function readWorkbookInfo(bytes: Uint8Array, entries: ZipEntry[]): WorkbookInfo 
   const workbook = textOf(bytes, entries, "xl/workbook.xml", SMALL_PART_BYTES);
   const rels = textOf(bytes, entries, "xl/_rels/workbook.xml.rels", SMALL_PART_BYTES);
   if (!workbook || !rels) return null;
-  const sheet = /<(?:\w+:)?sheet\b[^>]*>/.exec(workbook)?.[0];
+  const sheet = /<(?:\w+:)?sheet\b[^<>]*>/.exec(workbook)?.[0];
   const id = sheet && attrOf(sheet, "id");
   if (!sheet || !id) return null;
   let sheetPath: string | null = null;
   let sharedStringsPath: string | null = null;
-  for (const m of rels.matchAll(/<(?:\w+:)?Relationship\b[^>]*>/g)) {
+  for (const m of rels.matchAll(/<(?:\w+:)?Relationship\b[^<>]*>/g)) {
     const tag = m[0];
     const target = attrOf(tag, "Target");
     if (!target) continue;
@@ -64,7 +64,7 @@ function readWorkbookInfo(bytes: Uint8Array, entries: ZipEntry[]): WorkbookInfo 
   }
   if (!sheetPath) return null;
   if (!sharedStringsPath && findEntry(entries, "xl/sharedStrings.xml")) sharedStringsPath = "xl/sharedStrings.xml";
-  const props = /<(?:\w+:)?workbookPr\b[^>]*>/.exec(workbook)?.[0] ?? "";
+  const props = /<(?:\w+:)?workbookPr\b[^<>]*>/.exec(workbook)?.[0] ?? "";
   return {
     sheetName: unescapeXml(attrOf(sheet, "name") ?? ""),
     sheetPath,

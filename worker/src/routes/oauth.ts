@@ -17,6 +17,16 @@ function page(title: string, text: string, status = 200): Response {
   return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
 }
 
+/** The host of amoCRM's `referer` (sent bare, or as a URL by some clients), without scheme or path. */
+function hostOf(referer: string | undefined): string | undefined {
+  let v = referer?.trim().toLowerCase();
+  if (!v) return v;
+  const scheme = v.indexOf("://");
+  if (scheme >= 0 && /^https?$/.test(v.slice(0, scheme))) v = v.slice(scheme + 3);
+  const slash = v.indexOf("/");
+  return slash >= 0 ? v.slice(0, slash) : v;
+}
+
 function stateKey(secret: string): Uint8Array {
   return new TextEncoder().encode(`install-state:${secret}`);
 }
@@ -47,7 +57,7 @@ export function oauthRoutes() {
       return page("Установка отменена / Install cancelled", "Доступ не выдан, ничего не сохранено. Установите интеграцию заново из amoCRM. / Access was not granted; nothing was saved.");
     }
     const code = q.code?.trim();
-    const referer = q.referer?.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+    const referer = hostOf(q.referer);
     if (!code || !referer) throw new Problem("bad-request", "The install callback needs `code` and `referer` from amoCRM.");
     if (!AMO_HOST.test(referer)) throw new Problem("bad-request", `\`referer\` "${referer.slice(0, 80)}" is not an amoCRM account domain.`);
     let flow: "marketplace" | "button";
