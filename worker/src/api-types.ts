@@ -199,6 +199,15 @@ export interface DashboardResponse {
   /** Sync activity: hourly buckets for the last 24 h and daily buckets for the last 14 days. */
   activity: { hourly: ActivityBucket[]; daily: ActivityBucket[] };
   latestFailures: EventView[];
+  /** Quotas this account's webhooks hit in the last 24 h (newest first); empty when none. */
+  quotas: QuotaHit[];
+}
+/** `hook_rate`: webhooks refused with 429 over the per-URL rate; `rejected_bodies`: malformed bodies answered 400 but no longer kept. */
+export interface QuotaHit {
+  kind: "hook_rate" | "rejected_bodies";
+  windowStart: number;
+  refused: number;
+  lastAt: number;
 }
 export interface StatusCounts {
   received: number;

@@ -9,6 +9,7 @@ import { tenant } from "../db/tenant";
 import { accounts, events, imports, metadataCache } from "../db/schema";
 import { accountsNeedingKeepAlive, activeAccountIds } from "../db/accounts";
 import { purgeExpiredAccounts } from "../db/purge";
+import { purgeStaleInstalls } from "../db/installs";
 import { amoGate } from "../amocrm/gate";
 import { lptGate } from "../lptracker/gate";
 import { refreshMetadata } from "../amocrm/metadata";
@@ -108,6 +109,7 @@ export async function runCron(env: Env, now: number): Promise<Record<string, unk
     ["importsRedriven", () => redriveStalledImports(env, now)],
     ["repairs", () => reconcileAll(env, now)],
     ["purged", () => purgeUninstalled(env, now)],
+    ["staleInstallsPurged", () => purgeStaleInstalls(makeDb(env.DB), now)],
   ];
   for (const [name, task] of tasks) {
     try {

@@ -7,6 +7,7 @@ import { parseOr400 } from "../lib/validate";
 import { tenant, type Tenant } from "../db/tenant";
 import { getAccount } from "../db/accounts";
 import { listEvents } from "../db/events";
+import { recentQuotaHits } from "../db/quotas";
 import { writeAudit } from "../db/audit";
 import { activityBuckets, dayStarts, hourStarts, isTimeZone, lastEventAt, statusCounts } from "../db/stats";
 import { installStatus, REINSTALL_ACTION } from "../auth/install-status";
@@ -64,7 +65,7 @@ export function adminDashboardRoutes() {
     const hours = hourStarts(tz, now, HOURLY_BUCKETS);
     const weekFrom = days[DAILY_BUCKETS - 7]!;
     const todayFrom = days[DAILY_BUCKETS - 1]!;
-    const [account, lptracker, last, counts, hourly, daily, failures] = await Promise.all([
+    const [account, lptracker, last, counts, hourly, daily, failures, quotas] = await Promise.all([
       getAccount(tt),
       lptView(c.env, tt),
       lastEventAt(tt),
@@ -72,6 +73,7 @@ export function adminDashboardRoutes() {
       activityBuckets(tt, hours, now + 1),
       activityBuckets(tt, days, now + 1),
       listEvents(tt, { status: "failed", limit: 10 }),
+      recentQuotaHits(tt, now),
     ]);
     const body: DashboardResponse = {
       install: {
@@ -85,6 +87,7 @@ export function adminDashboardRoutes() {
       counts,
       activity: { hourly, daily },
       latestFailures: failures.items.map(eventView),
+      quotas,
     };
     c.header("cache-control", "no-store");
     return c.json(body);
