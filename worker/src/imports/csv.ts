@@ -117,25 +117,13 @@ export function parseCsv(text: string, delimiter: Delimiter, maxRecords = Number
   for (;;) {
     let value: string | null;
     if (text.charCodeAt(i) === QUOTE) {
-      // RFC 4180: a quoted field runs to the next lone quote; "" inside it is one quote.
-      let quoted = "";
-      let j = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', j);
-        if (q < 0) {
-          quoted += text.slice(j);
-          i = n;
-          break;
-        }
-        if (text.charCodeAt(q + 1) === QUOTE) {
-          quoted += text.slice(j, q + 1);
-          j = q + 2;
-          continue;
-        }
-        quoted += text.slice(j, q);
-        i = q + 1;
-        break;
-      }
+      // RFC 4180: a quoted field runs to the next lone quote; "" inside it is one quote. Its end is
+      // found first and the field cut once: a field of a million "" costs one pass, not a rope.
+      let q = text.indexOf('"', i + 1);
+      while (q >= 0 && text.charCodeAt(q + 1) === QUOTE) q = text.indexOf('"', q + 2);
+      const raw = text.slice(i + 1, q < 0 ? n : q);
+      const quoted = raw.includes('""') ? raw.replaceAll('""', '"') : raw;
+      i = q < 0 ? n : q + 1;
       // Excel tolerates text after the closing quote; keep it rather than lose it.
       const k = fieldEnd(i);
       value = quoted + text.slice(i, k);

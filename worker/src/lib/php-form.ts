@@ -17,8 +17,6 @@ export interface FormLimits {
 /** amoCRM's deepest keys (custom field values) have 8 segments; a batch of leads stays far under 10,000 pairs. */
 export const FORM_LIMITS: FormLimits = { maxKeys: 10_000, maxDepth: 12 };
 
-type Node = Record<string, FormValue>;
-
 /** Splits `a[b][]` into ["a", "b", ""]; null when the key is not of that shape (such keys are ignored). */
 export function splitFormKey(rawKey: string): string[] | null {
   let open = rawKey.indexOf("[");
@@ -51,9 +49,9 @@ export function parseNestedFormBody(raw: string, limits: FormLimits = FORM_LIMIT
 }
 
 export function parseNestedForm(params: URLSearchParams, limits: FormLimits = FORM_LIMITS): Record<string, FormValue> {
-  const root: Node = Object.create(null);
-  // Keys per object node, so `a[]` finds its next index in O(1) instead of counting keys again.
-  const sizes = new Map<Node, number>([[root, 0]]);
+  // Built from Maps: O(1) inserts and sizes whatever the keys (`[]` appends read the size), turned
+  // into plain objects and arrays once at the end.
+  const root: Tree = new Map();
   let count = 0;
   for (const [rawKey, value] of params) {
     if (++count > limits.maxKeys) {
@@ -69,31 +67,37 @@ export function parseNestedForm(params: URLSearchParams, limits: FormLimits = FO
     if (path.some((p) => FORBIDDEN.has(p))) continue;
     let node = root;
     for (let i = 0; i < path.length; i++) {
-      const size = sizes.get(node)!;
-      const key = path[i] === "" ? String(size) : path[i]!;
-      const existing = node[key];
-      if (existing === undefined) sizes.set(node, size + 1);
+      const key = path[i] === "" ? String(node.size) : path[i]!;
       if (i === path.length - 1) {
-        node[key] = value;
+        node.set(key, value);
       } else {
-        if (!existing || typeof existing !== "object" || Array.isArray(existing)) {
-          const child: Node = Object.create(null);
-          node[key] = child;
-          sizes.set(child, 0);
+        let next = node.get(key);
+        if (!(next instanceof Map)) {
+          next = new Map();
+          node.set(key, next);
         }
-        node = node[key] as Node;
+        node = next;
       }
     }
   }
-  return toArrays(root) as Record<string, FormValue>;
+  return toPlain(root) as Record<string, FormValue>;
 }
 
-/** Objects whose keys are 0..n-1 become arrays. */
-function toArrays(v: FormValue): FormValue {
-  if (typeof v === "string" || Array.isArray(v)) return v;
-  const keys = Object.keys(v);
-  const converted: Record<string, FormValue> = {};
-  for (const k of keys) converted[k] = toArrays(v[k]!);
-  if (keys.length && keys.every((k, i) => k === String(i))) return keys.map((k) => converted[k]!);
-  return converted;
+type Tree = Map<string, string | Tree>;
+
+/** Maps become objects; a Map whose keys are exactly 0..n-1 becomes an array in that order. */
+function toPlain(v: string | Tree): FormValue {
+  if (typeof v === "string") return v;
+  let sequential = v.size > 0;
+  for (const k of v.keys()) {
+    const n = Number(k);
+    if (!(Number.isInteger(n) && n >= 0 && n < v.size && String(n) === k)) {
+      sequential = false;
+      break;
+    }
+  }
+  if (sequential) return Array.from({ length: v.size }, (_, i) => toPlain(v.get(String(i))!));
+  const out: Record<string, FormValue> = {};
+  for (const [k, child] of v) out[k] = toPlain(child);
+  return out;
 }
