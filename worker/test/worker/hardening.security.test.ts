@@ -8,7 +8,7 @@ import { createApp } from "../../src/app";
 import { accounts, events, installs, lptProjects, quotaHits } from "../../src/db/schema";
 import { purgeStaleInstalls, PENDING_INSTALL_TTL_MS } from "../../src/db/installs";
 import { REJECTED_BODIES_PER_WINDOW } from "../../src/db/quotas";
-import { amo, adminFetch, connectLpt, db, deliverLptHooks, eventsOf, installAccount, lpt, ORIGIN, settle } from "./harness";
+import { amo, adminFetch, connectLpt, db, deliverLptHooks, eventsOf, installAccount, lpt, ORIGIN, settle, widgetFetch } from "./harness";
 import type { DashboardResponse } from "../../src/api-types";
 
 async function lptHookKey(accountId: number): Promise<string> {
@@ -103,6 +103,17 @@ describe.concurrent("hardening (issue 14)", () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as ProblemJson).detail).toMatch(/deeper than 64 levels/);
     expect((await eventsOf(a.accountId)).map((e) => e.status)).toEqual(["rejected"]);
+  });
+
+  it("refuses deeply nested JSON on the widget and admin APIs with a 400 problem, not a crash", async () => {
+    const a = await connectLpt(await installAccount());
+    const deep = `{"rows":${"[".repeat(50_000)}${"]".repeat(50_000)}}`;
+    const widget = await widgetFetch(a, `/api/widget/mapping/${a.projectId}`, { method: "PUT", body: deep, headers: { "content-type": "application/json" } });
+    expect(widget.status).toBe(400);
+    expect(widget.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await widget.json()) as ProblemJson).detail).toMatch(/deeper than 64 levels/);
+    const admin = await adminFetch(a, "/api/admin/rules", { method: "POST", body: deep, headers: { "content-type": "application/json" } });
+    expect(admin.status).toBe(400);
   });
 
   it("keeps at most the hourly quota of malformed bodies per tenant, still answers 400, and the dashboard warns", async () => {
