@@ -1,7 +1,8 @@
 // Every parser of untrusted input costs time linear in its input: the amoCRM form parser, the JSON
 // depth guard, CSV, and the streaming XML tokenizer fed a long token in many chunks. Each is timed
-// at two sizes 4× apart (the fastest of many short runs, taken in turns, so load cannot fake a
-// failure) and must cost well under the 16× a quadratic parser would.
+// at two sizes 8× apart (the fastest of many short runs, taken in turns, so load cannot fake a
+// failure; a ratio over the bar is measured once more) and must stay far below the 64× a quadratic
+// parser costs: linear is 8×, a little more where garbage collection grows with the heap.
 import { describe, expect, it } from "vitest";
 import { parseNestedForm, parseNestedFormBody, splitFormKey } from "../../src/lib/php-form";
 import { jsonTooDeep } from "../../src/lib/json-guard";
@@ -9,7 +10,9 @@ import { parseCsv, detectDelimiter } from "../../src/imports/csv";
 import { XmlTokenizer, type XmlHandler } from "../../src/imports/xlsx-stream-xml";
 import { Problem } from "../../src/lib/problem";
 
-const MAX_RATIO = 10;
+const FACTOR = 8;
+/** Half-way between linear (8×) and quadratic (64×) in log scale is 22.6×. */
+const MAX_RATIO = 24;
 
 function time(fn: () => void, reps: number): number {
   const t0 = performance.now();
@@ -17,21 +20,25 @@ function time(fn: () => void, reps: number): number {
   return performance.now() - t0;
 }
 
-/** Work at the large size over work at the small one; `make(n)` builds the input of size n once. */
+/** Work at FACTOR × `small` over work at `small`; `make(n)` builds the input of size n once. */
 function ratio<T>(make: (n: number) => T, run: (input: T) => void, small: number): number {
   const a = make(small);
-  const b = make(small * 4);
-  run(a);
-  run(b);
-  let reps = 1;
-  while (time(() => run(a), reps) < 1 && reps < 256) reps *= 2;
-  let ta = Number.POSITIVE_INFINITY;
-  let tb = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < 11; r++) {
-    ta = Math.min(ta, time(() => run(a), reps));
-    tb = Math.min(tb, time(() => run(b), reps));
-  }
-  return tb / Math.max(ta, 1e-6);
+  const b = make(small * FACTOR);
+  const once = () => {
+    run(a);
+    run(b);
+    let reps = 1;
+    while (time(() => run(a), reps) < 1 && reps < 256) reps *= 2;
+    let ta = Number.POSITIVE_INFINITY;
+    let tb = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < 9; r++) {
+      ta = Math.min(ta, time(() => run(a), reps));
+      tb = Math.min(tb, time(() => run(b), reps));
+    }
+    return tb / Math.max(ta, 1e-6);
+  };
+  const first = once();
+  return first > MAX_RATIO ? Math.min(first, once()) : first;
 }
 
 describe("amoCRM form parser", () => {
@@ -64,8 +71,8 @@ describe("amoCRM form parser", () => {
 
   it("costs linear time in the number of `a[]` keys (it was quadratic)", () => {
     const limits = { maxKeys: 1_000_000, maxDepth: 12 };
-    expect(ratio((n) => "a[]=1&".repeat(n), (body) => parseNestedFormBody(body, limits), 8_000)).toBeLessThan(MAX_RATIO);
-    expect(ratio((n) => Array.from({ length: n }, (_, i) => `leads[update][${i}][id]=${i}`).join("&"), (body) => parseNestedFormBody(body, limits), 4_000)).toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => "a[]=1&".repeat(n), (body) => parseNestedFormBody(body, limits), 2_000)).toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => Array.from({ length: n }, (_, i) => `leads[update][${i}][id]=${i}`).join("&"), (body) => parseNestedFormBody(body, limits), 2_000)).toBeLessThan(MAX_RATIO);
   });
 });
 
@@ -77,16 +84,16 @@ describe("JSON depth guard", () => {
   });
 
   it("costs linear time", () => {
-    expect(ratio((n) => JSON.stringify({ s: "\\\"[".repeat(n) }), (s) => jsonTooDeep(s), 16_000)).toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => JSON.stringify({ s: "\\\"[".repeat(n) }), (s) => jsonTooDeep(s), 8_000)).toBeLessThan(MAX_RATIO);
   });
 });
 
 describe("CSV", () => {
   it("costs linear time on long quoted fields full of escaped quotes, and on unclosed quotes", () => {
     const run = (text: string) => parseCsv(text, detectDelimiter(text));
-    expect(ratio((n) => `a;b\n"${'""'.repeat(n)}";x\n`, run, 16_000), "escaped quotes").toBeLessThan(MAX_RATIO);
-    expect(ratio((n) => `a;b\n"${"x;".repeat(n)}`, run, 16_000), "unclosed").toBeLessThan(MAX_RATIO);
-    expect(ratio((n) => `${";".repeat(n)}\n${";".repeat(n)}`, run, 16_000), "empty fields").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => `a;b\n"${'""'.repeat(n)}";x\n`, run, 8_000), "escaped quotes").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => `a;b\n"${"x;".repeat(n)}`, run, 8_000), "unclosed").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => `${";".repeat(n)}\n${";".repeat(n)}`, run, 8_000), "empty fields").toBeLessThan(MAX_RATIO);
   });
 });
 
@@ -101,11 +108,11 @@ describe("streaming XML tokenizer", () => {
 
   it("reads a long token that arrives in many chunks once, not once per chunk", () => {
     // A start tag with a long quoted value, a comment and a CDATA section, each far longer than a chunk.
-    expect(ratio((n) => enc(`<c a="${"x>".repeat(n)}"/>`), feed, 64 * 1024), "tag").toBeLessThan(MAX_RATIO);
-    expect(ratio((n) => enc(`<!--${"-".repeat(n)}-->`), feed, 128 * 1024), "comment").toBeLessThan(MAX_RATIO);
-    expect(ratio((n) => enc(`<c><![CDATA[${"]".repeat(n)}]]></c>`), feed, 128 * 1024), "cdata").toBeLessThan(MAX_RATIO);
-    expect(ratio((n) => enc(`<c><![CDATA[${"]>".repeat(n)}]]></c>`), feed, 64 * 1024), "cdata with >").toBeLessThan(MAX_RATIO);
-    expect(ratio((n) => enc(`<!--${"->".repeat(n)}-->`), feed, 64 * 1024), "comment with >").toBeLessThan(MAX_RATIO);
-    expect(ratio((n) => enc(`</c${" ".repeat(n)}>`), feed, 128 * 1024), "end tag").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`<c a="${"x>".repeat(n)}"/>`), feed, 32 * 1024), "tag").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`<!--${"-".repeat(n)}-->`), feed, 64 * 1024), "comment").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`<c><![CDATA[${"]".repeat(n)}]]></c>`), feed, 64 * 1024), "cdata").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`<c><![CDATA[${"]>".repeat(n)}]]></c>`), feed, 32 * 1024), "cdata with >").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`<!--${"->".repeat(n)}-->`), feed, 32 * 1024), "comment with >").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`</c${" ".repeat(n)}>`), feed, 64 * 1024), "end tag").toBeLessThan(MAX_RATIO);
   });
 });
