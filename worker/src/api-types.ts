@@ -227,6 +227,15 @@ export interface DashboardResponse {
   latestFailures: EventView[];
   /** Events kept for later: paused while the widget is switched off in amoCRM, parked while amoCRM's access is missing. */
   held: { widgetOff: boolean; paused: number; parked: number };
+  /** Quotas this account's webhooks hit in the last 24 h (newest first); empty when none. */
+  quotas: QuotaHit[];
+}
+/** `hook_rate`: webhooks refused with 429 over the per-URL rate; `rejected_bodies`: malformed bodies answered 400 but no longer kept. */
+export interface QuotaHit {
+  kind: "hook_rate" | "rejected_bodies";
+  windowStart: number;
+  refused: number;
+  lastAt: number;
 }
 export interface StatusCounts {
   received: number;

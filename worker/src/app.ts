@@ -21,6 +21,7 @@ import { adminAuditRoutes } from "./routes/admin-audit";
 import { adminCallRoutes } from "./routes/admin-calls";
 import { adminAssetRoutes } from "./routes/admin-assets";
 import { logError } from "./lib/log";
+import { jsonTooDeep, MAX_JSON_DEPTH } from "./lib/json-guard";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -66,6 +67,15 @@ export function createApp(extend?: (app: Hono<AppEnv>) => void, early?: (app: Ho
   app.use("/api/widget/*", widgetCors);
   app.use("/api/widget/*", widgetAuth);
   app.use("/api/admin/*", adminAuth);
+
+  // JSON bodies of the APIs are checked for nesting before any route parses and validates them
+  // recursively (a 1 MB `[[[[…` would otherwise overflow the stack as a 500).
+  app.use("/api/*", async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && (c.req.header("content-type") ?? "").toLowerCase().includes("application/json")) {
+      if (jsonTooDeep(await c.req.text())) throw new Problem("bad-request", `The JSON body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`, { limitDepth: MAX_JSON_DEPTH });
+    }
+    await next();
+  });
 
   app.route("/", healthRoutes());
   app.route("/", privacyRoutes());

@@ -201,6 +201,30 @@ export function FailureList({ items, onReplayed }: FailureListProps) {
   );
 }
 
+export interface QuotaWarningProps {
+  quotas: DashboardResponse["quotas"];
+}
+
+/** A warning when this account's webhooks hit a quota in the last 24 h: one line per kind, summed. */
+export function QuotaWarning({ quotas }: QuotaWarningProps) {
+  if (!quotas?.length) return null;
+  const byKind = new Map<DashboardResponse["quotas"][number]["kind"], { refused: number; lastAt: number }>();
+  for (const q of quotas) {
+    const k = byKind.get(q.kind) ?? { refused: 0, lastAt: 0 };
+    byKind.set(q.kind, { refused: k.refused + q.refused, lastAt: Math.max(k.lastAt, q.lastAt) });
+  }
+  return (
+    <div class="banner banner-warn" role="alert" data-testid="quota-warning">
+      <strong>{t("quota.title")}</strong>
+      {[...byKind].map(([kind, k]) => (
+        <p key={kind} class="small" data-testid={`quota-${kind}`}>
+          {tn(kind === "hook_rate" ? "quota.hook_rate" : "quota.rejected_bodies", k.refused, { at: dateTime(k.lastAt, lang.value) })}
+        </p>
+      ))}
+    </div>
+  );
+}
+
 export function DashboardPage() {
   const range = useSignal<"hour" | "day">("hour");
   const tz = browserTimeZone();
@@ -219,6 +243,7 @@ export function DashboardPage() {
         res.error.value ? null : <Loading />
       ) : (
         <>
+          <QuotaWarning quotas={d.quotas} />
           <div class="grid3">
             <InstallCard install={d.install} held={d.held} />
             <LptCard lpt={d.lptracker} />

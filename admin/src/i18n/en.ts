@@ -79,6 +79,9 @@ export const en: Record<Key, string> = {
   "dash.failuresHint": "{n} event could not be processed. Fix the cause, then press Replay.|{n} events could not be processed. Fix the cause, then press Replay.",
   "dash.noFailures": "No failures — everything syncs.",
   "dash.allFailures": "All failures",
+  "quota.title": "Webhook quotas were hit",
+  "quota.hook_rate": "Too many webhooks to one URL: {n} request was refused with 429 (last at {at}). The sender should retry later; if this is not an attack, send less often.|Too many webhooks to one URL: {n} requests were refused with 429 (last at {at}). The sender should retry later; if this is not an attack, send less often.",
+  "quota.rejected_bodies": "The hourly allowance for keeping malformed webhooks is used up: {n} malformed body was not kept (last at {at}). Check who sends bad data to the webhook URL.|The hourly allowance for keeping malformed webhooks is used up: {n} malformed bodies were not kept (last at {at}). Check who sends bad data to the webhook URL.",
 
   "install.active": "Installed and working",
   "install.pending": "Install finishing",

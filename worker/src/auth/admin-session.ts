@@ -65,7 +65,7 @@ function whoCookieOptions(cfg: Pick<Config, "publicOrigin">) {
 }
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/={1,2}$/, "");
 }
 
 /** The row id is a hash of the link token, so a copy of the table holds no usable link. */

@@ -443,3 +443,19 @@ export const keyRotation = sqliteTable("key_rotation", {
   lastPassFailed: integer("last_pass_failed"),
   updatedAt: updatedAt(),
 });
+
+/**
+ * Quota refusals per tenant, quota and hour (`hook_rate`: webhooks over the per-key rate;
+ * `rejected_bodies`: malformed bodies no longer kept). The admin dashboard warns from these rows.
+ */
+export const quotaHits = sqliteTable(
+  "quota_hits",
+  {
+    accountId: integer("account_id").notNull(),
+    kind: text("kind").notNull(),
+    windowStart: integer("window_start").notNull(),
+    refused: integer("refused").notNull().default(0),
+    lastAt: integer("last_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.kind, t.windowStart] })],
+);

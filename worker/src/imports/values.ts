@@ -70,7 +70,7 @@ export function parseDuration(v: unknown): number | null {
   if (plain !== null) return plain >= 0 ? Math.round(plain) : null;
   let total = 0;
   let matched = 0;
-  const rest = s.replace(/(\d+(?:[.,]\d+)?)\s*([a-zа-я]+)\.?/g, (_m, num: string, unit: string) => {
+  const rest = s.replace(/(?<!\d)(\d{1,9}(?:[.,]\d{1,9})?)\s*([a-zа-я]+)\.?/g, (_m, num: string, unit: string) => {
     const mult = UNIT_SECONDS.find(([re]) => re.test(unit))?.[1];
     if (mult === undefined) return _m;
     total += Number(num.replace(",", ".")) * mult;

@@ -65,7 +65,7 @@ function readWorkbookInfo(bytes: Uint8Array, entries: ZipEntry[], wanted?: strin
   if (!workbook || !rels) return null;
   const targets = new Map<string, string>();
   let sharedStringsPath: string | null = null;
-  for (const m of rels.matchAll(/<(?:\w+:)?Relationship\b[^>]*>/g)) {
+  for (const m of rels.matchAll(/<(?:\w+:)?Relationship\b[^<>]*>/g)) {
     const tag = m[0];
     const target = attrOf(tag, "Target");
     const id = attrOf(tag, "Id");
@@ -74,7 +74,7 @@ function readWorkbookInfo(bytes: Uint8Array, entries: ZipEntry[], wanted?: strin
     else if (id) targets.set(id, partPath(target));
   }
   const sheets: SheetEntry[] = [];
-  for (const m of workbook.matchAll(/<(?:\w+:)?sheet\b[^>]*>/g)) {
+  for (const m of workbook.matchAll(/<(?:\w+:)?sheet\b[^<>]*>/g)) {
     if (sheets.length >= MAX_SHEETS) break;
     const tag = m[0];
     const id = attrOf(tag, "id");
@@ -87,7 +87,7 @@ function readWorkbookInfo(bytes: Uint8Array, entries: ZipEntry[], wanted?: strin
   const chosen = wanted === undefined ? (sheets.find((s) => !s.hidden && s.path) ?? sheets.find((s) => s.path)) : sheets.find((s) => s.name === wanted);
   if (!chosen?.path) return null;
   if (!sharedStringsPath && findEntry(entries, "xl/sharedStrings.xml")) sharedStringsPath = "xl/sharedStrings.xml";
-  const props = /<(?:\w+:)?workbookPr\b[^>]*>/.exec(workbook)?.[0] ?? "";
+  const props = /<(?:\w+:)?workbookPr\b[^<>]*>/.exec(workbook)?.[0] ?? "";
   return {
     sheets,
     sheetName: chosen.name,

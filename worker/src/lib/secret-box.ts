@@ -13,7 +13,7 @@ const b64 = {
   encode(bytes: Uint8Array): string {
     let s = "";
     for (const b of bytes) s += String.fromCharCode(b);
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/={1,2}$/, "");
   },
   decode(text: string): Uint8Array<ArrayBuffer> {
     const s = atob(text.replace(/-/g, "+").replace(/_/g, "/"));

@@ -9,6 +9,7 @@ import { tenant } from "../db/tenant";
 import { accounts, events, imports, metadataCache } from "../db/schema";
 import { accountsNeedingKeepAlive, activeAccountIds } from "../db/accounts";
 import { purgeExpiredAccounts } from "../db/purge";
+import { purgeStaleInstalls } from "../db/installs";
 import { amoGate } from "../amocrm/gate";
 import { lptGate } from "../lptracker/gate";
 import { refreshMetadata } from "../amocrm/metadata";
@@ -126,6 +127,7 @@ export async function runCron(env: Env, now: number): Promise<Record<string, unk
     ["repairs", () => reconcileAll(env, now)],
     ["purged", () => purgeUninstalled(env, now)],
     ["rekeyed", () => rotateKeys(env, now)],
+    ["staleInstallsPurged", () => purgeStaleInstalls(makeDb(env.DB), now)],
   ];
   for (const [name, task] of tasks) {
     try {

@@ -174,6 +174,16 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
           entityId: amoLeadId,
         });
       }
+      if (posted.droppedLinks.length) {
+        await step({
+          level: "warn",
+          source: "amocrm",
+          action: "calls.link_dropped",
+          message: `Recording link left out for call${posted.droppedLinks.length > 1 ? "s" : ""} ${posted.droppedLinks.slice(0, 10).join(", ")}: only http(s) links are sent to amoCRM.`,
+          entityType: "amo_lead",
+          entityId: amoLeadId,
+        });
+      }
     }
     return { status: "done", note: `amoCRM lead ${amoLeadId}` };
   } finally {

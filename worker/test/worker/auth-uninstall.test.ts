@@ -59,8 +59,9 @@ async function seedTenantRows(accountId: number): Promise<string[]> {
     d.insert(schema.cursors).values({ accountId, name: "reconcile", value: "0" }),
     d.insert(schema.amoUserRights).values({ accountId, userId: 1, rights: {} }),
     d.insert(schema.ruleVersions).values({ accountId, ruleId: 1, version: 1, change: "created" }),
+    d.insert(schema.quotaHits).values({ accountId, kind: "hook_rate", windowStart: now - (now % 3_600_000), refused: 1, lastAt: now }),
   ]);
-  return ["amo_user_rights", "installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "admin_sessions", "cursors", "rule_versions", "accounts"];
+  return ["amo_user_rights", "installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "admin_sessions", "cursors", "rule_versions", "quota_hits", "accounts"];
 }
 
 async function countRows(accountId: number): Promise<Record<string, number>> {
