@@ -75,7 +75,7 @@ function num(value: string | undefined, fallback: number): number {
   return value && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
-function trimOrigin(value: string): string {
+export function trimOrigin(value: string): string {
   let end = value.length;
   while (end > 0 && value.charCodeAt(end - 1) === 0x2f) end--;
   return value.slice(0, end);

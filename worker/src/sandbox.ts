@@ -3,7 +3,7 @@
 // `main` is index.ts, and a test checks that the production bundle carries none of this.
 import type { Hono } from "hono";
 import { createApp } from "./app";
-import type { Env } from "./env";
+import { trimOrigin, type Env } from "./env";
 import type { AppEnv } from "./lib/hono-env";
 import type { HookMessage, JobMessage } from "./queue/messages";
 import { handleQueue } from "./queue/consumer";
@@ -22,7 +22,7 @@ export { LptConnectionGate } from "./lptracker/gate";
 function sandboxMode(app: Hono<AppEnv>): void {
   app.use("*", async (c, next) => {
     const on = c.env.SANDBOX === "1" || c.env.SANDBOX === "true";
-    if (on) c.set("cfg", { ...c.var.cfg, sandbox: true, devHostOrigin: c.env.DEV_HOST_ORIGIN ? c.env.DEV_HOST_ORIGIN.replace(/\/+$/, "") : null });
+    if (on) c.set("cfg", { ...c.var.cfg, sandbox: true, devHostOrigin: c.env.DEV_HOST_ORIGIN ? trimOrigin(c.env.DEV_HOST_ORIGIN) : null });
     await next();
   });
   app.use("/api/widget/*", notePreflights);

@@ -83,7 +83,7 @@ export function devHostRoutes() {
   r.get("/dev/widget/script.js", async (c) => {
     const res = await fromAssets(c);
     const source = await res.text();
-    const filled = source.replace(/^(\s*var API_ORIGIN = )'[^']*';/m, `$1'${c.var.cfg.publicOrigin}';`);
+    const filled = source.replace(/^([ \t]*var API_ORIGIN = )'[^'\n]*';/m, `$1'${c.var.cfg.publicOrigin}';`);
     return new Response(filled, { status: res.status, headers: res.headers });
   });
   r.get("/dev/widget/*", (c) => fromAssets(c));
