@@ -21,6 +21,8 @@ import { adminAuditRoutes } from "./routes/admin-audit";
 import { adminCallRoutes } from "./routes/admin-calls";
 import { adminAssetRoutes } from "./routes/admin-assets";
 import { devHostRoutes } from "./routes/dev-host";
+import { dpHookRoutes } from "./routes/hooks-dp";
+import { widgetActionRoutes } from "./routes/widget-actions";
 import { logError } from "./lib/log";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -66,9 +68,12 @@ export function createApp() {
   app.route("/", privacyRoutes());
   app.route("/", authRoutes());
   app.route("/", oauthRoutes());
+  // Before hookRoutes: its /hooks/amocrm/:hookKey would take the DP path as a key.
+  app.route("/", dpHookRoutes());
   app.route("/", hookRoutes());
   app.route("/", devRoutes());
   app.route("/", widgetRoutes());
+  app.route("/", widgetActionRoutes());
   app.route("/", adminEventRoutes());
   app.route("/", adminRuleRoutes());
   app.route("/", adminImportRoutes());

@@ -8,6 +8,7 @@ import { runInstallJob } from "../amocrm/install";
 import { deadEventJob, runEventJob } from "../sync/run-event";
 import { deadHookJob, HOOK_QUEUE_NAME, storeHooks } from "../sync/hook-job";
 import { deadImportJob, runImportChunkJob, runImportParseJob } from "../imports/jobs";
+import { deadListJob, runListJob } from "../sync/list-job";
 
 export const DEAD_LETTER_QUEUE = "sync-jobs-dlq";
 
@@ -21,6 +22,8 @@ async function run(msg: JobMessage, env: Env, _attempts: number): Promise<void> 
       return runImportParseJob(env, msg.accountId, msg.importId);
     case "import-chunk":
       return runImportChunkJob(env, msg.accountId, msg.importId, msg.chunk);
+    case "list-job":
+      return runListJob(env, msg.accountId, msg.jobId);
     default:
       throw new Error(`no handler for job kind ${msg.kind}`);
   }
@@ -30,6 +33,7 @@ async function dead(msg: JobMessage | HookMessage, env: Env, attempts: number): 
   if (msg.kind === "event") return deadEventJob(env, msg.accountId, msg.eventId, attempts);
   if (msg.kind === "hook") return deadHookJob(env, msg, attempts);
   if (msg.kind === "import-parse" || msg.kind === "import-chunk") return deadImportJob(env, msg.accountId, msg.importId, attempts);
+  if (msg.kind === "list-job") return deadListJob(env, msg.accountId, msg.jobId, attempts);
   logError("job reached the dead-letter queue", new Error(msg.kind), { kind: msg.kind });
 }
 

@@ -4,7 +4,8 @@ export type JobMessage =
   | { kind: "install"; installId: string }
   | { kind: "import-parse"; accountId: number; importId: number }
   | { kind: "import-chunk"; accountId: number; importId: number; chunk: number }
-  | { kind: "metadata"; accountId: number };
+  | { kind: "metadata"; accountId: number }
+  | { kind: "list-job"; accountId: number; jobId: number };
 
 /** An LPTracker webhook accepted at the edge and not yet stored (hook-intake queue). */
 export interface HookMessage {
