@@ -25,6 +25,7 @@ CREATE TABLE `list_job_items` (
 	`entity_id` integer NOT NULL,
 	`name` text,
 	`status` text DEFAULT 'pending' NOT NULL,
+	`reason_code` text,
 	`reason` text,
 	`lpt_lead_ids` text,
 	`updated_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,

@@ -401,6 +401,8 @@ export const listJobItems = sqliteTable(
     name: text("name"),
     /** pending | created | updated | skipped | failed */
     status: text("status").notNull().default("pending"),
+    /** Why, as a code the widget translates (created, no_contact, …); `reason` is the English detail. */
+    reasonCode: text("reason_code"),
     reason: text("reason"),
     lptLeadIds: text("lpt_lead_ids", { mode: "json" }).$type<number[]>(),
     updatedAt: updatedAt(),

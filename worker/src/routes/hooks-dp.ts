@@ -16,7 +16,7 @@ const REJECTED_BODY_CAP = 16 * 1024;
 
 /** A refused hook is kept for inspection, but never with the action's key (form or JSON). */
 function redactKey(raw: string): string {
-  return raw.replace(/(\bkey(?:%5D|\])?=)[^&]*/gi, "$1***").replace(/("key"\s*:\s*")[^"]*/g, "$1***");
+  return raw.replace(/((?:%5B|\[)key(?:%5D|\])=)[^&]*/gi, "$1***").replace(/("key"\s*:\s*")[^"]*/g, "$1***");
 }
 
 export function dpHookRoutes() {

@@ -101,7 +101,7 @@ export function widgetActionRoutes() {
       done: job.total - counts.pending,
       counts,
       error: job.error,
-      items: items.map((i) => ({ type: i.entityType, id: i.entityId, name: i.name, status: i.status, reason: i.reason, lptLeadIds: i.lptLeadIds ?? [] })),
+      items: items.map((i) => ({ type: i.entityType, id: i.entityId, name: i.name, status: i.status, code: i.reasonCode, reason: i.reason, lptLeadIds: i.lptLeadIds ?? [] })),
     });
   });
 

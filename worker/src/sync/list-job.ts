@@ -18,15 +18,15 @@ export const LIST_CHUNK = 5;
 /** A contact with more leads than this is refused rather than half-synced. */
 const CONTACT_LEADS_MAX = 50;
 
-type ItemOutcome = { status: "created" | "updated" | "skipped" | "failed"; reason: string; lptLeadIds: number[] };
+type ItemOutcome = { status: "created" | "updated" | "skipped" | "failed"; code: string; reason: string; lptLeadIds: number[] };
 
 function fromPush(r: PushResult): ItemOutcome {
-  return { status: r.status, reason: r.note, lptLeadIds: r.lptLeadId ? [r.lptLeadId] : [] };
+  return { status: r.status, code: r.code, reason: r.note, lptLeadIds: r.lptLeadId ? [r.lptLeadId] : [] };
 }
 
 async function syncLead(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lpt: LptClient, leadId: number): Promise<ItemOutcome> {
   const lead = await readAmoLead(amo, leadId);
-  if (!lead) return { status: "failed", reason: `amoCRM has no lead ${leadId} (deleted?)`, lptLeadIds: [] };
+  if (!lead) return { status: "failed", code: "lead_missing", reason: `amoCRM has no lead ${leadId} (deleted?)`, lptLeadIds: [] };
   const step = (e: Parameters<typeof writeAudit>[1]) => writeAudit(t, { ...e, data: { ...(e.data as object | undefined), listJob: job.id } });
   return fromPush(await pushAmoLead({ env, t, amo, lpt, lead, projectId: job.projectId, step }));
 }
@@ -39,10 +39,10 @@ async function syncContact(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient,
     if (err instanceof AmoError && err.status === 404) contact = null;
     else throw err;
   }
-  if (!contact) return { status: "failed", reason: `amoCRM has no contact ${contactId} (deleted?)`, lptLeadIds: [] };
+  if (!contact) return { status: "failed", code: "contact_missing", reason: `amoCRM has no contact ${contactId} (deleted?)`, lptLeadIds: [] };
   const leadIds = [...new Set((contact._embedded?.leads ?? []).map((l) => l.id))];
-  if (!leadIds.length) return { status: "skipped", reason: "the contact has no leads", lptLeadIds: [] };
-  if (leadIds.length > CONTACT_LEADS_MAX) return { status: "failed", reason: `the contact has ${leadIds.length} leads, more than ${CONTACT_LEADS_MAX}; select its leads in the leads list instead`, lptLeadIds: [] };
+  if (!leadIds.length) return { status: "skipped", code: "no_leads", reason: "the contact has no leads", lptLeadIds: [] };
+  if (leadIds.length > CONTACT_LEADS_MAX) return { status: "failed", code: "too_many_leads", reason: `the contact has ${leadIds.length} leads, more than ${CONTACT_LEADS_MAX}; select its leads in the leads list instead`, lptLeadIds: [] };
   const parts: string[] = [];
   const ids: number[] = [];
   const tally = { created: 0, updated: 0, skipped: 0, failed: 0 };
@@ -50,7 +50,7 @@ async function syncContact(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient,
     const r = await syncLead(env, t, job, amo, lpt, id).catch((err: unknown) => {
       const outcome = classifyError(err);
       if (!outcome || outcome.kind === "retry") throw err;
-      return { status: "failed" as const, reason: outcome.reason, lptLeadIds: [] };
+      return { status: "failed" as const, code: "error", reason: outcome.reason, lptLeadIds: [] };
     });
     tally[r.status]++;
     ids.push(...r.lptLeadIds);
@@ -58,18 +58,18 @@ async function syncContact(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient,
   }
   // The contact as a whole: any failure shows first, then anything new, then updates.
   const status = tally.failed ? "failed" : tally.created ? "created" : tally.updated ? "updated" : "skipped";
-  return { status, reason: parts.join("; "), lptLeadIds: ids };
+  return { status, code: `contact_${status}`, reason: parts.join("; "), lptLeadIds: ids };
 }
 
 async function runItem(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lpt: LptClient, item: ListItemRow): Promise<ItemOutcome> {
-  if (item.entityType === "company") return { status: "skipped", reason: "companies are not synced: select the company's contacts or leads", lptLeadIds: [] };
+  if (item.entityType === "company") return { status: "skipped", code: "company", reason: "companies are not synced: select the company's contacts or leads", lptLeadIds: [] };
   try {
     return item.entityType === "lead" ? await syncLead(env, t, job, amo, lpt, item.entityId) : await syncContact(env, t, job, amo, lpt, item.entityId);
   } catch (err) {
     if (err instanceof RetryLater) throw err;
     const outcome = classifyError(err);
     if (!outcome || outcome.kind === "retry") throw err;
-    return { status: "failed", reason: outcome.reason, lptLeadIds: [] };
+    return { status: "failed", code: "error", reason: outcome.reason, lptLeadIds: [] };
   }
 }
 
@@ -80,7 +80,7 @@ export async function runListJob(env: Env, accountId: number, jobId: number): Pr
   const account = await getAccount(t);
   if (!account || account.status !== "active") {
     const reason = account?.status === "reauth_required" ? "the integration needs to be reinstalled in amoCRM" : "the integration is not installed";
-    for (const item of await pendingItems(t, jobId, 1000)) await finishItem(t, jobId, item.position, "failed", reason);
+    for (const item of await pendingItems(t, jobId, 1000)) await finishItem(t, jobId, item.position, "failed", account?.status === "reauth_required" ? "reinstall" : "not_installed", reason);
     await setListJobStatus(t, jobId, "failed", reason);
     return;
   }
@@ -89,7 +89,7 @@ export async function runListJob(env: Env, accountId: number, jobId: number): Pr
   const lpt = new LptClient(env, accountId);
   for (const item of await pendingItems(t, jobId, LIST_CHUNK)) {
     const r = await runItem(env, t, job, amo, lpt, item);
-    await finishItem(t, jobId, item.position, r.status, r.reason.slice(0, 2000), r.lptLeadIds);
+    await finishItem(t, jobId, item.position, r.status, r.code, r.reason.slice(0, 2000), r.lptLeadIds);
   }
   const counts = await listJobCounts(t, jobId);
   if (counts.pending > 0) {
@@ -110,6 +110,6 @@ export async function runListJob(env: Env, accountId: number, jobId: number): Pr
 export async function deadListJob(env: Env, accountId: number, jobId: number, attempts: number): Promise<void> {
   const t = tenant(makeDb(env.DB), accountId);
   const reason = `gave up after ${attempts} attempts (amoCRM or LPTracker kept failing); run the action again for these`;
-  for (const item of await pendingItems(t, jobId, 1000)) await finishItem(t, jobId, item.position, "failed", reason);
+  for (const item of await pendingItems(t, jobId, 1000)) await finishItem(t, jobId, item.position, "failed", "gave_up", reason);
   await setListJobStatus(t, jobId, "done");
 }

@@ -27,6 +27,8 @@ export interface AmoLeadRead {
 export type PushStatus = "created" | "updated" | "skipped";
 export interface PushResult {
   status: PushStatus;
+  /** For the widget to say it in the user's language: created, updated, project_gone, no_contact, no_phone_email. */
+  code: string;
   lptLeadId: number | null;
   note: string;
 }
@@ -117,18 +119,18 @@ async function pushLocked(i: PushInput): Promise<PushResult> {
       entityType: "lpt_lead",
       entityId: link.lptId,
     });
-    return { status: "updated", lptLeadId: Number(link.lptId), note: `LPTracker lead ${link.lptId} updated${moved ? ` and moved to stage ${stageId}` : ""}` };
+    return { status: "updated", code: "updated", lptLeadId: Number(link.lptId), note: `LPTracker lead ${link.lptId} updated${moved ? ` and moved to stage ${stageId}` : ""}` };
   }
 
   const project = await getProject(t, i.projectId);
-  if (!project || !project.enabled) return { status: "skipped", lptLeadId: null, note: `LPTracker project ${i.projectId} is not connected any more; choose another project` };
+  if (!project || !project.enabled) return { status: "skipped", code: "project_gone", lptLeadId: null, note: `LPTracker project ${i.projectId} is not connected any more; choose another project` };
   const contactRef = lead._embedded?.contacts?.find((c) => c.is_main) ?? lead._embedded?.contacts?.[0];
-  if (!contactRef) return { status: "skipped", lptLeadId: null, note: "the amoCRM lead has no contact; LPTracker needs a contact with a phone or an e-mail" };
+  if (!contactRef) return { status: "skipped", code: "no_contact", lptLeadId: null, note: "the amoCRM lead has no contact; LPTracker needs a contact with a phone or an e-mail" };
   const contact = await amo.get<AmoContact>(`/api/v4/contacts/${contactRef.id}`);
   const phones = [...new Set(fieldValues(contact ?? { id: contactRef.id }, "PHONE").map((p) => normalizePhone(p)?.e164).filter((p): p is string => !!p))];
   const emails = [...new Set(fieldValues(contact ?? { id: contactRef.id }, "EMAIL").map((e) => normalizeEmail(e)).filter((e): e is string => !!e))];
   if (!phones.length && !emails.length) {
-    return { status: "skipped", lptLeadId: null, note: `amoCRM contact ${contactRef.id} has no phone or e-mail; LPTracker needs one of them` };
+    return { status: "skipped", code: "no_phone_email", lptLeadId: null, note: `amoCRM contact ${contactRef.id} has no phone or e-mail; LPTracker needs one of them` };
   }
   let lptContactId: number | null = null;
   for (const by of [...phones.map((phone) => ({ phone })), ...emails.map((email) => ({ email }))]) {
@@ -171,5 +173,5 @@ async function pushLocked(i: PushInput): Promise<PushResult> {
     entityType: "lpt_lead",
     entityId: created.id,
   });
-  return { status: "created", lptLeadId: created.id, note: `LPTracker lead ${created.id} created in project ${i.projectId}` };
+  return { status: "created", code: "created", lptLeadId: created.id, note: `LPTracker lead ${created.id} created in project ${i.projectId}` };
 }
