@@ -257,19 +257,14 @@ define(['jquery'], function ($) {
         return true;
       }
     };
-    // Digital Pipeline settings and list actions live in actions.js, loaded only when amoCRM calls them.
-    function mountAction(name, arg) {
-      loadStyle();
-      loadBundle('actions.js').then(function (bundle) {
-        var el = bundle[name](self, hostInput(), arg, widgetCode());
-        if (el) { mounted.push({ bundle: bundle, el: el }); }
-      });
-      return true;
-    }
-    this.callbacks.dpSettings = function () { return mountAction('mountDp'); };
-    this.callbacks.leads = { selected: function () { return mountAction('mountList', 'leads'); } };
-    this.callbacks.contacts = { selected: function () { return mountAction('mountList', 'contacts'); } };
-    this.callbacks.companies = this.callbacks.contacts;
+    // DP settings and list actions: actions.js, loaded on demand.
+    ['dpSettings', 'leads', 'contacts', 'companies'].forEach(function (k) {
+      var f = function () {
+        loadBundle('actions.js').then(function (b) { mounted.push({ bundle: b, el: b.mount(k, self, hostInput(), widgetCode()) }); });
+        return true;
+      };
+      self.callbacks[k] = k === 'dpSettings' ? f : { selected: f };
+    });
     return this;
   };
 });

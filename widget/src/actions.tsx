@@ -33,7 +33,7 @@ function findField(scope: Element, code: string): HTMLInputElement | HTMLTextAre
  * dpSettings: amoCRM renders the action's quick-settings block with an input per dp.settings code;
  * our pickers replace them (they stay in the form, hidden, and carry the values amoCRM saves).
  */
-export function mountDp(_widget: HostWidget, host: HostInput, _arg: unknown, code: string): Element | null {
+function mountDp(host: HostInput, code: string): Element | null {
   const block = document.querySelector(`.digital-pipeline__short-task_widget-style_${code}`);
   if (!block) return null;
   const scope = block.closest("form") ?? block.parentElement?.parentElement ?? block;
@@ -69,7 +69,7 @@ function selectionOf(widget: HostWidget, entity: "leads" | "contacts"): Selectio
 }
 
 /** leads.selected / contacts.selected: the widget's panel next to the list, for the rows checked now. */
-export function mountList(widget: HostWidget, host: HostInput, entity: "leads" | "contacts", code: string): Element | null {
+function mountList(widget: HostWidget, host: HostInput, entity: "leads" | "contacts", code: string): Element | null {
   const root = newRoot("list", code);
   if (typeof widget.render_template !== "function") return null;
   widget.render_template({ caption: { class_name: "lptw-caption" }, body: "", render: root.outerHTML });
@@ -79,6 +79,13 @@ export function mountList(widget: HostWidget, host: HostInput, entity: "leads" |
   return el;
 }
 
-export function unmount(el: Element): void {
-  render(null, el);
+/** What script.js calls for each callback: dpSettings, or `<entity>.selected` (companies sit in the contacts list). */
+export function mount(callback: string, widget: HostWidget, host: HostInput, code: string): Element | null {
+  if (callback === "dpSettings") return mountDp(host, code);
+  return mountList(widget, host, callback === "leads" ? "leads" : "contacts", code);
+}
+
+/** script.js unmounts whatever a mount returned, nothing included. */
+export function unmount(el: Element | null): void {
+  if (el) render(null, el);
 }
