@@ -21,6 +21,7 @@ import { adminAuditRoutes } from "./routes/admin-audit";
 import { adminCallRoutes } from "./routes/admin-calls";
 import { adminAssetRoutes } from "./routes/admin-assets";
 import { devHostRoutes } from "./routes/dev-host";
+import { devHostActionRoutes } from "./routes/dev-host-actions";
 import { dpHookRoutes } from "./routes/hooks-dp";
 import { widgetActionRoutes } from "./routes/widget-actions";
 import { logError } from "./lib/log";
@@ -81,6 +82,7 @@ export function createApp() {
   app.route("/", adminAuditRoutes());
   app.route("/", adminCallRoutes());
   app.route("/", devHostRoutes());
+  app.route("/", devHostActionRoutes());
   app.route("/", adminAssetRoutes());
 
   app.notFound((c) => problemResponse(new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.var.requestId));
