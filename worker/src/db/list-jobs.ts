@@ -50,10 +50,10 @@ export const pendingItems = scoped(async (t: Tenant, jobId: number, limit: numbe
     .limit(limit),
 );
 
-export const finishItem = scoped(async (t: Tenant, jobId: number, position: number, status: Exclude<ListItemStatus, "pending">, code: string, reason: string | null, lptLeadIds: number[] = []) => {
+export const finishItem = scoped(async (t: Tenant, jobId: number, position: number, status: Exclude<ListItemStatus, "pending">, code: string, reason: string | null, lptLeadIds: number[] = [], name?: string) => {
   await t.db
     .update(listJobItems)
-    .set({ status, reasonCode: code, reason, lptLeadIds, updatedAt: Date.now() })
+    .set({ status, reasonCode: code, reason, lptLeadIds, updatedAt: Date.now(), ...(name ? { name } : {}) })
     .where(and(eq(listJobItems.accountId, t.accountId), eq(listJobItems.jobId, jobId), eq(listJobItems.position, position)));
 });
 

@@ -18,7 +18,7 @@ export const LIST_CHUNK = 5;
 /** A contact with more leads than this is refused rather than half-synced. */
 const CONTACT_LEADS_MAX = 50;
 
-type ItemOutcome = { status: "created" | "updated" | "skipped" | "failed"; code: string; reason: string; lptLeadIds: number[] };
+type ItemOutcome = { status: "created" | "updated" | "skipped" | "failed"; code: string; reason: string; lptLeadIds: number[]; name?: string };
 
 function fromPush(r: PushResult): ItemOutcome {
   return { status: r.status, code: r.code, reason: r.note, lptLeadIds: r.lptLeadId ? [r.lptLeadId] : [] };
@@ -28,11 +28,12 @@ async function syncLead(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lp
   const lead = await readAmoLead(amo, leadId);
   if (!lead) return { status: "failed", code: "lead_missing", reason: `amoCRM has no lead ${leadId} (deleted?)`, lptLeadIds: [] };
   const step = (e: Parameters<typeof writeAudit>[1]) => writeAudit(t, { ...e, data: { ...(e.data as object | undefined), listJob: job.id } });
-  return fromPush(await pushAmoLead({ env, t, amo, lpt, lead, projectId: job.projectId, step }));
+  // amoCRM's list_selected() carries no names: the result row shows the one amoCRM has now.
+  return { ...fromPush(await pushAmoLead({ env, t, amo, lpt, lead, projectId: job.projectId, step })), name: lead.name };
 }
 
 async function syncContact(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lpt: LptClient, contactId: number): Promise<ItemOutcome> {
-  let contact: { id: number; _embedded?: { leads?: { id: number }[] } } | null;
+  let contact: { id: number; name?: string; _embedded?: { leads?: { id: number }[] } } | null;
   try {
     contact = await amo.get(`/api/v4/contacts/${contactId}`, { with: "leads" });
   } catch (err) {
@@ -41,7 +42,7 @@ async function syncContact(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient,
   }
   if (!contact) return { status: "failed", code: "contact_missing", reason: `amoCRM has no contact ${contactId} (deleted?)`, lptLeadIds: [] };
   const leadIds = [...new Set((contact._embedded?.leads ?? []).map((l) => l.id))];
-  if (!leadIds.length) return { status: "skipped", code: "no_leads", reason: "the contact has no leads", lptLeadIds: [] };
+  if (!leadIds.length) return { status: "skipped", code: "no_leads", reason: "the contact has no leads", lptLeadIds: [], name: contact.name };
   if (leadIds.length > CONTACT_LEADS_MAX) return { status: "failed", code: "too_many_leads", reason: `the contact has ${leadIds.length} leads, more than ${CONTACT_LEADS_MAX}; select its leads in the leads list instead`, lptLeadIds: [] };
   const parts: string[] = [];
   const ids: number[] = [];
@@ -58,7 +59,7 @@ async function syncContact(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient,
   }
   // The contact as a whole: any failure shows first, then anything new, then updates.
   const status = tally.failed ? "failed" : tally.created ? "created" : tally.updated ? "updated" : "skipped";
-  return { status, code: `contact_${status}`, reason: parts.join("; "), lptLeadIds: ids };
+  return { status, code: `contact_${status}`, reason: parts.join("; "), lptLeadIds: ids, name: contact.name };
 }
 
 async function runItem(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lpt: LptClient, item: ListItemRow): Promise<ItemOutcome> {
@@ -89,7 +90,7 @@ export async function runListJob(env: Env, accountId: number, jobId: number): Pr
   const lpt = new LptClient(env, accountId);
   for (const item of await pendingItems(t, jobId, LIST_CHUNK)) {
     const r = await runItem(env, t, job, amo, lpt, item);
-    await finishItem(t, jobId, item.position, r.status, r.code, r.reason.slice(0, 2000), r.lptLeadIds);
+    await finishItem(t, jobId, item.position, r.status, r.code, r.reason.slice(0, 2000), r.lptLeadIds, r.name?.trim() ? r.name.trim().slice(0, 500) : undefined);
   }
   const counts = await listJobCounts(t, jobId);
   if (counts.pending > 0) {

@@ -123,6 +123,8 @@ describe("list action «Синхронизировать с LPTracker»", () => 
         [String(leadIds[2]), "created"],
       ]);
       expect(items[0]!.text).toContain("Создана заявка LPTracker №");
+      // list_selected() has no names; the result shows the lead's name as amoCRM has it.
+      expect(items[0]!.text).toContain("Сделка списка 2");
       expect(await page.locator("[data-testid='lptw-list-progress']").innerText()).toBe("Готово: 2 из 2");
       expect(await page.locator("[data-testid='lptw-list-counts']").innerText()).toContain("Создано: 2");
       await screenshot(page, "widget-list-action", { selector: "#host-widgets" });
