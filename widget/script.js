@@ -260,7 +260,7 @@ define(['jquery'], function ($) {
     // DP settings and list actions: actions.js, loaded on demand.
     ['dpSettings', 'leads', 'contacts', 'companies'].forEach(function (k) {
       var f = function () {
-        loadBundle('actions.js').then(function (b) { mounted.push({ bundle: b, el: b.mount(k, self, hostInput(), widgetCode()) }); });
+        loadBundle('actions.js').then(function (b) { mounted.push({ bundle: b, el: b.mount(k, self, hostInput()) }); });
         return true;
       };
       self.callbacks[k] = k === 'dpSettings' ? f : { selected: f };

@@ -8,6 +8,8 @@ import { ListPanel, type Selection } from "./actions/ListPanel";
 
 /** The part of amoCRM's widget object these views use. */
 export interface HostWidget {
+  get_settings?: () => { widget_code?: string } | null;
+  params?: { widget_code?: string };
   list_selected?: () => { count_selected?: number | string; selected?: { id: number | string; type?: string; name?: string }[] } | null;
   render_template?: (o: { caption: { class_name: string }; body: string; render: string }) => void;
 }
@@ -80,7 +82,9 @@ function mountList(widget: HostWidget, host: HostInput, entity: "leads" | "conta
 }
 
 /** What script.js calls for each callback: dpSettings, or `<entity>.selected` (companies sit in the contacts list). */
-export function mount(callback: string, widget: HostWidget, host: HostInput, code: string): Element | null {
+export function mount(callback: string, widget: HostWidget, host: HostInput): Element | null {
+  // The same widget code script.js uses for its roots (amoCRM assigns it per install).
+  const code = (typeof widget.get_settings === "function" && widget.get_settings()?.widget_code) || widget.params?.widget_code || "lptracker";
   if (callback === "dpSettings") return mountDp(host, code);
   return mountList(widget, host, callback === "leads" ? "leads" : "contacts", code);
 }

@@ -293,7 +293,8 @@ export const HOST_ACTIONS_JS = `
           to.setAttribute('aria-label', 'Переместить сделку ' + l.id);
           to.setAttribute('data-testid', 'host-dp-move-' + l.id);
           to.appendChild(el('option', '', 'переместить…'));
-          pipeline.statuses.forEach(function (st) { if (st.id !== status.id) { var o = el('option', '', st.name); o.value = String(st.id); to.appendChild(o); } });
+          // amoCRM lets no one move a lead into the incoming leads status (type 1).
+          pipeline.statuses.forEach(function (st) { if (st.id !== status.id && st.type !== 1) { var o = el('option', '', st.name); o.value = String(st.id); to.appendChild(o); } });
           to.onchange = function () {
             post('/dev/amocrm/dp/move', { lead_id: l.id, status_id: Number(to.value), pipeline_id: pipeline.id }).then(function (res) {
               log.textContent = 'Сделка ' + l.id + ' перемещена. Хуки DP: ' + (res.dp_hooks.length ? res.dp_hooks.map(function (h) { return h.delivered ? ('HTTP ' + (h.delivered.status || h.delivered.error)) : 'в очереди'; }).join(', ') : 'нет действий на этом этапе') + '.';
