@@ -52,8 +52,11 @@ async function seedTenantRows(accountId: number): Promise<string[]> {
     d.insert(schema.adminLinks).values({ id: `link-${k}`, accountId, userId: 1, expiresAt: now }),
     d.insert(schema.cursors).values({ accountId, name: "reconcile", value: "0" }),
     d.insert(schema.amoUserRights).values({ accountId, userId: 1, rights: {} }),
+    d.insert(schema.listJobs).values({ accountId, entity: "leads", projectId: 10, total: 1, countSelected: 1 }),
+    d.insert(schema.listJobItems).values({ accountId, jobId: 1, position: 0, entityType: "lead", entityId: 2 }),
+    d.insert(schema.dpKeys).values({ accountId, key: `dp-${k}` }),
   ]);
-  return ["amo_user_rights", "installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "cursors", "accounts"];
+  return ["list_jobs", "list_job_items", "dp_keys", "amo_user_rights", "installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "cursors", "accounts"];
 }
 
 async function countRows(accountId: number): Promise<Record<string, number>> {
