@@ -36,7 +36,7 @@ CREATE INDEX `list_job_items_status` ON `list_job_items` (`account_id`,`job_id`,
 --> statement-breakpoint
 -- The per-account secret a Digital Pipeline action carries in its hidden setting: amoCRM signs
 -- nothing in DP hooks, so this (with the installed account id and a re-read of the lead) is what
--- tells our hook from a forged one.
+-- tells our hook from a forged one. Sealed with ENCRYPTION_KEY like the other secrets.
 CREATE TABLE `dp_keys` (
 	`account_id` integer PRIMARY KEY NOT NULL,
 	`key` text NOT NULL,

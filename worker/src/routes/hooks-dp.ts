@@ -37,7 +37,7 @@ export function dpHookRoutes() {
       logWarn("DP hook rejected", { accountId: account.accountId, reason: parsed.reason });
       throw new Problem("validation", `Digital Pipeline hook refused: ${parsed.reason}.`);
     }
-    const expected = await storedDpKey(c.var.db, account.accountId);
+    const expected = await storedDpKey(c.var.db, c.var.cfg.encryptionKey, account.accountId);
     if (!expected || !constantTimeEqual(parsed.key, expected)) {
       logWarn("DP hook with a wrong key", { accountId: account.accountId });
       throw new Problem("forbidden", "The Digital Pipeline action's key does not match this account: open the action in amoCRM and save it again.");

@@ -52,7 +52,7 @@ export function widgetActionRoutes() {
       actions: DP_ACTIONS,
       commentMax: DP_COMMENT_MAX,
       listMax: LIST_MAX,
-      ...(dp ? { dpKey: await dpKeyFor(c.var.db, tt.accountId), dpWebhookUrl: `${c.var.cfg.publicOrigin}${DP_HOOK_PATH}` } : {}),
+      ...(dp ? { dpKey: await dpKeyFor(c.var.db, c.var.cfg.encryptionKey, tt.accountId), dpWebhookUrl: `${c.var.cfg.publicOrigin}${DP_HOOK_PATH}` } : {}),
     });
   });
 

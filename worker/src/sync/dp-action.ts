@@ -16,6 +16,7 @@ import { LptClient } from "../lptracker/client";
 import { lptProjectSchema } from "../lptracker/project-schema";
 import { parseNestedForm, type FormValue } from "../lib/php-form";
 import { randomKey } from "../lib/keys";
+import { secretBox } from "../lib/secret-box";
 import type { JobResult } from "./lpt-to-amo";
 import { pushAmoLead, readAmoLead, setLinkedStage, type AmoLeadRead } from "./lpt-push";
 
@@ -108,18 +109,19 @@ export function parseDpHook(body: Json): DpParse {
   };
 }
 
-/** The account's DP key, made on first use. */
-export async function dpKeyFor(db: Db, accountId: number): Promise<string> {
-  const [row] = await db.select({ key: dpKeys.key }).from(dpKeys).where(eq(dpKeys.accountId, accountId)).limit(1);
-  if (row) return row.key;
-  await db.insert(dpKeys).values({ accountId, key: randomKey(24) }).onConflictDoNothing();
-  const [made] = await db.select({ key: dpKeys.key }).from(dpKeys).where(eq(dpKeys.accountId, accountId)).limit(1);
-  return made!.key;
+const dpKeyContext = (accountId: number) => `dp-key:${accountId}`;
+
+/** The account's DP key, made on first use; stored sealed like every other secret. */
+export async function dpKeyFor(db: Db, encryptionKey: string, accountId: number): Promise<string> {
+  const existing = await storedDpKey(db, encryptionKey, accountId);
+  if (existing) return existing;
+  await db.insert(dpKeys).values({ accountId, key: await secretBox(encryptionKey).seal(randomKey(24), dpKeyContext(accountId)) }).onConflictDoNothing();
+  return (await storedDpKey(db, encryptionKey, accountId))!;
 }
 
-export async function storedDpKey(db: Db, accountId: number): Promise<string | null> {
+export async function storedDpKey(db: Db, encryptionKey: string, accountId: number): Promise<string | null> {
   const [row] = await db.select({ key: dpKeys.key }).from(dpKeys).where(eq(dpKeys.accountId, accountId)).limit(1);
-  return row?.key ?? null;
+  return row ? secretBox(encryptionKey).open(row.key, dpKeyContext(accountId)) : null;
 }
 
 /** `{{lead.name}}`-style placeholders; unknown ones stay as written so a typo is visible in LPTracker. */

@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { makeDb } from "../../src/db/client";
 import { tenant } from "../../src/db/tenant";
 import { saveMapping } from "../../src/db/mapping";
-import { auditLog, events } from "../../src/db/schema";
+import { auditLog, dpKeys, events } from "../../src/db/schema";
 import { adminFetch, amo, connectLpt, db, eventsOf, installAccount, lpt, ORIGIN, settle, widgetFetch, type Connected } from "./harness";
 
 const DP_URL = `${ORIGIN}/hooks/amocrm/dp`;
@@ -167,6 +167,9 @@ describe.concurrent("Digital Pipeline action", () => {
     const rejected = rows.filter((e) => e.status === "rejected");
     expect(rejected).toHaveLength(1);
     expect(rejected[0]!.payload).not.toContain(a.key);
+    // The key is sealed at rest, like the other secrets.
+    const [stored] = await db().select().from(dpKeys).where(eq(dpKeys.accountId, a.accountId));
+    expect(stored!.key).not.toContain(a.key);
     // The genuine one passes.
     expect((await post(form({}))).status).toBe(200);
     await settle(a.accountId);
