@@ -162,6 +162,7 @@ describe.concurrent("Digital Pipeline action", () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { detail: string }).detail).toContain("drop_table");
     expect((await post("{not json", "application/json")).status).toBe(400);
+    expect((await post(`${form({})}&pad=${"x".repeat(1_100_000)}`)).status).toBe(413);
     const rows = await db().select().from(events).where(eq(events.accountId, a.accountId));
     expect(rows.filter((e) => e.action === "dp")).toHaveLength(0);
     const rejected = rows.filter((e) => e.status === "rejected");
