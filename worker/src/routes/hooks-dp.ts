@@ -9,7 +9,8 @@ import { getAccount } from "../db/accounts";
 import { insertEvent } from "../db/events";
 import { constantTimeEqual, sha256Hex } from "../lib/keys";
 import { logWarn } from "../lib/log";
-import { parseDpHook, readDpBody, storedDpKey } from "../sync/dp-action";
+import { storedDpKey } from "../sync/dp-action";
+import { parseDpHook, readDpBody } from "../sync/dp-hook";
 
 export const DP_HOOK_PATH = "/hooks/amocrm/dp";
 const REJECTED_BODY_CAP = 16 * 1024;
