@@ -132,6 +132,31 @@ async function pushLocked(i: PushInput): Promise<PushResult> {
   if (!phones.length && !emails.length) {
     return { status: "skipped", code: "no_phone_email", lptLeadId: null, note: `amoCRM contact ${contactRef.id} has no phone or e-mail; LPTracker needs one of them` };
   }
+  // LPTracker announces the new lead with a webhook at once; until the link below is written, the
+  // person's keys stay locked, so that job waits (and then finds the link) instead of creating an
+  // amoCRM twin of our own lead. The same keys as the LPTracker → amoCRM job takes.
+  const gate = amoGate(i.env, t.accountId);
+  const personLock = await gate.tryLock([...phones.map((p) => `phone:${p}`), ...emails.map((e) => `email:${e}`)], 120_000);
+  if (!personLock) throw new RetryLater(2, "another job is syncing the same person");
+  try {
+    return await createLinked(i, { name, contactRef, contactName: (contact?.name ?? "").trim() || name, phones, emails, projectName: project.name ?? null });
+  } finally {
+    await gate.unlock(personLock);
+  }
+}
+
+interface NewLeadInput {
+  name: string;
+  contactRef: { id: number };
+  contactName: string;
+  phones: string[];
+  emails: string[];
+  projectName: string | null;
+}
+
+async function createLinked(i: PushInput, n: NewLeadInput): Promise<PushResult> {
+  const { t, lpt, lead, step } = i;
+  const { name, contactRef, phones, emails } = n;
   let lptContactId: number | null = null;
   for (const by of [...phones.map((phone) => ({ phone })), ...emails.map((email) => ({ email }))]) {
     const found = await lpt.searchContacts(i.projectId, by);
@@ -141,7 +166,7 @@ async function pushLocked(i: PushInput): Promise<PushResult> {
     }
   }
   const stageId = i.stageId ?? (await mappedLptStage(t, i.projectId, lead));
-  const contactName = (contact?.name ?? "").trim() || name;
+  const contactName = n.contactName;
   const body: Record<string, unknown> = {
     name,
     view: { source: "amoCRM" },
@@ -161,7 +186,7 @@ async function pushLocked(i: PushInput): Promise<PushResult> {
   const contactId = lptContactId ?? created.contact_id ?? null;
   await upsertLink(t, "lead", created.id, lead.id, i.projectId, {
     pushedFromAmo: true,
-    snapshot: { name, projectId: i.projectId, projectName: project.name ?? null, stage: { id: stageId ?? null, name: null }, view: { source: "amoCRM" }, createdAt: Date.now(), fields: [], syncedAt: Date.now() },
+    snapshot: { name, projectId: i.projectId, projectName: n.projectName, stage: { id: stageId ?? null, name: null }, view: { source: "amoCRM" }, createdAt: Date.now(), fields: [], syncedAt: Date.now() },
     amoWrote: { pipelineId: lead.pipeline_id, statusId: lead.status_id, at: Date.now() },
     lptStage: stageId ?? null,
   });

@@ -8,7 +8,7 @@ import { makeDb } from "../../src/db/client";
 import { tenant } from "../../src/db/tenant";
 import { saveMapping } from "../../src/db/mapping";
 import { auditLog, dpKeys, events } from "../../src/db/schema";
-import { adminFetch, amo, connectLpt, db, eventsOf, installAccount, lpt, ORIGIN, settle, widgetFetch, type Connected } from "./harness";
+import { adminFetch, amo, connectLpt, db, deliverLptHooks, eventsOf, installAccount, lpt, ORIGIN, settle, widgetFetch, type Connected } from "./harness";
 
 const DP_URL = `${ORIGIN}/hooks/amocrm/dp`;
 const CODE = "lptracker_sync";
@@ -63,6 +63,10 @@ describe.concurrent("Digital Pipeline action", () => {
     const dp = (await eventsOf(a.accountId)).filter((e) => e.action === "dp");
     expect(dp.map((e) => e.status)).toEqual(["done"]);
     expect(dp[0]!.payload).not.toContain(a.key);
+    // LPTracker announces the lead we created: that webhook finds the link and creates no amoCRM twin.
+    await deliverLptHooks(a.login);
+    await settle(a.accountId);
+    expect((await amo.state(a.accountId)).leads.map((l) => l.id)).toEqual([leadId]);
 
     // The same hook again (amoCRM retries): acknowledged, not run again.
     const again = await SELF.fetch(DP_URL, { method: "POST", headers: hooks[0]!.headers, body: hooks[0]!.body });
