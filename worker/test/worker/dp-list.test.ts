@@ -96,6 +96,18 @@ describe.concurrent("Digital Pipeline action", () => {
     await settle(a.accountId);
     const lead = (await lpt.state(a.login)).leads.find((l) => l.name === "JSON-хук");
     expect(lead?.stageId).toBe(target);
+
+    // Linked now: the next stage's action only moves it (one PUT /funnel, no second lead).
+    const next = a.stages[3]!.id;
+    await saveAction(a, a.statuses[2]!, { action: "set_stage", project_id: a.projectId, stage_id: next });
+    const before = (await lpt.state(a.login)).requests;
+    await moveAndDeliver(a, leadId, a.statuses[2]!);
+    await settle(a.accountId);
+    const after = await lpt.state(a.login);
+    expect(after.leads.filter((l) => l.name === "JSON-хук").map((l) => l.stageId)).toEqual([next]);
+    const funnelCalls = (r: Record<string, number>) => Object.entries(r).filter(([k]) => k.startsWith("PUT /lead/:id/funnel")).reduce((n, [, v]) => n + v, 0);
+    expect(funnelCalls(after.requests as Record<string, number>) - funnelCalls(before as Record<string, number>)).toBe(1);
+    expect((await eventsOf(a.accountId)).filter((e) => e.action === "dp").map((e) => e.status)).toEqual(["done", "done"]);
   });
 
   it("adds a comment from the template, once per hook, and replays a skipped one", async () => {
