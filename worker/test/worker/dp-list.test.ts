@@ -294,6 +294,9 @@ describe.concurrent("list action «Синхронизировать с LPTracker
 
     const manager = await widgetFetch(a, "/api/widget/list-sync", { method: "POST", admin: false, json: { entity: "leads", projectId: a.projectId, countSelected: 1, selected: [{ id: 1 }] } });
     expect(manager.status).toBe(403);
+    // The DP key and the list action are for administrators only.
+    expect((await widgetFetch(a, "/api/widget/actions/options?dp=1", { admin: false })).status).toBe(403);
+    expect((await widgetFetch(a, `/api/widget/list-sync/${jobId}`, { admin: false })).status).toBe(403);
     const empty = await widgetFetch(a, "/api/widget/list-sync", { method: "POST", json: { entity: "leads", projectId: a.projectId, countSelected: 0, selected: [] } });
     expect(empty.status).toBe(400);
     expect(empty.headers.get("content-type")).toContain("application/problem+json");
