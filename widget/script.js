@@ -264,6 +264,14 @@ define(['jquery'], function ($) {
         return true;
       }
     };
+    // DP settings and list actions: actions.js, loaded on demand.
+    ['dpSettings', 'leads', 'contacts', 'companies'].forEach(function (k) {
+      var f = function () {
+        loadBundle('actions.js').then(function (b) { mounted.push({ bundle: b, el: b.mount(k, self, hostInput()) }); });
+        return true;
+      };
+      self.callbacks[k] = k === 'dpSettings' ? f : { selected: f };
+    });
     return this;
   };
 });

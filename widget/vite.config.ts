@@ -96,6 +96,7 @@ function ownBundles(): Plugin {
       await build(withVendors(signals, ["vendor.js"]));
       await build(withVendors(base("app.tsx", "LptWidgetApp", "app.js", OWN, false), ["vendor.js"]));
       await build(withVendors(base("settings.tsx", "LptWidgetSettings", "settings.js", OWN, false), ["vendor.js", "vendor-signals.js"]));
+      await build(withVendors(base("actions.tsx", "LptWidgetActions", "actions.js", OWN, false), ["vendor.js"]));
     },
   };
 }

@@ -115,13 +115,24 @@ export function manifestWithSupport(source: string, support: ReleaseConfig["supp
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
+/** The path of our Digital Pipeline hook on the Worker (worker/src/routes/hooks-dp.ts). */
+export const DP_HOOK_PATH = "/hooks/amocrm/dp";
+
+/** manifest.json with the Digital Pipeline action's webhook_url on our Worker's origin. */
+export function manifestWithDpHook(source: string, apiOrigin: string): string {
+  const manifest = JSON.parse(source) as { dp?: { webhook_url?: string } };
+  if (!manifest.dp) throw new Error("manifest.json has no `dp` block to point at the Worker");
+  manifest.dp.webhook_url = `${apiOrigin.replace(/\/+$/, "")}${DP_HOOK_PATH}`;
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
 export function buildArchive(cfg: ReleaseConfig | string): Uint8Array {
   const config: ReleaseConfig = typeof cfg === "string" ? { apiOrigin: cfg, support: repoSupport() } : cfg;
   const tree: Zippable = {};
   for (const f of widgetFiles()) {
     let data: Uint8Array;
     if (f.name === "script.js") data = strToU8(scriptWithSupport(scriptWithApiOrigin(readText(f.source), config.apiOrigin), config.support));
-    else if (f.name === "manifest.json") data = strToU8(manifestWithSupport(readText(f.source), config.support));
+    else if (f.name === "manifest.json") data = strToU8(manifestWithDpHook(manifestWithSupport(readText(f.source), config.support), config.apiOrigin));
     else data = new Uint8Array(readFileSync(f.source));
     tree[f.name] = [data, { mtime: MTIME, level: 9 }];
   }

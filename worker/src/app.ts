@@ -20,6 +20,8 @@ import { adminDashboardRoutes } from "./routes/admin-dashboard";
 import { adminAuditRoutes } from "./routes/admin-audit";
 import { adminCallRoutes } from "./routes/admin-calls";
 import { adminAssetRoutes } from "./routes/admin-assets";
+import { dpHookRoutes } from "./routes/hooks-dp";
+import { widgetActionRoutes } from "./routes/widget-actions";
 import { logError } from "./lib/log";
 import { jsonTooDeep, MAX_JSON_DEPTH } from "./lib/json-guard";
 
@@ -82,8 +84,11 @@ export function createApp(extend?: (app: Hono<AppEnv>) => void, early?: (app: Ho
   app.route("/", keyStatusRoutes());
   app.route("/", authRoutes());
   app.route("/", oauthRoutes());
+  // Before hookRoutes: its /hooks/amocrm/:hookKey would take the DP path as a key.
+  app.route("/", dpHookRoutes());
   app.route("/", hookRoutes());
   app.route("/", widgetRoutes());
+  app.route("/", widgetActionRoutes());
   app.route("/", adminEventRoutes());
   app.route("/", adminRuleRoutes());
   app.route("/", adminImportRoutes());

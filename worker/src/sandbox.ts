@@ -11,6 +11,7 @@ import { handleScheduled } from "./queue/scheduled";
 import { devRoutes, notePreflights } from "./routes/dev";
 import { devBenchRoutes } from "./routes/dev-bench";
 import { devHostRoutes } from "./routes/dev-host";
+import { devHostActionRoutes } from "./routes/dev-host-actions";
 
 export { AmoAccountGate } from "./amocrm/gate";
 export { LptConnectionGate } from "./lptracker/gate";
@@ -36,6 +37,7 @@ function mountSandbox(app: Hono<AppEnv>): void {
   app.route("/", devRoutes());
   app.route("/", devBenchRoutes());
   app.route("/", devHostRoutes());
+  app.route("/", devHostActionRoutes());
 }
 
 const app = createApp(mountSandbox, sandboxMode);

@@ -137,6 +137,7 @@ export const en: Record<Key, string> = {
   "eventAction.status": "stage change",
   "eventAction.sync": "sync",
   "eventAction.rejected": "malformed request",
+  "eventAction.dp": "Digital Pipeline action",
 
   "entity.lpt_lead": "LPTracker lead",
   "entity.amo_lead": "amoCRM lead",
@@ -147,6 +148,7 @@ export const en: Record<Key, string> = {
   "entity.lpt_project": "LPTracker project",
   "entity.lpt_connection": "LPTracker connection",
   "entity.account": "Account",
+  "entity.dp_action": "Digital Pipeline action",
 
   "level.info": "Info",
   "level.warn": "Warning",

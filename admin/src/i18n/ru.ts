@@ -136,6 +136,7 @@ export const ru = {
   "eventAction.status": "смена этапа",
   "eventAction.sync": "синхронизация",
   "eventAction.rejected": "некорректный запрос",
+  "eventAction.dp": "действие Digital Pipeline",
 
   "entity.lpt_lead": "Заявка LPTracker",
   "entity.amo_lead": "Сделка amoCRM",
@@ -146,6 +147,7 @@ export const ru = {
   "entity.lpt_project": "Проект LPTracker",
   "entity.lpt_connection": "Подключение LPTracker",
   "entity.account": "Аккаунт",
+  "entity.dp_action": "Действие Digital Pipeline",
 
   "level.info": "Инфо",
   "level.warn": "Внимание",

@@ -928,3 +928,41 @@ describe("amoCRM simulator: direct handle() and control API", () => {
     expect(forms[1]!.get("leads[update][0][modified_user_id]")).toBe(String(info.admin_user_id));
   });
 });
+
+describe("amoCRM simulator: Digital Pipeline widget actions", () => {
+  it("keeps actions per status and, when a user moves a lead there, posts the unsigned form-encoded DP hook after the account webhooks", async () => {
+    const { info, api } = await install(env);
+    await api("POST", "/api/v4/webhooks", { destination: "https://worker.example/h", settings: ["status_lead"] });
+    const pipeline = info.pipelines[0]!;
+    const [first, second] = pipeline.statuses.filter((s) => s.id !== 142 && s.id !== 143 && (s as { type?: number }).type !== 1);
+    const lead = await env.control.createLead(info.id, { name: "DP", pipeline_id: pipeline.id, status_id: first!.id } as never);
+    await env.control.takeOutbox({ accountId: info.id });
+    await expect(env.control.saveDpAction(info.id, { pipeline_id: pipeline.id, status_id: 999, widget_code: "w", webhook_url: "https://worker.example/dp", settings: {} })).rejects.toMatchObject({ status: 400 });
+    const action = await env.control.saveDpAction(info.id, { pipeline_id: pipeline.id, status_id: second!.id, widget_code: "w", webhook_url: "https://worker.example/dp", settings: { action: "comment", key: "k1" } });
+    expect((await env.control.dpActions(info.id)).actions).toEqual([action]);
+
+    const moved = await env.control.moveLeadWithDp(info.id, { lead_id: lead.id, status_id: second!.id });
+    expect(moved.lead.status_id).toBe(second!.id);
+    const hooks = await env.control.takeOutbox({ accountId: info.id });
+    expect(hooks.map((h) => h.url)).toEqual(["https://worker.example/h", "https://worker.example/dp"]);
+    const dp = hooks[1]!;
+    expect(dp.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    expect(Object.keys(dp.headers)).not.toContain("x-signature");
+    const form = new URLSearchParams(dp.body);
+    expect(form.get("event[type]")).toBe("14");
+    expect(form.get("event[data][id]")).toBe(String(lead.id));
+    expect(form.get("event[data][element_type]")).toBe("2");
+    expect(form.get("event[data][status_id]")).toBe(String(second!.id));
+    expect(form.get("event[data][pipeline_id]")).toBe(String(pipeline.id));
+    expect(form.get("action[settings][widget][settings][action]")).toBe("comment");
+    expect(form.get("action[settings][widget][settings][key]")).toBe("k1");
+    expect(form.get("account_id")).toBe(String(info.id));
+    expect(form.get("subdomain")).toBe(info.subdomain);
+
+    // JSON on request; moving into a status without actions posts no DP hook.
+    const json = await env.control.moveLeadWithDp(info.id, { lead_id: lead.id, status_id: first!.id, format: "json" });
+    expect(json.dp_hooks).toEqual([]);
+    const again = await env.control.moveLeadWithDp(info.id, { lead_id: lead.id, status_id: second!.id, format: "json" });
+    expect(JSON.parse(again.dp_hooks[0]!.body)).toMatchObject({ event: { data: { id: String(lead.id) } }, account_id: String(info.id) });
+  });
+});

@@ -14,6 +14,7 @@ import { accountInfo, accountState } from "./state";
 import { domainOf, type Account, type Store } from "./store";
 import type { CreateAccountInput, DisconnectVariant, EntityType, SimFaultPlan, SimStatusRight, SimUser, SimUserInput } from "./types";
 import { emitContactChanges, emitLeadChanges, sendDisconnect } from "./webhooks";
+import { dpControl, DpControlError } from "./digital-pipeline";
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Fails to compile when SimFaultPlan drifts from the shared FaultPlan. */
@@ -212,6 +213,8 @@ async function route(store: Store, signer: JwtSigner, request: Request, url: URL
     const move = { status_id: body.status_id, pipeline_id: body.pipeline_id ?? current.pipeline_id, user_id: body.user_id };
     return userLeadWrite(store, account, move, current.id);
   }
+  const dp = rest.startsWith("dp/") ? await dpControl(store, account, method, rest, body) : null;
+  if (dp) return dp;
   const action = accountActions(store, signer)[`${method} ${rest}`];
   if (!action) throw new ControlError(404, `no control call at ${method} ${path}`);
   return action(account, body, raw);
@@ -222,7 +225,7 @@ export async function handleControl(store: Store, signer: JwtSigner, request: Re
   try {
     return await route(store, signer, request, url);
   } catch (err) {
-    if (err instanceof ControlError) return json({ error: err.message }, err.status);
+    if (err instanceof ControlError || err instanceof DpControlError) return json({ error: err.message }, err.status);
     const rendered = renderError(err);
     if (rendered) return rendered;
     throw err;

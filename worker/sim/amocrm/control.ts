@@ -1,6 +1,7 @@
 // Typed client for the amoCRM simulator's /__sim/ control API. Uses only fetch, so tests running
 // inside workerd can import it as well as Node tests.
 import type { OutgoingHook } from "../shared/outbox";
+import type { DpAction } from "./digital-pipeline";
 import type {
   AccountInfo,
   AccountState,
@@ -111,6 +112,20 @@ export class AmoSimControl {
   /** A user drags a lead to another status (pipeline defaults to the lead's own): fires status_lead. */
   moveLeadStatus(accountId: number, leadId: number, move: { status_id: number; pipeline_id?: number; user_id?: number }): Promise<Lead> {
     return this.call("POST", `/accounts/${accountId}/leads/${leadId}/status`, move);
+  }
+
+  /** Saves a Digital Pipeline widget action on a status (what amoCRM keeps after the DP settings modal). */
+  saveDpAction(accountId: number, action: { id?: number; pipeline_id: number; status_id: number; widget_code: string; webhook_url: string; settings: Record<string, string | number> }): Promise<DpAction> {
+    return this.call("POST", `/accounts/${accountId}/dp/actions`, action);
+  }
+
+  dpActions(accountId: number): Promise<{ actions: DpAction[] }> {
+    return this.call("GET", `/accounts/${accountId}/dp/actions`);
+  }
+
+  /** A user drags the lead into a status; every DP action there posts its hook (form-encoded unless `format: "json"`). */
+  moveLeadWithDp(accountId: number, move: { lead_id: number; status_id: number; pipeline_id?: number; format?: "form" | "json"; user_id?: number }): Promise<{ lead: Lead; dp_hooks: OutgoingHook[] }> {
+    return this.call("POST", `/accounts/${accountId}/dp/move`, move);
   }
 
   /** A user creates a contact in the UI: fires add_contact. */

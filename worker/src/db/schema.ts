@@ -459,3 +459,56 @@ export const quotaHits = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.kind, t.windowStart] })],
 );
+
+/** A list action («Синхронизировать с LPTracker» for the selected leads or contacts), run in the queue. */
+export const listJobs = sqliteTable(
+  "list_jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    /** leads | contacts */
+    entity: text("entity").notNull(),
+    /** The LPTracker project new leads go to. */
+    projectId: integer("project_id").notNull(),
+    /** queued | running | done | failed */
+    status: text("status").notNull().default("queued"),
+    total: integer("total").notNull(),
+    /** What amoCRM said was selected; more than `total` when the selection spans pages it did not hand over. */
+    countSelected: integer("count_selected").notNull(),
+    requestedBy: integer("requested_by"),
+    error: text("error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("list_jobs_account_created").on(t.accountId, t.createdAt)],
+);
+
+/** One selected entity of a list job and how it ended. */
+export const listJobItems = sqliteTable(
+  "list_job_items",
+  {
+    accountId: integer("account_id").notNull(),
+    jobId: integer("job_id").notNull(),
+    position: integer("position").notNull(),
+    /** lead | contact | company */
+    entityType: text("entity_type").notNull(),
+    entityId: integer("entity_id").notNull(),
+    name: text("name"),
+    /** pending | created | updated | skipped | failed */
+    status: text("status").notNull().default("pending"),
+    /** Why, as a code the widget translates (created, no_contact, …); `reason` is the English detail. */
+    reasonCode: text("reason_code"),
+    reason: text("reason"),
+    lptLeadIds: text("lpt_lead_ids", { mode: "json" }).$type<number[]>(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.jobId, t.position] }), index("list_job_items_status").on(t.accountId, t.jobId, t.status)],
+);
+
+/** The secret each Digital Pipeline action of the account carries in a hidden setting (DP hooks are unsigned). */
+export const dpKeys = sqliteTable("dp_keys", {
+  accountId: integer("account_id").primaryKey(),
+  key: text("key").notNull(),
+  createdAt: createdAt(),
+});

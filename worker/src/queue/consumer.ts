@@ -10,6 +10,7 @@ import { runDrainJob } from "../sync/hold";
 import { deadHookJob, HOOK_QUEUE_NAME, storeHooks } from "../sync/hook-job";
 import { deadImportJob, runImportChunkJob, runImportParseJob } from "../imports/jobs";
 import { deadDisconnectCheckJob, runDisconnectCheckJob } from "../auth/disconnect";
+import { deadListJob, runListJob } from "../sync/list-job";
 
 export const DEAD_LETTER_QUEUE = "sync-jobs-dlq";
 
@@ -27,6 +28,8 @@ async function run(msg: JobMessage, env: Env, attempts: number): Promise<void> {
       return runImportChunkJob(env, msg.accountId, msg.importId, msg.chunk);
     case "disconnect-check":
       return runDisconnectCheckJob(env, msg, attempts);
+    case "list-job":
+      return runListJob(env, msg.accountId, msg.jobId);
     default:
       throw new Error(`no handler for job kind ${msg.kind}`);
   }
@@ -37,6 +40,7 @@ async function dead(msg: JobMessage | HookMessage, env: Env, attempts: number): 
   if (msg.kind === "hook") return deadHookJob(env, msg, attempts);
   if (msg.kind === "import-parse" || msg.kind === "import-chunk") return deadImportJob(env, msg.accountId, msg.importId, attempts);
   if (msg.kind === "disconnect-check") return deadDisconnectCheckJob(env, msg.accountId, attempts);
+  if (msg.kind === "list-job") return deadListJob(env, msg.accountId, msg.jobId, attempts);
   logError("job reached the dead-letter queue", new Error(msg.kind), { kind: msg.kind });
 }
 

@@ -9,6 +9,7 @@ import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { accounts, links } from "../db/schema";
 import { HOST_THEME_CSS, HOST_THEME_HEAD_JS, HOST_TOOLS_JS } from "./dev-host-tools";
+import { HOST_ACTIONS_JS } from "./dev-host-actions";
 
 /** The sandbox's host-origin proxy marks what it forwards, so /dev/amocrm knows it is already there. */
 export const HOST_PROXY_HEADER = "x-sandbox-host-page";
@@ -168,6 +169,7 @@ function hostPage(boot: BootData): string {
 <script type="application/json" id="host-boot">${scriptJson(boot)}</script>
 <script src="/dev/vendor/require.js"></script>
 <script>${HOST_JS}</script>
+<script>${HOST_ACTIONS_JS}</script>
 <script>${HOST_TOOLS_JS}</script>
 </body>
 </html>`;
@@ -820,6 +822,8 @@ const HOST_JS = `
 
   function show() {
     leaveView();
+    var extra = extraViews.filter(function (v) { return v.match(location.hash); })[0];
+    if (extra) { route = { view: extra.name, id: 0 }; markNav(extra.nav); document.body.setAttribute('data-view', extra.name); extra.render(); return; }
     route = parseRoute();
     markNav(route.view === 'advanced' || route.view === 'integrations' ? 'settings' : route.view);
     document.body.setAttribute('data-view', route.view);
@@ -832,6 +836,13 @@ const HOST_JS = `
 
   // For tests and the console: the widget object amoCRM currently holds (null between views).
   window.amoHost = { widget: function () { return widget; }, installStatus: installStatus };
+  // Views other sandbox modules add (dev-host-actions.ts: lists, Digital Pipeline) register here.
+  var extraViews = [];
+  window.HOST = {
+    ctx: { accountId: ctx.accountId, userId: ctx.userId, code: CODE }, views: extraViews, el: el, topBar: topBar, text: text, run: run, leave: leaveView,
+    manifest: function () { return manifest; },
+    mount: function (area) { widget = createWidget(area); return widget; }
+  };
 
   requirejs.config({ waitSeconds: 30 });
   fetchJson('/dev/widget/manifest.json').then(function (m) {

@@ -11,10 +11,12 @@ import { RetryLater } from "../queue/retry";
 import { classifyError } from "./outcome";
 import { syncLptEvent, type JobResult } from "./lpt-to-amo";
 import { syncAmoEvent } from "./amo-to-lpt";
+import { runDpEvent } from "./dp-action";
 import { logError } from "../lib/log";
 import { holdOf, olderHeld, startDrain } from "./hold";
 
 async function dispatch(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
+  if (event.source === "amocrm" && event.action === "dp") return runDpEvent(env, t, event);
   if (event.source === "amocrm") return syncAmoEvent(env, t, event);
   return syncLptEvent(env, t, event);
 }

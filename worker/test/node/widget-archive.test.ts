@@ -37,6 +37,7 @@ interface Manifest {
   locations: string[];
   settings: Record<string, { name: string; type: string; required?: boolean }>;
   advanced: { title: string };
+  dp?: { settings: Record<string, { name: string; type: string; required?: boolean }>; action_multiple: boolean; webhook_url: string };
 }
 
 function lookup(dict: Dict, key: string): unknown {
@@ -95,6 +96,8 @@ describe("widget.zip layout", () => {
     expect(json<Manifest>("manifest.json").widget.support).toEqual(TEST_SUPPORT);
     expect(text("script.js")).toContain(`email: '${TEST_SUPPORT.email}'`);
     expect(text("script.js")).toContain(`link: '${TEST_SUPPORT.link}'`);
+    // amoCRM posts the Digital Pipeline action's hook here: our Worker, from the release configuration.
+    expect(json<Manifest>("manifest.json").dp?.webhook_url).toBe(`${TEST_ORIGIN}/hooks/amocrm/dp`);
   });
 });
 
@@ -109,6 +112,18 @@ describe("manifest.json", () => {
     expect(m.widget.support.email).toMatch(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/);
     expect(m.locations).toEqual(expect.arrayContaining(["lcard-1", "ccard-1", "settings", "advanced_settings"]));
     expect(m.advanced.title).toBeTruthy();
+  });
+  it("offers the Digital Pipeline action and the list actions (dp block, 174×109 logo_dp.png, llist-0/clist-0)", () => {
+    const m = json<Manifest>("manifest.json");
+    expect(m.locations).toEqual(expect.arrayContaining(["digital_pipeline", "llist-0", "clist-0"]));
+    expect(m.dp?.action_multiple).toBe(false);
+    expect(Object.keys(m.dp?.settings ?? {}).sort()).toEqual(["action", "comment", "key", "project_id", "stage_id"]);
+    expect(files["images/logo_dp.png"]).toBeTruthy();
+    expect(pngSize(files["images/logo_dp.png"]!)).toEqual([174, 109]);
+    for (const locale of m.widget.locale) {
+      const dict = json<Dict>(`i18n/${locale}.json`);
+      for (const s of Object.values(m.dp!.settings)) expect(typeof lookup(dict, s.name), `${locale}: ${s.name}`).toBe("string");
+    }
   });
   it("lists exactly the locales it ships dictionaries for", () => {
     const m = json<Manifest>("manifest.json");
