@@ -2,7 +2,7 @@
 // where the sandbox's local amoCRM host page (/dev/amocrm) loads them. Run after the Vite build.
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ROOT, readText, scriptWithApiOrigin, widgetFiles } from "./files";
+import { ROOT, readText, scriptWithApiOrigin, servedScript, widgetFiles } from "./files";
 
 const publicDev = path.join(ROOT, "worker", "public", "dev");
 const widgetOut = path.join(publicDev, "widget");
@@ -15,7 +15,7 @@ export function publish(): string[] {
     const dest = path.join(widgetOut, f.name);
     mkdirSync(path.dirname(dest), { recursive: true });
     // The host page is served by the Worker itself, so the widget calls its own origin.
-    if (f.name === "script.js") writeFileSync(dest, scriptWithApiOrigin(readText(f.source), ""));
+    if (f.name === "script.js") writeFileSync(dest, servedScript(scriptWithApiOrigin(readText(f.source), "")));
     else copyFileSync(f.source, dest);
   }
   mkdirSync(vendorOut, { recursive: true });

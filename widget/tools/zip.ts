@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { strToU8, zipSync, type Zippable } from "fflate";
-import { ROOT, readText, scriptWithApiOrigin, widgetFiles } from "./files";
+import { ROOT, readText, scriptWithApiOrigin, servedScript, widgetFiles } from "./files";
 
 export const ZIP_PATH = path.join(ROOT, "widget.zip");
 export const SANDBOX_ZIP_PATH = path.join(ROOT, "widget-sandbox.zip");
@@ -131,7 +131,7 @@ export function buildArchive(cfg: ReleaseConfig | string): Uint8Array {
   const tree: Zippable = {};
   for (const f of widgetFiles()) {
     let data: Uint8Array;
-    if (f.name === "script.js") data = strToU8(scriptWithSupport(scriptWithApiOrigin(readText(f.source), config.apiOrigin), config.support));
+    if (f.name === "script.js") data = strToU8(servedScript(scriptWithSupport(scriptWithApiOrigin(readText(f.source), config.apiOrigin), config.support)));
     else if (f.name === "manifest.json") data = strToU8(manifestWithDpHook(manifestWithSupport(readText(f.source), config.support), config.apiOrigin));
     else data = new Uint8Array(readFileSync(f.source));
     tree[f.name] = [data, { mtime: MTIME, level: 9 }];

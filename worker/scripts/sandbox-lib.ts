@@ -12,7 +12,7 @@ import { createAmoCrmSim } from "../sim/amocrm/index";
 import { createLpTrackerSim } from "../sim/lptracker/index";
 import { AmoSimControl } from "../sim/amocrm/control";
 import { LptSimControl } from "../sim/lptracker/control";
-import { HOST_PROXY_HEADER } from "../src/routes/dev-host";
+import { HOST_PROXY_HEADER } from "../src/routes/dev-host-proxy";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 /**

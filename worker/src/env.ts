@@ -162,7 +162,6 @@ export function invalidVars(env: Env): InvalidVar[] {
   if (env.AMOCRM_API_ORIGIN?.trim()) add("AMOCRM_API_ORIGIN", httpUrl(trimOrigin(env.AMOCRM_API_ORIGIN.trim()), true));
   for (const name of ["AMOCRM_RATE_PER_SECOND", "LPTRACKER_RATE_PER_SECOND", "AMOCRM_TIMEOUT_MS", "LPTRACKER_TIMEOUT_MS"] as const) add(name, checkNumber(env[name], false));
   for (const name of ["MAX_BODY_BYTES", "MAX_UPLOAD_BYTES", "UNINSTALL_GRACE_DAYS"] as const) add(name, checkNumber(env[name], true));
-  if (env.SANDBOX && !["0", "1", "true", "false"].includes(env.SANDBOX)) add("SANDBOX", `"${env.SANDBOX.slice(0, 16)}" must be "1" (the local sandbox) or empty`);
   return out;
 }
 

@@ -10,9 +10,8 @@ import { Problem } from "../lib/problem";
 import { accounts, links } from "../db/schema";
 import { HOST_THEME_CSS, HOST_THEME_HEAD_JS, HOST_TOOLS_JS } from "./dev-host-tools";
 import { HOST_ACTIONS_JS } from "./dev-host-actions";
+import { HOST_PROXY_HEADER } from "./dev-host-proxy";
 
-/** The sandbox's host-origin proxy marks what it forwards, so /dev/amocrm knows it is already there. */
-export const HOST_PROXY_HEADER = "x-sandbox-host-page";
 const MAX_CODE_DELAY_MS = 20_000;
 
 function simOrigin(amoApiOrigin: string | null): string {
@@ -84,7 +83,7 @@ export function devHostRoutes() {
   r.get("/dev/widget/script.js", async (c) => {
     const res = await fromAssets(c);
     const source = await res.text();
-    const filled = source.replace(/^([ \t]*var API_ORIGIN = )'[^'\n]*';/m, `$1'${c.var.cfg.publicOrigin}';`);
+    const filled = source.replace(/^([ \t]*var API_ORIGIN = )(?:'[^'\n]*'|"[^"\n]*");/m, `$1'${c.var.cfg.publicOrigin}';`);
     return new Response(filled, { status: res.status, headers: res.headers });
   });
   r.get("/dev/widget/*", (c) => fromAssets(c));

@@ -92,10 +92,10 @@ describe("widget.zip layout", () => {
     for (const name of names) expect(name).toMatch(/^(?:[\w.-]+|i18n\/[a-z]{2}\.json|images\/[\w.-]+\.png)$/);
   });
   it("writes our server's origin into script.js and the support contacts into script.js and manifest.json", () => {
-    expect(text("script.js")).toContain(`var API_ORIGIN = '${TEST_ORIGIN}';`);
+    expect(text("script.js")).toContain(`var API_ORIGIN = "${TEST_ORIGIN}";`);
     expect(json<Manifest>("manifest.json").widget.support).toEqual(TEST_SUPPORT);
-    expect(text("script.js")).toContain(`email: '${TEST_SUPPORT.email}'`);
-    expect(text("script.js")).toContain(`link: '${TEST_SUPPORT.link}'`);
+    expect(text("script.js")).toContain(`email: "${TEST_SUPPORT.email}"`);
+    expect(text("script.js")).toContain(`link: "${TEST_SUPPORT.link}"`);
     // amoCRM posts the Digital Pipeline action's hook here: our Worker, from the release configuration.
     expect(json<Manifest>("manifest.json").dp?.webhook_url).toBe(`${TEST_ORIGIN}/hooks/amocrm/dp`);
   });
@@ -154,8 +154,8 @@ describe("manifest.json", () => {
   it("names the same support contacts as script.js shows", () => {
     const m = json<Manifest>("manifest.json");
     const script = text("script.js");
-    expect(script).toContain(`email: '${m.widget.support.email}'`);
-    expect(script).toContain(`link: '${m.widget.support.link}'`);
+    expect(script).toContain(`email: "${m.widget.support.email}"`);
+    expect(script).toContain(`link: "${m.widget.support.link}"`);
   });
 });
 
@@ -375,7 +375,7 @@ describe("release configuration (npm run widget:zip)", () => {
       });
       const built = packFromCli([], {}, { outDir: out, configFile: file });
       const zipped = unzipSync(new Uint8Array(readFileSync(built.file)));
-      expect(strFromU8(zipped["script.js"]!)).toContain("var API_ORIGIN = 'https://from-file.acme-integrations.ru';");
+      expect(strFromU8(zipped["script.js"]!)).toContain('var API_ORIGIN = "https://from-file.acme-integrations.ru";');
       writeFileSync(file, "{ not json");
       expect(() => loadReleaseConfig({}, { file })).toThrow(/not valid JSON/);
     } finally {

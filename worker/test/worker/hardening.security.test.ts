@@ -236,7 +236,6 @@ describe("configuration checked at start (issue 14)", () => {
       LPTRACKER_API_ORIGIN: "https://direct.lptracker.ru/api",
       AMOCRM_RATE_PER_SECOND: "fast",
       MAX_BODY_BYTES: "1.5",
-      SANDBOX: "yes",
     });
     expect(res.status).toBe(500);
     const body = (await res.json()) as { invalid: { name: string; reason: string }[] };
@@ -250,7 +249,6 @@ describe("configuration checked at start (issue 14)", () => {
       "LPTRACKER_API_ORIGIN",
       "AMOCRM_RATE_PER_SECOND",
       "MAX_BODY_BYTES",
-      "SANDBOX",
     ]);
     for (const v of body.invalid) expect(v.reason.length, v.name).toBeGreaterThan(20);
   });
