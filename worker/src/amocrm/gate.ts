@@ -11,10 +11,24 @@ import { tenant } from "../db/tenant";
 import { recordTokenRefresh, setAccountStatus } from "../db/accounts";
 import { writeAudit } from "../db/audit";
 import { logWarn } from "../lib/log";
+import { Coalescer } from "./coalesce";
+import { ContactIndex, type LookupResult, type Person } from "./contact-index";
 
 const REFRESH_BEFORE_MS = 60 * 60 * 1000;
 const BLOCK_COOLDOWN_MS = 5 * 60 * 1000;
 const MAX_429_WAIT_MS = 30_000;
+/** How long the first call of a batch waits for company; later ones gather while a batch is out. */
+const LINGER_MS = 60;
+/** `/api/v4/leads/complex` takes at most 50 leads; lists at most 250 per page. */
+const MAX_COMPLEX = 50;
+const MAX_PAGE = 250;
+
+/** One lead for `/api/v4/leads/complex`, with the new contact's numbers for the contact index. */
+export interface ComplexItem {
+  body: unknown;
+  phones: string[];
+  emails: string[];
+}
 
 export interface AmoRequest {
   method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -67,6 +81,10 @@ export class AmoAccountGate extends DurableObject<Env> {
   private blockedUntil = 0;
   private refreshCount = 0;
   private locks = new Map<string, { token: string; until: number }>();
+  private index: ContactIndex | null = null;
+  private lookups: Coalescer<Person, LookupResult> | null = null;
+  private complexes: Coalescer<ComplexItem, AmoResult> | null = null;
+  private leadReads: Coalescer<number, AmoResult> | null = null;
 
   private get cfg(): Config {
     return config(this.env);
@@ -118,6 +136,59 @@ export class AmoAccountGate extends DurableObject<Env> {
   /** Uninstall: the tokens are gone and every later call is refused. */
   async forgetTokens(): Promise<void> {
     await this.save(null);
+    await this.contactIndex().clear();
+  }
+
+  private contactIndex(): ContactIndex {
+    this.index ??= new ContactIndex(this.ctx.storage, (req) => this.request(req));
+    return this.index;
+  }
+
+  /**
+   * Finds a person's amoCRM contact. Lookups arriving together share one freshness read of the
+   * contact index and one read-back of the hits (see contact-index.ts).
+   */
+  async findContact(person: Person): Promise<LookupResult> {
+    this.lookups ??= new Coalescer(MAX_COMPLEX, LINGER_MS, (persons) => this.contactIndex().lookup(persons));
+    return this.lookups.push(person);
+  }
+
+  /** Creates a lead (with a new or an existing contact): leads arriving together share one `leads/complex` call. */
+  async createComplex(item: ComplexItem): Promise<AmoResult> {
+    this.complexes ??= new Coalescer(MAX_COMPLEX, LINGER_MS, (items) => this.sendComplex(items));
+    return this.complexes.push(item);
+  }
+
+  private async sendComplex(items: ComplexItem[]): Promise<AmoResult[]> {
+    const r = await this.request({ method: "POST", path: "/api/v4/leads/complex", body: items.map((i) => i.body) });
+    if (r.ok && r.status < 300 && Array.isArray(r.body) && r.body.length === items.length) {
+      const rows = r.body as { id: number; contact_id: number | null }[];
+      return rows.map((row, i) => {
+        const item = items[i]!;
+        if (row.contact_id && (item.phones.length || item.emails.length)) this.contactIndex().putKeys(row.contact_id, item.phones, item.emails);
+        return { ok: true, status: r.status, body: [row] };
+      });
+    }
+    // amoCRM refuses the whole request for one bad lead: halve until the bad ones stand alone, so
+    // the rest land and each refused lead gets its own reason.
+    if (r.ok && r.status >= 400 && r.status < 500 && items.length > 1) {
+      const half = Math.ceil(items.length / 2);
+      return [...(await this.sendComplex(items.slice(0, half))), ...(await this.sendComplex(items.slice(half)))];
+    }
+    return items.map(() => r);
+  }
+
+  /** Reads a lead as amoCRM has it now; reads arriving together share one list call. */
+  async readLead(id: number): Promise<AmoResult> {
+    this.leadReads ??= new Coalescer(MAX_PAGE, LINGER_MS, async (ids) => {
+      const unique = [...new Set(ids)];
+      const r = await this.request({ method: "GET", path: "/api/v4/leads", query: { "filter[id]": unique, limit: MAX_PAGE } });
+      if (!r.ok || r.status >= 300) return ids.map(() => r);
+      const leads = ((r.body as { _embedded?: { leads?: { id: number }[] } } | null)?._embedded?.leads ?? []) as { id: number }[];
+      const byId = new Map(leads.map((l) => [l.id, l]));
+      return ids.map((id) => (byId.has(id) ? { ok: true, status: 200, body: byId.get(id) } : { ok: true, status: 404, body: { title: "Not Found", detail: `Lead ${id} not found` } }));
+    });
+    return this.leadReads.push(id);
   }
 
   async status(): Promise<GateStatus> {

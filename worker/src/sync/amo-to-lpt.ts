@@ -1,5 +1,7 @@
 // amoCRM → LPTracker: a status change of a linked amoCRM lead moves the LPTracker lead to the
-// mapped stage. Our own writes come back as amoCRM webhooks; those echoes are recognised and skipped.
+// mapped stage. Our own writes come back as amoCRM webhooks; those echoes are recognised from what
+// we stored and skipped without a request. Anything else is checked against amoCRM itself: the
+// webhook is unsigned, so its status is only a hint and a forged one moves nothing.
 import type { Env } from "../env";
 import type { Tenant } from "../db/tenant";
 import type { EventRow } from "../db/events";
@@ -9,6 +11,7 @@ import { getStageMap } from "../db/mapping";
 import { writeAudit } from "../db/audit";
 import { LptClient } from "../lptracker/client";
 import { amoGate } from "../amocrm/gate";
+import { AmoClient } from "../amocrm/client";
 import { RetryLater } from "../queue/retry";
 
 export async function syncAmoEvent(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
@@ -39,15 +42,32 @@ async function applyStatus(env: Env, t: Tenant, event: EventRow, amoLeadId: stri
     return { status: "skipped", note: "echo of our own write" };
   }
   const stageMap = link.projectId ? await getStageMap(t, link.projectId) : [];
-  const entry = stageMap.find((s) => s.amoPipelineId === pipelineId && s.amoStatusId === statusId && s.direction !== "to_amo");
-  if (!entry) return { status: "skipped", note: `no LPTracker stage is mapped to amoCRM status ${statusId}` };
+  const mapped = (p: number, s: number) => stageMap.find((e) => e.amoPipelineId === p && e.amoStatusId === s && e.direction !== "to_amo");
+  // Whatever the real status is, a webhook naming an unmapped one cannot be a move we act on.
+  if (!mapped(pipelineId, statusId)) return { status: "skipped", note: `no LPTracker stage is mapped to amoCRM status ${statusId}` };
+  const real = await new AmoClient(env, t.accountId).readLead<{ id: number; pipeline_id: number; status_id: number }>(Number(amoLeadId));
+  if (!real) return { status: "skipped", note: `amoCRM lead ${amoLeadId} no longer exists` };
+  if (real.pipeline_id !== pipelineId || real.status_id !== statusId) {
+    await writeAudit(t, {
+      level: "warn",
+      source: "amocrm",
+      action: "webhook.status_mismatch",
+      message: `The webhook said amoCRM lead ${amoLeadId} is in status ${statusId}, amoCRM says ${real.status_id}; acting on amoCRM's.`,
+      eventId: event.id,
+      entityType: "amo_lead",
+      entityId: amoLeadId,
+    });
+  }
+  if (wrote.pipelineId === real.pipeline_id && wrote.statusId === real.status_id) return { status: "skipped", note: "amoCRM has the status we wrote ourselves" };
+  const entry = mapped(real.pipeline_id, real.status_id);
+  if (!entry) return { status: "skipped", note: `no LPTracker stage is mapped to amoCRM status ${real.status_id}` };
   if (link.meta.lptStage === entry.lptStageId) return { status: "skipped", note: "LPTracker lead is already at that stage" };
   await new LptClient(env, t.accountId).setLeadStage(link.lptId, entry.lptStageId);
-  await updateLinkMeta(t, link.id, { ...link.meta, amoWrote: { pipelineId, statusId, at: Date.now() }, lptStage: entry.lptStageId, lptWroteStage: entry.lptStageId });
+  await updateLinkMeta(t, link.id, { ...link.meta, amoWrote: { pipelineId: real.pipeline_id, statusId: real.status_id, at: Date.now() }, lptStage: entry.lptStageId, lptWroteStage: entry.lptStageId });
   await writeAudit(t, {
     source: "lptracker",
     action: "lpt.stage_set",
-    message: `LPTracker lead ${link.lptId} moved to stage ${entry.lptStageId} after amoCRM lead ${amoLeadId} moved to status ${statusId}.`,
+    message: `LPTracker lead ${link.lptId} moved to stage ${entry.lptStageId} after amoCRM lead ${amoLeadId} moved to status ${real.status_id}.`,
     eventId: event.id,
     entityType: "lpt_lead",
     entityId: link.lptId,

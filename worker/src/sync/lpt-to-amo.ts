@@ -10,7 +10,7 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import type { Tenant } from "../db/tenant";
 import type { EventRow } from "../db/events";
 import { getProject } from "../db/lptracker";
-import { findLinkByLpt, upsertLink, type LinkRow } from "../db/links";
+import { findLinkByLpt, updateLinkMeta, upsertLink, type LinkRow } from "../db/links";
 import { getSavedMapping, getStageMap } from "../db/mapping";
 import { listRules } from "../db/rules";
 import { insertCalls } from "../db/calls";
@@ -19,8 +19,9 @@ import { normalizeLptLead, type LptLead } from "./lpt-lead";
 import { leadFacts } from "./facts";
 import { evaluateRules } from "./rules";
 import { applyMapping, defaultMapping } from "./mapping";
-import { complexLeadBody, contactPatchBody, leadCreateBody, leadPatchBody } from "./amo-payload";
-import { findAmoContact, type AmoContact } from "./contact-finder";
+import { complexLeadBody, contactPatchBody, leadCreateBody, leadPatchBody, type AmoContactBody } from "./amo-payload";
+import type { AmoContact } from "./contact-finder";
+import { leadFromCallback, updateKind } from "./lpt-payload";
 import { postPendingCalls } from "./post-calls";
 import { runAmoRuleActions } from "./rule-actions";
 import type { AmoMetadata, Facts, RulePlan, StageMapEntry } from "./types";
@@ -83,9 +84,13 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     return { status: "skipped", note: "lead deleted in LPTracker" };
   }
 
+  // A complete callback newer than what we last applied is the lead itself: no re-read, no LPTracker request.
+  const known = event.externalId ? await findLinkByLpt(t, "lead", Number(event.externalId)) : null;
+  const lastAppliedAt = typeof known?.meta.lptAt === "number" ? known.meta.lptAt : null;
+  const fromCallback = event.source === "lptracker" ? leadFromCallback(event.payload, lastAppliedAt) : null;
   let lead: LptLead;
   try {
-    lead = normalizeLptLead(await lpt.lead(event.externalId!));
+    lead = fromCallback ?? normalizeLptLead(await lpt.lead(event.externalId!));
   } catch (err) {
     if (err instanceof LptError && err.kind === "api" && err.code === 404) {
       await step({ level: "warn", source: "lptracker", action: "lead.missing", message: `LPTracker has no lead ${event.externalId} any more; nothing to sync.` });
@@ -100,8 +105,25 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
   if (meta.fetchedAt === null) meta = await refreshMetadata(env, t);
 
   const facts = leadFacts(lead, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs });
-  const leadLink = await findLinkByLpt(t, "lead", lead.id);
+  const leadLink = known && known.lptId === String(lead.id) ? known : await findLinkByLpt(t, "lead", lead.id);
   const previous = (leadLink?.meta.facts as Facts | undefined) ?? undefined;
+  const appliedAt = Math.max(lastAppliedAt ?? 0, lead.event?.at ?? 0, fromCallback ? 0 : Date.now());
+  // Our own LPTracker stage write comes back as an update: recognised from what we stored, at no request.
+  const kind = leadLink && previous && fromCallback ? updateKind(previous, facts, typeof leadLink.meta.lptWroteStage === "number" ? leadLink.meta.lptWroteStage : null) : null;
+  if (leadLink && kind) {
+    await updateLinkMeta(t, leadLink.id, { ...leadLink.meta, facts, lptStage: lead.stage?.id ?? null, lptAt: appliedAt });
+    await step({
+      source: "lptracker",
+      action: kind === "echo" ? "echo.skipped" : "lead.unchanged",
+      message:
+        kind === "echo"
+          ? `LPTracker lead ${lead.id} moved to stage ${lead.stage?.id} by our own write; not sent back to amoCRM.`
+          : `LPTracker lead ${lead.id}: nothing that we sync has changed; amoCRM is left as it is.`,
+      entityType: "lpt_lead",
+      entityId: lead.id,
+    });
+    return { status: "skipped", note: kind === "echo" ? "echo of our own write" : "nothing changed" };
+  }
   const trigger = leadLink ? "lpt.lead.updated" : "lpt.lead.created";
   const rules = await listRules(t);
   const plan: RulePlan = evaluateRules(rules, trigger, facts, previous);
@@ -147,7 +169,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
   try {
     // The link may have appeared while we waited for the lock.
     const link = (await findLinkByLpt(t, "lead", lead.id)) ?? leadLink;
-    const { amoLeadId, amoContactId } = await upsertInAmo({ t, amo, lead, link, contactDraft, leadDraft, placement, stageChanged: previous?.["stage.id"] !== facts["stage.id"], meta, step, projectId });
+    const { amoLeadId, amoContactId, amoStatus } = await upsertInAmo({ t, amo, lead, link, contactDraft, leadDraft, placement, stageChanged: previous?.["stage.id"] !== facts["stage.id"], meta, step, projectId, receivedAt: event.receivedAt });
 
     const linkMeta = {
       facts,
@@ -161,8 +183,10 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
         fields: snapshotFields(facts, new Map((schema?.customs ?? []).map((c) => [`lead.custom:${c.id}`, c.name]))),
         syncedAt: Date.now(),
       } satisfies LeadSnapshot,
-      amoWrote: { ...((link?.meta.amoWrote as object | undefined) ?? {}), ...(placement ? { pipelineId: placement.pipelineId, statusId: placement.statusId, at: Date.now() } : {}) },
+      // The status the amoCRM lead has after our write: its webhooks carrying it are our echo.
+      amoWrote: { ...((link?.meta.amoWrote as object | undefined) ?? {}), ...(amoStatus ? { ...amoStatus, at: Date.now() } : {}) },
       lptStage: lead.stage?.id ?? null,
+      lptAt: appliedAt,
     };
     await upsertLink(t, "lead", lead.id, amoLeadId, projectId, linkMeta);
     if (lead.contact.id && amoContactId) await upsertLink(t, "contact", lead.contact.id, amoContactId, projectId, {});
@@ -217,9 +241,13 @@ interface UpsertInput {
   meta: AmoMetadata;
   step: (e: Omit<AuditEntry, "eventId">) => Promise<void>;
   projectId: number | null;
+  /** When the event reached us: the contact lookup must see every contact made before it. */
+  receivedAt: number;
 }
 
-async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoContactId: string | null }> {
+type AmoStatus = { pipelineId: number; statusId: number };
+
+async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus | null }> {
   const { amo, lead, contactDraft, leadDraft, step } = i;
   // An existing link: update that lead (only mapped fields; stage only when it moved).
   if (i.link) {
@@ -229,39 +257,47 @@ async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoCont
     });
     if (existing) {
       const body = leadPatchBody(existing.id, leadDraft, existing);
+      let amoStatus: AmoStatus = { pipelineId: existing.pipeline_id, statusId: existing.status_id };
       if (i.placement && i.stageChanged && (existing.pipeline_id !== i.placement.pipelineId || existing.status_id !== i.placement.statusId)) {
         body.pipeline_id = i.placement.pipelineId;
         body.status_id = i.placement.statusId;
+        amoStatus = { ...i.placement };
       }
       await amo.patch(`/api/v4/leads/${existing.id}`, body);
       await step({ source: "amocrm", action: "lead.updated", message: `amoCRM lead ${existing.id} updated from LPTracker lead ${lead.id}.`, entityType: "amo_lead", entityId: existing.id });
       const contactId = existing._embedded?.contacts?.find((c) => c.is_main)?.id ?? existing._embedded?.contacts?.[0]?.id ?? null;
       if (contactId) await updateContact(amo, contactId, contactDraft, step);
-      return { amoLeadId: String(existing.id), amoContactId: contactId ? String(contactId) : null };
+      return { amoLeadId: String(existing.id), amoContactId: contactId ? String(contactId) : null, amoStatus };
     }
     await step({ level: "warn", source: "amocrm", action: "lead.link_stale", message: `The linked amoCRM lead ${i.link.amoId} no longer exists; a new one is created.` });
   }
 
   const placement = i.placement ?? defaultPlacement(i.meta);
   if (!placement) throw new Error("The amoCRM account has no pipeline with an open status to put the lead in.");
-  const found = await findAmoContact(amo, lead.contact.phones, lead.contact.emails);
+  // Leads of jobs running side by side share the lookup and the `leads/complex` call (amocrm/gate.ts).
+  const found = await amo.findContact(lead.contact.phones, lead.contact.emails, i.receivedAt);
+  const amoStatus = { pipelineId: placement.pipelineId, statusId: placement.statusId };
   if (found) {
     await step({ source: "amocrm", action: "contact.found", message: `amoCRM contact ${found.contact.id} found by ${found.by}.`, entityType: "amo_contact", entityId: found.contact.id });
     await updateContact(amo, found.contact.id, contactDraft, step, found.contact);
-    const created = await amo.post<{ _embedded?: { leads?: { id: number }[] } }>("/api/v4/leads", [leadCreateBody(leadDraft, { ...placement, contactId: found.contact.id })]);
-    const id = created._embedded?.leads?.[0]?.id;
-    if (!id) throw new Error("amoCRM did not return the new lead's id");
-    await step({ source: "amocrm", action: "lead.created", message: `amoCRM lead ${id} created for LPTracker lead ${lead.id}, linked to contact ${found.contact.id}.`, entityType: "amo_lead", entityId: id });
-    return { amoLeadId: String(id), amoContactId: String(found.contact.id) };
+    const created = await amo.createComplex(leadCreateBody(leadDraft, { ...placement, contactId: found.contact.id }), { phones: [], emails: [] });
+    await step({ source: "amocrm", action: "lead.created", message: `amoCRM lead ${created.id} created for LPTracker lead ${lead.id}, linked to contact ${found.contact.id}.`, entityType: "amo_lead", entityId: created.id });
+    return { amoLeadId: String(created.id), amoContactId: String(found.contact.id), amoStatus };
   }
   const { body, problems } = complexLeadBody(leadDraft, contactDraft, placement);
   if (problems.length) await step({ level: "warn", source: "mapping", action: "mapping.truncated", message: problems.map((p) => `${p.entity} ${p.field}: ${p.reason}`).join("; ") });
-  const created = await amo.post<{ id: number; contact_id: number | null }[]>("/api/v4/leads/complex", [body]);
-  const item = created[0];
-  if (!item?.id) throw new Error("amoCRM did not return the new lead's id");
+  const item = await amo.createComplex(body, { phones: contactDraft.phones.map((p) => p.value), emails: contactDraft.emails.map((e) => e.value) });
   await step({ source: "amocrm", action: "contact.created", message: `amoCRM contact ${item.contact_id} created.`, entityType: "amo_contact", entityId: item.contact_id ?? undefined });
   await step({ source: "amocrm", action: "lead.created", message: `amoCRM lead ${item.id} created for LPTracker lead ${lead.id} (with a new contact).`, entityType: "amo_lead", entityId: item.id });
-  return { amoLeadId: String(item.id), amoContactId: item.contact_id ? String(item.contact_id) : null };
+  return { amoLeadId: String(item.id), amoContactId: item.contact_id ? String(item.contact_id) : null, amoStatus };
+}
+
+/** True when a contact patch would write back exactly what amoCRM already has. */
+function changesNothing(body: AmoContactBody, existing: AmoContact): boolean {
+  if (body.custom_fields_values?.length || body._embedded) return false;
+  if (body.name !== undefined && body.name !== existing.name) return false;
+  if (body.responsible_user_id !== undefined && body.responsible_user_id !== existing.responsible_user_id) return false;
+  return true;
 }
 
 async function updateContact(amo: AmoClient, id: number, draft: UpsertInput["contactDraft"], step: UpsertInput["step"], known?: AmoContact): Promise<void> {
@@ -269,6 +305,7 @@ async function updateContact(amo: AmoClient, id: number, draft: UpsertInput["con
   if (!hasMapped) return;
   const existing = known ?? (await amo.get<AmoContact>(`/api/v4/contacts/${id}`));
   const body = contactPatchBody(id, draft, existing);
+  if (existing && changesNothing(body, existing)) return;
   await amo.patch(`/api/v4/contacts/${id}`, body);
   await step({ source: "amocrm", action: "contact.updated", message: `amoCRM contact ${id} updated (mapped fields only).`, entityType: "amo_contact", entityId: id });
 }
