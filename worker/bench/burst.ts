@@ -200,7 +200,12 @@ export async function runBurstBench(sandbox: Sandbox, opts: { leads?: number; qu
     await watcher.waitFor(names, 10 * 60_000);
     const landed = Math.max(...names.map((n) => watcher.seen.get(n)!));
     await probes;
-    await watcher.waitFor(probeNames, 5 * 60_000);
+    try {
+      await watcher.waitFor(probeNames, 60_000);
+    } catch (err) {
+      const hooks = (await sandbox.lpt.state(sandbox.demo.lptLogin)).webhooks;
+      throw new Error(`${(err as Error).message}; LPTracker webhooks: ${JSON.stringify(hooks)}`);
+    }
     const seconds = (landed - t0) / 1000;
     await settle(sandbox, admin, 5 * 60_000);
     const amoAfter = await sandbox.amo.state(sandbox.demo.accountId);

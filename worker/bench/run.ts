@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark on the sandbox pieces, measured side by side in one run, printed
 // as one table of ratios and counts and written to worker/bench/results.json.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startSandbox } from "../scripts/sandbox-lib";
@@ -45,7 +45,8 @@ const sandboxOptions = (prefix: string) => ({
   persistTo: mkdtempSync(path.join(tmpdir(), prefix)),
   fresh: true,
   frozen: true,
-  log: () => {},
+  // BENCH_LOG=<file> keeps the sandbox's output (wrangler, workerd) for a look afterwards.
+  log: process.env.BENCH_LOG ? (line: string) => appendFileSync(process.env.BENCH_LOG!, `${line}\n`) : () => {},
 });
 if (!burstOnly) {
 step("starting the sandbox");

@@ -219,8 +219,9 @@ export class ContactIndex {
         }
         if (!wanted.size) break;
         const ids = [...wanted.keys()].slice(0, PAGE);
-        const r = await this.page({ "filter[id]": ids, limit: PAGE });
-        if (!r.ok) break;
+        const r = await this.page({ "filter[id][]": ids, limit: PAGE });
+        // A contact we did not ask for means the filter was not applied: nothing here proves a deletion.
+        if (!r.ok || r.contacts.some((c) => !wanted.has(c.id))) break;
         const byId = new Map(r.contacts.map((c) => [c.id, c]));
         for (const id of ids) {
           const c = byId.get(id);

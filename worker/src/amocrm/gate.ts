@@ -182,7 +182,7 @@ export class AmoAccountGate extends DurableObject<Env> {
   async readLead(id: number): Promise<AmoResult> {
     this.leadReads ??= new Coalescer(MAX_PAGE, LINGER_MS, async (ids) => {
       const unique = [...new Set(ids)];
-      const r = await this.request({ method: "GET", path: "/api/v4/leads", query: { "filter[id]": unique, limit: MAX_PAGE } });
+      const r = await this.request({ method: "GET", path: "/api/v4/leads", query: { "filter[id][]": unique, limit: MAX_PAGE } });
       if (!r.ok || r.status >= 300) return ids.map(() => r);
       const leads = ((r.body as { _embedded?: { leads?: { id: number }[] } } | null)?._embedded?.leads ?? []) as { id: number }[];
       const byId = new Map(leads.map((l) => [l.id, l]));
