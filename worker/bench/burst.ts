@@ -91,7 +91,8 @@ class Watcher {
       const state = await this.sandbox.amo.state(this.sandbox.demo.accountId);
       const now = Date.now();
       for (const l of state.leads) if (!this.seen.has(l.name)) this.seen.set(l.name, now);
-      await sleep(40);
+      // The simulators share the machine with the Worker: a tighter poll would slow what it measures.
+      await sleep(150);
     }
   }
   async waitFor(names: string[], timeoutMs: number): Promise<void> {

@@ -10,11 +10,11 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import type { Tenant } from "../db/tenant";
 import type { EventRow } from "../db/events";
 import { getProject } from "../db/lptracker";
-import { findLinkByLpt, updateLinkMeta, upsertLink, type LinkRow } from "../db/links";
+import { findLinkByLpt, updateLinkMeta, upsertLinkQuery, type LinkRow } from "../db/links";
 import { getSavedMapping, getStageMap } from "../db/mapping";
 import { listRules } from "../db/rules";
 import { insertCalls } from "../db/calls";
-import { writeAudit, type AuditEntry } from "../db/audit";
+import { auditInsert, writeAudit, type AuditEntry } from "../db/audit";
 import { normalizeLptLead, type LptLead } from "./lpt-lead";
 import { leadFacts } from "./facts";
 import { evaluateRules } from "./rules";
@@ -105,7 +105,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
   if (meta.fetchedAt === null) meta = await refreshMetadata(env, t);
 
   const facts = leadFacts(lead, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs });
-  const leadLink = known && known.lptId === String(lead.id) ? known : await findLinkByLpt(t, "lead", lead.id);
+  const leadLink = String(lead.id) === event.externalId ? known : await findLinkByLpt(t, "lead", lead.id);
   const previous = (leadLink?.meta.facts as Facts | undefined) ?? undefined;
   const appliedAt = Math.max(lastAppliedAt ?? 0, lead.event?.at ?? 0, fromCallback ? 0 : Date.now());
   // Our own LPTracker stage write comes back as an update: recognised from what we stored, at no request.
@@ -169,7 +169,11 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
   try {
     // The link may have appeared while we waited for the lock.
     const link = (await findLinkByLpt(t, "lead", lead.id)) ?? leadLink;
-    const { amoLeadId, amoContactId, amoStatus } = await upsertInAmo({ t, amo, lead, link, contactDraft, leadDraft, placement, stageChanged: previous?.["stage.id"] !== facts["stage.id"], meta, step, projectId, receivedAt: event.receivedAt });
+    // The amoCRM steps are written together with the links, in one D1 round trip (a burst runs
+    // hundreds of these jobs through one database).
+    const noted: Omit<AuditEntry, "eventId">[] = [];
+    const note = async (e: Omit<AuditEntry, "eventId">) => void noted.push(e);
+    const { amoLeadId, amoContactId, amoStatus } = await upsertInAmo({ t, amo, lead, link, contactDraft, leadDraft, placement, stageChanged: previous?.["stage.id"] !== facts["stage.id"], meta, step: note, projectId, receivedAt: event.receivedAt });
 
     const linkMeta = {
       facts,
@@ -188,8 +192,12 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
       lptStage: lead.stage?.id ?? null,
       lptAt: appliedAt,
     };
-    await upsertLink(t, "lead", lead.id, amoLeadId, projectId, linkMeta);
-    if (lead.contact.id && amoContactId) await upsertLink(t, "contact", lead.contact.id, amoContactId, projectId, {});
+    const [first, ...rest] = [
+      upsertLinkQuery(t, "lead", lead.id, amoLeadId, projectId, linkMeta),
+      ...(lead.contact.id && amoContactId ? [upsertLinkQuery(t, "contact", lead.contact.id, amoContactId, projectId, {})] : []),
+      ...noted.map((e) => auditInsert(t, { ...e, eventId: event.id })),
+    ];
+    await t.db.batch([first!, ...rest]);
 
     await runAmoRuleActions(env, t, amo, lpt, plan, { amoLeadId: Number(amoLeadId), lptLeadId: lead.id, eventId: event.id, step });
 
