@@ -26,6 +26,7 @@ import { postPendingCalls } from "./post-calls";
 import { runAmoRuleActions } from "./rule-actions";
 import type { AmoMetadata, Facts, RulePlan, StageMapEntry } from "./types";
 import { RetryLater } from "../queue/retry";
+import { sharedRead } from "./shared-read";
 
 export type JobResult = { status: "done" | "skipped"; note: string };
 
@@ -99,9 +100,14 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     throw err;
   }
   const projectId = lead.projectId ?? event.projectId;
-  const project = projectId ? await getProject(t, projectId) : null;
-  const schema = projectId ? await lptProjectSchema(env, t, projectId) : null;
-  let meta = await getMetadata(t);
+  // Settings every job of a burst reads alike are read once for the jobs running together.
+  const key = (what: string) => `${what}:${t.accountId}:${projectId}`;
+  const [project, schema, stored] = await Promise.all([
+    projectId ? sharedRead(key("project"), () => getProject(t, projectId)) : null,
+    projectId ? sharedRead(key("lpt-schema"), () => lptProjectSchema(env, t, projectId)) : null,
+    sharedRead(key("amo-meta"), () => getMetadata(t)),
+  ]);
+  let meta = stored;
   if (meta.fetchedAt === null) meta = await refreshMetadata(env, t);
 
   const facts = leadFacts(lead, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs });
@@ -135,7 +141,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     return { status: "skipped", note: "skipped by a rule" };
   }
 
-  const saved = projectId ? await getSavedMapping(t, projectId) : null;
+  const saved = projectId ? await sharedRead(key("mapping"), () => getSavedMapping(t, projectId)) : null;
   const rows = saved?.rows ?? defaultMapping(meta);
   const { contact: contactDraft, lead: leadDraft, problems } = applyMapping(rows, facts, meta);
   if (problems.length) {
@@ -156,7 +162,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
       contactDraft.responsibleUserId ??= a.userId;
     }
   }
-  const stageMap = projectId ? await getStageMap(t, projectId) : [];
+  const stageMap = projectId ? await sharedRead(key("stage-map"), () => getStageMap(t, projectId)) : [];
   const ruleTarget = [...plan.actions].reverse().find((a) => a.type === "set_pipeline");
   const stageTarget = stagePlacement(stageMap, lead.stage?.id ?? null);
   const placement = ruleTarget && ruleTarget.type === "set_pipeline" ? { pipelineId: ruleTarget.pipelineId, statusId: ruleTarget.statusId } : stageTarget;

@@ -12,6 +12,7 @@ import { classifyError } from "./outcome";
 import { syncLptEvent, type JobResult } from "./lpt-to-amo";
 import { syncAmoEvent } from "./amo-to-lpt";
 import { logError } from "../lib/log";
+import { sharedRead } from "./shared-read";
 
 async function dispatch(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
   if (event.source === "amocrm") return syncAmoEvent(env, t, event);
@@ -20,7 +21,7 @@ async function dispatch(env: Env, t: Tenant, event: EventRow): Promise<JobResult
 
 export async function runEventJob(env: Env, accountId: number, eventId: number): Promise<void> {
   const t = tenant(makeDb(env.DB), accountId);
-  const account = await getAccount(t);
+  const account = await sharedRead(`account:${accountId}`, () => getAccount(t));
   const before = await getEvent(t, eventId);
   if (!before || ["done", "skipped", "rejected"].includes(before.status)) return;
   if (!account || account.status === "uninstalled") {
