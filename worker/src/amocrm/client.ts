@@ -73,11 +73,25 @@ export class AmoClient {
     return row;
   }
 
-  /** A lead as amoCRM has it now (null when it is gone), read together with other jobs' reads. */
+  /** A lead (with its contacts) as amoCRM has it now (null when it is gone), read together with other jobs' reads. */
   async readLead<T>(id: number): Promise<T | null> {
-    const r = (await amoGate(this.env, this.accountId).readLead(id)) as AmoResult;
+    return this.readEntity<T>("leads", id);
+  }
+
+  /** A contact as amoCRM has it now (null when it is gone), read together with other jobs' reads. */
+  async readContact<T>(id: number): Promise<T | null> {
+    return this.readEntity<T>("contacts", id);
+  }
+
+  private async readEntity<T>(kind: "leads" | "contacts", id: number): Promise<T | null> {
+    const r = (await amoGate(this.env, this.accountId).readEntity(kind, id)) as AmoResult;
     if (r.ok && r.status === 404) return null;
     return this.unwrap<T>(r).body;
+  }
+
+  /** Updates a lead or a contact in one `PATCH /api/v4/{kind}` shared with other jobs' updates. */
+  async patchBatched(kind: "leads" | "contacts", body: { id: number }): Promise<void> {
+    this.unwrap((await amoGate(this.env, this.accountId).patchEntity(kind, body)) as AmoResult);
   }
 
   async get<T = unknown>(path: string, query?: AmoRequest["query"]): Promise<T | null> {

@@ -151,7 +151,9 @@ export class ContactIndex {
       }
     }
     await this.clear();
+    // Remembered across restarts of the gate: each try costs MAX_FILL_PAGES requests.
     this.fillRetryAt = Date.now() + RETRY_FILL_MS;
+    await this.storage.put("contact_index_retry_at", this.fillRetryAt);
     return false;
   }
 
@@ -183,6 +185,7 @@ export class ContactIndex {
     const state = await this.loadState();
     if (state && state.freshAt >= Math.max(notBefore, Date.now() - FRESH_WITHIN_MS)) return true;
     if (!state) {
+      this.fillRetryAt ||= (await this.storage.get<number>("contact_index_retry_at")) ?? 0;
       if (Date.now() < this.fillRetryAt) return false;
       return this.fill();
     }

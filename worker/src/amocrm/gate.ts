@@ -84,7 +84,8 @@ export class AmoAccountGate extends DurableObject<Env> {
   private index: ContactIndex | null = null;
   private lookups: Coalescer<Person, LookupResult> | null = null;
   private complexes: Coalescer<ComplexItem, AmoResult> | null = null;
-  private leadReads: Coalescer<number, AmoResult> | null = null;
+  private reads = new Map<string, Coalescer<number, AmoResult>>();
+  private patches = new Map<string, Coalescer<{ id: number }, AmoResult>>();
 
   private get cfg(): Config {
     return config(this.env);
@@ -178,17 +179,53 @@ export class AmoAccountGate extends DurableObject<Env> {
     return items.map(() => r);
   }
 
-  /** Reads a lead as amoCRM has it now; reads arriving together share one list call. */
-  async readLead(id: number): Promise<AmoResult> {
-    this.leadReads ??= new Coalescer(MAX_PAGE, LINGER_MS, async (ids) => {
-      const unique = [...new Set(ids)];
-      const r = await this.request({ method: "GET", path: "/api/v4/leads", query: { "filter[id][]": unique, limit: MAX_PAGE } });
-      if (!r.ok || r.status >= 300) return ids.map(() => r);
-      const leads = ((r.body as { _embedded?: { leads?: { id: number }[] } } | null)?._embedded?.leads ?? []) as { id: number }[];
-      const byId = new Map(leads.map((l) => [l.id, l]));
-      return ids.map((id) => (byId.has(id) ? { ok: true, status: 200, body: byId.get(id) } : { ok: true, status: 404, body: { title: "Not Found", detail: `Lead ${id} not found` } }));
-    });
-    return this.leadReads.push(id);
+  /** Reads a lead (with its contacts) or a contact as amoCRM has it now; reads arriving together share one list call. */
+  async readEntity(kind: "leads" | "contacts", id: number): Promise<AmoResult> {
+    let reads = this.reads.get(kind);
+    if (!reads) {
+      reads = new Coalescer(MAX_PAGE, LINGER_MS, async (ids) => {
+        const unique = [...new Set(ids)];
+        const query = { "filter[id][]": unique, limit: MAX_PAGE, ...(kind === "leads" ? { with: "contacts" } : {}) };
+        const r = await this.request({ method: "GET", path: `/api/v4/${kind}`, query });
+        if (!r.ok || r.status >= 300) return ids.map(() => r);
+        const items = ((r.body as { _embedded?: Record<string, { id: number }[]> } | null)?._embedded?.[kind] ?? []) as { id: number }[];
+        const byId = new Map(items.map((x) => [x.id, x]));
+        return ids.map((x) => (byId.has(x) ? { ok: true, status: 200, body: byId.get(x) } : { ok: true, status: 404, body: { title: "Not Found", detail: `${kind} ${x} not found` } }));
+      });
+      this.reads.set(kind, reads);
+    }
+    return reads.push(id);
+  }
+
+  /** Updates a lead or a contact: updates arriving together share one `PATCH /api/v4/{kind}` (≤ 50). */
+  async patchEntity(kind: "leads" | "contacts", body: { id: number }): Promise<AmoResult> {
+    let patches = this.patches.get(kind);
+    if (!patches) {
+      patches = new Coalescer(MAX_COMPLEX, LINGER_MS, (items) => this.sendPatch(kind, items));
+      this.patches.set(kind, patches);
+    }
+    return patches.push(body);
+  }
+
+  private async sendPatch(kind: "leads" | "contacts", items: { id: number }[]): Promise<AmoResult[]> {
+    // Two changes of one entity in one call would race inside amoCRM: they go one call apart.
+    const seen = new Set<number>();
+    const now = items.filter((x) => !seen.has(x.id) && seen.add(x.id));
+    const later = items.filter((x) => !now.includes(x));
+    const r = await this.request({ method: "PATCH", path: `/api/v4/${kind}`, body: now });
+    let out: Map<{ id: number }, AmoResult>;
+    if (r.ok && r.status >= 400 && r.status < 500 && now.length > 1) {
+      const half = Math.ceil(now.length / 2);
+      const parts = [...(await this.sendPatch(kind, now.slice(0, half))), ...(await this.sendPatch(kind, now.slice(half)))];
+      out = new Map(now.map((x, i) => [x, parts[i]!]));
+    } else {
+      out = new Map(now.map((x) => [x, r]));
+    }
+    if (later.length) {
+      const rest = await this.sendPatch(kind, later);
+      later.forEach((x, i) => out.set(x, rest[i]!));
+    }
+    return items.map((x) => out.get(x)!);
   }
 
   async status(): Promise<GateStatus> {

@@ -43,6 +43,8 @@ export interface LeadSnapshot {
 
 interface AmoLead {
   id: number;
+  name?: string;
+  price?: number;
   pipeline_id: number;
   status_id: number;
   responsible_user_id?: number;
@@ -265,10 +267,8 @@ async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoCont
   const { amo, lead, contactDraft, leadDraft, step } = i;
   // An existing link: update that lead (only mapped fields; stage only when it moved).
   if (i.link) {
-    const existing = await amo.get<AmoLead>(`/api/v4/leads/${i.link.amoId}`, { with: "contacts" }).catch((err: unknown) => {
-      if ((err as { status?: number }).status === 404) return null;
-      throw err;
-    });
+    // Read and written together with the other jobs' linked leads (amocrm/gate.ts).
+    const existing = await amo.readLead<AmoLead>(Number(i.link.amoId));
     if (existing) {
       const body = leadPatchBody(existing.id, leadDraft, existing);
       let amoStatus: AmoStatus = { pipelineId: existing.pipeline_id, statusId: existing.status_id };
@@ -277,8 +277,19 @@ async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoCont
         body.status_id = i.placement.statusId;
         amoStatus = { ...i.placement };
       }
-      await amo.patch(`/api/v4/leads/${existing.id}`, body);
-      await step({ source: "amocrm", action: "lead.updated", message: `amoCRM lead ${existing.id} updated from LPTracker lead ${lead.id}.`, entityType: "amo_lead", entityId: existing.id });
+      const unchanged =
+        !body.custom_fields_values?.length &&
+        !body._embedded &&
+        body.pipeline_id === undefined &&
+        (body.name === undefined || body.name === existing.name) &&
+        (body.price === undefined || body.price === existing.price) &&
+        (body.responsible_user_id === undefined || body.responsible_user_id === existing.responsible_user_id);
+      if (!unchanged) await amo.patchBatched("leads", { ...body, id: existing.id });
+      await step(
+        unchanged
+          ? { source: "amocrm", action: "lead.up_to_date", message: `amoCRM lead ${existing.id} already holds what LPTracker lead ${lead.id} maps to.`, entityType: "amo_lead", entityId: existing.id }
+          : { source: "amocrm", action: "lead.updated", message: `amoCRM lead ${existing.id} updated from LPTracker lead ${lead.id}.`, entityType: "amo_lead", entityId: existing.id },
+      );
       const contactId = existing._embedded?.contacts?.find((c) => c.is_main)?.id ?? existing._embedded?.contacts?.[0]?.id ?? null;
       if (contactId) await updateContact(amo, contactId, contactDraft, step);
       return { amoLeadId: String(existing.id), amoContactId: contactId ? String(contactId) : null, amoStatus };
@@ -317,9 +328,10 @@ function changesNothing(body: AmoContactBody, existing: AmoContact): boolean {
 async function updateContact(amo: AmoClient, id: number, draft: UpsertInput["contactDraft"], step: UpsertInput["step"], known?: AmoContact): Promise<void> {
   const hasMapped = draft.name !== undefined || draft.phones.length || draft.emails.length || draft.tags.length || draft.customFields.length || draft.responsibleUserId !== undefined;
   if (!hasMapped) return;
-  const existing = known ?? (await amo.get<AmoContact>(`/api/v4/contacts/${id}`));
+  const existing = known ?? (await amo.readContact<AmoContact>(id));
+  if (!existing) return;
   const body = contactPatchBody(id, draft, existing);
-  if (existing && changesNothing(body, existing)) return;
-  await amo.patch(`/api/v4/contacts/${id}`, body);
+  if (changesNothing(body, existing)) return;
+  await amo.patchBatched("contacts", { ...body, id });
   await step({ source: "amocrm", action: "contact.updated", message: `amoCRM contact ${id} updated (mapped fields only).`, entityType: "amo_contact", entityId: id });
 }

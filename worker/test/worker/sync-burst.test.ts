@@ -114,6 +114,29 @@ describe.concurrent("LPTracker → amoCRM sync under a burst", () => {
     expect(after.rate.too_many_requests).toBe(0);
   });
 
+  it("updates a burst of linked leads with shared reads and writes", async () => {
+    const a = await connectLpt(await installAccount());
+    const n = 30;
+    const created = [];
+    for (let i = 0; i < n; i++) created.push(await lpt.createLead(a.projectId, { name: `До ${i}`, contactName: `Клиент ${i}`, phone: `+7918${String(4_000_000 + i).padStart(7, "0")}` }));
+    await deliverLptHooks(a.login);
+    await settle(a.accountId, 120_000);
+    const before = await amo.state(a.accountId);
+    const lptBefore = await lpt.state(a.login);
+    for (const [i, l] of created.entries()) await lpt.updateLead(l.id, { name: `После ${i}` });
+    await deliverLptHooks(a.login);
+    await settle(a.accountId, 120_000);
+    const after = await amo.state(a.accountId);
+    expect(after.leads.map((l) => l.name).sort()).toEqual(created.map((_, i) => `После ${i}`).sort());
+    expect(after.contacts).toHaveLength(n);
+    // One list read and one PATCH carry many leads; the contacts already hold what is mapped.
+    expect(sum(after.requests) - sum(before.requests)).toBeLessThanOrEqual(n / 2);
+    expect((after.requests["PATCH /api/v4/leads/{id}"] ?? 0) - (before.requests["PATCH /api/v4/leads/{id}"] ?? 0)).toBe(0);
+    expect((after.requests["PATCH /api/v4/contacts"] ?? 0) - (before.requests["PATCH /api/v4/contacts"] ?? 0)).toBe(0);
+    expect(sum((await lpt.state(a.login)).requests)).toBe(sum(lptBefore.requests));
+    expect((await eventsOf(a.accountId)).every((e) => e.status === "done")).toBe(true);
+  });
+
   it("re-reads a lead whose callback lacks what we need, and never trusts an older callback over a newer one", async () => {
     const a = await connectLpt(await installAccount());
     const lead = await lpt.createLead(a.projectId, { name: "Исходная", phone: "+79170001122" });
