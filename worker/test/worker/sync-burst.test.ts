@@ -12,6 +12,7 @@ import { auditLog, events as eventsTable } from "../../src/db/schema";
 import { makeDb } from "../../src/db/client";
 import { tenant } from "../../src/db/tenant";
 import { saveMapping } from "../../src/db/mapping";
+import { createRule } from "../../src/db/rules";
 
 type CF = { field_code?: string | null; values: { value?: unknown }[] }[] | null | undefined;
 
@@ -112,6 +113,34 @@ describe.concurrent("LPTracker → amoCRM sync under a burst", () => {
     expect((lptAfter.requests["GET /lead/:id"] ?? 0) - (lptBefore.requests["GET /lead/:id"] ?? 0)).toBe(0);
     expect(after.rate.peak).toBeLessThanOrEqual(7);
     expect(after.rate.too_many_requests).toBe(0);
+  });
+
+  it("fails only the lead amoCRM refuses, with its reason, and lands the rest of its shared call", async () => {
+    const a = await connectLpt(await installAccount());
+    // A rule gives one lead a responsible user amoCRM does not have: amoCRM refuses that lead.
+    await createRule(tenant(makeDb(env.DB), a.accountId), {
+      name: "Несуществующий ответственный",
+      enabled: true,
+      trigger: "lpt.lead.created",
+      conditions: { match: "all", items: [{ field: "lead.name", op: "contains", value: "Сломанный" }] },
+      actions: [{ type: "set_responsible", userId: 987_654_321 }],
+    });
+    const n = 12;
+    for (let i = 0; i < n; i++) await lpt.createLead(a.projectId, { name: i === 5 ? "Сломанный" : `Целый ${i}`, contactName: `Клиент ${i}`, phone: `+7919${String(5_000_000 + i).padStart(7, "0")}` });
+    await deliverLptHooks(a.login);
+    await settle(a.accountId, 120_000);
+    const state = await amo.state(a.accountId);
+    expect(state.leads.map((l) => l.name).sort()).toEqual(Array.from({ length: n }, (_, i) => `Целый ${i}`).filter((_, i) => i !== 5).sort());
+    const evs = await eventsOf(a.accountId);
+    expect(evs.filter((e) => e.status === "done")).toHaveLength(n - 1);
+    const failed = evs.filter((e) => e.status === "failed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toMatch(/responsible_user_id/);
+    const audit = await db()
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.accountId, a.accountId), eq(auditLog.action, "event.failed"), eq(auditLog.eventId, failed[0]!.id)));
+    expect(audit).toHaveLength(1);
   });
 
   it("updates a burst of linked leads with shared reads and writes", async () => {
