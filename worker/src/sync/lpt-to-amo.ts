@@ -119,7 +119,10 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
   // Our own LPTracker stage write comes back as an update: recognised from what we stored, at no request.
   const kind = leadLink && previous && fromCallback ? updateKind(previous, facts, typeof leadLink.meta.lptWroteStage === "number" ? leadLink.meta.lptWroteStage : null) : null;
   if (leadLink && kind) {
-    await updateLinkMeta(t, leadLink.id, { ...leadLink.meta, facts, lptStage: lead.stage?.id ?? null, lptAt: appliedAt });
+    // The card shows the stored snapshot: it follows the stage even when amoCRM is left alone.
+    const snapshot = leadLink.meta.snapshot as LeadSnapshot | undefined;
+    const stage = { id: lead.stage?.id ?? null, name: (facts.stage as string | null) ?? lead.stage?.name ?? null };
+    await updateLinkMeta(t, leadLink.id, { ...leadLink.meta, facts, lptStage: stage.id, lptAt: appliedAt, ...(snapshot ? { snapshot: { ...snapshot, stage, syncedAt: Date.now() } } : {}) });
     await step({
       source: "lptracker",
       action: kind === "echo" ? "echo.skipped" : "lead.unchanged",

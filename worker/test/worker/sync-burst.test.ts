@@ -7,7 +7,7 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { and, eq, inArray } from "drizzle-orm";
 import { env } from "cloudflare:test";
-import { amo, connectLpt, db, deliverAmoHooks, deliverLptHooks, eventsOf, hooksStored, installAccount, lpt, ORIGIN, settle } from "./harness";
+import { amo, connectLpt, db, deliverAmoHooks, deliverLptHooks, eventsOf, hooksStored, installAccount, lpt, ORIGIN, settle, widgetFetch } from "./harness";
 import { auditLog, events as eventsTable } from "../../src/db/schema";
 import { makeDb } from "../../src/db/client";
 import { tenant } from "../../src/db/tenant";
@@ -242,6 +242,9 @@ describe.concurrent("echoes and forged statuses", () => {
     expect(amoAfter.leads[0]!.status_id).toBe(open[1]!.id);
     const evs = await eventsOf(a.accountId);
     expect(evs.at(-1)).toMatchObject({ source: "lptracker", status: "skipped", error: "echo of our own write" });
+    // The card still follows the LPTracker stage.
+    const card = (await (await widgetFetch(a, `/api/widget/card?entity=leads&id=${amoLead.id}`)).json()) as { leads: { stage: { id: number | null } }[] };
+    expect(card.leads[0]!.stage.id).toBe(a.stages[1]!.id);
   });
 
   it("moves nothing on a forged amoCRM status: the status is read from amoCRM", async () => {
