@@ -3,7 +3,7 @@
 // phone is written, a contact a manager made seconds before still matched, a number in another
 // field never taken for a phone, nobody created twice, every event finished with its audit trail;
 // echoes of our own writes cost nothing, and a forged amoCRM status moves nothing.
-import { SELF } from "cloudflare:test";
+import { runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { and, eq, inArray } from "drizzle-orm";
 import { env } from "cloudflare:test";
@@ -13,6 +13,7 @@ import { makeDb } from "../../src/db/client";
 import { tenant } from "../../src/db/tenant";
 import { saveMapping } from "../../src/db/mapping";
 import { createRule } from "../../src/db/rules";
+import { amoGate } from "../../src/amocrm/gate";
 
 type CF = { field_code?: string | null; values: { value?: unknown }[] }[] | null | undefined;
 
@@ -113,6 +114,33 @@ describe.concurrent("LPTracker → amoCRM sync under a burst", () => {
     expect((lptAfter.requests["GET /lead/:id"] ?? 0) - (lptBefore.requests["GET /lead/:id"] ?? 0)).toBe(0);
     expect(after.rate.peak).toBeLessThanOrEqual(7);
     expect(after.rate.too_many_requests).toBe(0);
+  });
+
+  it("never takes a stale index entry on trust: a contact gone or without the number is not used", async () => {
+    const a = await connectLpt(await installAccount());
+    await lpt.createLead(a.projectId, { name: "Заполняет индекс", phone: "+79170009900" });
+    await deliverLptHooks(a.login);
+    await settle(a.accountId);
+    const other = await amo.createContact(a.accountId, { name: "Чужой", custom_fields_values: [{ field_code: "PHONE", values: [{ value: "+79170009911", enum_code: "WORK" }] }] });
+    // The index says +79170009922 is that contact's and +79170009933 belongs to a contact that is
+    // gone; its watermark says nothing changed since, so only the read-back can tell.
+    await runInDurableObject(amoGate(env, a.accountId), async (gate, state) => {
+      state.storage.sql.exec("INSERT INTO contact_keys (key, contact_id) VALUES (?, ?)", "p:+79170009922", other.id);
+      state.storage.sql.exec("INSERT INTO contact_keys (key, contact_id) VALUES (?, ?)", "p:+79170009933", 999_999_999);
+      await state.storage.put("contact_index", { watermark: Math.floor(Date.now() / 1000) + 3600, freshAt: 0 });
+      (gate as unknown as { index: unknown }).index = null;
+    });
+    await lpt.createLead(a.projectId, { name: "Не к чужому", contactName: "Первый", phone: "+7 917 000-99-22" });
+    await lpt.createLead(a.projectId, { name: "Не к пропавшему", contactName: "Второй", phone: "89170009933" });
+    await deliverLptHooks(a.login);
+    await settle(a.accountId);
+    const state = await amo.state(a.accountId);
+    const contactOf = (name: string) => state.contacts.find((c) => c.id === state.leads.find((l) => l.name === name)!.contact_ids[0])!;
+    expect(contactOf("Не к чужому").id).not.toBe(other.id);
+    expect(phonesOf(contactOf("Не к чужому"))).toEqual(["9170009922"]);
+    expect(phonesOf(contactOf("Не к пропавшему"))).toEqual(["9170009933"]);
+    expect(phonesOf(state.contacts.find((c) => c.id === other.id)!)).toEqual(["9170009911"]);
+    expect((await eventsOf(a.accountId)).every((e) => e.status === "done")).toBe(true);
   });
 
   it("fails only the lead amoCRM refuses, with its reason, and lands the rest of its shared call", async () => {
