@@ -111,7 +111,9 @@ define(['jquery'], function ($) {
         dict: self.langs || {},
         lang: amo().lang_id || (system && system.lang) || 'ru',
         consent: consentGiven(),
-        support: SUPPORT
+        support: SUPPORT,
+        // The consent text links our privacy page, served by the same server.
+        privacyUrl: apiOrigin() + '/privacy'
       };
     }
 
@@ -231,15 +233,22 @@ define(['jquery'], function ($) {
         mountSettings($modalBody && $modalBody.length ? $modalBody : $('.widget-settings__modal-body'));
         return true;
       },
-      // A rejected promise keeps amoCRM's modal open, with our error shown inside it.
-      onSave: function () {
+      // Also runs when the widget is switched off (evt.active 'N'): never refused. A rejection
+      // keeps amoCRM's modal open with our error inside.
+      onSave: function (evt) {
+        var off = !!evt && evt.active === 'N';
         if (!settingsReady) {
           return Promise.resolve(true);
         }
         return settingsReady.then(function (handle) {
-          return handle.save();
+          return off ? handle.switchOff() : handle.save({ active: true });
         }).then(function () {
           return true;
+        }, function (err) {
+          if (off) {
+            return true;
+          }
+          throw err;
         });
       },
       destroy: function () {
@@ -255,6 +264,14 @@ define(['jquery'], function ($) {
         return true;
       }
     };
+    // DP settings and list actions: actions.js, loaded on demand.
+    ['dpSettings', 'leads', 'contacts', 'companies'].forEach(function (k) {
+      var f = function () {
+        loadBundle('actions.js').then(function (b) { mounted.push({ bundle: b, el: b.mount(k, self, hostInput()) }); });
+        return true;
+      };
+      self.callbacks[k] = k === 'dpSettings' ? f : { selected: f };
+    });
     return this;
   };
 });

@@ -70,6 +70,8 @@ export function SignedOut() {
         <h1>{reason === "logged_out" ? t("signin.loggedOut") : t("signin.title")}</h1>
         {reason === "invalid_session" ? <p class="alert alert-warn">{t("signin.expired")}</p> : null}
         {reason === "uninstalled" ? <p class="alert alert-bad">{t("signin.uninstalled")}</p> : null}
+        {reason === "not_admin" ? <p class="alert alert-bad">{t("signin.notAdmin")}</p> : null}
+        {reason === "revoked" ? <p class="alert alert-warn">{t("signin.revoked")}</p> : null}
         <p>{t("signin.intro")}</p>
         <ol class="steps">
           <li>{t("signin.step1")}</li>

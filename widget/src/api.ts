@@ -31,6 +31,7 @@ export interface CardApi {
 export interface WidgetApi extends CardApi {
   connection(): Promise<LptConnectionResponse>;
   saveConnection(form: req.ConnectionForm): Promise<LptConnectionResponse>;
+  setActive(active: boolean): Promise<MeResponse>;
   schema(projectId: number): Promise<LptProjectSchema>;
   metadata(): Promise<MetadataResponse>;
   refreshMetadata(): Promise<MetadataResponse>;
@@ -67,6 +68,7 @@ export function createApi(transport: Transport): WidgetApi {
     ...createCardApi(transport),
     connection: () => send(req.connectionRequest()),
     saveConnection: (form) => send(req.connectionSaveRequest(form)),
+    setActive: (active) => send(req.widgetStateRequest(active)),
     schema: (projectId) => send(req.schemaRequest(projectId)),
     metadata: () => send(req.metadataRequest()),
     refreshMetadata: () => send(req.metadataRefreshRequest()),

@@ -16,6 +16,8 @@ export interface HostInput {
   /** The consent setting saved in amoCRM: without it the widget sends nothing to our server. */
   consent: boolean;
   support: Support;
+  /** Our server's privacy page (who processes which data, where, how long, how to delete). */
+  privacyUrl?: string;
 }
 
 export interface WidgetEnv<A = WidgetApi> {
@@ -23,6 +25,7 @@ export interface WidgetEnv<A = WidgetApi> {
   t: T;
   lang: Lang;
   support: Support;
+  privacyUrl: string | null;
   /** The clock, replaceable so that relative times can be pinned. */
   now(): number;
 }
@@ -34,6 +37,7 @@ export function createEnv<A>(host: HostInput, makeApi: (transport: Transport) =>
     t: createT(host.dict ?? {}),
     lang: normalizeLang(host.lang),
     support: host.support,
+    privacyUrl: host.privacyUrl ?? null,
     now: () => Date.now(),
   };
 }

@@ -3,6 +3,7 @@
 import type { AmoMetadata, LptProjectSchema, MappingRow, MappingRowView, StageMapEntry } from "../../worker/src/api-types";
 import type { AmoCustomField, MappingTarget, Transform } from "../../worker/src/sync/types";
 import type { Params, T } from "./i18n";
+import { factCatalogue } from "../../worker/src/sync/facts";
 
 export interface Option {
   value: string;
@@ -47,12 +48,13 @@ export function sourceOptions(schema: LptProjectSchema | null, t: T): OptionGrou
     { label: t("mapping.group.lead"), options: fixed(LEAD_SOURCES) },
     { label: t("mapping.group.contact"), options: fixed(CONTACT_SOURCES) },
   ];
-  if (schema?.customs.length) {
-    groups.push({ label: t("mapping.group.lpt_customs"), options: schema.customs.map((c) => ({ value: `lead.custom:${c.id}`, label: c.name })) });
-  }
-  if (schema?.contactFields.length) {
-    groups.push({ label: t("mapping.group.lpt_contact_fields"), options: schema.contactFields.map((f) => ({ value: `contact.field:${f.id}`, label: f.name })) });
-  }
+  // The project's own fields come from the catalogue of facts the rule conditions use too.
+  const catalogue = schema ? factCatalogue("lpt", { meta: null, schemas: [schema], projects: [] }) : [];
+  const own = (prefix: string) => catalogue.filter((d) => d.path.startsWith(prefix)).map((d) => ({ value: d.path, label: d.name ?? d.path }));
+  const customs = own("lead.custom:");
+  if (customs.length) groups.push({ label: t("mapping.group.lpt_customs"), options: customs });
+  const contactFields = own("contact.field:");
+  if (contactFields.length) groups.push({ label: t("mapping.group.lpt_contact_fields"), options: contactFields });
   groups.push({ label: t("mapping.group.visit"), options: fixed(VISIT_SOURCES) });
   return groups;
 }

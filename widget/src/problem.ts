@@ -56,6 +56,8 @@ export interface ErrorView {
   /** What to do, when the message itself does not say it. */
   hint: string | null;
   requestId: string | null;
+  /** The backend's machine-readable reason for a refusal, when it gave one. */
+  reason?: string | null;
 }
 
 export function describeError(err: unknown, lang: Lang, t: T): ErrorView {
@@ -69,7 +71,7 @@ export function describeError(err: unknown, lang: Lang, t: T): ErrorView {
   if (e.problem?.type?.endsWith("/reauth-required")) {
     return { kind: "reinstall", message: detail ?? t("errors.reinstall"), hint: null, requestId };
   }
-  if (e.status === 403) return { kind: "forbidden", message: detail ?? t("errors.forbidden"), hint: null, requestId };
+  if (e.status === 403) return { kind: "forbidden", message: detail ?? t("errors.forbidden"), hint: null, requestId, reason: e.problem?.reason ?? null };
   if (detail) return { kind: "problem", message: detail, hint: e.status >= 500 ? t("errors.support_hint") : null, requestId };
   return { kind: "server", message: t("errors.server", { status: e.status }), hint: t("errors.support_hint"), requestId };
 }

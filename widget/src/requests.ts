@@ -1,6 +1,6 @@
 // The widget's requests to our backend as plain data (method, path, body), built and checked here
 // so that components never assemble URLs or bodies by hand.
-import type { CardResponse, LptConnectionRequest, MappingRow, MappingRowView, MappingSaveRequest, StageMapEntry } from "../../worker/src/api-types";
+import type { CardResponse, LptConnectionRequest, MappingRow, MappingRowView, MappingSaveRequest, StageMapEntry, WidgetStateRequest } from "../../worker/src/api-types";
 
 export type Method = "GET" | "POST" | "PUT";
 export type CardEntity = CardResponse["entity"];
@@ -49,6 +49,8 @@ export interface ConnectionForm {
   login: string;
   password: string;
   projects: number[];
+  /** Sent when amoCRM's onSave runs with evt.active 'Y' (install, save, switch on). */
+  active?: boolean;
 }
 
 /**
@@ -62,7 +64,14 @@ export function connectionSaveRequest(form: ConnectionForm): ApiRequest {
     consent: true,
   };
   if (form.password) body.password = form.password;
+  if (form.active) body.active = true;
   return { method: "PUT", path: `${BASE}/lptracker`, body };
+}
+
+/** amoCRM's onSave: the widget switched on ('Y') or off ('N'). */
+export function widgetStateRequest(active: boolean): ApiRequest {
+  const body: WidgetStateRequest = { active };
+  return { method: "PUT", path: `${BASE}/state`, body };
 }
 
 /** Drops the view-only `broken` marker and anything else the editor keeps beside a row. */

@@ -8,8 +8,10 @@ import { createSettingsStore } from "./settings/settings-store";
 import { SettingsPanel } from "./settings/SettingsPanel";
 
 export interface SettingsHandle {
-  /** For amoCRM's onSave: resolves when the modal may close, rejects (with the reason) when not. */
-  save(): Promise<void>;
+  /** For amoCRM's onSave (evt.active 'Y'): resolves when the modal may close, rejects (with the reason) when not. */
+  save(opts?: { active?: boolean }): Promise<void>;
+  /** For amoCRM's onSave with evt.active 'N': pauses processing; always resolves, within SWITCH_OFF_WAIT_MS. */
+  switchOff(): Promise<void>;
 }
 
 export function mountSettings(el: Element, host: HostInput, onConsent: (given: boolean) => void): SettingsHandle {
@@ -17,10 +19,11 @@ export function mountSettings(el: Element, host: HostInput, onConsent: (given: b
   const store = createSettingsStore(env, host.consent, onConsent);
   render(<SettingsPanel env={env} store={store} />, el);
   return {
-    save: async () => {
-      const outcome = await store.save();
+    save: async (opts) => {
+      const outcome = await store.save(opts);
       if (!outcome.ok) throw new Error(outcome.message);
     },
+    switchOff: () => store.switchOff(),
   };
 }
 

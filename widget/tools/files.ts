@@ -11,7 +11,7 @@ export function distDir(): string {
 }
 
 /** Bundles vite.config.ts writes; they sit at the archive's root beside script.js. */
-export const BUNDLES = ["app.js", "settings.js", "style.css"] as const;
+export const BUNDLES = ["vendor.js", "vendor-signals.js", "app.js", "settings.js", "actions.js", "style.css"] as const;
 
 export interface WidgetFile {
   /** Path inside the archive (and under /dev/widget/ in the sandbox). */

@@ -50,6 +50,8 @@ const images: Image[] = [
   },
   { file: "logo_min.png", width: 84, height: 84, body: mark(0, 0, 84) },
   { file: "logo.png", width: 130, height: 100, body: mark(20, 5, 90) },
+  // The Digital Pipeline action's tile (manifest `dp`): amoCRM requires exactly 174×109.
+  { file: "logo_dp.png", width: 174, height: 109, body: `<rect width="174" height="109" fill="#f3f7fc"/>${mark(57, 8, 60)}${text(87, 90, 15, "LPTracker", INK, 700, "middle")}` },
 ];
 
 for (const img of images) {

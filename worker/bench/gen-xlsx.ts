@@ -334,6 +334,20 @@ export function handMadeXlsx(sheet: string, deflate = false): Uint8Array {
   return buildZip([...workbookParts(), entry]);
 }
 
+/**
+ * A small, valid workbook carrying `count` extra parts of 10 MB of zeros each: every part stays
+ * under the ratio check's 10 MB floor and the total under the 200 MB cap, so only a reader that
+ * unpacks what it does not need (SheetJS unpacks every part) pays for them.
+ */
+export function manyBigPartsXlsx(count = 18): Uint8Array {
+  const n = Math.floor((10 * 1024 * 1024 - 1) / 258);
+  // One zero buffer for every part: only its CRC is computed from it.
+  const zeros = new Uint8Array(1 + 258 * n);
+  const deflated = deflatedZeros(n);
+  const parts = Array.from({ length: count }, (_, i): ZipInput => ({ name: `xl/media/image${i + 1}.bin`, data: zeros, deflated }));
+  return buildZip([...workbookParts(), { name: "xl/worksheets/sheet1.xml", data: utf8.encode(sheetXml(50)) }, ...parts]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hostile files
 

@@ -12,13 +12,21 @@ import { createAmoCrmSim } from "../sim/amocrm/index";
 import { createLpTrackerSim } from "../sim/lptracker/index";
 import { AmoSimControl } from "../sim/amocrm/control";
 import { LptSimControl } from "../sim/lptracker/control";
+import { HOST_PROXY_HEADER } from "../src/routes/dev-host";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
+/**
+ * The sandbox runs this entry instead of wrangler.toml's `main`: the production Worker wrapped with
+ * the /dev/* routes and the local amoCRM host page, which the production bundle does not carry.
+ */
+export const SANDBOX_ENTRY = path.join("worker", "src", "sandbox.ts");
 
 export interface SandboxOptions {
   workerPort?: number;
   amoPort?: number;
   lptPort?: number;
+  /** The local amoCRM host page's own origin (a proxy of the Worker's /dev/ paths), default workerPort + 3. */
+  hostPort?: number;
   /** Where local D1/R2/DO state lives; a fresh directory gives a clean sandbox. */
   persistTo?: string;
   fresh?: boolean;
@@ -36,6 +44,8 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   workerUrl: string;
+  /** Where the local amoCRM pages live: another origin than the Worker, as amoCRM is. */
+  hostUrl: string;
   amoUrl: string;
   lptUrl: string;
   amo: AmoSimControl;
@@ -81,10 +91,32 @@ function runOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: (l: s
 /** Bundles the Worker once and copies its assets and config aside; `args` make wrangler dev serve that copy. */
 async function freezeWorker(wrangler: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<{ dir: string; args: string[] }> {
   const dir = mkdtempSync(path.join(tmpdir(), "sandbox-worker-"));
-  await runOnce(wrangler, ["deploy", "--dry-run", "--outdir", path.join(dir, "bundle")], env, log);
+  await runOnce(wrangler, ["deploy", SANDBOX_ENTRY, "--dry-run", "--outdir", path.join(dir, "bundle")], env, log);
   cpSync(path.join(ROOT, "worker", "public"), path.join(dir, "public"), { recursive: true });
   copyFileSync(path.join(ROOT, "wrangler.toml"), path.join(dir, "wrangler.toml"));
-  return { dir, args: [path.join(dir, "bundle", "index.js"), "--no-bundle", "--config", path.join(dir, "wrangler.toml"), "--assets", path.join(dir, "public")] };
+  return { dir, args: [path.join(dir, "bundle", "sandbox.js"), "--no-bundle", "--config", path.join(dir, "wrangler.toml"), "--assets", path.join(dir, "public")] };
+}
+
+/**
+ * The origin of the local amoCRM pages: forwards /dev/ paths (the host page, the widget files, the
+ * one-time tokens and amoCRM's server actions) to the Worker. Widget requests to /api/ from there
+ * are cross-origin, so the browser sends real CORS preflights with X-Auth-Token, as under amoCRM.
+ */
+function hostPageProxy(workerUrl: string) {
+  return async (req: Request): Promise<Response> => {
+    const url = new URL(req.url);
+    if (!url.pathname.startsWith("/dev/")) return new Response("This origin stands in for amoCRM's pages: open /dev/amocrm.", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+    const headers = new Headers(req.headers);
+    headers.delete("host");
+    headers.set(HOST_PROXY_HEADER, "1");
+    const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+    const res = await fetch(`${workerUrl}${url.pathname}${url.search}`, { method: req.method, headers, body, redirect: "manual" });
+    const out = new Headers(res.headers);
+    // fetch() has already decoded the body.
+    out.delete("content-encoding");
+    out.delete("content-length");
+    return new Response(req.method === "HEAD" ? null : await res.arrayBuffer(), { status: res.status, headers: out });
+  };
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -94,6 +126,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const workerPort = (opts.workerPort ?? 8787) + offset;
   const amoPort = (opts.amoPort ?? 8788) + offset;
   const lptPort = (opts.lptPort ?? 8789) + offset;
+  // Next to the Worker's port unless given, so that sandboxes with their own ports never share it.
+  const hostPort = (opts.hostPort ?? (opts.workerPort ?? 8787) + 3) + offset;
   const persistTo = opts.persistTo ?? path.join(ROOT, ".wrangler", "sandbox-state");
   if (opts.fresh) rmSync(persistTo, { recursive: true, force: true });
 
@@ -109,6 +143,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   servers.push(await serve((r) => lptSim.handle(r), lptPort));
   const amoUrl = `http://127.0.0.1:${amoPort}`;
   const lptUrl = `http://127.0.0.1:${lptPort}`;
+  servers.push(await serve(hostPageProxy(workerUrl), hostPort));
+  const hostUrl = `http://127.0.0.1:${hostPort}`;
 
   const vars: Record<string, string> = {
     PUBLIC_ORIGIN: workerUrl,
@@ -120,6 +156,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     ENCRYPTION_KEY: `v1:${randomBytes(32).toString("base64")}`,
     SESSION_SECRET: randomBytes(32).toString("hex"),
     SANDBOX: "1",
+    DEV_HOST_ORIGIN: hostUrl,
     ...opts.vars,
   };
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", CI: "1" };
@@ -128,7 +165,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   await runOnce(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], env, log);
 
   const snapshot = opts.frozen ? await freezeWorker(wrangler, env, log) : null;
-  const args = ["dev", ...(snapshot?.args ?? []), "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "log"];
+  const args = ["dev", ...(snapshot?.args ?? [SANDBOX_ENTRY]), "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "log"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(wrangler, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const prefix = (d: Buffer) =>
@@ -201,6 +238,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     return {
       workerUrl,
+      hostUrl,
       amoUrl,
       lptUrl,
       amo,

@@ -7,10 +7,11 @@ import { config } from "./env";
 import { makeDb } from "./db/client";
 import { Problem, problemResponse } from "./lib/problem";
 import { healthRoutes } from "./routes/health";
+import { privacyRoutes } from "./routes/privacy";
+import { keyStatusRoutes } from "./routes/key-status";
 import { adminAuth, authRoutes, widgetAuth, widgetCors } from "./auth";
 import { oauthRoutes } from "./routes/oauth";
 import { hookRoutes } from "./routes/hooks";
-import { devRoutes } from "./routes/dev";
 import { widgetRoutes } from "./routes/widget";
 import { adminEventRoutes } from "./routes/admin-events";
 import { adminRuleRoutes } from "./routes/admin-rules";
@@ -19,12 +20,19 @@ import { adminDashboardRoutes } from "./routes/admin-dashboard";
 import { adminAuditRoutes } from "./routes/admin-audit";
 import { adminCallRoutes } from "./routes/admin-calls";
 import { adminAssetRoutes } from "./routes/admin-assets";
-import { devHostRoutes } from "./routes/dev-host";
+import { dpHookRoutes } from "./routes/hooks-dp";
+import { widgetActionRoutes } from "./routes/widget-actions";
 import { logError } from "./lib/log";
+import { jsonTooDeep, MAX_JSON_DEPTH } from "./lib/json-guard";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export function createApp() {
+/**
+ * `extend` mounts extra routers after the shared middleware and before the catch-all admin assets;
+ * `early` adds middleware right after the configuration is read, before CORS and auth. Only the
+ * sandbox entry (sandbox.ts) passes them, so the production bundle carries no dev routes.
+ */
+export function createApp(extend?: (app: Hono<AppEnv>) => void, early?: (app: Hono<AppEnv>) => void) {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
@@ -40,6 +48,7 @@ export function createApp() {
     c.set("db", makeDb(c.env.DB));
     await next();
   });
+  early?.(app);
 
   // Uploads have their own, larger limit; everything else gets the general one.
   app.use("*", async (c, next) => {
@@ -61,19 +70,32 @@ export function createApp() {
   app.use("/api/widget/*", widgetAuth);
   app.use("/api/admin/*", adminAuth);
 
+  // JSON bodies of the APIs are checked for nesting before any route parses and validates them
+  // recursively (a 1 MB `[[[[…` would otherwise overflow the stack as a 500).
+  app.use("/api/*", async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && (c.req.header("content-type") ?? "").toLowerCase().includes("application/json")) {
+      if (jsonTooDeep(await c.req.text())) throw new Problem("bad-request", `The JSON body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`, { limitDepth: MAX_JSON_DEPTH });
+    }
+    await next();
+  });
+
   app.route("/", healthRoutes());
+  app.route("/", privacyRoutes());
+  app.route("/", keyStatusRoutes());
   app.route("/", authRoutes());
   app.route("/", oauthRoutes());
+  // Before hookRoutes: its /hooks/amocrm/:hookKey would take the DP path as a key.
+  app.route("/", dpHookRoutes());
   app.route("/", hookRoutes());
-  app.route("/", devRoutes());
   app.route("/", widgetRoutes());
+  app.route("/", widgetActionRoutes());
   app.route("/", adminEventRoutes());
   app.route("/", adminRuleRoutes());
   app.route("/", adminImportRoutes());
   app.route("/", adminDashboardRoutes());
   app.route("/", adminAuditRoutes());
   app.route("/", adminCallRoutes());
-  app.route("/", devHostRoutes());
+  extend?.(app);
   app.route("/", adminAssetRoutes());
 
   app.notFound((c) => problemResponse(new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.var.requestId));

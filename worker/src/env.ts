@@ -13,6 +13,10 @@ export interface Env {
   AMO_GATE: DurableObjectNamespace<AmoAccountGate>;
   LPT_GATE: DurableObjectNamespace<LptConnectionGate>;
   ASSETS?: Fetcher;
+  /** Rate Limiting bindings (wrangler.toml `[[ratelimits]]`): per LPTracker hook key, per amoCRM hook key, per client IP at the install callback. */
+  LPT_HOOK_LIMITER: RateLimit;
+  AMO_HOOK_LIMITER: RateLimit;
+  INSTALL_LIMITER: RateLimit;
 
   PUBLIC_ORIGIN?: string;
   AMOCRM_CLIENT_ID?: string;
@@ -29,8 +33,15 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   MAX_UPLOAD_BYTES?: string;
   UNINSTALL_GRACE_DAYS?: string;
-  /** "1" in the local sandbox: enables /dev/* pages. */
+  /** Seconds to wait for amoCRM's OAuth code after an install before the widget calls it lost (default 120). */
+  INSTALL_WAIT_SECONDS?: string;
+  /** "1" in the local sandbox: the sandbox entry (sandbox.ts) serves /dev/* only then. */
   SANDBOX?: string;
+  /** Sandbox only (read by sandbox.ts): the origin of the local amoCRM host page, allowed by the widget API's CORS. */
+  DEV_HOST_ORIGIN?: string;
+  /** Optional: who processes the data and how to reach them, named on the /privacy page. */
+  PRIVACY_OPERATOR?: string;
+  PRIVACY_CONTACT?: string;
 }
 
 /** Configuration after validation: every required value is present. */
@@ -50,26 +61,117 @@ export interface Config {
   maxBodyBytes: number;
   maxUploadBytes: number;
   uninstallGraceDays: number;
+  installWaitMs: number;
   sandbox: boolean;
+  /** The sandbox's amoCRM host page origin; null outside the sandbox. */
+  devHostOrigin: string | null;
 }
 
 const REQUIRED = ["PUBLIC_ORIGIN", "AMOCRM_CLIENT_ID", "AMOCRM_CLIENT_SECRET", "AMOCRM_REDIRECT_URI", "ENCRYPTION_KEY", "SESSION_SECRET"] as const;
-const BINDINGS = ["DB", "SYNC_QUEUE", "HOOK_QUEUE", "FILES", "AMO_GATE", "LPT_GATE"] as const;
+const BINDINGS = ["DB", "SYNC_QUEUE", "HOOK_QUEUE", "FILES", "AMO_GATE", "LPT_GATE", "LPT_HOOK_LIMITER", "AMO_HOOK_LIMITER", "INSTALL_LIMITER"] as const;
 
 function num(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return value && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
-function trimOrigin(value: string): string {
-  return value.replace(/\/+$/, "");
+export function trimOrigin(value: string): string {
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 0x2f) end--;
+  return value.slice(0, end);
 }
 
-const cache = new WeakMap<Env, Config>();
+export interface InvalidVar {
+  name: string;
+  /** What is wrong and how to fix it, in one sentence. */
+  reason: string;
+}
+
+const PLACEHOLDER = /^replace[-_ ]with/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `id:<base64>`, or a bare base64 key (its id is then its position, as secret-box reads it). */
+const KEY_ENTRY = /^(?:([A-Za-z0-9_-]{1,16}):)?([A-Za-z0-9+/_=-]{1,128})$/;
+
+function httpUrl(value: string, originOnly: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not an absolute URL";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "must start with https:// (or http:// locally)";
+  if (originOnly && (url.pathname !== "/" || url.search || url.hash)) return `must be an origin without a path, e.g. ${url.origin}`;
+  return null;
+}
+
+function decodedLength(b64: string): number | null {
+  try {
+    return atob(b64.replace(/-/g, "+").replace(/_/g, "/")).length;
+  } catch {
+    return null;
+  }
+}
+
+/** ENCRYPTION_KEY: `id:<32 bytes base64>` entries, comma-separated, newest first, ids unique. */
+function checkEncryptionKey(spec: string): string | null {
+  const fix = "generate one with `openssl rand -base64 32` and set `v1:<that value>` (to rotate: `v2:<new>,v1:<old>`)";
+  const ids = new Set<string>();
+  const parts = spec.split(",").map((p) => p.trim());
+  if (parts.length > 16) return `has ${parts.length} keys; keep at most 16 (retire old ones once the cron re-sealed everything)`;
+  if (/replace/i.test(spec)) return `is still the placeholder from .dev.vars.example; ${fix}`;
+  for (const [i, part] of parts.entries()) {
+    const m = KEY_ENTRY.exec(part);
+    if (!m) return `entry "${part.slice(0, 24)}${part.length > 24 ? "…" : ""}" is not \`<id>:<base64>\`; ${fix}`;
+    const id = m[1] ?? `v${i + 1}`;
+    const b64 = m[2]!;
+    if (ids.has(id)) return `key id "${id}" appears twice; give each key its own id`;
+    ids.add(id);
+    const n = decodedLength(b64);
+    if (n === null) return `key "${id}" is not base64; ${fix}`;
+    if (n !== 32) return `key "${id}" decodes to ${n} bytes, not 32; ${fix}`;
+  }
+  return null;
+}
+
+function checkSecret(value: string, min: number, how: string): string | null {
+  if (PLACEHOLDER.test(value)) return `is still the placeholder from .dev.vars.example; ${how}`;
+  if (value.length < min) return `is ${value.length} characters long; use at least ${min} (${how})`;
+  return null;
+}
+
+function checkNumber(value: string | undefined, integer: boolean): string | null {
+  if (value === undefined || value.trim() === "") return null;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) return `"${value.slice(0, 32)}" is not a positive ${integer ? "whole " : ""}number; set a number such as the default, or remove it`;
+  return null;
+}
+
+/** Every variable whose format is wrong, with the reason and the fix. Presence is checked before. */
+export function invalidVars(env: Env): InvalidVar[] {
+  const out: InvalidVar[] = [];
+  const add = (name: string, reason: string | null) => {
+    if (reason) out.push({ name, reason });
+  };
+  add("PUBLIC_ORIGIN", httpUrl(trimOrigin(env.PUBLIC_ORIGIN!.trim()), true));
+  add("AMOCRM_CLIENT_ID", UUID.test(env.AMOCRM_CLIENT_ID!.trim()) ? null : "is not the integration's id (a UUID such as 00000000-0000-4000-8000-000000000001); copy it from the integration's settings in amoCRM");
+  add("AMOCRM_CLIENT_SECRET", checkSecret(env.AMOCRM_CLIENT_SECRET!.trim(), 16, "copy the secret key from the integration's settings in amoCRM"));
+  add("AMOCRM_REDIRECT_URI", httpUrl(env.AMOCRM_REDIRECT_URI!.trim(), false));
+  add("ENCRYPTION_KEY", checkEncryptionKey(env.ENCRYPTION_KEY!.trim()));
+  add("SESSION_SECRET", checkSecret(env.SESSION_SECRET!.trim(), 32, "generate one with `openssl rand -hex 32`"));
+  if (env.LPTRACKER_API_ORIGIN?.trim()) add("LPTRACKER_API_ORIGIN", httpUrl(trimOrigin(env.LPTRACKER_API_ORIGIN.trim()), true));
+  if (env.AMOCRM_API_ORIGIN?.trim()) add("AMOCRM_API_ORIGIN", httpUrl(trimOrigin(env.AMOCRM_API_ORIGIN.trim()), true));
+  for (const name of ["AMOCRM_RATE_PER_SECOND", "LPTRACKER_RATE_PER_SECOND", "AMOCRM_TIMEOUT_MS", "LPTRACKER_TIMEOUT_MS"] as const) add(name, checkNumber(env[name], false));
+  for (const name of ["MAX_BODY_BYTES", "MAX_UPLOAD_BYTES", "UNINSTALL_GRACE_DAYS"] as const) add(name, checkNumber(env[name], true));
+  if (env.SANDBOX && !["0", "1", "true", "false"].includes(env.SANDBOX)) add("SANDBOX", `"${env.SANDBOX.slice(0, 16)}" must be "1" (the local sandbox) or empty`);
+  return out;
+}
+
+const cache = new WeakMap<Env, Config | Problem>();
 
 /** Reads and checks the configuration; throws a 500 problem naming every missing value. */
 export function config(env: Env): Config {
   const hit = cache.get(env);
+  if (hit instanceof Problem) throw hit;
   if (hit) return hit;
   const missing: string[] = [];
   for (const name of REQUIRED) if (!env[name] || !String(env[name]).trim()) missing.push(name);
@@ -81,6 +183,17 @@ export function config(env: Env): Config {
       { missing },
     );
   }
+  // A malformed value fails every request the same way, /healthz included, instead of a 500 later.
+  const invalid = invalidVars(env);
+  if (invalid.length) {
+    const problem = new Problem(
+      "invalid-config",
+      `The server configuration is invalid: ${invalid.map((v) => `${v.name} ${v.reason}`).join("; ")}. Secrets: \`wrangler secret put NAME\` (locally .dev.vars); vars: wrangler.toml.`,
+      { invalid },
+    );
+    cache.set(env, problem);
+    throw problem;
+  }
   const cfg: Config = {
     publicOrigin: trimOrigin(env.PUBLIC_ORIGIN!),
     amoClientId: env.AMOCRM_CLIENT_ID!,
@@ -88,7 +201,7 @@ export function config(env: Env): Config {
     amoRedirectUri: env.AMOCRM_REDIRECT_URI!,
     lptApiOrigin: trimOrigin(env.LPTRACKER_API_ORIGIN || "https://direct.lptracker.ru"),
     amoApiOrigin: env.AMOCRM_API_ORIGIN ? trimOrigin(env.AMOCRM_API_ORIGIN) : null,
-    encryptionKey: env.ENCRYPTION_KEY!,
+    encryptionKey: env.ENCRYPTION_KEY!.trim(),
     sessionSecret: env.SESSION_SECRET!,
     amoRatePerSecond: num(env.AMOCRM_RATE_PER_SECOND, 7),
     lptRatePerSecond: num(env.LPTRACKER_RATE_PER_SECOND, 2),
@@ -97,7 +210,10 @@ export function config(env: Env): Config {
     maxBodyBytes: num(env.MAX_BODY_BYTES, 1_048_576),
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 20 * 1_048_576),
     uninstallGraceDays: num(env.UNINSTALL_GRACE_DAYS, 30),
-    sandbox: env.SANDBOX === "1" || env.SANDBOX === "true",
+    installWaitMs: num(env.INSTALL_WAIT_SECONDS, 120) * 1000,
+    // Only the sandbox entry (sandbox.ts) turns these on; the production entry has no sandbox switch.
+    sandbox: false,
+    devHostOrigin: null,
   };
   cache.set(env, cfg);
   return cfg;

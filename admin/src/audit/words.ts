@@ -23,6 +23,7 @@ const ACTIONS: Record<string, Key> = {
   status: "eventAction.status",
   sync: "eventAction.sync",
   rejected: "eventAction.rejected",
+  dp: "eventAction.dp",
 };
 
 export function sourceLabel(source: string): string {
@@ -55,10 +56,11 @@ const ENTITIES: Record<string, Key> = {
   lpt_project: "entity.lpt_project",
   lpt_connection: "entity.lpt_connection",
   account: "entity.account",
+  dp_action: "entity.dp_action",
 };
 
 export function entityLabel(type: string): string {
   const key = ENTITIES[type];
   return key ? t(key) : type;
 }
-export const EVENT_STATUSES = ["failed", "done", "skipped", "received", "processing", "parked", "rejected"] as const;
+export const EVENT_STATUSES = ["failed", "done", "skipped", "received", "processing", "parked", "paused", "rejected"] as const;

@@ -29,10 +29,12 @@ const HOOK: Record<string, { tone: Tone; key: Key }> = {
 
 export interface InstallCardProps {
   install: DashboardResponse["install"];
+  held?: DashboardResponse["held"];
 }
 
-export function InstallCard({ install }: InstallCardProps) {
+export function InstallCard({ install, held }: InstallCardProps) {
   const s = INSTALL[install.status];
+  const waiting = held ? held.paused + held.parked : 0;
   return (
     <Card title={t("dash.amo")} testid="card-install">
       <p>
@@ -43,6 +45,20 @@ export function InstallCard({ install }: InstallCardProps) {
       {install.domain ? <p class="mono">{install.domain}</p> : null}
       {install.status === "pending" ? <p class="small muted">{t("banner.pending")}</p> : null}
       {install.reason && install.status !== "active" ? <p class="small muted">{pickLanguage(install.reason, lang.value)}</p> : null}
+      {held?.widgetOff ? (
+        <p>
+          <Badge tone="warn" testid="install-paused">
+            {t("dash.widgetOff")}
+          </Badge>
+        </p>
+      ) : null}
+      {waiting ? (
+        <p class="small">
+          <Link href={`/admin/audit?view=events&status=${held!.paused ? "paused" : "parked"}`} data-testid="held-events">
+            {tn("dash.held", waiting)}
+          </Link>
+        </p>
+      ) : null}
     </Card>
   );
 }
@@ -185,6 +201,30 @@ export function FailureList({ items, onReplayed }: FailureListProps) {
   );
 }
 
+export interface QuotaWarningProps {
+  quotas: DashboardResponse["quotas"];
+}
+
+/** A warning when this account's webhooks hit a quota in the last 24 h: one line per kind, summed. */
+export function QuotaWarning({ quotas }: QuotaWarningProps) {
+  if (!quotas?.length) return null;
+  const byKind = new Map<DashboardResponse["quotas"][number]["kind"], { refused: number; lastAt: number }>();
+  for (const q of quotas) {
+    const k = byKind.get(q.kind) ?? { refused: 0, lastAt: 0 };
+    byKind.set(q.kind, { refused: k.refused + q.refused, lastAt: Math.max(k.lastAt, q.lastAt) });
+  }
+  return (
+    <div class="banner banner-warn" role="alert" data-testid="quota-warning">
+      <strong>{t("quota.title")}</strong>
+      {[...byKind].map(([kind, k]) => (
+        <p key={kind} class="small" data-testid={`quota-${kind}`}>
+          {tn(kind === "hook_rate" ? "quota.hook_rate" : "quota.rejected_bodies", k.refused, { at: dateTime(k.lastAt, lang.value) })}
+        </p>
+      ))}
+    </div>
+  );
+}
+
 export function DashboardPage() {
   const range = useSignal<"hour" | "day">("hour");
   const tz = browserTimeZone();
@@ -203,8 +243,9 @@ export function DashboardPage() {
         res.error.value ? null : <Loading />
       ) : (
         <>
+          <QuotaWarning quotas={d.quotas} />
           <div class="grid3">
-            <InstallCard install={d.install} />
+            <InstallCard install={d.install} held={d.held} />
             <LptCard lpt={d.lptracker} />
             <LastEventCard at={d.lastEventAt} now={Date.now()} />
           </div>

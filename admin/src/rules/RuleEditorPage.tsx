@@ -1,8 +1,8 @@
 // Creating or changing one rule: name, trigger, condition tree, actions, the checks before saving,
-// and a dry run on a recent event once the rule is saved.
+// a preview of the unsaved rule on recent events, the whole-chain dry run once it is saved, and its history.
 import { useEffect } from "preact/hooks";
 import { useComputed, useSignal } from "@preact/signals";
-import type { Rule, RuleInput, RuleListResponse, RuleTrigger } from "../../../worker/src/api-types";
+import type { ConditionIssue, Rule, RuleInput, RuleListResponse, RuleTrigger } from "../../../worker/src/api-types";
 import { get, post, put } from "../api";
 import { t, tn, type Key } from "../i18n";
 import { navigate, Link } from "../router";
@@ -15,6 +15,9 @@ import { acceptsColumns, fieldsFor, type Label } from "./fields";
 import { GroupEditor, type EditorContext } from "./ConditionEditor";
 import { ActionList } from "./ActionEditor";
 import { DryRunPanel } from "./DryRunPanel";
+import { PreviewPanel } from "./PreviewPanel";
+import { HistoryPanel } from "./HistoryPanel";
+import { issueText as conditionIssueText, problemIssues } from "./issues";
 import { ACTION_KEY, TRIGGER_KEY, type Names } from "./describe";
 
 const TRIGGER_HINT: Record<RuleTrigger, Key> = {
@@ -30,14 +33,21 @@ const label: Label = (key) => t(key);
 export interface RuleFormProps {
   initial: RuleInput;
   id: number | null;
+  /** The saved rule's version and its problems against the account's fields, when it has any. */
+  version?: number;
+  flagged?: ConditionIssue[];
+  onReload?: () => void;
 }
 
-export function RuleForm({ initial, id }: RuleFormProps) {
+export function RuleForm({ initial, id, version = 1, flagged = [], onReload }: RuleFormProps) {
   const rule = useSignal<RuleInput>(initial);
   const saved = useSignal<string>(JSON.stringify(initial));
   const issues = useSignal<Issue[]>([]);
   const saving = useSignal(false);
   const saveError = useSignal<unknown>(null);
+  const savedVersion = useSignal(version);
+  // A save is checked against the same catalogue, so a saved rule has no problems left.
+  const flags = useSignal<ConditionIssue[]>(flagged);
   const dirty = useComputed(() => JSON.stringify(rule.value) !== saved.value);
   const r = rule.value;
   const names: Names = { meta: metadata.value, schemas: lptInfo.value?.schemas ?? [] };
@@ -58,8 +68,10 @@ export function RuleForm({ initial, id }: RuleFormProps) {
     saveError.value = null;
     try {
       const body: RuleInput = { ...rule.value, name: rule.value.name.trim() };
-      const res = id === null ? await post<Rule>("/api/admin/rules", body) : await put<Rule>(`/api/admin/rules/${id}`, body);
+      const res = id === null ? await post<Rule>("/api/admin/rules", body) : await put<Rule>(`/api/admin/rules/${id}`, { ...body, version: savedVersion.value });
       saved.value = JSON.stringify(rule.value);
+      if (res?.version) savedVersion.value = res.version;
+      flags.value = [];
       toast(t("rules.saved"));
       if (id === null && res?.id) navigate(`/admin/rules/${res.id}`, { replace: true });
     } catch (err) {
@@ -84,6 +96,18 @@ export function RuleForm({ initial, id }: RuleFormProps) {
       }}
       noValidate
     >
+      {flags.value.length && !dirty.value ? (
+        <div class="alert alert-bad" role="alert" data-testid="rule-flag">
+          <p>
+            <strong>{t("rules.flagged")}.</strong> {t("rules.flaggedHint")}
+          </p>
+          <ul>
+            {flags.value.map((i, n) => (
+              <li key={n}>{conditionIssueText(i, ctx.fields, label)}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <Card>
         <div class="form-grid">
           <Field label={t("rules.name")}>
@@ -137,7 +161,15 @@ export function RuleForm({ initial, id }: RuleFormProps) {
           </ul>
         </div>
       ) : null}
-      {saveError.value ? <ErrorBox error={saveError.value} /> : null}
+      {problemIssues(saveError.value).length ? (
+        <ul class="alert alert-bad" role="alert" data-testid="rule-save-issues">
+          {problemIssues(saveError.value).map((i, n) => (
+            <li key={n}>{conditionIssueText(i, ctx.fields, label)}</li>
+          ))}
+        </ul>
+      ) : saveError.value ? (
+        <ErrorBox error={saveError.value} />
+      ) : null}
       <div class="form-actions">
         <Button type="submit" variant="primary" busy={saving.value} data-testid="rule-save">
           {t("action.save")}
@@ -147,7 +179,9 @@ export function RuleForm({ initial, id }: RuleFormProps) {
         </Link>
         {dirty.value ? <span class="small muted">{t("rules.unsaved")}</span> : null}
       </div>
-      {id !== null ? <DryRunPanel ruleId={id} trigger={r.trigger} names={names} dirty={dirty.value} /> : <p class="small muted">{t("dry.saveFirst")}</p>}
+      <PreviewPanel rule={rule} id={id} fields={ctx.fields} label={label} />
+      {id !== null ? <DryRunPanel ruleId={id} trigger={r.trigger} names={names} dirty={dirty.value} fields={ctx.fields} label={label} /> : <p class="small muted">{t("dry.saveFirst")}</p>}
+      {id !== null ? <HistoryPanel ruleId={id} names={names} version={savedVersion.value} onRestored={() => onReload?.()} /> : null}
     </form>
   );
 }
@@ -179,7 +213,7 @@ export function RuleEditorPage({ id }: RuleEditorPageProps) {
       ) : id === "new" ? (
         <RuleForm key="new" initial={emptyRule()} id={null} />
       ) : found ? (
-        <RuleForm key={found.id} initial={toInput(found)} id={found.id} />
+        <RuleForm key={`${found.id}:${found.version}`} initial={toInput(found)} id={found.id} version={found.version} flagged={found.issues ?? []} onReload={() => void res.reload()} />
       ) : null}
     </div>
   );

@@ -1,7 +1,8 @@
-// The rules list: what each rule does in words, on/off, order (rules run top to bottom) and delete.
+// The rules list: what each rule does in words, on/off, order (rules run top to bottom), delete,
+// rules whose conditions no longer fit the account flagged, and deleted rules to bring back.
 import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
-import type { Rule, RuleListResponse } from "../../../worker/src/api-types";
+import type { RuleHistoryResponse, RuleListResponse, RuleView } from "../../../worker/src/api-types";
 import { del, get, post, put } from "../api";
 import { lang, t, tn } from "../i18n";
 import { errorText } from "../problem";
@@ -12,16 +13,22 @@ import { Badge, Button, ConfirmButton, Empty, ErrorBox, Loading } from "../ui/ki
 import { toast } from "../ui/toast";
 import { countConditions, move, toInput } from "./model";
 import { describeAction, TRIGGER_KEY, type Names } from "./describe";
+import { fieldsFor, type Label } from "./fields";
+import { issueText } from "./issues";
+import { actorText } from "./HistoryPanel";
+import { dateTime } from "../format";
+
+const label: Label = (key) => t(key);
 
 function failToast(err: unknown) {
   toast(errorText(err, lang.value, { network: t("error.network"), server: (status) => t("error.server", { status }) }).message, "error");
 }
 
 export interface RuleRowProps {
-  rule: Rule;
+  rule: RuleView;
   index: number;
   count: number;
-  names: Names;
+  names: Names & { projects: { id: number; name: string; selected: boolean }[] };
   busy: boolean;
   onToggle: () => void;
   onMove: (delta: -1 | 1) => void;
@@ -40,7 +47,7 @@ export function RuleRow({ rule, index, count, names, busy, onToggle, onMove, onD
           <Link href={`/admin/rules/${rule.id}`} data-testid="rule-name">
             {rule.name}
           </Link>{" "}
-          {rule.enabled ? <Badge tone="ok">{t("rules.on")}</Badge> : <Badge tone="muted">{t("rules.off")}</Badge>}
+          {rule.issues?.length ? <Badge tone="bad">{t("rules.flagged")}</Badge> : rule.enabled ? <Badge tone="ok">{t("rules.on")}</Badge> : <Badge tone="muted">{t("rules.off")}</Badge>}
         </div>
         <p class="small muted">
           {t(TRIGGER_KEY[rule.trigger])} · {conditions ? tn("rules.conditions", conditions) : t("rules.always")}
@@ -50,6 +57,16 @@ export function RuleRow({ rule, index, count, names, busy, onToggle, onMove, onD
             <li key={i}>{describeAction(a, names)}</li>
           ))}
         </ul>
+        {rule.issues?.length ? (
+          <div class="small bad-text" data-testid="rule-flagged">
+            <p>{t("rules.flaggedHint")}</p>
+            <ul>
+              {rule.issues.map((i, n) => (
+                <li key={n}>{issueText(i, fieldsFor(rule.trigger, { meta: names.meta, projects: names.projects, schemas: names.schemas }, label), label)}</li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
       </div>
       <div class="row-actions">
         <button
@@ -81,11 +98,12 @@ export function RuleRow({ rule, index, count, names, busy, onToggle, onMove, onD
 
 export function RulesPage() {
   const res = useLoad(() => get<RuleListResponse>("/api/admin/rules"), []);
+  const deleted = useLoad(() => get<RuleHistoryResponse>("/api/admin/rules/deleted"), []);
   const busy = useSignal(false);
   useEffect(() => {
     void loadMeta();
   }, []);
-  const names: Names = { meta: metadata.value, schemas: lptInfo.value?.schemas ?? [] };
+  const names: Names & { projects: { id: number; name: string; selected: boolean }[] } = { meta: metadata.value, schemas: lptInfo.value?.schemas ?? [], projects: lptInfo.value?.projects ?? [] };
   const rules = res.data.value?.items ?? [];
 
   const run = async (fn: () => Promise<unknown>, done?: string) => {
@@ -97,9 +115,10 @@ export function RulesPage() {
       failToast(err);
     } finally {
       busy.value = false;
-      await res.reload();
+      await Promise.all([res.reload(), deleted.reload()]);
     }
   };
+  const gone = deleted.data.value?.items ?? [];
 
   return (
     <div class="page" data-testid="page-rules">
@@ -125,13 +144,35 @@ export function RulesPage() {
               count={rules.length}
               names={names}
               busy={busy.value}
-              onToggle={() => void run(() => put(`/api/admin/rules/${r.id}`, { ...toInput(r), enabled: !r.enabled }), r.enabled ? t("rules.turnedOff") : t("rules.turnedOn"))}
+              onToggle={() => void run(() => put(`/api/admin/rules/${r.id}`, { ...toInput(r), enabled: !r.enabled, version: r.version }), r.enabled ? t("rules.turnedOff") : t("rules.turnedOn"))}
               onMove={(delta) => void run(() => post("/api/admin/rules/reorder", { ids: move(rules, i, delta).map((x) => x.id) }))}
               onDelete={() => run(() => del(`/api/admin/rules/${r.id}`), t("rules.deleted"))}
             />
           ))}
         </ol>
       )}
+      {gone.length ? (
+        <section class="deleted-rules" data-testid="rules-deleted">
+          <h2>{t("rules.deletedTitle")}</h2>
+          <ul class="rows">
+            {gone.map((v) => (
+              <li key={v.ruleId} class="row" data-testid="deleted-rule">
+                <div class="row-main">
+                  <div class="row-title">{v.before?.name ?? `#${v.ruleId}`}</div>
+                  <p class="small muted">
+                    {t("hist.change.deleted")} · {dateTime(v.at, lang.value)} · {actorText(v.actor)}
+                  </p>
+                </div>
+                <div class="row-actions">
+                  <Button small disabled={busy.value} onClick={() => void run(() => post(`/api/admin/rules/${v.ruleId}/restore`, { version: v.version }), t("rules.restored", { name: v.before?.name ?? "" }))} data-testid="rule-restore">
+                    {t("rules.restore")}
+                  </Button>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </div>
   );
 }

@@ -61,7 +61,7 @@ export function Badge({ tone, children, testid }: BadgeProps) {
   );
 }
 
-const EVENT_TONES: Record<string, Tone> = { done: "ok", failed: "bad", skipped: "muted", rejected: "bad", parked: "warn", received: "info", processing: "info" };
+const EVENT_TONES: Record<string, Tone> = { done: "ok", failed: "bad", skipped: "muted", rejected: "bad", parked: "warn", paused: "warn", received: "info", processing: "info" };
 
 export interface StatusBadgeProps {
   status: string;
@@ -69,7 +69,7 @@ export interface StatusBadgeProps {
 
 /** An event's state in words and colour. */
 export function StatusBadge({ status }: StatusBadgeProps) {
-  const known = ["done", "failed", "skipped", "rejected", "parked", "received", "processing"].includes(status);
+  const known = ["done", "failed", "skipped", "rejected", "parked", "paused", "received", "processing"].includes(status);
   return <Badge tone={EVENT_TONES[status] ?? "muted"}>{known ? t(`status.${status}` as "status.done") : status}</Badge>;
 }
 

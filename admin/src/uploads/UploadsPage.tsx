@@ -2,7 +2,7 @@
 // preview, start, watch the progress live, cancel, read the result and the error report; history below.
 import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
-import type { ImportColumn, ImportListResponse, ImportUploadResponse, ImportView } from "../../../worker/src/api-types";
+import type { ImportColumn, ImportListResponse, ImportPreviewRequest, ImportUploadResponse, ImportView } from "../../../worker/src/api-types";
 import { get, post } from "../api";
 import { lang, t, tn, formatInt, type Key } from "../i18n";
 import { dateTime, fileSize } from "../format";
@@ -11,7 +11,7 @@ import { query, setQuery } from "../router";
 import { lptInfo, loadMeta } from "../meta";
 import { pickLanguage } from "../problem";
 import { Badge, Button, Card, ConfirmButton, Empty, ErrorBox, Field, Loading, type Tone } from "../ui/kit";
-import { checkFile, checkMapping, COLUMNS, etaParts, guessKind, initialColumns, isFinished, isRunning, progressOf, startRequest, type ImportKind } from "./model";
+import { cellText, checkFile, checkMapping, COLUMNS, dateOutcome, etaParts, guessKind, initialColumns, isFinished, isRunning, progressOf, startRequest, unreadableText, type ImportKind } from "./model";
 
 const STATUS: Record<ImportView["status"], { tone: Tone; key: Key }> = {
   uploaded: { tone: "muted", key: "imp.status.uploaded" },
@@ -53,7 +53,7 @@ export function DropZone({ busy, onFile }: DropZoneProps) {
         <input
           class="sr-only"
           type="file"
-          accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"
+          accept=".xlsx,.xls,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,text/csv"
           disabled={busy}
           onChange={(e) => {
             const input = e.target as HTMLInputElement;
@@ -72,11 +72,71 @@ export interface MappingStepProps {
   upload: ImportUploadResponse;
   onStarted: (id: number) => void;
   onCancel: () => void;
+  /** The same upload read again with another sheet or header row. */
+  onPreview: (next: ImportUploadResponse) => void;
 }
 
-export function MappingStep({ upload, onStarted, onCancel }: MappingStepProps) {
+/** Which sheet and which row hold the table: the server's guess, changeable; each change reads the file again. */
+function SourcePicker({ upload, onPreview }: Pick<MappingStepProps, "upload" | "onPreview">) {
+  const busy = useSignal(false);
+  const error = useSignal<unknown>(null);
+  const reread = async (choice: ImportPreviewRequest) => {
+    busy.value = true;
+    error.value = null;
+    try {
+      onPreview(await post<ImportUploadResponse>(`/api/admin/imports/${upload.id}/preview`, choice));
+    } catch (err) {
+      error.value = err;
+    } finally {
+      busy.value = false;
+    }
+  };
+  return (
+    <div data-testid="import-source">
+      <div class="map-grid">
+        {upload.sheets.length > 1 ? (
+          <Field label={t("imp.sheet")}>
+            <select class="input" value={upload.sheetName} disabled={busy.value} onChange={(e) => void reread({ sheet: (e.target as HTMLSelectElement).value })} data-testid="import-sheet">
+              {upload.sheets.map((s) => (
+                <option key={s.name} value={s.name}>
+                  {s.hidden ? t("imp.sheetHidden", { name: s.name }) : s.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+        ) : null}
+        <Field label={t("imp.headerRow")} class="field-wide">
+          <select
+            class="input"
+            value={String(upload.headerRow)}
+            disabled={busy.value}
+            onChange={(e) => void reread({ sheet: upload.sheetName, headerRow: Number((e.target as HTMLSelectElement).value) })}
+            data-testid="import-header-row"
+          >
+            {upload.headerChoices.map((h) => (
+              <option key={h.row} value={String(h.row)}>
+                {t("imp.headerRowN", { n: h.row, text: h.text })}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <p class="small muted" data-testid="import-header-taken">
+        {busy.value ? t("imp.rereading") : t("imp.headerTaken", { n: upload.headerRow, sheet: upload.sheetName })}
+      </p>
+      {error.value ? <ErrorBox error={error.value} /> : null}
+    </div>
+  );
+}
+
+export function MappingStep({ upload, onStarted, onCancel, onPreview }: MappingStepProps) {
   const kind = useSignal<ImportKind>(guessKind(upload));
   const columns = useSignal(initialColumns(kind.value, upload));
+  // Another sheet or header row brings other columns: the choice starts again from what was found.
+  useEffect(() => {
+    kind.value = guessKind(upload);
+    columns.value = initialColumns(kind.value, upload);
+  }, [upload]);
   const projects = (lptInfo.value?.projects ?? []).filter((p) => p.selected);
   const projectId = useSignal<number | null>(projects[0]?.id ?? null);
   const busy = useSignal(false);
@@ -90,7 +150,7 @@ export function MappingStep({ upload, onStarted, onCancel }: MappingStepProps) {
     busy.value = true;
     error.value = null;
     try {
-      await post<ImportView>(`/api/admin/imports/${upload.id}/start`, startRequest(kind.value, columns.value, kind.value === "leads" ? projectId.value : null));
+      await post<ImportView>(`/api/admin/imports/${upload.id}/start`, startRequest(kind.value, columns.value, kind.value === "leads" ? projectId.value : null, upload));
       onStarted(upload.id);
     } catch (err) {
       error.value = err;
@@ -101,7 +161,8 @@ export function MappingStep({ upload, onStarted, onCancel }: MappingStepProps) {
 
   return (
     <Card title={t("imp.mapTitle", { file: upload.fileName })} testid="import-mapping">
-      <p class="small muted">{tn("imp.rowsFound", upload.totalRows)}</p>
+      <p class="small muted" data-testid="import-rows-found">{tn("imp.rowsFound", upload.totalRows)}</p>
+      <SourcePicker upload={upload} onPreview={onPreview} />
       <fieldset class="radio-row">
         <legend>{t("imp.kind")}</legend>
         {(["leads", "calls"] as const).map((k) => (
@@ -159,10 +220,19 @@ export function MappingStep({ upload, onStarted, onCancel }: MappingStepProps) {
         ))}
       </div>
       <h3>{t("imp.preview")}</h3>
+      {columns.value.date !== undefined && kind.value === "calls" ? (
+        <p class="small muted" data-testid="import-zone">
+          {t(upload.timeZoneKnown ? "imp.zone" : "imp.zoneAssumed", { zone: upload.timeZone })}
+          {upload.date1904 ? ` ${t("imp.date1904")}` : ""}
+        </p>
+      ) : null}
       <div class="table-scroll">
         <table class="table preview" data-testid="import-preview">
           <thead>
             <tr>
+              <th scope="col" class="muted">
+                {t("imp.rowN")}
+              </th>
               {upload.headers.map((h, i) => (
                 <th key={i} scope="col">
                   {h || t("imp.columnN", { n: i + 1 })}
@@ -174,8 +244,9 @@ export function MappingStep({ upload, onStarted, onCancel }: MappingStepProps) {
           <tbody>
             {upload.rows.slice(0, 5).map((row, r) => (
               <tr key={r}>
+                <td class="muted">{upload.rowNumbers[r]}</td>
                 {upload.headers.map((_, i) => (
-                  <td key={i}>{row[i] === null || row[i] === undefined ? "" : String(row[i])}</td>
+                  <PreviewCell key={i} upload={upload} row={r} col={i} isDate={kind.value === "calls" && columns.value.date === i} />
                 ))}
               </tr>
             ))}
@@ -199,6 +270,31 @@ export function MappingStep({ upload, onStarted, onCancel }: MappingStepProps) {
         </Button>
       </div>
     </Card>
+  );
+}
+
+/** One preview cell: its value, a warning when it cannot be read, and in the date column what the date became. */
+function PreviewCell({ upload, row, col, isDate }: { upload: ImportUploadResponse; row: number; col: number; isDate: boolean }) {
+  const v = upload.rows[row]?.[col];
+  const bad = unreadableText(v);
+  if (bad !== null) {
+    return (
+      <td class="bad-text" title={t("imp.unreadable")} data-testid="import-cell-unreadable">
+        {bad}
+      </td>
+    );
+  }
+  if (!isDate) return <td>{cellText(v)}</td>;
+  const became = dateOutcome(upload, row, col);
+  return (
+    <td>
+      {cellText(v)}
+      {became === null ? null : (
+        <span class={`small ${became === "none" ? "bad-text" : "muted"}`} style={{ display: "block" }} data-testid="import-date">
+          {became === "none" ? t("imp.notDate") : t("imp.dateBecame", { date: dateTime(became * 1000, lang.value, upload.timeZone) })}
+        </span>
+      )}
+    </td>
   );
 }
 
@@ -398,6 +494,7 @@ export function UploadsPage() {
       ) : upload.value ? (
         <MappingStep
           upload={upload.value}
+          onPreview={(next) => (upload.value = next)}
           onCancel={() => (upload.value = null)}
           onStarted={(id) => {
             upload.value = null;

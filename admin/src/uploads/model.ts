@@ -10,7 +10,7 @@ export const COLUMNS: Record<ImportKind, ImportColumn[]> = {
 };
 
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
-const EXTENSIONS = /\.(xlsx|csv)$/i;
+const EXTENSIONS = /\.(xlsx|xls|csv)$/i;
 
 export type FileProblem = "type" | "size" | "empty";
 
@@ -48,11 +48,41 @@ export function checkMapping(kind: ImportKind, columns: Partial<Record<ImportCol
   return out;
 }
 
-/** Only the columns of the chosen kind go to the server. */
-export function startRequest(kind: ImportKind, columns: Partial<Record<ImportColumn, number>>, projectId?: number | null): ImportStartRequest {
+/**
+ * Only the columns of the chosen kind go to the server, with the sheet and header row the preview
+ * showed, so the import reads exactly what the admin saw.
+ */
+export function startRequest(
+  kind: ImportKind,
+  columns: Partial<Record<ImportColumn, number>>,
+  projectId?: number | null,
+  shown?: Pick<ImportUploadResponse, "sheetName" | "headerRow">,
+): ImportStartRequest {
   const picked: Partial<Record<ImportColumn, number>> = {};
   for (const c of COLUMNS[kind]) if (columns[c] !== undefined) picked[c] = columns[c];
-  return projectId ? { kind, columns: picked, projectId } : { kind, columns: picked };
+  const base: ImportStartRequest = projectId ? { kind, columns: picked, projectId } : { kind, columns: picked };
+  return shown ? { ...base, sheet: shown.sheetName, headerRow: shown.headerRow } : base;
+}
+
+/** A preview cell the reader could not take at face value (an Excel error, a formula without result). */
+export function unreadableText(v: unknown): string | null {
+  if (typeof v !== "object" || v === null || !("unreadable" in v)) return null;
+  const text = (v as { text?: unknown }).text;
+  return typeof text === "string" ? text : null;
+}
+
+/** A preview cell as the table shows it. */
+export function cellText(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  return unreadableText(v) ?? String(v);
+}
+
+/** What the date column's cells became: the moment, or "none" for a filled cell that is not a date. */
+export function dateOutcome(upload: Pick<ImportUploadResponse, "rows" | "dates">, row: number, col: number): number | "none" | null {
+  const raw = upload.rows[row]?.[col];
+  if (raw === null || raw === undefined || (typeof raw === "string" && raw.trim() === "")) return null;
+  const unix = upload.dates[row]?.[col];
+  return typeof unix === "number" ? unix : "none";
 }
 
 export const FINISHED: ImportStatus[] = ["done", "failed", "cancelled"];

@@ -33,8 +33,25 @@ export function CardPanel({ env, entity, id, consent }: CardPanelProps) {
 
   const state = store.load;
   if (state.kind === "loading") return <Loading text={t("card.loading")} />;
-  if (state.kind === "error") return <ErrorBox env={env} error={state.error} onRetry={store.refresh} />;
+  if (state.kind === "error") {
+    const refused = refusalKey(state.error.reason, entity);
+    if (refused) {
+      return (
+        <Notice tone="warn" title={t("card.denied_title")} testId="lptw-denied">
+          {t(refused)}
+        </Notice>
+      );
+    }
+    return <ErrorBox env={env} error={state.error} onRetry={store.refresh} />;
+  }
   return <CardBody env={env} store={store} card={state.card} entity={entity} />;
+}
+
+/** amoCRM's rights hide this card from the user: our own words, in the interface language. */
+function refusalKey(reason: string | null | undefined, entity: CardEntity): string | null {
+  if (reason === "no_view_right") return entity === "leads" ? "card.denied_lead" : "card.denied_contact";
+  if (reason === "rights_unavailable") return "card.rights_unavailable";
+  return null;
 }
 
 function CardBody({ env, store, card, entity }: { env: WidgetEnv<CardApi>; store: CardModel; card: CardResponse; entity: CardEntity }) {
@@ -53,6 +70,11 @@ function CardBody({ env, store, card, entity }: { env: WidgetEnv<CardApi>; store
         </Notice>
       )}
       {card.leads.length === 0 ? <Unlinked env={env} store={store} card={card} entity={entity} /> : card.leads.map((lead) => <LeadView key={lead.lptLeadId} env={env} lead={lead} />)}
+      {!!card.hiddenLeads && (
+        <div class="lptw-small lptw-muted lptw-hidden-leads" data-testid="lptw-hidden-leads">
+          {t("card.hidden_leads", { count: card.hiddenLeads })}
+        </div>
+      )}
       {card.leads.length > 0 && <SyncBar env={env} store={store} card={card} />}
     </div>
   );
@@ -64,11 +86,15 @@ function SyncBar({ env, store, card }: { env: WidgetEnv<CardApi>; store: CardMod
   const running = sync.kind === "running";
   const synced = card.leads.map((l) => l.syncedAt).filter((v): v is number => v !== null);
   const last = synced.length ? Math.max(...synced) : null;
+  // Older answers carry no `can`: the server still refuses what the user may not do.
+  const canSync = card.can?.sync ?? true;
   return (
     <div class="lptw-syncbar">
-      <button type="button" class="lptw-btn lptw-btn--primary lptw-btn--block" disabled={running} onClick={store.syncNow} data-testid="lptw-sync">
-        {running ? t("card.syncing") : t("card.sync")}
-      </button>
+      {canSync && (
+        <button type="button" class="lptw-btn lptw-btn--primary lptw-btn--block" disabled={running} onClick={store.syncNow} data-testid="lptw-sync">
+          {running ? t("card.syncing") : t("card.sync")}
+        </button>
+      )}
       <div class="lptw-small lptw-muted" data-testid="lptw-synced-at" title={last ? formatWhen(last, { lang: env.lang, now: env.now() }, t) : undefined}>
         {last ? t("card.synced_ago", { when: formatAgo(last, { lang: env.lang, now: env.now() }, t) }) : t("card.never_synced")}
       </div>
@@ -93,7 +119,7 @@ function SyncBar({ env, store, card }: { env: WidgetEnv<CardApi>; store: CardMod
 
 function Unlinked({ env, store, card, entity }: { env: WidgetEnv<CardApi>; store: CardModel; card: CardResponse; entity: CardEntity }) {
   const { t } = env;
-  const suggestions = card.suggestions ?? [];
+  const suggestions = card.can?.link === false ? [] : (card.suggestions ?? []);
   if (suggestions.length === 0) {
     return (
       <Notice title={t("card.empty_title")} testId="lptw-empty">

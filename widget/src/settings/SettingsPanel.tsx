@@ -29,6 +29,13 @@ export function SettingsPanel({ env, store }: SettingsPanelProps) {
           <li>{t("setup.consent_item_calls")}</li>
           <li>{t("setup.consent_item_password")}</li>
         </ul>
+        {env.privacyUrl && (
+          <p class="lptw-small lptw-consent__privacy">
+            <a href={`${env.privacyUrl}${env.lang === "en" ? "?lang=en" : ""}`} target="_blank" rel="noopener noreferrer" data-testid="lptw-privacy-link">
+              {t("setup.consent_privacy")}
+            </a>
+          </p>
+        )}
         <label class="lptw-check lptw-consent__check">
           <input type="checkbox" checked={store.consent.value} onChange={(e) => store.setConsent(e.currentTarget.checked)} data-testid="lptw-consent" />
           <span>{t("setup.consent_label")}</span>
@@ -101,10 +108,41 @@ function Connected({ env, store }: SettingsPanelProps) {
 
 function InstallStatus({ env, me }: { env: WidgetEnv; me: MeResponse }) {
   const { t } = env;
-  const tone = me.install_status === "active" ? "ok" : "warn";
+  if (me.paused) {
+    return (
+      <Notice tone="warn" title={t("install.title_paused")} testId="lptw-install">
+        <span data-state="paused">{t("install.paused")}</span>
+      </Notice>
+    );
+  }
+  const access = me.access;
+  if (access) {
+    const trouble = access.state === "lost" || access.state === "failed";
+    return (
+      <Notice tone={trouble ? "warn" : "info"} title={t(`install.title_access_${access.state}`)} testId="lptw-install">
+        <div data-state={access.state} data-testid="lptw-access">
+          {access.state === "failed" ? t("install.access_failed", { reason: access.detail ?? "—" }) : t(`install.access_${access.state}`)}
+        </div>
+        {!trouble && <div class="lptw-small lptw-muted">{t("install.access_auto")}</div>}
+        {trouble && (
+          <div class="lptw-row">
+            <a class="lptw-btn" href={access.reconnect_url} target="_blank" rel="noopener" data-testid="lptw-reconnect">
+              {t("install.reconnect")}
+            </a>
+            <span class="lptw-small lptw-muted">{t("install.reconnect_hint")}</span>
+          </div>
+        )}
+      </Notice>
+    );
+  }
+  // Saved before «Установить» was pressed: amoCRM has not been asked for access yet.
+  const status = me.install_status === "pending" ? "not_installed" : me.install_status;
+  const tone = status === "active" ? "ok" : "warn";
   return (
-    <Notice tone={tone} title={t(`install.title_${me.install_status}`)} testId="lptw-install">
-      {me.install_status === "reauth_required" ? (me.action ? pickLanguage(me.action, env.lang) : t("install.reauth_hint")) : t(`install.${me.install_status}`)}
+    <Notice tone={tone} title={t(`install.title_${status}`)} testId="lptw-install">
+      <span data-state={status}>
+        {status === "reauth_required" ? (me.action ? pickLanguage(me.action, env.lang) : t("install.reauth_hint")) : t(`install.${status}`)}
+      </span>
     </Notice>
   );
 }

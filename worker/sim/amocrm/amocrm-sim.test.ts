@@ -100,6 +100,16 @@ describe("amoCRM simulator: OAuth", () => {
     expect(((await again.json()) as { hint: string }).hint).toBe("Authorization code has been revoked");
   });
 
+  it("refuses a code issued before the access was withdrawn (disabled integration): a new grant needs a new code", async () => {
+    const info = await env.control.createAccount();
+    const { code } = await env.control.issueCode(info.id);
+    await env.control.revoke(info.id);
+    const stale = await tokenCall(env, codeGrant(code));
+    expect(stale.status).toBe(400);
+    const fresh = await env.control.issueCode(info.id);
+    expect((await tokenCall(env, codeGrant(fresh.code))).status).toBe(200);
+  });
+
   it("refuses a wrong client secret with 401 and a wrong redirect_uri with 400, without spending the code", async () => {
     const info = await env.control.createAccount();
     const { code } = await env.control.issueCode(info.id);
@@ -260,6 +270,17 @@ describe("amoCRM simulator: API v4 envelopes and metadata", () => {
     expect(users.every((u) => u.email.includes("@"))).toBe(true);
   });
 
+  it("shows a user's changed admin right and deactivation in /api/v4/users/{id}", async () => {
+    const { api, info } = await install(env);
+    const manager = info.users.find((u) => !u.is_admin)!;
+    await env.control.setUserRights(info.id, info.admin_user_id, { is_admin: false });
+    await env.control.setUserRights(info.id, manager.id, { is_active: false });
+    const admin = (await (await api("GET", `/api/v4/users/${info.admin_user_id}`)).json()) as { rights: { is_admin: boolean; is_active: boolean } };
+    expect(admin.rights).toMatchObject({ is_admin: false, is_active: true });
+    const gone = (await (await api("GET", `/api/v4/users/${manager.id}`)).json()) as { rights: { is_active: boolean } };
+    expect(gone.rights.is_active).toBe(false);
+  });
+
   it("seeds two pipelines, each with the system statuses 142 and 143", async () => {
     const { api } = await install(env);
     const body = (await (await api("GET", "/api/v4/leads/pipelines")).json()) as Record<string, any>;
@@ -330,6 +351,65 @@ describe("amoCRM simulator: API v4 envelopes and metadata", () => {
     const { info, api } = await install(env);
     const body = (await (await api("GET", "/api/v4/users", undefined, { "x-forwarded-host": info.domain })).json()) as Record<string, any>;
     expect(body._links.self.href.startsWith(`https://${info.domain}/api/v4/users`)).toBe(true);
+  });
+});
+
+describe("amoCRM simulator: users, rights and groups", () => {
+  it("answers /users/{id}?with=role,group with rights, status_rights, group_id and the embedded group", async () => {
+    const info = await env.control.createAccount({
+      groups: [{ id: 5, name: "Филиал" }],
+      users: [
+        { name: "Owner", is_admin: true },
+        { name: "Group seller", group_id: 5, rights: { leads: { view: "G", edit: "M" }, contacts: { view: "A" } } },
+      ],
+    });
+    const { code } = await env.control.issueCode(info.id);
+    const tokens = (await (await tokenCall(env, codeGrant(code))).json()) as TokenResponse;
+    const api = apiFor(env, tokens.access_token);
+    const seller = info.users[1]!;
+    const body = (await (await api("GET", `/api/v4/users/${seller.id}?with=role,group`)).json()) as Record<string, any>;
+    expect(body.rights).toMatchObject({ is_admin: false, group_id: 5, role_id: null, status_rights: [] });
+    expect(body.rights.leads).toMatchObject({ view: "G", edit: "M", add: "A" });
+    expect(body.rights.contacts.view).toBe("A");
+    expect(body._embedded.groups).toEqual([{ id: 5, name: "Филиал" }]);
+    expect(body._embedded.roles).toEqual([]);
+    const account = (await (await api("GET", "/api/v4/account?with=users_groups")).json()) as Record<string, any>;
+    expect(account._embedded.users_groups.map((g: { id: number }) => g.id)).toEqual([0, 5]);
+  });
+
+  it("keeps an action within what it depends on and lets a test change rights, groups and status rights", async () => {
+    const { info, api } = await install(env);
+    const manager = info.users[1]!;
+    const group = await env.control.addGroup(info.id, "Второй отдел");
+    const pipeline = info.pipelines[0]!;
+    const status = pipeline.statuses[1]!;
+    await env.control.updateUser(info.id, manager.id, {
+      group_id: group.id,
+      rights: { leads: { view: "D", edit: "A" }, status_rights: [{ entity_type: "leads", pipeline_id: pipeline.id, status_id: status.id, rights: { view: "A", edit: "D", delete: "D" } }] },
+    });
+    const body = (await (await api("GET", `/api/v4/users/${manager.id}`)).json()) as Record<string, any>;
+    expect(body.rights.leads.view).toBe("D");
+    // edit ⊆ view in amoCRM.
+    expect(body.rights.leads.edit).toBe("D");
+    expect(body.rights.group_id).toBe(group.id);
+    expect(body.rights.status_rights).toEqual([{ entity_type: "leads", pipeline_id: pipeline.id, status_id: status.id, rights: { view: "A", edit: "D", delete: "D" } }]);
+    expect(body._embedded).toBeUndefined();
+  });
+
+  it("opens the users methods to administrators only, and can close them to the integration altogether", async () => {
+    const { info, api } = await install(env);
+    const manager = info.users[1]!;
+    const asManager = apiFor(env, (await env.control.issueTokens(info.id, manager.id)).access_token);
+    const refused = await asManager("GET", `/api/v4/users/${manager.id}`);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect((await api("GET", "/api/v4/users")).status).toBe(200);
+    await env.control.forbidUsersApi(info.id);
+    const closed = await api("GET", `/api/v4/users/${manager.id}?with=role,group`);
+    expect(closed.status).toBe(403);
+    expect(await closed.json()).toMatchObject({ status: 403, title: "Forbidden" });
+    await env.control.forbidUsersApi(info.id, false);
+    expect((await api("GET", `/api/v4/users/${manager.id}`)).status).toBe(200);
   });
 });
 
@@ -860,5 +940,43 @@ describe("amoCRM simulator: direct handle() and control API", () => {
     expect(forms[0]!.get("leads[add][0][modified_user_id]")).toBe(String(info.users[2]!.id));
     expect(forms[1]!.get("leads[update][0][price]")).toBe("10");
     expect(forms[1]!.get("leads[update][0][modified_user_id]")).toBe(String(info.admin_user_id));
+  });
+});
+
+describe("amoCRM simulator: Digital Pipeline widget actions", () => {
+  it("keeps actions per status and, when a user moves a lead there, posts the unsigned form-encoded DP hook after the account webhooks", async () => {
+    const { info, api } = await install(env);
+    await api("POST", "/api/v4/webhooks", { destination: "https://worker.example/h", settings: ["status_lead"] });
+    const pipeline = info.pipelines[0]!;
+    const [first, second] = pipeline.statuses.filter((s) => s.id !== 142 && s.id !== 143 && (s as { type?: number }).type !== 1);
+    const lead = await env.control.createLead(info.id, { name: "DP", pipeline_id: pipeline.id, status_id: first!.id } as never);
+    await env.control.takeOutbox({ accountId: info.id });
+    await expect(env.control.saveDpAction(info.id, { pipeline_id: pipeline.id, status_id: 999, widget_code: "w", webhook_url: "https://worker.example/dp", settings: {} })).rejects.toMatchObject({ status: 400 });
+    const action = await env.control.saveDpAction(info.id, { pipeline_id: pipeline.id, status_id: second!.id, widget_code: "w", webhook_url: "https://worker.example/dp", settings: { action: "comment", key: "k1" } });
+    expect((await env.control.dpActions(info.id)).actions).toEqual([action]);
+
+    const moved = await env.control.moveLeadWithDp(info.id, { lead_id: lead.id, status_id: second!.id });
+    expect(moved.lead.status_id).toBe(second!.id);
+    const hooks = await env.control.takeOutbox({ accountId: info.id });
+    expect(hooks.map((h) => h.url)).toEqual(["https://worker.example/h", "https://worker.example/dp"]);
+    const dp = hooks[1]!;
+    expect(dp.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+    expect(Object.keys(dp.headers)).not.toContain("x-signature");
+    const form = new URLSearchParams(dp.body);
+    expect(form.get("event[type]")).toBe("14");
+    expect(form.get("event[data][id]")).toBe(String(lead.id));
+    expect(form.get("event[data][element_type]")).toBe("2");
+    expect(form.get("event[data][status_id]")).toBe(String(second!.id));
+    expect(form.get("event[data][pipeline_id]")).toBe(String(pipeline.id));
+    expect(form.get("action[settings][widget][settings][action]")).toBe("comment");
+    expect(form.get("action[settings][widget][settings][key]")).toBe("k1");
+    expect(form.get("account_id")).toBe(String(info.id));
+    expect(form.get("subdomain")).toBe(info.subdomain);
+
+    // JSON on request; moving into a status without actions posts no DP hook.
+    const json = await env.control.moveLeadWithDp(info.id, { lead_id: lead.id, status_id: first!.id, format: "json" });
+    expect(json.dp_hooks).toEqual([]);
+    const again = await env.control.moveLeadWithDp(info.id, { lead_id: lead.id, status_id: second!.id, format: "json" });
+    expect(JSON.parse(again.dp_hooks[0]!.body)).toMatchObject({ event: { data: { id: String(lead.id) } }, account_id: String(info.id) });
   });
 });

@@ -3,34 +3,51 @@
 import type { ApiContext, Route } from "./context";
 import { renderField } from "./custom-fields";
 import { halAll, halPage, href, selfLinks } from "./hal";
-import { hal, noContent } from "./http";
+import { hal, noContent, ProblemError } from "./http";
 import { child, leaves } from "./php-form";
 import type { EntityType, Pipeline, SimUser, Status } from "./types";
 
-function renderUser(ctx: ApiContext, user: SimUser): Record<string, unknown> {
-  const access = user.is_admin ? "A" : "M";
-  const entityRights = { view: access, edit: access, add: "A", delete: user.is_admin ? "A" : "D", export: user.is_admin ? "A" : "D" };
+/**
+ * A user as `/api/v4/users` shows it: rights with group_id, role_id and status_rights always;
+ * `with=group` adds `_embedded.groups`, `with=role` adds `_embedded.roles` (empty without a role).
+ */
+function renderUser(ctx: ApiContext, user: SimUser, want: Set<string>): Record<string, unknown> {
+  const embedded: Record<string, unknown> = {};
+  if (want.has("group")) {
+    const group = ctx.account.groups.find((g) => g.id === user.group_id);
+    embedded.groups = group ? [{ id: group.id, name: group.name }] : [];
+  }
+  if (want.has("role")) embedded.roles = [];
   return {
     id: user.id,
     name: user.name,
     email: user.email,
     lang: "ru",
     rights: {
-      leads: entityRights,
-      contacts: entityRights,
-      companies: entityRights,
+      leads: user.rights.leads,
+      contacts: user.rights.contacts,
+      companies: user.rights.companies,
       tasks: { edit: "A", delete: user.is_admin ? "A" : "D" },
       mail_access: true,
       catalog_access: true,
+      status_rights: user.rights.status_rights,
+      catalog_rights: [],
       is_admin: user.is_admin,
       is_free: false,
-      is_active: true,
-      group_id: null,
-      role_id: null,
-      status_rights: [],
+      is_active: user.is_active !== false,
+      group_id: user.group_id,
+      role_id: user.role_id,
     },
+    ...(Object.keys(embedded).length ? { _embedded: embedded } : {}),
     _links: selfLinks(ctx, `/api/v4/users/${user.id}`),
   };
+}
+
+/** The users methods are for administrators only (and may be closed to integrations altogether). */
+function requireUsersAccess(ctx: ApiContext): void {
+  if (ctx.account.usersApiForbidden) throw new ProblemError(403, "Forbidden", "Access to user methods is not granted to this integration");
+  // Who granted the access counts, not what that user is now: an admin's grant survives a demotion.
+  if (!ctx.byAdmin) throw new ProblemError(403, "Forbidden", "Only account administrators may read users");
 }
 
 function renderStatus(ctx: ApiContext, status: Status): Record<string, unknown> {
@@ -60,7 +77,7 @@ function account(ctx: ApiContext): Response {
   const want = new Set(leaves(ctx.query.with));
   const embedded: Record<string, unknown> = {};
   if (want.has("task_types")) embedded.task_types = a.taskTypes.map((t) => ({ ...t, color: null, icon_id: null }));
-  if (want.has("users_groups")) embedded.users_groups = [{ id: 0, name: "Отдел продаж", uuid: null }];
+  if (want.has("users_groups")) embedded.users_groups = a.groups.map((g) => ({ id: g.id, name: g.name, uuid: null }));
   const extra: Record<string, unknown> = {};
   if (want.has("amojo_id")) extra.amojo_id = `amojo-${a.id}`;
   if (want.has("uuid")) extra.uuid = `00000000-0000-4000-8000-${String(a.id).padStart(12, "0")}`;
@@ -112,14 +129,19 @@ export const accountRoutes: Route[] = [
   {
     method: "GET",
     pattern: "/api/v4/users",
-    handler: (ctx) => halPage(ctx, "users", ctx.account.users, (u) => renderUser(ctx, u), { withPageCount: true }),
+    handler: (ctx) => {
+      requireUsersAccess(ctx);
+      const want = new Set(leaves(ctx.query.with));
+      return halPage(ctx, "users", ctx.account.users, (u) => renderUser(ctx, u, want), { withPageCount: true });
+    },
   },
   {
     method: "GET",
     pattern: "/api/v4/users/{id}",
     handler: (ctx) => {
+      requireUsersAccess(ctx);
       const user = ctx.account.users.find((u) => u.id === Number(ctx.params.id));
-      return user ? hal(renderUser(ctx, user)) : noContent();
+      return user ? hal(renderUser(ctx, user, new Set(leaves(ctx.query.with)))) : noContent();
     },
   },
   {

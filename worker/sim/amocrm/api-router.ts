@@ -67,6 +67,7 @@ export async function handleApi(store: Store, request: Request, url: URL): Promi
     store,
     account: admitted.account,
     userId: admitted.userId,
+    byAdmin: admitted.byAdmin,
     request,
     url,
     query: parseNested(url.searchParams),

@@ -7,6 +7,8 @@ export interface ApiContext {
   account: Account;
   /** The user the access token was issued for (`sub`). */
   userId: number;
+  /** Whether an account admin granted the token's access. */
+  byAdmin: boolean;
   request: Request;
   url: URL;
   query: Record<string, Nested>;

@@ -9,11 +9,12 @@ import { isRecord, json, readBody, renderError } from "./http";
 import type { JwtSigner } from "./jwt";
 import { createLead, readLead, updateLead } from "./leads-model";
 import { expireAccessTokens, issueCode, issueTokens, revokeTokens } from "./oauth";
-import { accountConflict, adminOf, seedAccount, SUBDOMAIN_PATTERN } from "./seed";
+import { accountConflict, adminOf, buildUser, completeRights, seedAccount, SUBDOMAIN_PATTERN } from "./seed";
 import { accountInfo, accountState } from "./state";
 import { domainOf, type Account, type Store } from "./store";
-import type { CreateAccountInput, DisconnectVariant, EntityType, SimFaultPlan } from "./types";
+import type { CreateAccountInput, DisconnectVariant, EntityType, SimFaultPlan, SimStatusRight, SimUser, SimUserInput } from "./types";
 import { emitContactChanges, emitLeadChanges, sendDisconnect } from "./webhooks";
+import { dpControl, DpControlError } from "./digital-pipeline";
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Fails to compile when SimFaultPlan drifts from the shared FaultPlan. */
@@ -70,6 +71,38 @@ function userContactWrite(store: Store, account: Account, body: Record<string, u
   return json(structuredClone(contact), 201);
 }
 
+function checkGroup(account: Account, groupId: unknown): void {
+  if (groupId !== undefined && !account.groups.some((g) => g.id === groupId)) throw new ControlError(400, `group ${String(groupId)} is not in account ${account.id}`);
+}
+
+function addUser(store: Store, account: Account, body: Record<string, unknown>): Response {
+  if (typeof body.name !== "string" || !body.name.trim()) throw new ControlError(400, "name is required");
+  checkGroup(account, body.group_id);
+  const user = buildUser(store, body as unknown as SimUserInput, `user${account.users.length + 1}@${account.subdomain}.example.com`);
+  account.users.push(user);
+  return json(user, 201);
+}
+
+function updateUser(account: Account, userId: number, body: Record<string, unknown>): Response {
+  const user = account.users.find((u) => u.id === userId);
+  if (!user) throw new ControlError(404, `user ${userId} not found`);
+  const input = body as Partial<SimUserInput>;
+  checkGroup(account, input.group_id);
+  if (typeof input.name === "string") user.name = input.name;
+  if (typeof input.is_admin === "boolean") user.is_admin = input.is_admin;
+  if (input.group_id !== undefined) user.group_id = input.group_id;
+  const rights = input.rights;
+  if (rights) {
+    const merged: SimUser["rights"] = { ...user.rights };
+    for (const entity of ["leads", "contacts", "companies"] as const) {
+      if (rights[entity]) merged[entity] = completeRights({ ...user.rights[entity], ...rights[entity] }, user.rights[entity].view);
+    }
+    if (rights.status_rights) merged.status_rights = rights.status_rights.map((r: SimStatusRight) => ({ ...r, entity_type: "leads" as const }));
+    user.rights = merged;
+  }
+  return json(user);
+}
+
 function setFaults(account: Account, body: unknown): Response {
   if (body !== null && body !== undefined && !(isRecord(body) && typeof body.rate === "number" && Array.isArray(body.kinds))) {
     throw new ControlError(400, "faults body must be a FaultPlan {rate, kinds, seed, ...} or null");
@@ -121,8 +154,27 @@ function accountActions(store: Store, signer: JwtSigner): Record<string, Account
       return json({ drops_left: count });
     },
     "POST disconnect": (a, body) => disconnect(store, a, body),
+    // An account admin changes a user's rights in amoCRM's settings (admin right, deactivation).
+    "POST user-rights": (a, body) => {
+      const user = a.users.find((u) => u.id === Number(body.user_id));
+      if (!user) throw new ControlError(404, `no user ${String(body.user_id)} in account ${a.id}`);
+      if (typeof body.is_admin === "boolean") user.is_admin = body.is_admin;
+      if (typeof body.is_active === "boolean") user.is_active = body.is_active;
+      return json({ id: user.id, is_admin: user.is_admin, is_active: user.is_active !== false });
+    },
     "POST contacts": (a, body) => userContactWrite(store, a, body),
     "POST leads": (a, body) => userLeadWrite(store, a, body),
+    "POST users": (a, body) => addUser(store, a, body),
+    "POST groups": (a, body) => {
+      if (typeof body.name !== "string" || !body.name.trim()) throw new ControlError(400, "name is required");
+      const group = { id: Math.max(...a.groups.map((g) => g.id)) + 1, name: body.name.trim() };
+      a.groups.push(group);
+      return json(group, 201);
+    },
+    "POST users-api": (a, body) => {
+      a.usersApiForbidden = body.forbidden !== false;
+      return json({ forbidden: a.usersApiForbidden });
+    },
   };
 }
 
@@ -150,6 +202,8 @@ async function route(store: Store, signer: JwtSigner, request: Request, url: URL
     if (!deleteField(account, field[1] as EntityType, Number(field[2]))) throw new ControlError(404, `field ${field[2]} not found`);
     return json({ deleted: true });
   }
+  const user = /^users\/(\d+)$/.exec(rest);
+  if (user && method === "PATCH") return updateUser(account, Number(user[1]), body);
   const lead = /^leads\/(\d+)(\/status)?$/.exec(rest);
   if (lead && method === "PATCH" && !lead[2]) return userLeadWrite(store, account, body, Number(lead[1]));
   if (lead && method === "POST" && lead[2]) {
@@ -159,6 +213,8 @@ async function route(store: Store, signer: JwtSigner, request: Request, url: URL
     const move = { status_id: body.status_id, pipeline_id: body.pipeline_id ?? current.pipeline_id, user_id: body.user_id };
     return userLeadWrite(store, account, move, current.id);
   }
+  const dp = rest.startsWith("dp/") ? await dpControl(store, account, method, rest, body) : null;
+  if (dp) return dp;
   const action = accountActions(store, signer)[`${method} ${rest}`];
   if (!action) throw new ControlError(404, `no control call at ${method} ${path}`);
   return action(account, body, raw);
@@ -169,7 +225,7 @@ export async function handleControl(store: Store, signer: JwtSigner, request: Re
   try {
     return await route(store, signer, request, url);
   } catch (err) {
-    if (err instanceof ControlError) return json({ error: err.message }, err.status);
+    if (err instanceof ControlError || err instanceof DpControlError) return json({ error: err.message }, err.status);
     const rendered = renderError(err);
     if (rendered) return rendered;
     throw err;

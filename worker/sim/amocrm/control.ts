@@ -1,6 +1,7 @@
 // Typed client for the amoCRM simulator's /__sim/ control API. Uses only fetch, so tests running
 // inside workerd can import it as well as Node tests.
 import type { OutgoingHook } from "../shared/outbox";
+import type { DpAction } from "./digital-pipeline";
 import type {
   AccountInfo,
   AccountState,
@@ -11,6 +12,9 @@ import type {
   IssuedCode,
   Lead,
   SimFaultPlan,
+  SimUser,
+  SimUserGroup,
+  SimUserInput,
   TokenResponse,
 } from "./types";
 
@@ -110,6 +114,20 @@ export class AmoSimControl {
     return this.call("POST", `/accounts/${accountId}/leads/${leadId}/status`, move);
   }
 
+  /** Saves a Digital Pipeline widget action on a status (what amoCRM keeps after the DP settings modal). */
+  saveDpAction(accountId: number, action: { id?: number; pipeline_id: number; status_id: number; widget_code: string; webhook_url: string; settings: Record<string, string | number> }): Promise<DpAction> {
+    return this.call("POST", `/accounts/${accountId}/dp/actions`, action);
+  }
+
+  dpActions(accountId: number): Promise<{ actions: DpAction[] }> {
+    return this.call("GET", `/accounts/${accountId}/dp/actions`);
+  }
+
+  /** A user drags the lead into a status; every DP action there posts its hook (form-encoded unless `format: "json"`). */
+  moveLeadWithDp(accountId: number, move: { lead_id: number; status_id: number; pipeline_id?: number; format?: "form" | "json"; user_id?: number }): Promise<{ lead: Lead; dp_hooks: OutgoingHook[] }> {
+    return this.call("POST", `/accounts/${accountId}/dp/move`, move);
+  }
+
   /** A user creates a contact in the UI: fires add_contact. */
   createContact(accountId: number, contact: Record<string, unknown> & { user_id?: number }): Promise<Contact> {
     return this.call("POST", `/accounts/${accountId}/contacts`, contact);
@@ -118,6 +136,31 @@ export class AmoSimControl {
   /** A user disables the integration: tokens are revoked (unless `revoke: false`) and the signed hook is queued. */
   disconnect(accountId: number, url: string, variant: DisconnectVariant = "query", revoke = true): Promise<OutgoingHook> {
     return this.call("POST", `/accounts/${accountId}/disconnect`, { url, variant, revoke });
+  }
+
+  /** An admin adds a user to the account (rights left out keep the defaults). */
+  addUser(accountId: number, user: SimUserInput): Promise<SimUser> {
+    return this.call("POST", `/accounts/${accountId}/users`, user);
+  }
+
+  /** An admin changes a user's rights, group or admin flag; rights given replace those actions only. */
+  updateUser(accountId: number, userId: number, changes: Partial<Omit<SimUserInput, "name">> & { name?: string }): Promise<SimUser> {
+    return this.call("PATCH", `/accounts/${accountId}/users/${userId}`, changes);
+  }
+
+  /** An admin creates a user group. */
+  addGroup(accountId: number, name: string): Promise<SimUserGroup> {
+    return this.call("POST", `/accounts/${accountId}/groups`, { name });
+  }
+
+  /** Closes (or reopens) /api/v4/users to the integration: it then answers 403 problem+json. */
+  forbidUsersApi(accountId: number, forbidden = true): Promise<{ forbidden: boolean }> {
+    return this.call("POST", `/accounts/${accountId}/users-api`, { forbidden });
+  }
+
+  /** An account admin changes a user's admin right or deactivates the user. */
+  setUserRights(accountId: number, userId: number, rights: { is_admin?: boolean; is_active?: boolean }): Promise<{ id: number; is_admin: boolean; is_active: boolean }> {
+    return this.call("POST", `/accounts/${accountId}/user-rights`, { user_id: userId, ...rights });
   }
 
   state(accountId: number): Promise<AccountState> {

@@ -51,6 +51,7 @@ export async function oauthFault(account: Account, path: string): Promise<Respon
 export interface GateResult {
   account: Account;
   userId: number;
+  byAdmin: boolean;
 }
 
 /**
@@ -94,5 +95,5 @@ export async function gate(store: Store, request: Request, pattern: string): Pro
   if (record.expiresAt <= nowMs) return problem(401, "Access token has expired");
   if (record.diesAt !== null && record.diesAt <= nowMs) return problem(401, "Access token has been revoked");
   if (!hostMatches(account, request)) return problem(401, "Account not found at this domain");
-  return { account, userId: record.userId };
+  return { account, userId: record.userId, byAdmin: record.byAdmin };
 }

@@ -20,11 +20,16 @@ function oauthError(status: number, hint: string, detail: string): Response {
 export function issueCode(store: Store, account: Account, userId: number): IssuedCode {
   const code = `def50200${randomToken(96)}`;
   const expiresAt = store.opts.now() + CODE_TTL_MS;
-  store.codes.set(code, { accountId: account.id, userId, expiresAt, used: false });
+  store.codes.set(code, { accountId: account.id, userId, byAdmin: isAdmin(account, userId), expiresAt, used: false });
   return { code, expires_at: Math.floor(expiresAt / 1000), referer: domainOf(account), client_id: store.opts.clientId };
 }
 
-export async function issueTokens(store: Store, signer: JwtSigner, account: Account, userId: number): Promise<TokenResponse> {
+function isAdmin(account: Account, userId: number): boolean {
+  return account.users.some((u) => u.id === userId && u.is_admin);
+}
+
+/** `byAdmin` is the grant's, fixed when the user gave access (a refresh keeps it). */
+export async function issueTokens(store: Store, signer: JwtSigner, account: Account, userId: number, byAdmin = isAdmin(account, userId)): Promise<TokenResponse> {
   const nowMs = store.opts.now();
   const iat = Math.floor(nowMs / 1000);
   const ttl = store.opts.accessTokenTtlSec;
@@ -44,10 +49,11 @@ export async function issueTokens(store: Store, signer: JwtSigner, account: Acco
     api_domain: API_DOMAIN,
   });
   const refreshToken = `def50200${base64url(crypto.getRandomValues(new Uint8Array(256)))}`;
-  store.accessTokens.set(accessToken, { accountId: account.id, userId, expiresAt: nowMs + ttl * 1000, diesAt: null });
+  store.accessTokens.set(accessToken, { accountId: account.id, userId, byAdmin, expiresAt: nowMs + ttl * 1000, diesAt: null });
   store.refreshTokens.set(refreshToken, {
     accountId: account.id,
     userId,
+    byAdmin,
     accessToken,
     expiresAt: nowMs + REFRESH_TTL_MS,
     used: false,
@@ -62,6 +68,8 @@ export function revokeTokens(store: Store, account: Account): void {
   const now = store.opts.now();
   for (const rec of store.accessTokens.values()) if (rec.accountId === account.id) rec.diesAt = Math.min(rec.diesAt ?? now, now);
   for (const rec of store.refreshTokens.values()) if (rec.accountId === account.id) rec.revoked = true;
+  // A code handed out before the access was withdrawn grants nothing any more: a new grant needs a new code.
+  for (const rec of store.codes.values()) if (rec.accountId === account.id) rec.used = true;
   account.tokensRevoked = true;
 }
 
@@ -102,7 +110,7 @@ async function exchangeCode(store: Store, signer: JwtSigner, request: Request, b
   if (record.used) return oauthError(400, "Authorization code has been revoked", "Authorization code was already used");
   if (record.expiresAt <= store.opts.now()) return oauthError(400, "Authorization code has expired", "Authorization code has expired");
   record.used = true;
-  return json(await issueTokens(store, signer, account, record.userId));
+  return json(await issueTokens(store, signer, account, record.userId, record.byAdmin));
 }
 
 async function refresh(store: Store, signer: JwtSigner, request: Request, body: Record<string, unknown>): Promise<Response> {
@@ -124,7 +132,7 @@ async function refresh(store: Store, signer: JwtSigner, request: Request, body: 
   // Requests already in flight with the old access token keep working for a short grace.
   const old = store.accessTokens.get(record.accessToken);
   if (old && (old.diesAt === null || old.diesAt > now)) old.diesAt = now + store.opts.refreshGraceSec * 1000;
-  const tokens = await issueTokens(store, signer, account, record.userId);
+  const tokens = await issueTokens(store, signer, account, record.userId, record.byAdmin);
   account.stats.refreshSucceeded++;
   return json(tokens);
 }

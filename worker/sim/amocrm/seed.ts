@@ -1,7 +1,7 @@
 // Builds a fresh account the way a new amoCRM account looks: users, two pipelines with the system
 // statuses 142/143, task types, and contact/lead custom fields whose ids are random, never sequential.
 import { type Account, type Store } from "./store";
-import type { CreateAccountInput, CustomField, EntityType, FieldType, Pipeline, SimUser, Status, TaskType } from "./types";
+import type { CreateAccountInput, CustomField, EntityType, FieldType, Pipeline, SimAccess, SimEntityRights, SimUser, SimUserGroup, SimUserInput, Status, TaskType } from "./types";
 
 export const WON = 142;
 export const LOST = 143;
@@ -52,6 +52,46 @@ const DEFAULT_USERS: NonNullable<CreateAccountInput["users"]> = [
   { name: "Анна Менеджер", is_admin: false },
   { name: "Борис Менеджер", is_admin: false },
 ];
+
+/** amoCRM's main user group: every account has it, with id 0. */
+export const MAIN_GROUP: SimUserGroup = { id: 0, name: "Отдел продаж" };
+
+const ACCESS = new Set(["A", "G", "M", "D"]);
+const RANK: Record<SimAccess, number> = { A: 0, G: 1, M: 2, D: 3 };
+
+/**
+ * Rights as amoCRM stores them: what a test leaves out takes the default, `add` is A or D, and an
+ * action is never broader than what it depends on (edit and export ⊆ view, delete ⊆ view and edit).
+ */
+export function completeRights(given: Partial<SimEntityRights> | undefined, fallback: SimAccess): SimEntityRights {
+  const pick = (v: unknown): SimAccess => (typeof v === "string" && ACCESS.has(v) ? (v as SimAccess) : fallback);
+  const narrower = (a: SimAccess, ...deps: SimAccess[]): SimAccess => deps.reduce((acc, d) => (RANK[d] > RANK[acc] ? d : acc), a);
+  const view = pick(given?.view);
+  const edit = narrower(pick(given?.edit), view);
+  const add = (given?.add ?? (fallback === "D" ? "D" : "A")) === "A" ? "A" : "D";
+  return { view, edit, add, delete: narrower(pick(given?.delete), view, edit), export: narrower(pick(given?.export), view) };
+}
+
+export function buildUser(store: Store, spec: SimUserInput, email: string): SimUser {
+  const isAdmin = spec.is_admin ?? false;
+  // New amoCRM users see everything unless limited; our default managers see only their own records,
+  // so that the sandbox shows rights at work.
+  const base: SimAccess = isAdmin ? "A" : "M";
+  return {
+    id: store.randomId(1_000_000, 99_999_999),
+    name: spec.name,
+    email: spec.email ?? email,
+    is_admin: isAdmin,
+    group_id: spec.group_id ?? MAIN_GROUP.id,
+    role_id: null,
+    rights: {
+      leads: completeRights(spec.rights?.leads, base),
+      contacts: completeRights(spec.rights?.contacts, base),
+      companies: completeRights(spec.rights?.companies, base),
+      status_rights: (spec.rights?.status_rights ?? []).map((r) => ({ ...r, entity_type: "leads" as const })),
+    },
+  };
+}
 
 function buildFields(store: Store, entity: EntityType, specs: FieldSpec[]): CustomField[] {
   return specs.map((spec, i) => ({
@@ -116,14 +156,10 @@ export function seedAccount(store: Store, input: CreateAccountInput): Account {
   const id = input.id ?? store.nextId("account");
   const subdomain = input.subdomain ?? `sim${id}`;
   const specs = input.users?.length ? input.users : DEFAULT_USERS;
-  const users: SimUser[] = specs.map((u, i) => ({
-    id: store.randomId(1_000_000, 99_999_999),
-    name: u.name,
-    email: u.email ?? `user${i + 1}@${subdomain}.example.com`,
-    is_admin: u.is_admin ?? false,
-  }));
   // amoCRM always has an admin (the account owner).
-  if (!users.some((u) => u.is_admin)) users[0]!.is_admin = true;
+  const withAdmin = specs.some((u) => u.is_admin) ? specs : specs.map((u, i) => (i === 0 ? { ...u, is_admin: true } : u));
+  const users: SimUser[] = withAdmin.map((u, i) => buildUser(store, u, `user${i + 1}@${subdomain}.example.com`));
+  const groups = [MAIN_GROUP, ...(input.groups ?? []).filter((g) => g.id !== MAIN_GROUP.id)];
   return store.newAccount({
     id,
     name: input.name ?? `Sim account ${subdomain}`,
@@ -131,6 +167,7 @@ export function seedAccount(store: Store, input: CreateAccountInput): Account {
     previousDomains: [],
     createdAt: store.nowSec(),
     users,
+    groups,
     pipelines: buildPipelines(store),
     fields: { contacts: buildFields(store, "contacts", CONTACT_FIELDS), leads: buildFields(store, "leads", LEAD_FIELDS) },
     taskTypes: buildTaskTypes(store),

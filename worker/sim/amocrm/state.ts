@@ -18,6 +18,7 @@ export function accountInfo(account: Account): AccountInfo {
     api_domain: API_DOMAIN,
     previous_domains: account.previousDomains,
     users: account.users,
+    groups: account.groups,
     admin_user_id: adminOf(account).id,
     pipelines: account.pipelines,
     custom_fields: account.fields,

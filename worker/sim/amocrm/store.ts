@@ -13,6 +13,7 @@ import type {
   Note,
   Pipeline,
   SimUser,
+  SimUserGroup,
   Tag,
   Task,
   TaskType,
@@ -42,6 +43,12 @@ export interface Account {
   previousDomains: string[];
   createdAt: number;
   users: SimUser[];
+  groups: SimUserGroup[];
+  /**
+   * amoCRM's scopes page says external integrations may get no access to "user methods": when set,
+   * /api/v4/users answers 403 problem+json even to an admin's token.
+   */
+  usersApiForbidden: boolean;
   pipelines: Pipeline[];
   fields: Record<EntityType, CustomField[]>;
   taskTypes: TaskType[];
@@ -73,6 +80,8 @@ export interface Account {
 export interface AccessTokenRecord {
   accountId: number;
   userId: number;
+  /** Whether the grant came from an account admin (admin access survives the user's later demotion). */
+  byAdmin: boolean;
   /** Unix ms. */
   expiresAt: number;
   /** Unix ms after which a refreshed-away or revoked token stops working. */
@@ -82,6 +91,7 @@ export interface AccessTokenRecord {
 export interface RefreshTokenRecord {
   accountId: number;
   userId: number;
+  byAdmin: boolean;
   accessToken: string;
   expiresAt: number;
   used: boolean;
@@ -91,6 +101,7 @@ export interface RefreshTokenRecord {
 export interface CodeRecord {
   accountId: number;
   userId: number;
+  byAdmin: boolean;
   expiresAt: number;
   used: boolean;
 }
@@ -148,9 +159,10 @@ export class Store {
     return Math.floor(this.opts.now() / 1000);
   }
 
-  newAccount(init: Omit<Account, "faults" | "outbox" | "dropWebhooks" | "dropped" | "stats" | "tokensRevoked" | "contacts" | "leads" | "companies" | "notes" | "tasks" | "calls" | "webhooks" | "tags">): Account {
+  newAccount(init: Omit<Account, "usersApiForbidden" | "faults" | "outbox" | "dropWebhooks" | "dropped" | "stats" | "tokensRevoked" | "contacts" | "leads" | "companies" | "notes" | "tasks" | "calls" | "webhooks" | "tags">): Account {
     const account: Account = {
       ...init,
+      usersApiForbidden: false,
       contacts: new Map(),
       leads: new Map(),
       companies: new Map(),

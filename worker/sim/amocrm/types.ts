@@ -32,11 +32,56 @@ export type FieldType =
   | "birthday"
   | "tracking_data";
 
+/** amoCRM's access levels: A all, G the responsible user's group, M own (responsible), D none. */
+export type SimAccess = "A" | "G" | "M" | "D";
+
+export interface SimEntityRights {
+  view: SimAccess;
+  edit: SimAccess;
+  /** Only A or D in amoCRM. */
+  add: "A" | "D";
+  delete: SimAccess;
+  export: SimAccess;
+}
+
+/** A pipeline status's own rights for leads, overriding the base lead rights there (A or D in amoCRM). */
+export interface SimStatusRight {
+  entity_type: "leads";
+  pipeline_id: number;
+  status_id: number;
+  rights: { view: SimAccess; edit: SimAccess; delete: SimAccess; export?: SimAccess };
+}
+
 export interface SimUser {
   id: number;
   name: string;
   email: string;
   is_admin: boolean;
+  /** A deactivated user (amoCRM keeps them, with rights.is_active false); active unless set. */
+  is_active?: boolean;
+  /** The user's group (amoCRM's first group, «Отдел продаж», has id 0). */
+  group_id: number;
+  role_id: number | null;
+  rights: { leads: SimEntityRights; contacts: SimEntityRights; companies: SimEntityRights; status_rights: SimStatusRight[] };
+}
+
+export interface SimUserGroup {
+  id: number;
+  name: string;
+}
+
+/** What a test may set on a user; rights left out keep amoCRM's defaults (admin: all A). */
+export interface SimUserInput {
+  name: string;
+  email?: string;
+  is_admin?: boolean;
+  group_id?: number;
+  rights?: {
+    leads?: Partial<SimEntityRights>;
+    contacts?: Partial<SimEntityRights>;
+    companies?: Partial<SimEntityRights>;
+    status_rights?: SimStatusRight[];
+  };
 }
 
 export interface EnumOption {
@@ -208,6 +253,7 @@ export interface AccountInfo {
   api_domain: string;
   previous_domains: string[];
   users: SimUser[];
+  groups: SimUserGroup[];
   admin_user_id: number;
   pipelines: Pipeline[];
   custom_fields: { leads: CustomField[]; contacts: CustomField[] };
@@ -218,7 +264,9 @@ export interface CreateAccountInput {
   id?: number;
   subdomain?: string;
   name?: string;
-  users?: Array<{ name: string; email?: string; is_admin?: boolean }>;
+  users?: SimUserInput[];
+  /** User groups besides the default group 0 («Отдел продаж»). */
+  groups?: SimUserGroup[];
 }
 
 export interface TokenResponse {

@@ -3,7 +3,7 @@
 // (≤ 7 req/s by default), 429 → wait and retry, 403 → cool down, timeouts → retry what is safe.
 import { DurableObject } from "cloudflare:workers";
 import { config, type Config, type Env } from "../env";
-import { secretBox } from "../lib/secret-box";
+import { reseal, secretBox } from "../lib/secret-box";
 import { RequestBudget, sleep } from "../lib/budget";
 import { amoHeaders, amoOrigin, decodeAccessToken, lookupAccountDomain, OAuthError, refreshTokens, type TokenPair } from "./oauth";
 import { makeDb } from "../db/client";
@@ -226,6 +226,64 @@ export class AmoAccountGate extends DurableObject<Env> {
       later.forEach((x, i) => out.set(x, rest[i]!));
     }
     return items.map((x) => out.get(x)!);
+  }
+
+  /**
+   * Asks amoCRM whether our access to this account is really gone, before an uninstall hook wipes
+   * anything: its signature never expires, so a captured hook proves nothing on its own. One cheap
+   * call with the stored token; a 401 there is confirmed only by a refused refresh (the token may
+   * just have expired). `unknown` when amoCRM could not be asked; the caller retries later.
+   */
+  async confirmAccessGone(): Promise<{ verdict: "gone" | "live" | "unknown"; detail: string }> {
+    const state = await this.load();
+    if (!state) return { verdict: "gone", detail: "no amoCRM tokens are stored for the account" };
+    if (state.revoked) return { verdict: "gone", detail: "amoCRM had already refused our refresh token" };
+    if (state.expiresAt > Date.now()) {
+      if (!this.budget) this.budget = new RequestBudget(this.cfg.amoRatePerSecond);
+      await this.budget.take();
+      let status: number;
+      try {
+        const res = await fetch(`${amoOrigin(this.cfg, state.domain)}/api/v4/account`, {
+          headers: amoHeaders(this.cfg, state.domain, { authorization: `Bearer ${(await this.unseal(state)).access}`, accept: "application/json" }),
+          signal: AbortSignal.timeout(Math.min(this.cfg.amoTimeoutMs, 10_000)),
+        });
+        status = res.status;
+        await res.body?.cancel();
+      } catch (err) {
+        return { verdict: "unknown", detail: `amoCRM did not answer GET /api/v4/account: ${(err as Error).name}` };
+      }
+      if (status >= 200 && status < 300) return { verdict: "live", detail: `amoCRM still accepts our access token (GET /api/v4/account answered ${status})` };
+      if (status !== 401) return { verdict: "unknown", detail: `GET /api/v4/account answered ${status}` };
+    }
+    try {
+      await this.refreshOnce();
+      return { verdict: "live", detail: "amoCRM still accepts our refresh token (the refresh succeeded)" };
+    } catch (err) {
+      const after = await this.load();
+      if (!after || after.revoked || (err instanceof OAuthError && err.revoked)) {
+        return { verdict: "gone", detail: `amoCRM refused our refresh token (${(err as Error).message})` };
+      }
+      return { verdict: "unknown", detail: `the token refresh did not complete: ${(err as Error).message}` };
+    }
+  }
+
+  /**
+   * Key rotation: seals the stored tokens again under the newest ENCRYPTION_KEY when an older key
+   * sealed them. `failed` when no configured key opens them (an old key was removed too early).
+   */
+  async resealTokens(): Promise<{ found: number; failed: number }> {
+    // A refresh in flight saves under the newest key anyway; let it finish first.
+    if (this.refreshing) await this.refreshing.catch(() => undefined);
+    const state = await this.load();
+    const box = this.box();
+    if (!state || !box.isStale(state.sealed)) return { found: 0, failed: 0 };
+    try {
+      await this.save({ ...state, sealed: await reseal(box, state.sealed, this.context(state.accountId)) });
+      return { found: 1, failed: 0 };
+    } catch (err) {
+      logWarn("amoCRM tokens could not be re-sealed", { accountId: state.accountId, error: (err as Error).message });
+      return { found: 1, failed: 1 };
+    }
   }
 
   async status(): Promise<GateStatus> {

@@ -12,11 +12,11 @@ import { writeAudit } from "../db/audit";
 import { secretBox } from "../lib/secret-box";
 import { logError, logInfo } from "../lib/log";
 import { amoGate } from "./gate";
-import { amoHeaders, amoOrigin, decodeAccessToken, exchangeCode, OAuthError } from "./oauth";
+import { amoHeaders, amoOrigin, decodeAccessToken, exchangeCode, OAuthError, type TokenPair } from "./oauth";
 import { AmoClient } from "./client";
 import { refreshMetadata, type AmoAccountInfo } from "./metadata";
 import { RetryLater } from "../queue/retry";
-import { eventIds, resetForReplay } from "../db/events";
+import { resumeHeld } from "../sync/hold";
 
 const CODE_LIFETIME_MS = 20 * 60 * 1000;
 /** Status changes and edits are what flow back to LPTracker; new leads in amoCRM are not ours to copy. */
@@ -26,25 +26,39 @@ export function installCodeContext(installId: string): string {
   return `install-code:${installId}`;
 }
 
+function installTokensContext(installId: string): string {
+  return `install-tokens:${installId}`;
+}
+
 export async function runInstallJob(env: Env, installId: string): Promise<void> {
   const cfg = config(env);
   const db = makeDb(env.DB);
   const row = (await db.select().from(installs).where(eq(installs.id, installId)).limit(1))[0];
   if (!row || row.status !== "pending") return;
   const fail = async (message: string) => {
-    await db.update(installs).set({ status: "failed", lastError: message, updatedAt: Date.now() }).where(eq(installs.id, installId));
+    await db.update(installs).set({ status: "failed", lastError: message, sealedTokens: null, updatedAt: Date.now() }).where(eq(installs.id, installId));
     logError("install failed", new Error(message), { installId, referer: row.referer });
   };
-  if (Date.now() - row.createdAt > CODE_LIFETIME_MS) return fail("authorization code expired before it could be exchanged");
 
-  const code = await secretBox(cfg.encryptionKey).open(row.sealedCode, installCodeContext(installId));
-  let pair;
-  try {
-    pair = await exchangeCode(cfg, row.referer, code);
-  } catch (err) {
-    if (err instanceof OAuthError && err.status >= 400 && err.status < 500) return fail(`amoCRM refused the code: ${err.message}`);
-    await db.update(installs).set({ attempts: row.attempts + 1, lastError: (err as Error).message, updatedAt: Date.now() }).where(eq(installs.id, installId));
-    throw new RetryLater(Math.min(5 * 2 ** row.attempts, 120), `code exchange failed: ${(err as Error).message}`);
+  const box = secretBox(cfg.encryptionKey);
+  let pair: TokenPair;
+  if (row.sealedTokens) {
+    // An earlier run exchanged the code and failed later on: the code is spent, its tokens are not.
+    pair = JSON.parse(await box.open(row.sealedTokens, installTokensContext(installId))) as TokenPair;
+  } else {
+    if (Date.now() - row.createdAt > CODE_LIFETIME_MS) return fail("authorization code expired before it could be exchanged");
+    const code = await box.open(row.sealedCode, installCodeContext(installId));
+    try {
+      pair = await exchangeCode(cfg, row.referer, code);
+    } catch (err) {
+      if (err instanceof OAuthError && err.status >= 400 && err.status < 500) return fail(`amoCRM refused the code: ${err.message}`);
+      await db.update(installs).set({ attempts: row.attempts + 1, lastError: (err as Error).message, updatedAt: Date.now() }).where(eq(installs.id, installId));
+      throw new RetryLater(Math.min(5 * 2 ** row.attempts, 120), `code exchange failed: ${(err as Error).message}`);
+    }
+    await db
+      .update(installs)
+      .set({ sealedTokens: await box.seal(JSON.stringify(pair), installTokensContext(installId)), updatedAt: Date.now() })
+      .where(eq(installs.id, installId));
   }
 
   const claims = decodeAccessToken(pair.accessToken);
@@ -78,8 +92,9 @@ export async function runInstallJob(env: Env, installId: string): Promise<void> 
   });
 
   await afterInstall(env, t, `${cfg.publicOrigin}/hooks/amocrm/${account.amoHookKey}`);
-  await resumeParkedEvents(env, t);
-  await db.update(installs).set({ status: "done", accountId, lastError: null, updatedAt: Date.now() }).where(eq(installs.id, installId));
+  // Events held while there were no tokens (saved before the code came, or a reinstall) run now, in order.
+  await resumeHeld(env, t, `amoCRM access granted (${row.flow} install)`);
+  await db.update(installs).set({ status: "done", accountId, lastError: null, sealedTokens: null, updatedAt: Date.now() }).where(eq(installs.id, installId));
   logInfo("install done", { accountId, flow: row.flow });
 }
 
@@ -96,16 +111,6 @@ async function afterInstall(env: Env, t: Tenant, destination: string): Promise<v
   } catch (err) {
     await writeAudit(t, { level: "warn", source: "amocrm", action: "webhook.failed", message: `Could not register the amoCRM webhook: ${(err as Error).message}` });
   }
-}
-
-/** Events parked while the install needed a reinstall go back to the queue now that it is done. */
-async function resumeParkedEvents(env: Env, t: Tenant): Promise<void> {
-  const ids = await eventIds(t, { status: "parked" }, 5000);
-  const resumed = await resetForReplay(t, ids);
-  for (let i = 0; i < resumed.length; i += 100) {
-    await env.SYNC_QUEUE.sendBatch(resumed.slice(i, i + 100).map((eventId) => ({ body: { kind: "event" as const, accountId: t.accountId, eventId } })));
-  }
-  if (resumed.length) await writeAudit(t, { source: "amocrm", action: "events.resumed", message: `${resumed.length} parked event(s) resumed after the reinstall.` });
 }
 
 export async function ensureAmoWebhook(env: Env, t: Tenant, destination: string): Promise<void> {

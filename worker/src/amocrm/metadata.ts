@@ -5,7 +5,8 @@ import type { Env } from "../env";
 import { metadataCache } from "../db/schema";
 import { scoped, type Tenant } from "../db/tenant";
 import type { AmoCustomField, AmoMetadata, AmoPipeline, AmoTaskType, AmoUser } from "../sync/types";
-import { AmoClient } from "./client";
+import { AmoClient, AmoError } from "./client";
+import { storeUserRights, USER_GROUPS_KIND } from "./rights";
 
 interface RawPipeline {
   id: number;
@@ -31,7 +32,7 @@ export interface AmoAccountInfo {
   country?: string;
   currency?: string;
   current_user_id?: number;
-  _embedded?: { task_types?: { id: number; name: string; code?: string | null }[] };
+  _embedded?: { task_types?: { id: number; name: string; code?: string | null }[]; users_groups?: { id: number; name: string }[] };
 }
 
 function toField(f: RawField): AmoCustomField {
@@ -45,8 +46,25 @@ function toField(f: RawField): AmoCustomField {
   };
 }
 
-export async function fetchMetadata(client: AmoClient): Promise<{ account: AmoAccountInfo | null; meta: Omit<AmoMetadata, "fetchedAt"> }> {
-  const account = await client.get<AmoAccountInfo>("/api/v4/account", { with: "task_types" });
+/** Users as amoCRM lists them, rights included; a 403 (users methods are for admins only) gives none. */
+async function listUsers(client: AmoClient): Promise<RawUser[] | null> {
+  try {
+    return await client.list<RawUser>("/api/v4/users", "users");
+  } catch (err) {
+    if (err instanceof AmoError && err.kind === "http" && err.status === 403) return null;
+    throw err;
+  }
+}
+
+type RawUser = { id: number; name: string; email?: string; rights?: { is_admin?: boolean; group_id?: number | null } };
+
+export async function fetchMetadata(client: AmoClient): Promise<{
+  account: AmoAccountInfo | null;
+  meta: Omit<AmoMetadata, "fetchedAt">;
+  /** The users with their rights (null when amoCRM refused to list them) and the account's user groups. */
+  people: { users: RawUser[] | null; groups: { id: number; name: string }[] };
+}> {
+  const account = await client.get<AmoAccountInfo>("/api/v4/account", { with: "task_types,users_groups" });
   const pipelinesBody = await client.get<{ _embedded?: { pipelines?: RawPipeline[] } }>("/api/v4/leads/pipelines");
   const pipelines: AmoPipeline[] = (pipelinesBody?._embedded?.pipelines ?? []).map((p) => ({
     id: p.id,
@@ -57,7 +75,8 @@ export async function fetchMetadata(client: AmoClient): Promise<{ account: AmoAc
   }));
   const leadFields = (await client.list<RawField>("/api/v4/leads/custom_fields", "custom_fields")).map(toField);
   const contactFields = (await client.list<RawField>("/api/v4/contacts/custom_fields", "custom_fields")).map(toField);
-  const users: AmoUser[] = (await client.list<{ id: number; name: string; email?: string; rights?: { is_admin?: boolean } }>("/api/v4/users", "users")).map((u) => ({
+  const rawUsers = await listUsers(client);
+  const users: AmoUser[] = (rawUsers ?? []).map((u) => ({
     id: u.id,
     name: u.name,
     email: u.email,
@@ -67,7 +86,8 @@ export async function fetchMetadata(client: AmoClient): Promise<{ account: AmoAc
     { id: 1, name: "Связаться", code: "FOLLOW_UP" },
     { id: 2, name: "Встреча", code: "MEETING" },
   ];
-  return { account, meta: { pipelines, leadFields, contactFields, users, taskTypes } };
+  const groups = (account?._embedded?.users_groups ?? []).map((g) => ({ id: g.id, name: g.name }));
+  return { account, meta: { pipelines, leadFields, contactFields, users, taskTypes }, people: { users: rawUsers, groups } };
 }
 
 const KINDS = { pipelines: "pipelines", leadFields: "lead_fields", contactFields: "contact_fields", users: "users", taskTypes: "task_types" } as const;
@@ -99,8 +119,14 @@ export const getMetadata = scoped(async (t: Tenant): Promise<AmoMetadata> => {
 
 /** Fetches every page of the account's metadata and caches it. */
 export async function refreshMetadata(env: Env, t: Tenant): Promise<AmoMetadata> {
-  const { meta } = await fetchMetadata(new AmoClient(env, t.accountId));
+  const { meta, people } = await fetchMetadata(new AmoClient(env, t.accountId));
   const now = Date.now();
   await storeMetadata(t, meta, now);
+  // Rights and groups ride along, so the card's checks rarely need to ask amoCRM themselves.
+  await t.db
+    .insert(metadataCache)
+    .values({ accountId: t.accountId, kind: USER_GROUPS_KIND, data: people.groups, fetchedAt: now })
+    .onConflictDoUpdate({ target: [metadataCache.accountId, metadataCache.kind], set: { data: people.groups, fetchedAt: now } });
+  if (people.users) await storeUserRights(t, people.users, now);
   return { ...meta, fetchedAt: now };
 }

@@ -1,13 +1,18 @@
 // Admin sign-in: an amoCRM admin's widget trades its token for a one-time link, the link becomes an
-// HttpOnly, SameSite=Strict session cookie (HS256 JWT under SESSION_SECRET), and `adminAuth` guards /api/admin/*.
+// HttpOnly, SameSite=Strict session cookie (HS256 JWT under SESSION_SECRET) backed by a row in
+// admin_sessions, and `adminAuth` guards /api/admin/*: the row must be live (logout revokes it) and
+// the user must still be an amoCRM admin (asked of amoCRM every few minutes).
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { SignJWT, jwtVerify } from "jose";
-import { and, eq, gt, isNotNull, isNull, lt, or } from "drizzle-orm";
-import type { Config } from "../env";
+import { and, eq, gt, isNotNull, isNull, lt, lte, or } from "drizzle-orm";
+import type { Config, Env } from "../env";
 import type { AdminSession, AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { adminLinks, metadataCache } from "../db/schema";
+import { adminLinks, adminSessions, metadataCache } from "../db/schema";
+import type { Db } from "../db/client";
+import { amoGate, type AmoResult } from "../amocrm/gate";
+import { logWarn } from "../lib/log";
 import { getAccount } from "../db/accounts";
 import { scoped, tenant, type Tenant } from "../db/tenant";
 import { auditInsert, writeAudit } from "../db/audit";
@@ -22,6 +27,14 @@ const LINK_KEEP_MS = 24 * 60 * 60 * 1000;
 const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 /** Separates session tokens from any other JWT that might be signed with the same secret. */
 const SESSION_AUDIENCE = "admin-session";
+/** The Lax companion cookie: names who is signed in, so that a link opened from amoCRM sees it. */
+const WHO_AUDIENCE = "admin-who";
+/** How often amoCRM is asked whether the session's user is still an admin. */
+export const RIGHTS_RECHECK_MS = 10 * 60_000;
+/** After a failed check (amoCRM unreachable) the next request asks again this much later. */
+const RIGHTS_RETRY_MS = 60_000;
+/** How long the page keeps working while amoCRM cannot confirm the admin right. */
+export const RIGHTS_GRACE_MS = 60 * 60_000;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function isSecureOrigin(cfg: Pick<Config, "publicOrigin">): boolean {
@@ -38,8 +51,21 @@ function cookieOptions(cfg: Pick<Config, "publicOrigin">) {
   return { httpOnly: true, sameSite: "Strict", path: "/", secure: isSecureOrigin(cfg) } as const;
 }
 
+/**
+ * SameSite=Strict keeps the session cookie off a link opened from amoCRM (a cross-site navigation),
+ * so the sign-in page could not see who is signed in. This Lax cookie only names the session (its
+ * own audience: it is never accepted as a session) so that a link cannot silently replace it.
+ */
+export function whoCookieName(cfg: Pick<Config, "publicOrigin">): string {
+  return isSecureOrigin(cfg) ? "__Host-admin_who" : "admin_who";
+}
+
+function whoCookieOptions(cfg: Pick<Config, "publicOrigin">) {
+  return { httpOnly: true, sameSite: "Lax", path: "/", secure: isSecureOrigin(cfg) } as const;
+}
+
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/={1,2}$/, "");
 }
 
 /** The row id is a hash of the link token, so a copy of the table holds no usable link. */
@@ -51,24 +77,24 @@ function sessionKey(cfg: Pick<Config, "sessionSecret">): Uint8Array {
   return new TextEncoder().encode(cfg.sessionSecret);
 }
 
-export async function signSession(cfg: Pick<Config, "sessionSecret" | "publicOrigin">, s: AdminSession & { sid: string }, nowMs: number = Date.now()): Promise<string> {
+export async function signSession(cfg: Pick<Config, "sessionSecret" | "publicOrigin">, s: AdminSession & { sid: string }, nowMs: number = Date.now(), audience = SESSION_AUDIENCE): Promise<string> {
   const now = Math.floor(nowMs / 1000);
   return new SignJWT({ account_id: s.accountId, user_id: s.userId, sid: s.sid })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(cfg.publicOrigin)
-    .setAudience(SESSION_AUDIENCE)
+    .setAudience(audience)
     .setIssuedAt(now)
     .setExpirationTime(now + SESSION_TTL_S)
     .sign(sessionKey(cfg));
 }
 
 /** The session in a cookie value, or null for anything forged, expired or malformed. */
-export async function verifySession(token: string, cfg: Pick<Config, "sessionSecret" | "publicOrigin">): Promise<(AdminSession & { sid: string }) | null> {
+export async function verifySession(token: string, cfg: Pick<Config, "sessionSecret" | "publicOrigin">, audience = SESSION_AUDIENCE): Promise<(AdminSession & { sid: string }) | null> {
   try {
     const { payload } = await jwtVerify(token, sessionKey(cfg), {
       algorithms: ["HS256"],
       issuer: cfg.publicOrigin,
-      audience: SESSION_AUDIENCE,
+      audience,
       requiredClaims: ["exp", "sid"],
     });
     const accountId = payload.account_id;
@@ -80,6 +106,110 @@ export async function verifySession(token: string, cfg: Pick<Config, "sessionSec
   } catch {
     return null;
   }
+}
+
+export type SessionRow = typeof adminSessions.$inferSelect;
+
+/** A new server-side session for a user whose admin right was just confirmed (the widget token said so). */
+export async function issueSession(db: Db, cfg: Pick<Config, "sessionSecret" | "publicOrigin">, s: AdminSession, nowMs: number = Date.now()): Promise<{ sid: string; jwt: string; who: string }> {
+  const sid = crypto.randomUUID();
+  // Sessions past their end are kept a day (for the audit trail's sake), then dropped.
+  await db.delete(adminSessions).where(and(eq(adminSessions.accountId, s.accountId), lt(adminSessions.expiresAt, nowMs - LINK_KEEP_MS)));
+  await db.insert(adminSessions).values({
+    id: sid,
+    accountId: s.accountId,
+    userId: s.userId,
+    expiresAt: nowMs + SESSION_TTL_S * 1000,
+    rightsCheckedAt: nowMs,
+    nextCheckAt: nowMs + RIGHTS_RECHECK_MS,
+    createdAt: nowMs,
+  });
+  return { sid, jwt: await signSession(cfg, { ...s, sid }, nowMs), who: await signSession(cfg, { ...s, sid }, nowMs, WHO_AUDIENCE) };
+}
+
+/** Ends a session on the server: its cookie is worthless from now on, wherever a copy of it is. */
+export async function revokeSession(db: Db, sid: string, reason: string, nowMs: number = Date.now()): Promise<void> {
+  await db.update(adminSessions).set({ revokedAt: nowMs, revokedReason: reason }).where(and(eq(adminSessions.id, sid), isNull(adminSessions.revokedAt)));
+}
+
+async function sessionRow(db: Db, s: AdminSession & { sid: string }): Promise<SessionRow | null> {
+  const row = (await db.select().from(adminSessions).where(eq(adminSessions.id, s.sid)).limit(1))[0];
+  return row && row.accountId === s.accountId && row.userId === s.userId ? row : null;
+}
+
+/** The live session a browser holds (the Strict cookie, or else the Lax companion), if any. */
+async function currentSession(c: Context<AppEnv>): Promise<SessionRow | null> {
+  const cfg = c.var.cfg;
+  const now = Date.now();
+  for (const [name, audience] of [
+    [sessionCookieName(cfg), SESSION_AUDIENCE],
+    [whoCookieName(cfg), WHO_AUDIENCE],
+  ] as const) {
+    const raw = getCookie(c, name);
+    const s = raw ? await verifySession(raw, cfg, audience) : null;
+    const row = s ? await sessionRow(c.var.db, s) : null;
+    if (row && !row.revokedAt && row.expiresAt > now) return row;
+  }
+  return null;
+}
+
+type RightsAnswer = { kind: "admin" } | { kind: "lost"; why: string } | { kind: "unknown"; detail: string };
+
+/** Asks amoCRM (through the account's gate and budget) whether the user is still an active admin. */
+async function askAdminRight(env: Env, accountId: number, userId: number): Promise<RightsAnswer> {
+  try {
+    const r = (await amoGate(env, accountId).request({ method: "GET", path: `/api/v4/users/${userId}` })) as AmoResult;
+    if (!r.ok) return { kind: "unknown", detail: r.detail };
+    if (r.status === 404) return { kind: "lost", why: "the user no longer exists in amoCRM" };
+    if (r.status !== 200) return { kind: "unknown", detail: `GET /api/v4/users/${userId} answered ${r.status}` };
+    const rights = (r.body as { rights?: { is_admin?: unknown; is_active?: unknown } } | null)?.rights;
+    if (rights?.is_active === false) return { kind: "lost", why: "the user was deactivated in amoCRM" };
+    if (rights?.is_admin !== true) return { kind: "lost", why: "the user is no longer an amoCRM admin" };
+    return { kind: "admin" };
+  } catch (err) {
+    return { kind: "unknown", detail: (err as Error).message };
+  }
+}
+
+const NOT_ADMIN =
+  "Вход завершён: в amoCRM у этого пользователя больше нет прав администратора. Попросите администратора аккаунта открыть страницу. / Signed out: this user no longer has admin rights in amoCRM. Ask an account admin to open the page.";
+const RIGHTS_UNCONFIRMED =
+  "Не удаётся подтвердить в amoCRM, что вы администратор: amoCRM сейчас не отвечает. Попробуйте позже или откройте страницу заново из amoCRM. / Cannot confirm with amoCRM that you are an admin: amoCRM is not answering. Try later, or open the page again from amoCRM.";
+
+/**
+ * Re-checks the admin right when it is due. One request claims the check (the others go on under
+ * the last confirmation); a lost right revokes the session; an unreachable amoCRM is tolerated for
+ * RIGHTS_GRACE_MS after the last confirmation.
+ */
+async function recheckRights(c: Context<AppEnv>, row: SessionRow, now: number): Promise<void> {
+  const db = c.var.db;
+  const claimed = await db
+    .update(adminSessions)
+    .set({ nextCheckAt: now + RIGHTS_RETRY_MS })
+    .where(and(eq(adminSessions.id, row.id), lte(adminSessions.nextCheckAt, now)))
+    .returning({ id: adminSessions.id });
+  if (claimed.length) {
+    const answer = await askAdminRight(c.env, row.accountId, row.userId);
+    if (answer.kind === "admin") {
+      await db.update(adminSessions).set({ rightsCheckedAt: now, nextCheckAt: now + RIGHTS_RECHECK_MS }).where(eq(adminSessions.id, row.id));
+      return;
+    }
+    if (answer.kind === "lost") {
+      await revokeSession(db, row.id, "not_admin", now);
+      await writeAudit(tenant(db, row.accountId), {
+        level: "warn",
+        source: "admin",
+        action: "admin.rights_lost",
+        message: `Сессия администратора ${row.userId} завершена: ${answer.why} / Admin user ${row.userId} was signed out: ${answer.why}`,
+        actor: `amo-user:${row.userId}`,
+        data: { sid: row.id },
+        requestId: c.var.requestId,
+      });
+      throw unauthorized("not_admin", NOT_ADMIN);
+    }
+    logWarn("admin right could not be re-checked", { accountId: row.accountId, userId: row.userId, detail: answer.detail, requestId: c.var.requestId });
+  }
+  if (now - row.rightsCheckedAt > RIGHTS_GRACE_MS) throw new Problem("upstream", RIGHTS_UNCONFIRMED, { reason: "rights_unconfirmed" });
 }
 
 /** The user's name from the cached amoCRM users list, when metadata has been fetched. */
@@ -134,47 +264,132 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw unauthorized("no_session", "Вы не вошли: откройте страницу администратора из amoCRM (настройки виджета). / Not signed in: open the admin page from amoCRM (the widget's settings).");
   }
   const session = await verifySession(raw, cfg);
-  if (!session) {
+  const row = session ? await sessionRow(c.var.db, session) : null;
+  const now = Date.now();
+  if (!row || row.expiresAt <= now) {
     throw unauthorized("invalid_session", "Сессия истекла или недействительна: откройте страницу администратора заново из amoCRM. / The session has expired or is invalid: open the admin page again from amoCRM.");
   }
-  const account = await getAccount(tenant(c.var.db, session.accountId));
+  if (row.revokedAt) {
+    if (row.revokedReason === "not_admin") throw unauthorized("not_admin", NOT_ADMIN);
+    throw unauthorized("revoked", "Эта сессия завершена (выход или вход другим пользователем). Откройте страницу администратора заново из amoCRM. / This session has ended (signed out, or replaced by another sign-in). Open the admin page again from amoCRM.");
+  }
+  const account = await getAccount(tenant(c.var.db, row.accountId));
   if (account?.status === "uninstalled") throw unauthorized("uninstalled", UNINSTALLED);
-  c.set("admin", { accountId: session.accountId, userId: session.userId });
+  if (row.nextCheckAt <= now) await recheckRights(c, row, now);
+  c.set("admin", { accountId: row.accountId, userId: row.userId, sid: row.id });
   await next();
 };
 
-async function login(c: Context<AppEnv>): Promise<Response> {
-  const cfg = c.var.cfg;
-  const token = c.req.query("token") ?? "";
-  if (!LINK_TOKEN.test(token)) return refusedPage(401, LINK_REFUSED);
-  const now = Date.now();
-  // One statement decides: two tabs opening the same link cannot both win.
-  const used = await c.var.db
+/** The link's owner while it can still be used, without using it up. */
+async function peekLink(db: Db, token: string, now: number): Promise<AdminSession | null> {
+  const rows = await db
+    .select({ accountId: adminLinks.accountId, userId: adminLinks.userId })
+    .from(adminLinks)
+    .where(and(eq(adminLinks.id, await adminLinkId(token)), isNull(adminLinks.usedAt), gt(adminLinks.expiresAt, now)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Uses the link up; one statement decides, so two tabs opening the same link cannot both win. */
+async function consumeLink(db: Db, token: string, now: number): Promise<AdminSession | null> {
+  const used = await db
     .update(adminLinks)
     .set({ usedAt: now })
     .where(and(eq(adminLinks.id, await adminLinkId(token)), isNull(adminLinks.usedAt), gt(adminLinks.expiresAt, now)))
     .returning({ accountId: adminLinks.accountId, userId: adminLinks.userId });
-  const link = used[0];
-  if (!link) return refusedPage(401, LINK_REFUSED);
+  return used[0] ?? null;
+}
+
+async function signIn(c: Context<AppEnv>, link: AdminSession, now: number, previous: SessionRow | null): Promise<Response> {
+  const cfg = c.var.cfg;
   const t = tenant(c.var.db, link.accountId);
   const account = await getAccount(t);
   if (account?.status === "uninstalled") return refusedPage(403, UNINSTALLED);
-
-  const sid = crypto.randomUUID();
-  const jwt = await signSession(cfg, { accountId: link.accountId, userId: link.userId, sid }, now);
+  // The browser holds one session at a time: the one this link replaces ends on the server too.
+  if (previous) await revokeSession(c.var.db, previous.id, "replaced", now);
+  const { sid, jwt, who } = await issueSession(c.var.db, cfg, link, now);
   await writeAudit(t, {
     source: "admin",
     action: "admin.login",
     message: `Администратор ${link.userId} вошёл на страницу администратора / Admin user ${link.userId} signed in to the admin page`,
     actor: `amo-user:${link.userId}`,
-    data: { sid },
+    data: previous ? { sid, replaced: previous.id, replacedAccountId: previous.accountId, replacedUserId: previous.userId } : { sid },
     requestId: c.var.requestId,
   });
   setCookie(c, sessionCookieName(cfg), jwt, { ...cookieOptions(cfg), maxAge: SESSION_TTL_S });
+  setCookie(c, whoCookieName(cfg), who, { ...whoCookieOptions(cfg), maxAge: SESSION_TTL_S });
   // The link token is in this URL: keep it out of caches and of the next page's Referer.
   c.header("cache-control", "no-store");
   c.header("referrer-policy", "no-referrer");
   return c.redirect("/admin/", 302);
+}
+
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+async function describeUser(db: Db, s: AdminSession): Promise<{ account: string; user: string }> {
+  const t = tenant(db, s.accountId);
+  const [account, name] = await Promise.all([getAccount(t), cachedUserName(t, s.userId)]);
+  return { account: account?.subdomain ? `${account.subdomain} (${s.accountId})` : String(s.accountId), user: name ? `${name} (${s.userId})` : String(s.userId) };
+}
+
+/**
+ * The browser is signed in as someone else (another account or user): the link is not used up and
+ * nothing is replaced until the person chooses. Switching posts the link back from this page.
+ */
+async function choicePage(c: Context<AppEnv>, token: string, current: SessionRow, link: AdminSession): Promise<Response> {
+  const [now, next] = await Promise.all([describeUser(c.var.db, current), describeUser(c.var.db, link)]);
+  const html = `<!doctype html><html lang="ru"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Вы уже вошли / Already signed in</title>
+<body style="font:16px system-ui;display:grid;place-items:center;min-height:90vh;margin:0"><main style="max-width:36rem;padding:1rem" data-testid="login-choice">
+<h1 style="font-size:1.3rem">Вы уже вошли под другой учётной записью / You are already signed in as someone else</h1>
+<p>Сейчас: аккаунт amoCRM <b data-testid="current-account">${esc(now.account)}</b>, пользователь <b>${esc(now.user)}</b>.<br>Ссылка открывает: аккаунт <b data-testid="link-account">${esc(next.account)}</b>, пользователь <b>${esc(next.user)}</b>.</p>
+<p>Now: amoCRM account <b>${esc(now.account)}</b>, user <b>${esc(now.user)}</b>. The link signs in to account <b>${esc(next.account)}</b>, user <b>${esc(next.user)}</b>.</p>
+<form method="post" action="/admin/login" style="display:flex;gap:.75rem;flex-wrap:wrap;align-items:center">
+<input type="hidden" name="token" value="${esc(token)}">
+<button type="submit" data-testid="login-switch" style="font:inherit;padding:.5rem 1rem">Войти по ссылке (текущая сессия завершится) / Sign in with the link (ends the current session)</button>
+<a href="/admin/" data-testid="login-stay">Остаться в текущей сессии / Stay in the current session</a>
+</form>
+<p style="color:#666">Ссылка действует одну минуту с момента создания. / The link works for one minute after it was made.</p>
+</main></body></html>`;
+  return new Response(html, {
+    status: 200,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "referrer-policy": "no-referrer",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    },
+  });
+}
+
+async function login(c: Context<AppEnv>): Promise<Response> {
+  const token = c.req.query("token") ?? "";
+  if (!LINK_TOKEN.test(token)) return refusedPage(401, LINK_REFUSED);
+  const now = Date.now();
+  const link = await peekLink(c.var.db, token, now);
+  if (!link) return refusedPage(401, LINK_REFUSED);
+  const current = await currentSession(c);
+  if (current && (current.accountId !== link.accountId || current.userId !== link.userId)) return choicePage(c, token, current, link);
+  const used = await consumeLink(c.var.db, token, now);
+  if (!used) return refusedPage(401, LINK_REFUSED);
+  return signIn(c, used, now, current);
+}
+
+/** The choice page's "sign in with the link": only from our own page, never from another site. */
+async function loginSwitch(c: Context<AppEnv>): Promise<Response> {
+  const cfg = c.var.cfg;
+  // The choice page sends no Referer, so browsers post its form with `Origin: null`; Sec-Fetch-Site
+  // (set by the browser, not by pages) still tells our own page from another site.
+  const sameOrigin = c.req.header("origin") === cfg.publicOrigin || c.req.header("sec-fetch-site") === "same-origin";
+  if (!sameOrigin) return refusedPage(403, "Вход отклонён: запрос пришёл с другого сайта. Откройте страницу администратора из amoCRM. / Sign-in refused: the request came from another site. Open the admin page from amoCRM.");
+  const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  const token = typeof form.token === "string" ? form.token : "";
+  if (!LINK_TOKEN.test(token)) return refusedPage(401, LINK_REFUSED);
+  const now = Date.now();
+  const used = await consumeLink(c.var.db, token, now);
+  if (!used) return refusedPage(401, LINK_REFUSED);
+  return signIn(c, used, now, await currentSession(c));
 }
 
 export function adminSessionRoutes() {
@@ -209,6 +424,7 @@ export function adminSessionRoutes() {
   });
 
   r.get("/admin/login", login);
+  r.post("/admin/login", loginSwitch);
 
   r.get("/api/admin/session", async (c) => {
     const s = c.var.admin;
@@ -228,6 +444,7 @@ export function adminSessionRoutes() {
 
   r.post("/api/admin/logout", async (c) => {
     const s = c.var.admin;
+    if (s.sid) await revokeSession(c.var.db, s.sid, "logout");
     await writeAudit(tenant(c.var.db, s.accountId), {
       source: "admin",
       action: "admin.logout",
@@ -236,6 +453,7 @@ export function adminSessionRoutes() {
       requestId: c.var.requestId,
     });
     deleteCookie(c, sessionCookieName(c.var.cfg), cookieOptions(c.var.cfg));
+    deleteCookie(c, whoCookieName(c.var.cfg), whoCookieOptions(c.var.cfg));
     return c.body(null, 204);
   });
 

@@ -11,9 +11,10 @@ export const CORS_ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE";
 // Browsers cap this anyway (Chrome: 2 h); 10 minutes keeps a rollout of new headers quick.
 const PREFLIGHT_MAX_AGE_S = "600";
 
-export function isAllowedOrigin(origin: string | undefined, publicOrigin: string): boolean {
+/** `devHostOrigin` is the sandbox's local amoCRM page; only the sandbox entry sets it (config() leaves it null). */
+export function isAllowedOrigin(origin: string | undefined, publicOrigin: string, devHostOrigin: string | null = null): boolean {
   if (!origin) return false;
-  return origin === publicOrigin || AMO_ORIGIN.test(origin);
+  return origin === publicOrigin || AMO_ORIGIN.test(origin) || (devHostOrigin !== null && origin === devHostOrigin);
 }
 
 function setHeaders(res: Response, headers: Record<string, string>): boolean {
@@ -31,7 +32,7 @@ function setHeaders(res: Response, headers: Record<string, string>): boolean {
  */
 export const widgetCors: MiddlewareHandler<AppEnv> = async (c, next) => {
   const origin = c.req.header("origin");
-  const allowed = isAllowedOrigin(origin, c.var.cfg.publicOrigin);
+  const allowed = isAllowedOrigin(origin, c.var.cfg.publicOrigin, c.var.cfg.devHostOrigin);
   const base: Record<string, string> = { Vary: "Origin" };
   if (allowed) base["Access-Control-Allow-Origin"] = origin!;
 

@@ -1,15 +1,18 @@
-// amoCRM's "integration disabled" hook: checks the HMAC signature, marks the account uninstalled
-// (its data is kept for the grace period, then purged) and makes its Durable Object drop the tokens.
+// amoCRM's "integration disabled" hook: checks the HMAC signature, confirms with amoCRM that our
+// access is really gone, then marks the account uninstalled (its data is kept for the grace period,
+// then purged) and makes its Durable Object drop the tokens.
 import { Hono, type Context } from "hono";
-import { eq } from "drizzle-orm";
-import type { Env } from "../env";
+import { and, eq, gt, ne } from "drizzle-orm";
+import { config, type Env } from "../env";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { logError, logInfo, logWarn } from "../lib/log";
-import { accounts } from "../db/schema";
+import { accounts, auditLog } from "../db/schema";
 import { getAccount } from "../db/accounts";
 import { tenant, type Tenant } from "../db/tenant";
-import { auditInsert, writeAudit } from "../db/audit";
+import { writeAudit } from "../db/audit";
+import { makeDb } from "../db/client";
+import { RetryLater } from "../queue/retry";
 import { amoGate } from "../amocrm/gate";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -148,26 +151,138 @@ async function disconnect(c: Context<AppEnv>): Promise<Response> {
     return c.json({ ok: true });
   }
   // A repeated hook must not push the purge date further out.
-  if (account.status !== "uninstalled") {
-    const now = Date.now();
-    const purgeAfter = now + cfg.uninstallGraceDays * DAY_MS;
-    await c.var.db.batch([
-      c.var.db
-        .update(accounts)
-        .set({ status: "uninstalled", statusReason: "disabled in amoCRM", uninstalledAt: now, purgeAfter, updatedAt: now })
-        .where(eq(accounts.accountId, accountId)),
-      auditInsert(t, {
-        level: "warn",
-        source: "amocrm",
-        action: "account.uninstalled",
-        message: `Интеграция отключена в amoCRM; данные будут удалены через ${cfg.uninstallGraceDays} дн., если её не установят снова / The integration was disabled in amoCRM; data is deleted after ${cfg.uninstallGraceDays} days unless it is reinstalled`,
-        data: { purgeAfter, variant },
-        requestId,
-      }),
-    ]);
+  if (account.status === "uninstalled") {
+    await forgetAmoTokens(c.env, t, requestId);
+    return c.json({ ok: true });
   }
-  await forgetAmoTokens(c.env, t, requestId);
+  const outcome = await decideDisconnect(c.env, t, { variant, requestId, recheck: false });
+  if (outcome === "refused") {
+    throw new Problem(
+      "conflict",
+      "amoCRM по-прежнему принимает доступ интеграции к этому аккаунту, поэтому отключение не применено (повтор старого запроса ничего не меняет). / amoCRM still accepts this integration's access for the account, so the uninstall was not applied (a replayed hook changes nothing).",
+      { reason: "access_still_valid" },
+    );
+  }
+  if (outcome === "pending") return c.json({ ok: true, pending: true }, 202);
   return c.json({ ok: true });
+}
+
+/** How long after a refused hook the access is asked about once more (amoCRM may revoke a moment after it calls). */
+export const LIVE_RECHECK_SECONDS = 300;
+/** The first retry when amoCRM could not be asked; later ones double, up to an hour. */
+const UNKNOWN_RETRY_SECONDS = 60;
+
+export interface DisconnectCheck {
+  variant: string;
+  requestId?: string;
+  /** A second look after a refusal: when amoCRM still accepts us then, the hook is dropped for good. */
+  recheck: boolean;
+}
+
+async function askAmo(env: Env, accountId: number): Promise<{ verdict: "gone" | "live" | "unknown"; detail: string }> {
+  try {
+    return await amoGate(env, accountId).confirmAccessGone();
+  } catch (err) {
+    return { verdict: "unknown", detail: `the account gate failed: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * Applies a signed uninstall hook only once amoCRM confirms our access is gone: `uninstalled`; our
+ * token still works: `refused` (audited, nothing changed; one later re-check is queued unless this
+ * is it); amoCRM unreachable: `pending` (a queued check retries, nothing is wiped meanwhile).
+ */
+export async function decideDisconnect(env: Env, t: Tenant, check: DisconnectCheck, attempts = 0): Promise<"uninstalled" | "refused" | "pending"> {
+  const { verdict, detail } = await askAmo(env, t.accountId);
+  if (verdict === "gone") {
+    await markUninstalled(env, t, check, detail);
+    return "uninstalled";
+  }
+  if (verdict === "live") {
+    logWarn("disconnect hook refused: amoCRM still accepts our access", { requestId: check.requestId, accountId: t.accountId, recheck: check.recheck });
+    // A hook replayed over and over leaves one audit row and one queued re-check per window, not one per request.
+    if (!check.recheck && (await recentAudit(t, "account.disconnect_refused", LIVE_RECHECK_SECONDS * 1000))) return "refused";
+    await writeAudit(t, {
+      level: "warn",
+      source: "amocrm",
+      action: "account.disconnect_refused",
+      message: check.recheck
+        ? "Сигнал об отключении отклонён окончательно: amoCRM по-прежнему принимает доступ интеграции; ничего не изменено / The uninstall hook was refused for good: amoCRM still accepts the integration's access; nothing was changed"
+        : "Получен подписанный сигнал об отключении, но amoCRM по-прежнему принимает доступ интеграции (возможно, повтор старого запроса); ничего не изменено, проверим ещё раз через 5 минут / A signed uninstall hook arrived, but amoCRM still accepts the integration's access (possibly a replayed request); nothing was changed, checking once more in 5 minutes",
+      data: { variant: check.variant, detail, recheck: check.recheck },
+      requestId: check.requestId,
+    });
+    if (!check.recheck) {
+      await env.SYNC_QUEUE.send({ kind: "disconnect-check", accountId: t.accountId, variant: check.variant, requestId: check.requestId, recheck: true }, { delaySeconds: LIVE_RECHECK_SECONDS });
+    }
+    return "refused";
+  }
+  logWarn("disconnect hook pending: amoCRM could not confirm the access is gone", { requestId: check.requestId, accountId: t.accountId, detail });
+  if (attempts === 0 && !(await recentAudit(t, "account.disconnect_pending", UNKNOWN_RETRY_SECONDS * 1000))) {
+    await writeAudit(t, {
+      level: "warn",
+      source: "amocrm",
+      action: "account.disconnect_pending",
+      message: "Получен сигнал об отключении, но amoCRM сейчас недоступен: данные не тронуты, проверка повторится позже / An uninstall hook arrived but amoCRM cannot be reached now: nothing was touched, the check will be retried",
+      data: { variant: check.variant, detail },
+      requestId: check.requestId,
+    });
+    await env.SYNC_QUEUE.send({ kind: "disconnect-check", accountId: t.accountId, variant: check.variant, requestId: check.requestId, recheck: check.recheck }, { delaySeconds: UNKNOWN_RETRY_SECONDS });
+  }
+  return "pending";
+}
+
+async function recentAudit(t: Tenant, action: string, withinMs: number): Promise<boolean> {
+  const rows = await t.db
+    .select({ id: auditLog.id })
+    .from(auditLog)
+    .where(and(eq(auditLog.accountId, t.accountId), eq(auditLog.action, action), gt(auditLog.at, Date.now() - withinMs)))
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** The queued check of a hook amoCRM could not confirm yet (or a refusal's one re-check). */
+export async function runDisconnectCheckJob(env: Env, msg: { accountId: number } & DisconnectCheck, attempts: number): Promise<void> {
+  const t = tenant(makeDb(env.DB), msg.accountId);
+  const account = await getAccount(t);
+  if (!account || account.status === "uninstalled") return;
+  // `attempts` > 0 keeps a retry from queueing yet another check: the queue's own retry does that.
+  const outcome = await decideDisconnect(env, t, msg, Math.max(attempts, 1));
+  if (outcome === "pending") throw new RetryLater(Math.min(UNKNOWN_RETRY_SECONDS * 2 ** attempts, 3600), "amoCRM could not confirm the uninstall yet");
+}
+
+/** Out of retries: amoCRM never answered. Nothing is wiped; the keep-alive refresh finds a real revocation later. */
+export async function deadDisconnectCheckJob(env: Env, accountId: number, attempts: number): Promise<void> {
+  await writeAudit(tenant(makeDb(env.DB), accountId), {
+    level: "error",
+    source: "amocrm",
+    action: "account.disconnect_unconfirmed",
+    message: `Отключение не подтверждено: amoCRM не ответил после ${attempts} попыток; данные не тронуты / The uninstall could not be confirmed: amoCRM did not answer after ${attempts} attempts; nothing was touched`,
+  });
+}
+
+async function markUninstalled(env: Env, t: Tenant, check: DisconnectCheck, confirmation: string): Promise<void> {
+  const cfg = config(env);
+  const db = makeDb(env.DB);
+  const now = Date.now();
+  const purgeAfter = now + cfg.uninstallGraceDays * DAY_MS;
+  // The status condition keeps a hook and its queued check from both starting the grace period.
+  const done = await db
+    .update(accounts)
+    .set({ status: "uninstalled", statusReason: "disabled in amoCRM", uninstalledAt: now, purgeAfter, updatedAt: now })
+    .where(and(eq(accounts.accountId, t.accountId), ne(accounts.status, "uninstalled")))
+    .returning({ id: accounts.accountId });
+  if (done.length) {
+    await writeAudit(t, {
+      level: "warn",
+      source: "amocrm",
+      action: "account.uninstalled",
+      message: `Интеграция отключена в amoCRM; данные будут удалены через ${cfg.uninstallGraceDays} дн., если её не установят снова / The integration was disabled in amoCRM; data is deleted after ${cfg.uninstallGraceDays} days unless it is reinstalled`,
+      data: { purgeAfter, variant: check.variant, confirmation },
+      requestId: check.requestId,
+    });
+  }
+  await forgetAmoTokens(env, t, check.requestId ?? "queue");
 }
 
 export function disconnectRoutes() {

@@ -24,6 +24,8 @@ export interface InstallFacts {
 /** Creates the account or brings it back (a reinstall keeps its data and its webhook key). */
 export const upsertInstalledAccount = scoped(async (t: Tenant, facts: InstallFacts, now: number = Date.now()): Promise<{ created: boolean; restored: boolean; row: AccountRow }> => {
   const existing = await getAccount(t);
+  // A row the widget created before amoCRM's code arrived is a first install all the same.
+  const firstInstall = !!existing && existing.installedAt === null && existing.status === "pending";
   if (existing) {
     await t.db
       .update(accounts)
@@ -38,11 +40,12 @@ export const upsertInstalledAccount = scoped(async (t: Tenant, facts: InstallFac
         uninstalledAt: null,
         purgeAfter: null,
         tokenRefreshedAt: now,
+        awaitingAccessSince: null,
         updatedAt: now,
       })
       .where(eq(accounts.accountId, t.accountId));
     const row = (await getAccount(t))!;
-    return { created: false, restored: existing.status === "uninstalled", row };
+    return { created: firstInstall, restored: existing.status === "uninstalled", row };
   }
   await t.db.insert(accounts).values({
     accountId: t.accountId,
@@ -56,6 +59,39 @@ export const upsertInstalledAccount = scoped(async (t: Tenant, facts: InstallFac
     tokenRefreshedAt: now,
   });
   return { created: true, restored: false, row: (await getAccount(t))! };
+});
+
+/**
+ * The widget saved its settings before amoCRM delivered the OAuth code (amoCRM runs onSave and sends
+ * the code hook in no documented order): the signed widget token already proves the account, so a
+ * pending row holds the connection and the events until the code is exchanged. The wait for amoCRM
+ * starts when the widget is installed (onSave), not when the login is merely checked.
+ */
+export const ensurePendingAccount = scoped(async (t: Tenant, facts: { subdomain: string; domain: string }, now: number = Date.now()): Promise<AccountRow> => {
+  await t.db
+    .insert(accounts)
+    .values({ accountId: t.accountId, subdomain: facts.subdomain, domain: facts.domain, status: "pending", amoHookKey: randomKey(), updatedAt: now })
+    .onConflictDoNothing({ target: accounts.accountId });
+  return (await getAccount(t))!;
+});
+
+/**
+ * The widget was switched off (paused) or on in amoCRM. Switching on an account without live tokens
+ * (never installed, or disabled by the disconnect hook) starts the wait for amoCRM's fresh code.
+ */
+export const setAccountPaused = scoped(async (t: Tenant, paused: boolean, now: number = Date.now()): Promise<AccountRow | null> => {
+  const row = await getAccount(t);
+  if (!row) return null;
+  const waiting = !paused && (row.status === "pending" || row.status === "uninstalled");
+  await t.db
+    .update(accounts)
+    .set({
+      pausedAt: paused ? (row.pausedAt ?? now) : null,
+      awaitingAccessSince: waiting ? (row.status === "pending" ? (row.awaitingAccessSince ?? now) : now) : row.awaitingAccessSince,
+      updatedAt: now,
+    })
+    .where(eq(accounts.accountId, t.accountId));
+  return getAccount(t);
 });
 
 export const setAccountStatus = scoped(async (t: Tenant, status: InstallStatus, reason: string | null) => {

@@ -1,11 +1,12 @@
 // Tenant rows of inbound events: stored once per dedupe key, then walked through
-// received → processing → done | failed | skipped (or parked while the install needs a reinstall).
+// received → processing → done | failed | skipped (or held: parked without amoCRM tokens, paused
+// while the widget is switched off; see sync/hold.ts).
 import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import { events } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 
 export type EventRow = typeof events.$inferSelect;
-export type EventStatus = "received" | "processing" | "done" | "failed" | "skipped" | "rejected" | "parked";
+export type EventStatus = "received" | "processing" | "done" | "failed" | "skipped" | "rejected" | "parked" | "paused";
 
 export const MAX_STORED_PAYLOAD = 64 * 1024;
 
@@ -67,7 +68,7 @@ export const claimEvent = scoped(async (t: Tenant, id: number): Promise<EventRow
   const rows = await t.db
     .update(events)
     .set({ status: "processing", attempts: sql`${events.attempts} + 1`, updatedAt: Date.now() })
-    .where(and(eq(events.accountId, t.accountId), eq(events.id, id), inArray(events.status, ["received", "processing", "failed", "parked"])))
+    .where(and(eq(events.accountId, t.accountId), eq(events.id, id), inArray(events.status, ["received", "processing", "failed", "parked", "paused"])))
     .returning();
   return rows[0] ?? null;
 });
@@ -120,7 +121,7 @@ export const resetForReplay = scoped(async (t: Tenant, ids: number[]): Promise<n
   const rows = await t.db
     .update(events)
     .set({ status: "received", error: null, updatedAt: Date.now() })
-    .where(and(eq(events.accountId, t.accountId), inArray(events.id, ids), inArray(events.status, ["failed", "parked", "skipped", "done"])))
+    .where(and(eq(events.accountId, t.accountId), inArray(events.id, ids), inArray(events.status, ["failed", "parked", "paused", "skipped", "done"])))
     .returning({ id: events.id });
   return rows.map((r) => r.id);
 });

@@ -61,11 +61,12 @@ export const listImports = scoped(async (t: Tenant, limit: number = 50): Promise
 });
 
 /** uploaded → parsing with the chosen plan; null when the import is not waiting to start. */
-export const startImport = scoped(async (t: Tenant, id: number, plan: ImportPlan): Promise<ImportRow | null> => {
+/** uploaded → parsing with the plan; `headers` when the admin chose another sheet or header row. */
+export const startImport = scoped(async (t: Tenant, id: number, plan: ImportPlan, headers?: string[]): Promise<ImportRow | null> => {
   const now = Date.now();
   const rows = await t.db
     .update(imports)
-    .set({ status: "parsing", kind: plan.kind, mapping: plan as unknown as Record<string, unknown>, startedAt: now, updatedAt: now, error: null })
+    .set({ status: "parsing", kind: plan.kind, mapping: plan as unknown as Record<string, unknown>, startedAt: now, updatedAt: now, error: null, ...(headers ? { headers } : {}) })
     .where(and(mine(t, id), eq(imports.status, "uploaded")))
     .returning();
   return rows[0] ?? null;

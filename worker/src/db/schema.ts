@@ -26,6 +26,10 @@ export const accounts = sqliteTable(
     uninstalledAt: integer("uninstalled_at"),
     purgeAfter: integer("purge_after"),
     tokenRefreshedAt: integer("token_refreshed_at"),
+    /** Set while the widget is switched off in amoCRM: events are kept as `paused`, not processed. */
+    pausedAt: integer("paused_at"),
+    /** Set when the widget was installed or switched on and amoCRM's OAuth code has not been exchanged yet. */
+    awaitingAccessSince: integer("awaiting_access_since"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -48,6 +52,8 @@ export const installs = sqliteTable(
     /** marketplace | button */
     flow: text("flow").notNull(),
     sealedCode: text("sealed_code").notNull(),
+    /** The exchanged token pair, sealed, while the rest of the install job may still be retried. */
+    sealedTokens: text("sealed_tokens"),
     /** pending | done | failed */
     status: text("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
@@ -140,10 +146,42 @@ export const rules = sqliteTable(
     trigger: text("trigger").notNull(),
     conditions: text("conditions", { mode: "json" }).$type<unknown>().notNull().default(sql`'{}'`),
     actions: text("actions", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    /** Counts saved changes (1 = as created); each one has a row in rule_versions. */
+    version: integer("version").notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [index("rules_account_position").on(t.accountId, t.position)],
+);
+
+/** What a rule looked like, as kept in its history. */
+export interface RuleSnapshot {
+  name: string;
+  enabled: boolean;
+  trigger: string;
+  conditions: unknown;
+  actions: unknown[];
+  position: number;
+}
+
+/** Every change to a rule: who, when, before and after; a deleted rule keeps its history. */
+export const ruleVersions = sqliteTable(
+  "rule_versions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    ruleId: integer("rule_id").notNull(),
+    /** The rule's version after this change. */
+    version: integer("version").notNull(),
+    /** created | updated | enabled | disabled | moved | restored | deleted */
+    change: text("change").notNull(),
+    actor: text("actor"),
+    at: integer("at").notNull().default(now),
+    before: text("before", { mode: "json" }).$type<RuleSnapshot | null>(),
+    after: text("after", { mode: "json" }).$type<RuleSnapshot | null>(),
+    note: text("note"),
+  },
+  (t) => [uniqueIndex("rule_versions_account_rule_version").on(t.accountId, t.ruleId, t.version)],
 );
 
 /** Raw inbound events (webhooks, imports, reconciliation) and where each one is in its life. */
@@ -157,7 +195,7 @@ export const events = sqliteTable(
     /** create | update | delete | status | sync | rejected … */
     action: text("action").notNull(),
     dedupeKey: text("dedupe_key").notNull(),
-    /** received | processing | done | failed | skipped | rejected | parked */
+    /** received | processing | done | failed | skipped | rejected | parked | paused */
     status: text("status").notNull().default("received"),
     projectId: integer("project_id"),
     externalId: text("external_id"),
@@ -208,6 +246,24 @@ export const metadataCache = sqliteTable(
     fetchedAt: integer("fetched_at").notNull().default(now),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.kind] })],
+);
+
+/**
+ * amoCRM users' rights and group as the account's admin token reads them, refreshed with the
+ * metadata and on demand after a short TTL; the card routes decide with them who sees what.
+ */
+export const amoUserRights = sqliteTable(
+  "amo_user_rights",
+  {
+    accountId: integer("account_id").notNull(),
+    userId: integer("user_id").notNull(),
+    isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+    /** amoCRM's first group has id 0, so null (not 0) means "no group known". */
+    groupId: integer("group_id"),
+    rights: text("rights", { mode: "json" }).$type<unknown>().notNull(),
+    fetchedAt: integer("fetched_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] })],
 );
 
 /** Uploaded spreadsheets and their background processing. */
@@ -345,3 +401,114 @@ export const cursors = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.name] })],
 );
+
+/**
+ * Admin page sessions: the cookie carries the id, this row decides. Logout and a lost admin right
+ * revoke it; `next_check_at` says when the user's admin right is asked of amoCRM again.
+ */
+export const adminSessions = sqliteTable(
+  "admin_sessions",
+  {
+    id: text("id").primaryKey(),
+    accountId: integer("account_id").notNull(),
+    userId: integer("user_id").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    revokedReason: text("revoked_reason"),
+    /** When amoCRM last confirmed the user is an admin (at sign-in: the widget token said so). */
+    rightsCheckedAt: integer("rights_checked_at").notNull(),
+    nextCheckAt: integer("next_check_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("admin_sessions_account").on(t.accountId)],
+);
+
+/**
+ * One row (id 1, not a tenant table): the cron's pass re-sealing every secret under the newest
+ * ENCRYPTION_KEY. A pass walks all accounts by id; `last_pass_*` is the latest complete pass.
+ */
+export const keyRotation = sqliteTable("key_rotation", {
+  id: integer("id").primaryKey(),
+  /** The newest key's id when this pass started; a new first key starts a new pass. */
+  keyId: text("key_id").notNull(),
+  cursor: integer("cursor").notNull().default(0),
+  passStartedAt: integer("pass_started_at").notNull(),
+  /** Values found under an older key in this pass (each re-sealed unless it failed). */
+  passFound: integer("pass_found").notNull().default(0),
+  /** Values that could not be opened or re-sealed in this pass. */
+  passFailed: integer("pass_failed").notNull().default(0),
+  lastPassKeyId: text("last_pass_key_id"),
+  lastPassCompletedAt: integer("last_pass_completed_at"),
+  lastPassFound: integer("last_pass_found"),
+  lastPassFailed: integer("last_pass_failed"),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * Quota refusals per tenant, quota and hour (`hook_rate`: webhooks over the per-key rate;
+ * `rejected_bodies`: malformed bodies no longer kept). The admin dashboard warns from these rows.
+ */
+export const quotaHits = sqliteTable(
+  "quota_hits",
+  {
+    accountId: integer("account_id").notNull(),
+    kind: text("kind").notNull(),
+    windowStart: integer("window_start").notNull(),
+    refused: integer("refused").notNull().default(0),
+    lastAt: integer("last_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.kind, t.windowStart] })],
+);
+
+/** A list action («Синхронизировать с LPTracker» for the selected leads or contacts), run in the queue. */
+export const listJobs = sqliteTable(
+  "list_jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    /** leads | contacts */
+    entity: text("entity").notNull(),
+    /** The LPTracker project new leads go to. */
+    projectId: integer("project_id").notNull(),
+    /** queued | running | done | failed */
+    status: text("status").notNull().default("queued"),
+    total: integer("total").notNull(),
+    /** What amoCRM said was selected; more than `total` when the selection spans pages it did not hand over. */
+    countSelected: integer("count_selected").notNull(),
+    requestedBy: integer("requested_by"),
+    error: text("error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("list_jobs_account_created").on(t.accountId, t.createdAt)],
+);
+
+/** One selected entity of a list job and how it ended. */
+export const listJobItems = sqliteTable(
+  "list_job_items",
+  {
+    accountId: integer("account_id").notNull(),
+    jobId: integer("job_id").notNull(),
+    position: integer("position").notNull(),
+    /** lead | contact | company */
+    entityType: text("entity_type").notNull(),
+    entityId: integer("entity_id").notNull(),
+    name: text("name"),
+    /** pending | created | updated | skipped | failed */
+    status: text("status").notNull().default("pending"),
+    /** Why, as a code the widget translates (created, no_contact, …); `reason` is the English detail. */
+    reasonCode: text("reason_code"),
+    reason: text("reason"),
+    lptLeadIds: text("lpt_lead_ids", { mode: "json" }).$type<number[]>(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.jobId, t.position] }), index("list_job_items_status").on(t.accountId, t.jobId, t.status)],
+);
+
+/** The secret each Digital Pipeline action of the account carries in a hidden setting (DP hooks are unsigned). */
+export const dpKeys = sqliteTable("dp_keys", {
+  accountId: integer("account_id").primaryKey(),
+  key: text("key").notNull(),
+  createdAt: createdAt(),
+});

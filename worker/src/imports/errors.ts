@@ -8,6 +8,8 @@ export type ImportErrorCode =
   | "corrupt"
   | "zip-bomb"
   | "too-many-rows"
+  | "too-large"
+  | "no-sheet"
   | "no-header";
 
 export class ImportFileError extends Error {
@@ -29,11 +31,21 @@ export function isImportFileError(e: unknown): e is ImportFileError {
   return e instanceof ImportFileError;
 }
 
+/** Groups the digits of a whole number by three from the right (a loop: the lookahead regex for this is quadratic). */
+function groupThousands(n: number, sep: string): string {
+  const s = String(Math.trunc(n));
+  const sign = s.startsWith("-") ? "-" : "";
+  const digits = sign ? s.slice(1) : s;
+  let out = "";
+  for (let end = digits.length; end > 0; end -= 3) out = (end > 3 ? sep : "") + digits.slice(Math.max(0, end - 3), end) + out;
+  return sign + out;
+}
+
 /** Numbers in messages: Russian groups thousands with a space, English with a comma. */
 export function formatCountRu(n: number): string {
-  return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
+  return groupThousands(n, " ");
 }
 
 export function formatCountEn(n: number): string {
-  return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return groupThousands(n, ",");
 }

@@ -33,6 +33,7 @@ import { CountingAmoClient, ImportStopped, rethrowUnlessBatchProblem } from "./p
 import { processLeadChunk, type ChunkContext, type ChunkResult } from "./pipeline-leads";
 import { processCallChunk } from "./pipeline-calls";
 import { storeErrorReport } from "./pipeline-report";
+import { accountTimeZone } from "./zone";
 
 /**
  * Chunks of one import writing at the same time, each on LANES_PER_CHUNK lanes: enough requests
@@ -179,14 +180,19 @@ async function parseAndStore(env: Env, t: Tenant, imp: ImportRow): Promise<Prepa
 
   const object = await env.FILES.get(imp.fileKey);
   if (!object) return stopped(env, t, importId, "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
+  // Dates without a zone are the account's wall-clock times.
+  const zone = await accountTimeZone(env, t);
   let prepared: PreparedImport;
   try {
     const bytes = new Uint8Array(await object.arrayBuffer());
-    const book = readWorkbook(bytes, sniffFile(bytes, imp.fileName).type);
+    const book = readWorkbook(bytes, sniffFile(bytes, imp.fileName).type, {
+      ...(plan.sheet !== undefined ? { sheet: plan.sheet } : {}),
+      ...(plan.headerRow !== undefined ? { headerRow: plan.headerRow } : {}),
+    });
     const mapping = headerMapping(book.headers, plan.columns);
     const missing = missingColumns(plan.kind, mapping);
     if (missing) return stopped(env, t, importId, missing);
-    prepared = prepareRows(plan.kind, book.headers, book.rows, mapping);
+    prepared = prepareRows(plan.kind, book.headers, book.rows, mapping, book.rowNumbers, { timeZone: zone.timeZone, date1904: book.date1904 });
   } catch (err) {
     if (isImportFileError(err)) return stopped(env, t, importId, err.message, { code: err.code });
     throw err;
@@ -208,11 +214,15 @@ async function parseAndStore(env: Env, t: Tenant, imp: ImportRow): Promise<Prepa
   if (looked.value?.index) await storeContactIndex(env, t.accountId, importId, looked.value.index);
   const finalPlan: ImportPlan = { ...plan, ...(lookup ? { lookup } : {}) };
   const started = await beginProcessing(t, importId, { total: prepared.rows.length, chunks: prepared.chunks, skipped: prepared.duplicates, failed: prepared.failed, plan: finalPlan });
-  if (!started) return null;
+  if (!started) {
+    // Cancelled while the contact list was read: the list just stored has no reader.
+    if (looked.value?.index) await forgetContacts(env, t, importId);
+    return null;
+  }
   await step(t, importId, {
     action: "import.parsed",
-    message: `Import #${importId}: ${prepared.rows.length} row(s) read in ${parseMs} ms; ${prepared.pending} to send in ${prepared.chunks} chunk(s), ${prepared.failed} refused, ${prepared.duplicates} repeated in the file.`,
-    data: { rows: prepared.rows.length, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, chunks: prepared.chunks, parseMs },
+    message: `Import #${importId}: ${prepared.rows.length} row(s) read in ${parseMs} ms; ${prepared.pending} to send in ${prepared.chunks} chunk(s), ${prepared.failed} refused, ${prepared.duplicates} repeated in the file; dates read in ${zone.timeZone}${zone.known ? "" : " (assumed: amoCRM did not say)"}.`,
+    data: { rows: prepared.rows.length, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, chunks: prepared.chunks, parseMs, timeZone: zone.timeZone },
   });
   if (lookup) {
     await step(t, importId, { action: "import.lookup", message: lookupMessage(lookup), data: { ...lookup, amoRequests: amo.requests } });

@@ -2,7 +2,8 @@
 // can read and fix; and drops repeated people within one file.
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 import type { ColumnMapping, ImportColumn, ImportKind, NormalizedImportRow } from "./types";
-import { isHttpUrl, mapCallStatus, parseDate, parseDuration } from "./values";
+import { cellDisplay, isUnreadable, unreadableReason } from "./cells";
+import { isHttpUrl, mapCallStatus, parseDate, parseDuration, type DateContext } from "./values";
 
 export type NormalizeResult = { ok: true; row: NormalizedImportRow } | { ok: false; reason: string };
 
@@ -34,12 +35,12 @@ function isBlank(v: unknown): boolean {
 }
 
 function shown(v: unknown): string {
-  const s = v instanceof Date ? v.toISOString() : String(v).replace(/\s+/g, " ").trim();
+  const s = v instanceof Date ? v.toISOString() : cellDisplay(v).replace(/\s+/g, " ").trim();
   return s.length > 40 ? `${s.slice(0, 39)}…` : s;
 }
 
 function text(v: unknown): string | null {
-  if (isBlank(v)) return null;
+  if (isBlank(v) || isUnreadable(v)) return null;
   return String(v).replace(/\s+/g, " ").trim();
 }
 
@@ -59,15 +60,20 @@ function phonesOf(v: unknown): string[] | null {
   return phones;
 }
 
+/** Excel writes long numbers into CSV as «7,91612E+10»: the digits past the sixth are gone. */
+const SCIENTIFIC = /^\s*[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+\s*$/;
+
 /**
  * Normalises one row. `raw` is keyed by header; `mapping` says which header feeds which field.
- * Leads need a phone or an e-mail, calls a phone; a filled cell that does not parse fails the row.
+ * Leads need a phone or an e-mail, calls a phone; a filled cell that does not parse fails the row,
+ * and so does a mapped cell that holds no faithful value (an Excel error, a formula without result).
  */
 export function normalizeRow(
   kind: ImportKind,
   raw: Record<string, unknown>,
   mapping: ColumnMapping,
   rowNumber?: number,
+  dates: DateContext = {},
 ): NormalizeResult {
   const ru: string[] = [];
   const en: string[] = [];
@@ -82,6 +88,16 @@ export function normalizeRow(
     ru.push(`${labelRu} «${shown(value)}» в колонке «${header}» ${probRu}`);
     en.push(`${labelEn} "${shown(value)}" in column "${header}" ${probEn}`);
   };
+
+  // Any column may feed the field mapping or a rule, so a cell without a faithful value fails the
+  // row wherever it is: the row is reported, never imported with that cell changed or dropped.
+  for (const header in raw) {
+    const value = raw[header];
+    if (!isUnreadable(value)) continue;
+    const [whyRu, whyEn] = unreadableReason(value);
+    ru.push(`колонка «${header}»: ${whyRu}`);
+    en.push(`column "${header}": ${whyEn}`);
+  }
 
   const row: NormalizedImportRow = {
     phone: null,
@@ -98,7 +114,12 @@ export function normalizeRow(
   };
 
   const phone = cell("phone");
-  if (!isBlank(phone)) {
+  if (typeof phone === "string" && SCIENTIFIC.test(phone)) {
+    ru.push(
+      `телефон «${shown(phone)}» в колонке «${mapping.phone}» записан в экспоненциальном виде: Excel сохранил в CSV только первые цифры. Задайте колонке текстовый формат и сохраните файл снова`,
+    );
+    en.push(`phone "${shown(phone)}" in column "${mapping.phone}" is in scientific notation: Excel saved only its first digits into the CSV. Format the column as text and save the file again`);
+  } else if (!isBlank(phone) && !isUnreadable(phone)) {
     const phones = phonesOf(phone);
     if (phones) {
       row.phones = phones;
@@ -106,23 +127,23 @@ export function normalizeRow(
     } else fail("phone", phone);
   }
   const email = cell("email");
-  if (!isBlank(email)) {
+  if (!isBlank(email) && !isUnreadable(email)) {
     row.email = normalizeEmail(typeof email === "string" ? email : String(email));
     if (!row.email) fail("email", email);
   }
   if (row.result !== null) row.callStatus = mapCallStatus(cell("result"));
   const duration = cell("duration");
-  if (!isBlank(duration)) {
+  if (!isBlank(duration) && !isUnreadable(duration)) {
     row.durationSec = parseDuration(duration);
     if (row.durationSec === null) fail("duration", duration);
   }
   const date = cell("date");
-  if (!isBlank(date)) {
-    row.dateUnix = parseDate(date);
+  if (!isBlank(date) && !isUnreadable(date)) {
+    row.dateUnix = parseDate(date, dates);
     if (row.dateUnix === null) fail("date", date);
   }
   const recording = cell("recording");
-  if (!isBlank(recording)) {
+  if (!isBlank(recording) && !isUnreadable(recording)) {
     row.recordingUrl = isHttpUrl(recording) ? String(recording).trim() : null;
     if (!row.recordingUrl) fail("recording", recording);
   }

@@ -3,6 +3,7 @@
 import { rowToRecord } from "./detect";
 import { dedupeRows, normalizeRow } from "./normalize";
 import type { ColumnMapping, ImportColumn, ImportKind, NormalizedImportRow } from "./types";
+import type { DateContext } from "./values";
 
 /** Rows per queue job: 20 amoCRM batches of 50, a few seconds of the account's budget. */
 export const CHUNK_ROWS = 1000;
@@ -17,6 +18,10 @@ export interface ImportPlan {
   /** Column index per field, as the admin page sent it. */
   columns: Partial<Record<ImportColumn, number>>;
   projectId: number | null;
+  /** The sheet chosen on the upload page; absent: the first visible one. */
+  sheet?: string;
+  /** The header row chosen on the upload page, as the spreadsheet numbers it; absent: the one found. */
+  headerRow?: number;
   /** How existing contacts were looked up (leads), decided by the parse job. */
   lookup?: LookupDecision;
 }
@@ -102,16 +107,23 @@ function duplicateReason(rowNumber: number, of: number, by: "phone" | "email" | 
 
 /**
  * Normalises every row, refuses what cannot be read, skips repeats (leads: same person; calls:
- * same call) and puts the rest into chunks of CHUNK_ROWS in sheet order. Row numbers count the
- * header as row 1, as a spreadsheet shows them.
+ * same call) and puts the rest into chunks of CHUNK_ROWS in sheet order. Row numbers are the
+ * spreadsheet's (`rowNumbers`); without them the header counts as row 1.
  */
-export function prepareRows(kind: ImportKind, headers: string[], sheetRows: unknown[][], mapping: ColumnMapping): PreparedImport {
+export function prepareRows(
+  kind: ImportKind,
+  headers: string[],
+  sheetRows: unknown[][],
+  mapping: ColumnMapping,
+  rowNumbers?: number[],
+  dates: DateContext = {},
+): PreparedImport {
   const rows: PreparedRow[] = [];
   const valid: { rowNumber: number; row: NormalizedImportRow; index: number }[] = [];
   let failed = 0;
   sheetRows.forEach((values, i) => {
-    const rowNumber = i + 2;
-    const result = normalizeRow(kind, rowToRecord(headers, values), mapping, rowNumber);
+    const rowNumber = rowNumbers?.[i] ?? i + 2;
+    const result = normalizeRow(kind, rowToRecord(headers, values), mapping, rowNumber, dates);
     if (result.ok) {
       rows.push({ rowNumber, chunk: NO_CHUNK, status: "pending", error: null, data: { values, row: result.row } });
       valid.push({ rowNumber, row: result.row, index: rows.length - 1 });

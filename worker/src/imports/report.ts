@@ -1,6 +1,7 @@
 // Builds the XLSX files we give back: the error report of an import and generic exports. Every text
 // cell passes through neutralizeCell first, since the values came from strangers' spreadsheets.
 import * as XLSX from "xlsx";
+import { cellDisplay, isUnreadable } from "./cells";
 import { neutralizeCell } from "./sanitize";
 
 export interface ErrorReportRow {
@@ -14,6 +15,8 @@ export const ERROR_HEADER = "Ошибка / Error";
 
 function cellValue(v: unknown): string | number | boolean | Date | null {
   if (v === null || v === undefined) return null;
+  // An error or a formula without result is given back as the file showed it.
+  if (isUnreadable(v)) return neutralizeCell(cellDisplay(v));
   if (typeof v === "number") return Number.isFinite(v) ? v : null;
   if (typeof v === "boolean" || v instanceof Date) return v;
   return neutralizeCell(String(v));

@@ -1,9 +1,23 @@
 // Parsers for single cell values as Russian spreadsheets write them: decimal commas, Excel serial
-// dates, «2 мин 5 сек», call results in two languages. Each returns null when the value does not parse.
+// dates (1900 and 1904 systems), «7 декабря 2026», «2 мин 5 сек», call results in two languages.
+// Each returns null when the value does not parse.
+import { tzOffsetMs } from "../db/stats";
 import type { CallStatus } from "./types";
 
-/** Moscow has been UTC+3 all year since 2014; dates without a zone are taken as Moscow time. */
+/** Moscow has been UTC+3 all year since 2014. */
 export const MOSCOW_OFFSET_SEC = 3 * 3600;
+/** Dates without a zone are read in the account's zone; this one when it is not known. */
+export const DEFAULT_TIME_ZONE = "Europe/Moscow";
+/** Days between the 1900 and the 1904 date systems' day zero. */
+const DATE_1904_SHIFT = 1462;
+
+/** How a date without a zone is to be read. */
+export interface DateContext {
+  /** IANA zone of the account (amoCRM's `datetime_settings.timezone`). */
+  timeZone?: string;
+  /** The workbook counts serial dates from 1904. */
+  date1904?: boolean;
+}
 /** Serial number of 1970-01-01 in Excel's 1900 date system. */
 const EXCEL_UNIX_EPOCH = 25569;
 const DAY_SEC = 86400;
@@ -56,7 +70,7 @@ export function parseDuration(v: unknown): number | null {
   if (plain !== null) return plain >= 0 ? Math.round(plain) : null;
   let total = 0;
   let matched = 0;
-  const rest = s.replace(/(\d+(?:[.,]\d+)?)\s*([a-zа-я]+)\.?/g, (_m, num: string, unit: string) => {
+  const rest = s.replace(/(?<!\d)(\d{1,9}(?:[.,]\d{1,9})?)\s*([a-zа-я]+)\.?/g, (_m, num: string, unit: string) => {
     const mult = UNIT_SECONDS.find(([re]) => re.test(unit))?.[1];
     if (mult === undefined) return _m;
     total += Number(num.replace(",", ".")) * mult;
@@ -70,52 +84,98 @@ function daysInMonth(y: number, m: number): number {
   return new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
-function fromParts(y: number, mo: number, d: number, h: number, mi: number, s: number, offsetSec: number): number | null {
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
-  return Date.UTC(y, mo - 1, d, h, mi, s) / 1000 - offsetSec;
+/** Wall-clock seconds (as if UTC) in `timeZone` → Unix seconds; a time skipped by a clock change moves forward. */
+export function zonedToUnix(wallSec: number, timeZone: string): number {
+  const first = wallSec - tzOffsetMs(timeZone, wallSec * 1000) / 1000;
+  // The offset at the guessed instant may differ across a change of offset: check once more.
+  return wallSec - tzOffsetMs(timeZone, first * 1000) / 1000;
 }
 
-/** Excel's serial day number (with a time fraction) in Moscow time → Unix seconds. */
-export function excelSerialToUnix(serial: number): number {
-  return Math.round((serial - EXCEL_UNIX_EPOCH) * DAY_SEC) - MOSCOW_OFFSET_SEC;
+function fromParts(y: number, mo: number, d: number, h: number, mi: number, s: number, zone: number | string): number | null {
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
+  return typeof zone === "number" ? wall - zone : zonedToUnix(wall, zone);
+}
+
+/** Excel's serial day number (with a time fraction), a wall-clock time in `timeZone`, → Unix seconds. */
+export function excelSerialToUnix(serial: number, ctx: DateContext = {}): number {
+  const days = ctx.date1904 ? serial + DATE_1904_SHIFT : serial;
+  const wall = Math.round((days - EXCEL_UNIX_EPOCH) * DAY_SEC);
+  return zonedToUnix(wall, ctx.timeZone ?? DEFAULT_TIME_ZONE);
 }
 
 // Serials from 1970 to 2100: anything else in a date column is more likely a typo than a date.
 const SERIAL_MIN = EXCEL_UNIX_EPOCH;
 const SERIAL_MAX = 73051;
 
-function fromNumber(n: number): number | null {
+function fromNumber(n: number, ctx: DateContext): number | null {
   if (!Number.isFinite(n)) return null;
-  if (n >= SERIAL_MIN && n < SERIAL_MAX) return excelSerialToUnix(n);
+  const days = ctx.date1904 ? n + DATE_1904_SHIFT : n;
+  if (days >= SERIAL_MIN && days < SERIAL_MAX) return excelSerialToUnix(n, ctx);
   if (n >= 1e9 && n < 1e10) return Math.round(n);
   if (n >= 1e12 && n < 1e13) return Math.round(n / 1000);
   return null;
 }
 
+/** Month names as Russian and English texts write them: «декабря», «дек.», «Dec», «December». */
+const MONTHS: [RegExp, number][] = [
+  [/^(?:янв(?:аря|арь)?|jan(?:uary)?)$/, 1],
+  [/^(?:фев(?:раля|раль)?|feb(?:ruary)?)$/, 2],
+  [/^(?:мар(?:та|т)?|mar(?:ch)?)$/, 3],
+  [/^(?:апр(?:еля|ель)?|apr(?:il)?)$/, 4],
+  [/^(?:ма[яй]|may)$/, 5],
+  [/^(?:июн[яь]?|jun[e]?)$/, 6],
+  [/^(?:июл[яь]?|jul[y]?)$/, 7],
+  [/^(?:авг(?:уста|уст)?|aug(?:ust)?)$/, 8],
+  [/^(?:сен(?:т(?:ября|ябрь)?)?|sep(?:t(?:ember)?)?)$/, 9],
+  [/^(?:окт(?:ября|ябрь)?|oct(?:ober)?)$/, 10],
+  [/^(?:ноя(?:б(?:ря|рь)?)?|nov(?:ember)?)$/, 11],
+  [/^(?:дек(?:абря|абрь)?|dec(?:ember)?)$/, 12],
+];
+
+function monthOf(word: string): number | null {
+  const w = word.toLowerCase().replace(/\.$/, "");
+  return MONTHS.find(([re]) => re.test(w))?.[1] ?? null;
+}
+
+// Literals, so the regex fuzz test reads them; the separator before a time is one unambiguous
+// alternative (a T, comma or «в» with optional spaces, or spaces alone) so a long run of spaces
+// costs linear time.
+const NUMERIC_DATE = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?:(?:\s*[T,в]\s*|\s+)(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/i;
+const WORDED_DATE = /^(\d{1,2})\s+([a-zа-яё]+\.?)\s+(\d{4})(?:\s*(?:г\.?|года))?,?(?:(?:\s*[T,в]\s*|\s+)(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/i;
+
 /**
- * Unix seconds from an Excel serial (45366.5), "15.03.2024", "15.03.2024 14:30[:15]", "15/03/24",
- * ISO 8601 (a zone if given, else Moscow), a Unix timestamp or a Date.
+ * Unix seconds from an Excel serial (45366.5, in the workbook's date system), "15.03.2024",
+ * "15.03.2024 14:30[:15]", "15/03/24", «7 декабря 2026 [г.] [14:30]», ISO 8601 (a zone if given),
+ * a Unix timestamp or a Date. Wall-clock times are read in the account's zone (`ctx.timeZone`).
  */
-export function parseDate(v: unknown): number | null {
+export function parseDate(v: unknown, ctx: DateContext = {}): number | null {
+  const zone = ctx.timeZone ?? DEFAULT_TIME_ZONE;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : Math.floor(v.getTime() / 1000);
-  if (typeof v === "number") return fromNumber(v);
+  if (typeof v === "number") return fromNumber(v, ctx);
   if (typeof v !== "string") return null;
   const s = v.trim();
-  if (!s) return null;
-  if (/^\d+(?:[.,]\d+)?$/.test(s) && !/^\d{1,2}[.,]\d{1,2}$/.test(s)) return fromNumber(parseNumber(s) ?? NaN);
-  const ru = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?:\s*[T,]?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/i.exec(s);
+  if (!s || s.length > 64) return null;
+  if (/^\d+(?:[.,]\d+)?$/.test(s) && !/^\d{1,2}[.,]\d{1,2}$/.test(s)) return fromNumber(parseNumber(s) ?? NaN, ctx);
+  const ru = NUMERIC_DATE.exec(s);
   if (ru) {
     const year = ru[3]!.length === 2 ? 2000 + Number(ru[3]) : Number(ru[3]);
-    return fromParts(year, Number(ru[2]), Number(ru[1]), Number(ru[4] ?? 0), Number(ru[5] ?? 0), Number(ru[6] ?? 0), MOSCOW_OFFSET_SEC);
+    return fromParts(year, Number(ru[2]), Number(ru[1]), Number(ru[4] ?? 0), Number(ru[5] ?? 0), Number(ru[6] ?? 0), zone);
+  }
+  const worded = WORDED_DATE.exec(s);
+  if (worded) {
+    const month = monthOf(worded[2]!);
+    if (month === null) return null;
+    return fromParts(Number(worded[3]), month, Number(worded[1]), Number(worded[4] ?? 0), Number(worded[5] ?? 0), Number(worded[6] ?? 0), zone);
   }
   const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i.exec(s);
   if (iso) {
-    let offset = MOSCOW_OFFSET_SEC;
-    const zone = iso[7];
-    if (zone) {
-      if (zone.toUpperCase() === "Z") offset = 0;
+    let offset: number | string = zone;
+    const given = iso[7];
+    if (given) {
+      if (given.toUpperCase() === "Z") offset = 0;
       else {
-        const zm = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
+        const zm = /^([+-])(\d{2}):?(\d{2})?$/.exec(given)!;
         offset = (zm[1] === "-" ? -1 : 1) * (Number(zm[2]) * 3600 + Number(zm[3] ?? 0) * 60);
       }
     }

@@ -1,6 +1,6 @@
-// Reads what an XLSX's workbook part says about its first sheet (name, path, shared strings), and the
-// sheet's declared size (`<dimension ref>`) by inflating only a few kilobytes, so a million-row sheet
-// is refused before anything reads all of it.
+// Reads what an XLSX's workbook part says about its sheets (names, hidden state, paths, shared
+// strings, date system), and a sheet's declared size (`<dimension ref>`) by inflating only a few
+// kilobytes, so a million-row sheet is refused before anything reads all of it.
 import { inflateRaw } from "./inflate";
 import { unescapeXml } from "./xlsx-stream-xml";
 import { entryPayload, type ZipEntry } from "./zip-guard";
@@ -27,8 +27,18 @@ function textOf(bytes: Uint8Array, entries: ZipEntry[], name: string, maxOutput:
   return data ? new TextDecoder("utf-8").decode(data) : null;
 }
 
+export interface SheetEntry {
+  name: string;
+  /** Its part inside the archive, or null when the relationships do not say. */
+  path: string | null;
+  /** Hidden or very hidden: not what a person looking at the workbook sees. */
+  hidden: boolean;
+}
+
 export interface WorkbookInfo {
-  /** The first sheet in workbook order: its name and its path inside the archive. */
+  /** Every sheet in workbook order. */
+  sheets: SheetEntry[];
+  /** The sheet to read (the requested one, else the first visible one): its name and its path inside the archive. */
   sheetName: string;
   sheetPath: string;
   /** The shared string table's path, when the archive has one. */
@@ -46,37 +56,54 @@ function partPath(target: string): string {
   return target.startsWith("/") ? target.slice(1) : `xl/${target.replace(/^\.\//, "")}`;
 }
 
-function readWorkbookInfo(bytes: Uint8Array, entries: ZipEntry[]): WorkbookInfo | null {
+/** Excel allows this many sheets in practice; a workbook part listing more is not read further. */
+const MAX_SHEETS = 1000;
+
+function readWorkbookInfo(bytes: Uint8Array, entries: ZipEntry[], wanted?: string): WorkbookInfo | null {
   const workbook = textOf(bytes, entries, "xl/workbook.xml", SMALL_PART_BYTES);
   const rels = textOf(bytes, entries, "xl/_rels/workbook.xml.rels", SMALL_PART_BYTES);
   if (!workbook || !rels) return null;
-  const sheet = /<(?:\w+:)?sheet\b[^>]*>/.exec(workbook)?.[0];
-  const id = sheet && attrOf(sheet, "id");
-  if (!sheet || !id) return null;
-  let sheetPath: string | null = null;
+  const targets = new Map<string, string>();
   let sharedStringsPath: string | null = null;
-  for (const m of rels.matchAll(/<(?:\w+:)?Relationship\b[^>]*>/g)) {
+  for (const m of rels.matchAll(/<(?:\w+:)?Relationship\b[^<>]*>/g)) {
     const tag = m[0];
     const target = attrOf(tag, "Target");
+    const id = attrOf(tag, "Id");
     if (!target) continue;
-    if (attrOf(tag, "Id") === id) sheetPath = partPath(target);
-    else if (/\/sharedStrings$/.test(attrOf(tag, "Type") ?? "")) sharedStringsPath = partPath(target);
+    if (/\/sharedStrings$/.test(attrOf(tag, "Type") ?? "")) sharedStringsPath = partPath(target);
+    else if (id) targets.set(id, partPath(target));
   }
-  if (!sheetPath) return null;
+  const sheets: SheetEntry[] = [];
+  for (const m of workbook.matchAll(/<(?:\w+:)?sheet\b[^<>]*>/g)) {
+    if (sheets.length >= MAX_SHEETS) break;
+    const tag = m[0];
+    const id = attrOf(tag, "id");
+    sheets.push({
+      name: unescapeXml(attrOf(tag, "name") ?? ""),
+      path: (id && targets.get(id)) ?? null,
+      hidden: /^(?:hidden|veryHidden)$/.test(attrOf(tag, "state") ?? ""),
+    });
+  }
+  const chosen = wanted === undefined ? (sheets.find((s) => !s.hidden && s.path) ?? sheets.find((s) => s.path)) : sheets.find((s) => s.name === wanted);
+  if (!chosen?.path) return null;
   if (!sharedStringsPath && findEntry(entries, "xl/sharedStrings.xml")) sharedStringsPath = "xl/sharedStrings.xml";
-  const props = /<(?:\w+:)?workbookPr\b[^>]*>/.exec(workbook)?.[0] ?? "";
+  const props = /<(?:\w+:)?workbookPr\b[^<>]*>/.exec(workbook)?.[0] ?? "";
   return {
-    sheetName: unescapeXml(attrOf(sheet, "name") ?? ""),
-    sheetPath,
+    sheets,
+    sheetName: chosen.name,
+    sheetPath: chosen.path,
     sharedStringsPath,
     date1904: /^(?:1|true)$/.test(attrOf(props, "date1904") ?? ""),
   };
 }
 
-/** What the workbook part and its relationships say about the first sheet, or null when they do not. */
-export function workbookInfo(bytes: Uint8Array, entries: ZipEntry[]): WorkbookInfo | null {
+/**
+ * What the workbook part and its relationships say about its sheets and the one to read (`sheet`
+ * by name, else the first visible one), or null when they do not say it.
+ */
+export function workbookInfo(bytes: Uint8Array, entries: ZipEntry[], sheet?: string): WorkbookInfo | null {
   try {
-    return readWorkbookInfo(bytes, entries);
+    return readWorkbookInfo(bytes, entries, sheet);
   } catch {
     // A broken part is for the reader to report as corrupt; this look only ever shortcuts.
     return null;

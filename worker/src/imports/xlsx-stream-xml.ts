@@ -105,6 +105,13 @@ export class XmlTokenizer {
   private carry = new Uint8Array(64 * 1024);
   private carryLength = 0;
   private readonly tag = new Tag();
+  /**
+   * How far into the carried (incomplete) token the last scan already looked, and the quote it was
+   * in: the next chunk resumes there, so a long token arriving in many chunks is read once, not
+   * once per chunk.
+   */
+  private resume = 0;
+  private resumeQuote = 0;
 
   /** `names`: the local element names the handler tells apart, reported by index. */
   constructor(
@@ -115,6 +122,7 @@ export class XmlTokenizer {
   write(chunk: Uint8Array): void {
     if (this.handler.done) return;
     let buf = chunk;
+    if (this.carryLength === 0) this.resume = 0;
     if (this.carryLength > 0) {
       const n = this.carryLength + chunk.length;
       if (this.carry.length < n) this.grow(n);
@@ -158,6 +166,15 @@ export class XmlTokenizer {
     const h = this.handler;
     const n = b.length;
     let i = 0;
+    const resumed = this.resume;
+    this.resume = 0;
+    /** Where to search for the end of the token at `i`: past what an earlier scan read of it (less `back` for a split terminator). */
+    const from = (base: number, back: number) => (i === 0 && resumed > 0 ? Math.max(base, resumed - back) : base);
+    /** The token at `i` is incomplete: remember how far it was read. */
+    const pending = (quote = 0) => {
+      this.resume = n - i;
+      this.resumeQuote = quote;
+    };
     while (i < n) {
       if (h.done) return n;
       if (b[i] !== LT) {
@@ -173,45 +190,63 @@ export class XmlTokenizer {
       const next = i + 1 < n ? b[i + 1] : -1;
       let j: number;
       if (next === SLASH) {
-        j = b.indexOf(GT, i + 2);
-        if (j < 0) break;
+        j = b.indexOf(GT, from(i + 2, 0));
+        if (j < 0) {
+          pending();
+          break;
+        }
         let nameEnd = i + 2;
         while (nameEnd < j && !isSpace(b[nameEnd]!)) nameEnd++;
         h.close(this.nameId(b, i + 2, nameEnd));
         i = j + 1;
       } else if (next === QMARK) {
-        j = find(b, "?>", i + 2);
-        if (j < 0) break;
+        j = find(b, "?>", from(i + 2, 1));
+        if (j < 0) {
+          pending();
+          break;
+        }
         i = j + 2;
       } else if (next === BANG) {
         if (startsWith(b, i, "<!--")) {
-          j = find(b, "-->", i + 4);
-          if (j < 0) break;
+          j = find(b, "-->", from(i + 4, 2));
+          if (j < 0) {
+            pending();
+            break;
+          }
           i = j + 3;
         } else if (startsWith(b, i, "<![CDATA[")) {
-          j = find(b, "]]>", i + 9);
-          if (j < 0) break;
+          j = find(b, "]]>", from(i + 9, 2));
+          if (j < 0) {
+            pending();
+            break;
+          }
           h.text(b, i, j + 3);
           i = j + 3;
         } else {
           // A declaration, or the start of one of the above cut by the chunk's end.
           if (n - i < 9 && !final) break;
-          j = b.indexOf(GT, i);
-          if (j < 0) break;
+          j = b.indexOf(GT, from(i, 0));
+          if (j < 0) {
+            pending();
+            break;
+          }
           i = j + 1;
         }
       } else if (next === -1) {
         break;
       } else {
-        let quote = 0;
-        for (j = i + 1; j < n; j++) {
+        let quote = i === 0 && resumed > 0 ? this.resumeQuote : 0;
+        for (j = from(i + 1, 0); j < n; j++) {
           const c = b[j]!;
           if (quote !== 0) {
             if (c === quote) quote = 0;
           } else if (c === QUOT || c === APOS) quote = c;
           else if (c === GT) break;
         }
-        if (j >= n) break;
+        if (j >= n) {
+          pending(quote);
+          break;
+        }
         const selfClosing = b[j - 1] === SLASH;
         let nameEnd = i + 1;
         while (nameEnd < j && !isSpace(b[nameEnd]!) && b[nameEnd] !== SLASH) nameEnd++;
@@ -238,11 +273,16 @@ function startsWith(b: Uint8Array, at: number, s: string): boolean {
   return true;
 }
 
-/** Index of `s` in `b` from `from`, or -1. */
+/**
+ * Index of `s` in `b` from `from`, or -1. Candidates are found by the last byte (`>` for every
+ * terminator here), so a run of `]` or `-` inside a section is not a candidate at each byte.
+ */
 function find(b: Uint8Array, s: string, from: number): number {
-  const first = s.charCodeAt(0);
-  for (let at = b.indexOf(first, from); at >= 0; at = b.indexOf(first, at + 1)) {
-    if (startsWith(b, at, s)) return at;
+  const k = s.length - 1;
+  const last = s.charCodeAt(k);
+  // A plain loop: a builtin search per candidate costs far more than the byte it skips.
+  for (let end = from + k; end < b.length; end++) {
+    if (b[end] === last && startsWith(b, end - k, s)) return end - k;
   }
   return -1;
 }

@@ -3,6 +3,7 @@
 // what SheetJS's `sheet_to_json(ws, { header: 1, raw: true, defval: null, blankrows: false })` gives
 // for the same sheet (raw values, dates as serial numbers), so read.ts treats both readers alike.
 import { cellText, decodeUtf8, sameName, type Tag, unescapeXml, XmlError, type XmlHandler, XmlTokenizer } from "./xlsx-stream-xml";
+import { errorCell, formulaCell } from "./cells";
 import { findEntry, type WorkbookInfo } from "./xlsx-peek";
 import type { ZipEntry } from "./zip-guard";
 import { inflateEntry } from "./zip-verify";
@@ -10,11 +11,39 @@ import { inflateEntry } from "./zip-verify";
 /** Thrown as soon as the sheet has more rows with values than allowed. */
 export class RowLimitError extends Error {}
 
+/** Thrown when the text kept from the sheet passes `maxChars`: more than a Worker can hold. */
+export class TextLimitError extends Error {}
+
 export interface SheetStreamOptions {
   /** Rows with a value allowed, header included; one more ends the read with RowLimitError. */
   maxRows: number;
   /** Which values leave a row empty, for counting rows against `maxRows`. */
   isBlank: (v: unknown) => boolean;
+  /**
+   * Rows with a value to keep (header included); later ones are only counted. A preview needs the
+   * first rows and the count, not 100,000 rows of values.
+   */
+  keepRows?: number;
+  /** Characters of text the shared strings and kept cells may hold together; past it, TextLimitError. */
+  maxChars?: number;
+}
+
+/** The rows as read, with their 1-based sheet row numbers, and how many rows hold a value. */
+export interface SheetGrid {
+  rows: unknown[][];
+  rowNumbers: number[];
+  /** Rows with a value, counted even past `keepRows`. */
+  filledRows: number;
+}
+
+/** Counts characters of kept text against a budget. */
+class TextBudget {
+  used = 0;
+  constructor(private readonly max: number) {}
+  add(s: string): void {
+    this.used += s.length;
+    if (this.used > this.max) throw new TextLimitError();
+  }
 }
 
 /** Excel's last row and column: references past them are damage, not data. */
@@ -86,6 +115,8 @@ class SharedStrings implements XmlHandler {
   private readonly item = new StringItem();
   private inItem = false;
 
+  constructor(private readonly budget: TextBudget) {}
+
   open(id: number, _tag: Tag, selfClosing: boolean): void {
     if (id === SI) {
       this.item.reset();
@@ -98,7 +129,9 @@ class SharedStrings implements XmlHandler {
 
   close(id: number): void {
     if (id === SI && this.inItem) {
-      this.values.push(this.item.value());
+      const v = this.item.value();
+      if (v) this.budget.add(v);
+      this.values.push(v);
       this.inItem = false;
     } else if (this.inItem) {
       this.item.close(id);
@@ -116,10 +149,10 @@ function pump(bytes: Uint8Array, entry: ZipEntry, names: readonly string[], hand
   tokens.end();
 }
 
-function readSharedStrings(bytes: Uint8Array, entries: ZipEntry[], path: string): (string | null)[] {
+function readSharedStrings(bytes: Uint8Array, entries: ZipEntry[], path: string, budget: TextBudget): (string | null)[] {
   const entry = findEntry(entries, path);
   if (!entry) throw new XmlError(`the shared strings part ${path} is missing`);
-  const sst = new SharedStrings();
+  const sst = new SharedStrings(budget);
   pump(bytes, entry, SST_NAMES, sst);
   // SheetJS's table ends with one more, empty string; a reference to it reads as "".
   sst.values.push("");
@@ -249,6 +282,8 @@ class SheetReader implements XmlHandler {
   private inValue = false;
   private hasValue = false;
   private hasFormula = false;
+  private inFormula = false;
+  private formula = "";
   private inItem = false;
   private hasItem = false;
   private readonly item = new StringItem();
@@ -258,12 +293,19 @@ class SheetReader implements XmlHandler {
   /** One bit per row holding a value that is not blank, to count them against the limit. */
   private readonly filled = new Uint8Array((MAX_ROW >> 3) + 1);
   private filledCount = 0;
+  /** Rows from this one on are counted, not kept: the row that passed `keepRows`. */
+  private keepBefore = Infinity;
 
   constructor(
     private readonly strings: (string | null)[],
     private readonly date1904: boolean,
     private readonly opts: SheetStreamOptions,
+    private readonly budget: TextBudget,
   ) {}
+
+  get filledRows(): number {
+    return this.filledCount;
+  }
 
   open(id: number, tag: Tag, selfClosing: boolean): void {
     if (this.inItem) {
@@ -285,6 +327,7 @@ class SheetReader implements XmlHandler {
       this.openRow(tag);
     } else if (id === F && this.inCell) {
       this.hasFormula = true;
+      this.inFormula = !selfClosing;
     } else if (id === IS && this.inCell && !selfClosing) {
       this.inItem = true;
       this.hasItem = true;
@@ -302,6 +345,8 @@ class SheetReader implements XmlHandler {
     if (id === V && this.inValue) {
       this.inValue = false;
       this.hasValue = true;
+    } else if (id === F) {
+      this.inFormula = false;
     } else if (id === C && this.inCell) {
       this.closeCell();
     } else if (id === SHEET_DATA) {
@@ -313,6 +358,8 @@ class SheetReader implements XmlHandler {
   text(buf: Uint8Array, start: number, end: number): void {
     if (this.inValue) this.value += decodeUtf8(buf, start, end);
     else if (this.inItem) this.item.text(buf, start, end);
+    // A formula is kept only to name it when its result is missing; a few hundred characters do.
+    else if (this.inFormula && this.formula.length < 256) this.formula += decodeUtf8(buf, start, end);
   }
 
   private openRow(tag: Tag): void {
@@ -328,7 +375,8 @@ class SheetReader implements XmlHandler {
   private openCell(tag: Tag): void {
     this.inCell = true;
     this.type = cellType(tag);
-    this.hasValue = this.inValue = this.hasItem = this.hasFormula = false;
+    this.hasValue = this.inValue = this.hasItem = this.hasFormula = this.inFormula = false;
+    this.formula = "";
     if (!tag.has("r")) {
       this.col++;
       this.cellRow = this.rowNumber - 1;
@@ -353,17 +401,25 @@ class SheetReader implements XmlHandler {
     const row = this.cellRow;
     const dim = this.dimension;
     if (dim && (row < dim.firstRow || row > dim.lastRow || col < dim.firstCol || col > dim.lastCol)) return;
+    const blank = this.opts.isBlank(value);
+    if (!blank && !(this.filled[row >> 3]! & (1 << (row & 7)))) {
+      this.filled[row >> 3]! |= 1 << (row & 7);
+      if (++this.filledCount > this.opts.maxRows) throw new RowLimitError();
+      if (this.filledCount > (this.opts.keepRows ?? Infinity)) this.keepBefore = Math.min(this.keepBefore, row);
+    }
+    if (row >= this.keepBefore) return;
+    // Inline strings and formula results are text the sheet itself carries; shared ones were counted.
+    if (typeof value === "string" && this.type !== SHARED) this.budget.add(value);
     // A row sized once to the sheet's width holds exactly its cells; grown cell by cell, it would
     // carry spare capacity, which adds up to megabytes over 100,000 rows.
     (this.rows[row] ??= new Array<unknown>(Math.max(col, dim ? dim.lastCol : this.lastCol) + 1))[col] = value;
-    if (this.opts.isBlank(value) || this.filled[row >> 3]! & (1 << (row & 7))) return;
-    this.filled[row >> 3]! |= 1 << (row & 7);
-    if (++this.filledCount > this.opts.maxRows) throw new RowLimitError();
   }
 
   /** The cell's value as SheetJS reads it with `raw: true`; its quirks kept so both readers agree. */
   private cellValue(): unknown {
     const v = this.hasValue && this.value !== "" ? this.value : undefined;
+    // A formula without its result (some libraries never compute one): reported, never taken as empty.
+    if (this.hasFormula && v === undefined && this.type !== INLINE) return formulaCell(unescapeXml(this.formula) || "…");
     switch (this.type) {
       case NO_TYPE:
       case NUMBER:
@@ -385,42 +441,46 @@ class SheetReader implements XmlHandler {
         if (v === undefined) throw new XmlError("a date cell without a date");
         return isoToSerial(unescapeXml(v), this.date1904);
       case ERROR:
-        return null;
+        return errorCell(v === undefined ? "#N/A" : unescapeXml(v));
       default:
         throw new XmlError("a cell of an unknown type");
     }
   }
 
   /** The rows within the declared or guessed range, in order, from its first column on. */
-  grid(): unknown[][] {
+  grid(): SheetGrid {
     if (this.inData) throw new XmlError("the sheet data does not end");
     const guessed = this.lastCol >= 0 && this.lastRowTag >= 0;
     const range: Range | null =
       this.dimension ??
       (guessed ? { firstRow: this.firstRowTag, lastRow: this.lastRowTag, firstCol: this.firstCol, lastCol: this.lastCol } : null);
-    if (!range) return [];
-    const out: unknown[][] = [];
+    const rows: unknown[][] = [];
+    const rowNumbers: number[] = [];
+    if (!range) return { rows, rowNumbers, filledRows: this.filledCount };
     const last = Math.min(range.lastRow, this.rows.length - 1);
     for (let r = range.firstRow; r <= last; r++) {
       const cells = this.rows[r];
       if (!cells) continue;
       const trim = range.firstCol > 0 || cells.length > range.lastCol + 1;
-      out.push(trim ? cells.slice(range.firstCol, range.lastCol + 1) : cells);
+      rows.push(trim ? cells.slice(range.firstCol, range.lastCol + 1) : cells);
+      rowNumbers.push(r + 1);
     }
-    return out;
+    return { rows, rowNumbers, filledRows: this.filledCount };
   }
 }
 
 /**
- * The first sheet's rows as `sheet_to_json` with `header: 1, raw: true` gives them. Throws
- * RowLimitError past `maxRows` rows with values, XmlError for XML it cannot read, and the
- * ImportFileError of `inflateEntry` for a damaged or lying ZIP entry.
+ * The chosen sheet's rows as `sheet_to_json` with `header: 1, raw: true` gives them, except that
+ * error cells and formulas without a saved result come as UnreadableCell markers. Throws
+ * RowLimitError past `maxRows` rows with values, TextLimitError past `maxChars`, XmlError for XML
+ * it cannot read, and the ImportFileError of `inflateEntry` for a damaged or lying ZIP entry.
  */
-export function readSheetStream(bytes: Uint8Array, entries: ZipEntry[], info: WorkbookInfo, opts: SheetStreamOptions): unknown[][] {
+export function readSheetStream(bytes: Uint8Array, entries: ZipEntry[], info: WorkbookInfo, opts: SheetStreamOptions): SheetGrid {
   const entry = findEntry(entries, info.sheetPath);
   if (!entry) throw new XmlError(`the sheet ${info.sheetPath} is missing`);
-  const strings = info.sharedStringsPath ? readSharedStrings(bytes, entries, info.sharedStringsPath) : [];
-  const sheet = new SheetReader(strings, info.date1904, opts);
+  const budget = new TextBudget(opts.maxChars ?? Infinity);
+  const strings = info.sharedStringsPath ? readSharedStrings(bytes, entries, info.sharedStringsPath, budget) : [];
+  const sheet = new SheetReader(strings, info.date1904, opts, budget);
   pump(bytes, entry, SHEET_NAMES, sheet);
   return sheet.grid();
 }

@@ -13,6 +13,8 @@ export interface WidgetAuth {
 export interface AdminSession {
   accountId: number;
   userId: number;
+  /** The server-side session (admin_sessions row) the request came with. */
+  sid?: string;
 }
 
 export interface AppEnv {

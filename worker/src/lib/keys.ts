@@ -1,7 +1,7 @@
 // Random keys for webhook URLs and one-time links, and a constant-time comparison for them.
 export function randomKey(bytes = 24): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_").replace(/={1,2}$/, "");
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {

@@ -11,7 +11,8 @@ export function normalizePhone(input: unknown): NormalizedPhone | null {
   const raw = String(input).trim();
   if (!raw) return null;
   // Extensions ("доб. 123", "ext 5", "#12") are not part of the number.
-  const main = raw.split(/\s*(?:доб\.?|ext\.?|x|#)\s*\d+\s*$/i)[0] ?? raw;
+  // Bounded so that a long run of spaces or digits is not re-read from each of its positions.
+  const main = raw.split(/\s{0,8}(?:доб\.?|ext\.?|x|#)\s{0,8}\d{1,8}\s*$/i)[0] ?? raw;
   if (/[^\d\s()+\-.]/.test(main)) return null;
   let digits = main.replace(/\D/g, "");
   if (main.trim().startsWith("+")) {
@@ -39,5 +40,6 @@ export function samePhone(a: unknown, b: unknown): boolean {
 export function normalizeEmail(input: unknown): string | null {
   if (typeof input !== "string") return null;
   const v = input.trim().toLowerCase();
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? v : null;
+  // Labels split by single dots, so the domain is read once instead of once per dot.
+  return v.length <= 254 && /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(v) ? v : null;
 }

@@ -11,6 +11,7 @@ export type ProblemCode =
   | "unsupported-media-type"
   | "rate-limited"
   | "missing-config"
+  | "invalid-config"
   | "upstream"
   | "reauth-required"
   | "internal";
@@ -26,6 +27,7 @@ const STATUS: Record<ProblemCode, number> = {
   "unsupported-media-type": 415,
   "rate-limited": 429,
   "missing-config": 500,
+  "invalid-config": 500,
   upstream: 502,
   "reauth-required": 409,
   internal: 500,
@@ -42,6 +44,7 @@ const TITLE: Record<ProblemCode, string> = {
   "unsupported-media-type": "Unsupported media type",
   "rate-limited": "Too many requests",
   "missing-config": "Server configuration missing",
+  "invalid-config": "Server configuration invalid",
   upstream: "Upstream service failed",
   "reauth-required": "Reinstall required",
   internal: "Internal error",

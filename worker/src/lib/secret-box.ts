@@ -13,7 +13,7 @@ const b64 = {
   encode(bytes: Uint8Array): string {
     let s = "";
     for (const b of bytes) s += String.fromCharCode(b);
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/={1,2}$/, "");
   },
   decode(text: string): Uint8Array<ArrayBuffer> {
     const s = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
@@ -66,6 +66,20 @@ async function importKeys(spec: string): Promise<KeyEntry[]> {
     cache.set(spec, hit);
   }
   return hit;
+}
+
+/** The key ids of ENCRYPTION_KEY, newest (the one that seals) first. */
+export function keyIds(keySpec: string): string[] {
+  return keySpec
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part, i) => /^([A-Za-z0-9_-]{1,16}):/.exec(part)?.[1] ?? `v${i + 1}`);
+}
+
+/** Opens a value sealed under any key and seals it again under the newest one. */
+export async function reseal(box: SecretBox, sealed: string, context: string): Promise<string> {
+  return box.seal(await box.open(sealed, context), context);
 }
 
 export function secretBox(keySpec: string): SecretBox {

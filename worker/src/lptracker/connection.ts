@@ -13,7 +13,12 @@ import { LptClient, LptError, type LptProject } from "./client";
 
 export const connectionBody = z.object({
   login: z.string().trim().min(3, "Укажите логин LPTracker (e-mail) / Enter the LPTracker login (e-mail)").max(200),
-  password: z.string().min(1).max(200).optional(),
+  // amoCRM's onSave sends the form as it is: an empty password means "keep the stored one".
+  password: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined),
   projects: z.array(z.number().int().positive()).max(50).default([]),
 });
 
@@ -47,13 +52,22 @@ export async function connectionView(env: Env, t: Tenant): Promise<ConnectionVie
   return { connected: true, login: conn.login, status: conn.status, lastError: conn.lastError, projects, warning };
 }
 
+async function sameProjects(t: Tenant, wanted: number[]): Promise<boolean> {
+  const enabled = (await listProjects(t)).filter((p) => p.enabled);
+  const want = new Set(wanted);
+  return enabled.length === want.size && enabled.every((p) => want.has(p.projectId) && p.hookStatus === "registered");
+}
+
 export async function saveLptConnection(env: Env, t: Tenant, input: z.infer<typeof connectionBody>, actor: string): Promise<ConnectionView> {
   const cfg = config(env);
   const box = secretBox(cfg.encryptionKey);
   const existing = await getConnection(t);
   let password = input.password;
   if (!password) {
-    if (!existing || existing.login !== input.login) throw new Problem("validation", "Введите пароль LPTracker / Enter the LPTracker password.");
+    if (!existing || existing.login !== input.login) throw new Problem("validation", "Введите пароль LPTracker / Enter the LPTracker password.", { field: "password" });
+    // amoCRM's onSave sends the form as it is, password empty: keep what is stored and ask LPTracker
+    // nothing unless something changed (a working login, the same projects, all hooks in place).
+    if (existing.status === "active" && (await sameProjects(t, input.projects))) return connectionView(env, t);
     password = await box.open(existing.sealedPassword, lptPasswordContext(t.accountId));
   }
   const check = (await lptGate(env, t.accountId).checkLogin(input.login, password)) as { ok: true; token: string } | { ok: false; kind: "credentials" | "transient"; detail: string };

@@ -3,7 +3,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { config, type Config, type Env } from "../env";
-import { secretBox } from "../lib/secret-box";
+import { reseal, secretBox } from "../lib/secret-box";
 import { RequestBudget, sleep } from "../lib/budget";
 import { makeDb } from "../db/client";
 import { lptConnections } from "../db/schema";
@@ -66,6 +66,23 @@ export class LptConnectionGate extends DurableObject<Env> {
     } catch (err) {
       return { ok: false, kind: err instanceof LptLoginError ? err.kind : "transient", detail: (err as Error).message };
     }
+  }
+
+  /**
+   * Key rotation: the stored login token sealed under an older key is sealed again under the newest
+   * one. One that no configured key opens is dropped: it is only a cache, the next call logs in again.
+   */
+  async resealToken(accountId: number): Promise<{ found: number; failed: number }> {
+    const sealed = await this.ctx.storage.get<string>("token");
+    const box = secretBox(this.cfg.encryptionKey);
+    if (!sealed || !box.isStale(sealed)) return { found: 0, failed: 0 };
+    try {
+      await this.ctx.storage.put("token", await reseal(box, sealed, `lpt-token:${accountId}`));
+    } catch {
+      this.token = undefined;
+      await this.ctx.storage.delete("token");
+    }
+    return { found: 1, failed: 0 };
   }
 
   async forget(accountId: number): Promise<void> {

@@ -6,21 +6,30 @@ import { RetryLater } from "./retry";
 import { logError } from "../lib/log";
 import { runInstallJob } from "../amocrm/install";
 import { deadEventJob, runEventJob } from "../sync/run-event";
+import { runDrainJob } from "../sync/hold";
 import { deadHookJob, HOOK_QUEUE_NAME, storeHooks } from "../sync/hook-job";
 import { deadImportJob, runImportChunkJob, runImportParseJob } from "../imports/jobs";
+import { deadDisconnectCheckJob, runDisconnectCheckJob } from "../auth/disconnect";
+import { deadListJob, runListJob } from "../sync/list-job";
 
 export const DEAD_LETTER_QUEUE = "sync-jobs-dlq";
 
-async function run(msg: JobMessage, env: Env, _attempts: number): Promise<void> {
+async function run(msg: JobMessage, env: Env, attempts: number): Promise<void> {
   switch (msg.kind) {
     case "install":
       return runInstallJob(env, msg.installId);
     case "event":
       return runEventJob(env, msg.accountId, msg.eventId);
+    case "drain":
+      return runDrainJob(env, msg.accountId, runEventJob);
     case "import-parse":
       return runImportParseJob(env, msg.accountId, msg.importId);
     case "import-chunk":
       return runImportChunkJob(env, msg.accountId, msg.importId, msg.chunk);
+    case "disconnect-check":
+      return runDisconnectCheckJob(env, msg, attempts);
+    case "list-job":
+      return runListJob(env, msg.accountId, msg.jobId);
     default:
       throw new Error(`no handler for job kind ${msg.kind}`);
   }
@@ -30,15 +39,10 @@ async function dead(msg: JobMessage | HookMessage, env: Env, attempts: number): 
   if (msg.kind === "event") return deadEventJob(env, msg.accountId, msg.eventId, attempts);
   if (msg.kind === "hook") return deadHookJob(env, msg, attempts);
   if (msg.kind === "import-parse" || msg.kind === "import-chunk") return deadImportJob(env, msg.accountId, msg.importId, attempts);
+  if (msg.kind === "disconnect-check") return deadDisconnectCheckJob(env, msg.accountId, attempts);
+  if (msg.kind === "list-job") return deadListJob(env, msg.accountId, msg.jobId, attempts);
   logError("job reached the dead-letter queue", new Error(msg.kind), { kind: msg.kind });
 }
-
-/**
- * Fault injection for the chaos suite: when armed, the next batch is handled one message at a time
- * and the whole invocation throws after `throwAfter` messages, as if the isolate died mid-batch.
- * Messages already acked stay done; the queue redelivers the rest. Never armed in production.
- */
-export const chaos = { throwAfter: -1 };
 
 export async function handleQueue(batch: MessageBatch<JobMessage | HookMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
   if (batch.queue === HOOK_QUEUE_NAME) return handleHooks(batch as MessageBatch<HookMessage>, env);
@@ -72,20 +76,6 @@ async function handleDead(batch: MessageBatch<JobMessage | HookMessage>, env: En
 }
 
 async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
-  if (chaos.throwAfter >= 0 && batch.messages.length > chaos.throwAfter) {
-    const limit = chaos.throwAfter;
-    chaos.throwAfter = -1;
-    for (const [i, message] of batch.messages.entries()) {
-      if (i === limit) throw new Error(`chaos: batch thrown after ${limit} of ${batch.messages.length} messages`);
-      try {
-        await run(message.body, env, message.attempts);
-        message.ack();
-      } catch (err) {
-        message.retry({ delaySeconds: err instanceof RetryLater ? err.delaySeconds : 1 });
-      }
-    }
-    return;
-  }
   // Messages of a batch run side by side: the account gates keep the APIs within budget and
   // per-person locks keep two jobs from creating the same contact.
   await Promise.all(

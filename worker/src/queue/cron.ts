@@ -1,21 +1,24 @@
 // The periodic passes, each bounded so one cron run stays inside the Worker's limits: keep idle
 // tokens alive, refresh metadata daily, requeue events whose enqueue was lost, drive on imports
-// whose queue message was lost, reconcile missed webhooks, and purge tenants whose uninstall grace
-// period is over.
-import { and, eq, lte, lt, inArray } from "drizzle-orm";
+// whose queue message was lost, restart drains of held events, reconcile missed webhooks, purge
+// tenants whose uninstall grace period is over, and re-seal secrets under the newest key (rekey.ts).
+import { and, eq, lte, lt, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { Env } from "../env";
 import { makeDb } from "../db/client";
 import { tenant } from "../db/tenant";
 import { accounts, events, imports, metadataCache } from "../db/schema";
 import { accountsNeedingKeepAlive, activeAccountIds } from "../db/accounts";
 import { purgeExpiredAccounts } from "../db/purge";
+import { purgeStaleInstalls } from "../db/installs";
 import { amoGate } from "../amocrm/gate";
 import { lptGate } from "../lptracker/gate";
 import { refreshMetadata } from "../amocrm/metadata";
 import { reconcileAccount } from "../sync/reconcile";
 import { redriveImport, STALLED_AFTER_MS } from "../imports/jobs";
 import { writeAudit } from "../db/audit";
+import { HELD_STATUSES, startDrain } from "../sync/hold";
 import { logError, logInfo } from "../lib/log";
+import { rotateKeys } from "./rekey";
 
 const DAY = 24 * 3600 * 1000;
 
@@ -70,10 +73,24 @@ export async function redriveStalledImports(env: Env, now: number): Promise<numb
   return redriven;
 }
 
+/** Accounts that can sync but still hold events (a drain message was lost): their drain starts again. */
+export async function restartDrains(env: Env): Promise<number> {
+  const rows = await makeDb(env.DB)
+    .selectDistinct({ id: events.accountId })
+    .from(events)
+    .innerJoin(accounts, eq(accounts.accountId, events.accountId))
+    .where(and(inArray(events.status, [...HELD_STATUSES]), eq(accounts.status, "active"), isNull(accounts.pausedAt)))
+    .limit(50);
+  for (const r of rows) await startDrain(env, r.id);
+  return rows.length;
+}
+
 export async function reconcileAll(env: Env, now: number): Promise<number> {
   const db = makeDb(env.DB);
   let repairs = 0;
-  for (const id of (await activeAccountIds(db)).slice(0, 20)) {
+  // A switched-off widget is not reconciled: what changed meanwhile arrives as paused webhooks.
+  const paused = new Set((await db.select({ id: accounts.accountId }).from(accounts).where(isNotNull(accounts.pausedAt))).map((r) => r.id));
+  for (const id of (await activeAccountIds(db)).filter((a) => !paused.has(a)).slice(0, 20)) {
     try {
       repairs += (await reconcileAccount(env, tenant(db, id), now)).repairs.length;
     } catch (err) {
@@ -106,8 +123,11 @@ export async function runCron(env: Env, now: number): Promise<Record<string, unk
     ["metadata", () => refreshStaleMetadata(env, now)],
     ["requeued", () => requeueStuckEvents(env, now)],
     ["importsRedriven", () => redriveStalledImports(env, now)],
+    ["drains", () => restartDrains(env)],
     ["repairs", () => reconcileAll(env, now)],
     ["purged", () => purgeUninstalled(env, now)],
+    ["rekeyed", () => rotateKeys(env, now)],
+    ["staleInstallsPurged", () => purgeStaleInstalls(makeDb(env.DB), now)],
   ];
   for (const [name, task] of tasks) {
     try {

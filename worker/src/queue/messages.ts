@@ -4,7 +4,13 @@ export type JobMessage =
   | { kind: "install"; installId: string }
   | { kind: "import-parse"; accountId: number; importId: number }
   | { kind: "import-chunk"; accountId: number; importId: number; chunk: number }
-  | { kind: "metadata"; accountId: number };
+  | { kind: "metadata"; accountId: number }
+  /** An uninstall hook waiting for amoCRM to confirm that our access is gone. */
+  | { kind: "disconnect-check"; accountId: number; variant: string; requestId?: string; recheck: boolean }
+  /** Runs an account's held (parked/paused) events in arrival order: sync/hold.ts. */
+  | { kind: "drain"; accountId: number }
+
+  | { kind: "list-job"; accountId: number; jobId: number };
 
 /** An LPTracker webhook accepted at the edge and not yet stored (hook-intake queue). */
 export interface HookMessage {

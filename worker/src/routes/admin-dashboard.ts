@@ -7,6 +7,7 @@ import { parseOr400 } from "../lib/validate";
 import { tenant, type Tenant } from "../db/tenant";
 import { getAccount } from "../db/accounts";
 import { listEvents } from "../db/events";
+import { recentQuotaHits } from "../db/quotas";
 import { writeAudit } from "../db/audit";
 import { activityBuckets, dayStarts, hourStarts, isTimeZone, lastEventAt, statusCounts } from "../db/stats";
 import { installStatus, REINSTALL_ACTION } from "../auth/install-status";
@@ -17,6 +18,7 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import { getMetadata, refreshMetadata } from "../amocrm/metadata";
 import { logWarn } from "../lib/log";
 import { eventView } from "./admin-events";
+import { heldCount } from "../sync/hold";
 import type { AdminLptResponse, DashboardResponse, LptConnectionResponse } from "../api-types";
 import type { Env } from "../env";
 
@@ -64,7 +66,7 @@ export function adminDashboardRoutes() {
     const hours = hourStarts(tz, now, HOURLY_BUCKETS);
     const weekFrom = days[DAILY_BUCKETS - 7]!;
     const todayFrom = days[DAILY_BUCKETS - 1]!;
-    const [account, lptracker, last, counts, hourly, daily, failures] = await Promise.all([
+    const [account, lptracker, last, counts, hourly, daily, failures, held, quotas] = await Promise.all([
       getAccount(tt),
       lptView(c.env, tt),
       lastEventAt(tt),
@@ -72,6 +74,8 @@ export function adminDashboardRoutes() {
       activityBuckets(tt, hours, now + 1),
       activityBuckets(tt, days, now + 1),
       listEvents(tt, { status: "failed", limit: 10 }),
+      heldCount(tt),
+      recentQuotaHits(tt, now),
     ]);
     const body: DashboardResponse = {
       install: {
@@ -85,6 +89,8 @@ export function adminDashboardRoutes() {
       counts,
       activity: { hourly, daily },
       latestFailures: failures.items.map(eventView),
+      held: { widgetOff: account?.pausedAt != null, paused: held.paused, parked: held.parked },
+      quotas,
     };
     c.header("cache-control", "no-store");
     return c.json(body);

@@ -12,7 +12,7 @@ import type { Env } from "../env";
 import type { EventView } from "../api-types";
 
 const filterSchema = z.object({
-  status: z.enum(["received", "processing", "done", "failed", "skipped", "rejected", "parked"]).optional(),
+  status: z.enum(["received", "processing", "done", "failed", "skipped", "rejected", "parked", "paused"]).optional(),
   source: z.enum(["lptracker", "amocrm", "import", "reconcile", "manual"]).optional(),
   from: z.coerce.number().int().nonnegative().optional(),
   to: z.coerce.number().int().nonnegative().optional(),

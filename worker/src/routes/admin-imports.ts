@@ -1,6 +1,6 @@
 // Admin API for spreadsheet imports: upload (checked and previewed, then kept in R2), start with a
-// column mapping, progress, history, cancel and the error report; plus a sandbox-only parse bench.
-import { Hono, type Context } from "hono";
+// column mapping, progress, history, cancel and the error report.
+import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem, type ProblemCode } from "../lib/problem";
@@ -22,18 +22,23 @@ import {
   type ImportRow,
 } from "../db/imports";
 import { isImportFileError, type ImportErrorCode, type ImportFileError } from "../imports/errors";
-import { previewWorkbook, readWorkbook, xlsxReaderFor } from "../imports/read";
-import { sniffFile } from "../imports/sniff";
-import { detectColumns } from "../imports/detect";
+import { previewWorkbook, type WorkbookPreview } from "../imports/read";
+import { parseDate } from "../imports/values";
+import { accountTimeZone, type AccountZone } from "../imports/zone";
+import { dropContactIndex } from "../imports/pipeline-lookup";
+import { logError } from "../lib/log";
 import { missingColumns } from "../imports/normalize";
 import { IMPORT_COLUMNS, type ImportColumn } from "../imports/types";
 import { safeFileName, uploadKey } from "../imports/pipeline-files";
-import { headerMapping, prepareRows, type ImportPlan } from "../imports/pipeline-rows";
+import { headerMapping, type ImportPlan } from "../imports/pipeline-rows";
 import { importView } from "../imports/pipeline-view";
 import { storeErrorReport } from "../imports/pipeline-report";
 import type { ImportListResponse, ImportUploadResponse, ImportView } from "../api-types";
+import type { Env } from "../env";
 
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/** How long an upload waits for amoCRM to tell the account's time zone before showing dates in the default one (and saying so). */
+const UPLOAD_ZONE_WAIT_MS = 5000;
 
 /** Which HTTP answer each file problem gets: the wrong kind of file, too much of it, or a broken one. */
 const FILE_PROBLEMS: Record<ImportErrorCode, ProblemCode> = {
@@ -41,6 +46,8 @@ const FILE_PROBLEMS: Record<ImportErrorCode, ProblemCode> = {
   "wrong-type": "unsupported-media-type",
   "zip-bomb": "payload-too-large",
   "too-many-rows": "payload-too-large",
+  "too-large": "payload-too-large",
+  "no-sheet": "validation",
   "password-protected": "bad-request",
   corrupt: "bad-request",
   empty: "validation",
@@ -51,11 +58,53 @@ function fileProblem(err: ImportFileError): Problem {
   return new Problem(FILE_PROBLEMS[err.code], err.message, { reason: err.code });
 }
 
+const choiceShape = {
+  sheet: z.string().min(1).max(255).optional(),
+  headerRow: z.number().int().min(1).max(1_048_576).optional(),
+};
+
 const startSchema = z.object({
   kind: z.enum(["leads", "calls"], { error: "kind must be leads or calls" }),
   columns: z.partialRecord(z.enum(IMPORT_COLUMNS as [ImportColumn, ...ImportColumn[]]), z.number().int().min(0)),
   projectId: z.number().int().positive().optional(),
+  ...choiceShape,
 });
+
+const previewSchema = z.object(choiceShape);
+
+/** The upload answer: the preview plus what each of its cells means as a date in the account's zone. */
+function uploadBody(id: number, fileName: string, p: WorkbookPreview, zone: AccountZone): ImportUploadResponse {
+  const ctx = { timeZone: zone.timeZone, date1904: p.date1904 };
+  return {
+    id,
+    fileName,
+    sheetName: p.sheetName,
+    sheets: p.sheets,
+    headerRow: p.headerRow,
+    headerChoices: p.headerChoices,
+    headers: p.headers,
+    rows: p.rows,
+    rowNumbers: p.rowNumbers,
+    totalRows: p.totalRows,
+    detected: p.detected,
+    dates: p.rows.map((row) => row.map((v) => parseDate(v, ctx))),
+    timeZone: zone.timeZone,
+    timeZoneKnown: zone.known,
+    date1904: p.date1904,
+  };
+}
+
+/** The stored upload read again with another sheet or header row; a file problem becomes its problem answer. */
+async function previewStored(env: Env, imp: ImportRow, choice: { sheet?: string; headerRow?: number }): Promise<WorkbookPreview> {
+  const object = await env.FILES.get(imp.fileKey);
+  if (!object) throw new Problem("not-found", "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
+  try {
+    return previewWorkbook(new Uint8Array(await object.arrayBuffer()), imp.fileName, choice);
+  } catch (err) {
+    if (isImportFileError(err)) throw fileProblem(err);
+    throw err;
+  }
+}
 
 function megabytes(n: number): string {
   return String(Math.round((n / 1_048_576) * 10) / 10);
@@ -131,10 +180,9 @@ export function adminImportRoutes() {
       entityType: "import",
       entityId: imp.id,
       message: `File «${fileName}» uploaded (${bytes.byteLength} bytes, ${preview.totalRows} rows, ${preview.headers.length} columns).`,
-      data: { type: preview.type, rows: preview.totalRows, detected: preview.detected },
+      data: { type: preview.type, sheet: preview.sheetName, headerRow: preview.headerRow, rows: preview.totalRows, detected: preview.detected },
     });
-    const body: ImportUploadResponse = { id: imp.id, fileName, headers: preview.headers, rows: preview.rows, totalRows: preview.totalRows, detected: preview.detected };
-    return c.json(body, 201);
+    return c.json(uploadBody(imp.id, fileName, preview, await accountTimeZone(c.env, tt, { waitMs: UPLOAD_ZONE_WAIT_MS })), 201);
   });
 
   r.get("/api/admin/imports", async (c) => {
@@ -151,6 +199,18 @@ export function adminImportRoutes() {
     return c.json(importView(imp, await rowErrors(tt, imp.id, 200)) satisfies ImportView);
   });
 
+  r.post("/api/admin/imports/:id/preview", async (c) => {
+    const tt = t(c);
+    const imp = await load(tt, c.req.param("id"));
+    const body = parseOr400(previewSchema, await c.req.json().catch(() => null));
+    if (imp.status !== "uploaded") {
+      throw new Problem("conflict", `Импорт ${imp.id} уже запущен (статус ${imp.status}). / Import ${imp.id} has already been started (status ${imp.status}).`);
+    }
+    const preview = await previewStored(c.env, imp, body);
+    c.header("cache-control", "no-store");
+    return c.json(uploadBody(imp.id, imp.fileName, preview, await accountTimeZone(c.env, tt, { waitMs: UPLOAD_ZONE_WAIT_MS })) satisfies ImportUploadResponse);
+  });
+
   r.post("/api/admin/imports/:id/start", async (c) => {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
@@ -158,12 +218,15 @@ export function adminImportRoutes() {
     if (imp.status !== "uploaded") {
       throw new Problem("conflict", `Импорт ${imp.id} уже запущен (статус ${imp.status}). / Import ${imp.id} has already been started (status ${imp.status}).`);
     }
+    // Another sheet or header row means other columns: they are read again (the first rows only).
+    const chosen = body.sheet !== undefined || body.headerRow !== undefined;
+    const headers = chosen ? (await previewStored(c.env, imp, { sheet: body.sheet, headerRow: body.headerRow })).headers : imp.headers;
     for (const [column, index] of Object.entries(body.columns)) {
-      if (index >= imp.headers.length) {
+      if (index >= headers.length) {
         throw new Problem("validation", `columns.${column}: в файле нет колонки №${index + 1} / the file has no column #${index + 1}`, { field: `columns.${column}` });
       }
     }
-    const missing = missingColumns(body.kind, headerMapping(imp.headers, body.columns));
+    const missing = missingColumns(body.kind, headerMapping(headers, body.columns));
     if (missing) throw new Problem("validation", missing, { field: "columns" });
     let projectId = body.projectId ?? null;
     if (projectId !== null && !(await getProject(tt, projectId))) {
@@ -174,8 +237,14 @@ export function adminImportRoutes() {
       const projects = await listProjects(tt);
       if (projects.length === 1) projectId = projects[0]!.projectId;
     }
-    const plan: ImportPlan = { kind: body.kind, columns: body.columns, projectId };
-    const started = await startImport(tt, imp.id, plan);
+    const plan: ImportPlan = {
+      kind: body.kind,
+      columns: body.columns,
+      projectId,
+      ...(body.sheet !== undefined ? { sheet: body.sheet } : {}),
+      ...(body.headerRow !== undefined ? { headerRow: body.headerRow } : {}),
+    };
+    const started = await startImport(tt, imp.id, plan, chosen ? headers : undefined);
     if (!started) throw new Problem("conflict", `Импорт ${imp.id} уже запущен. / Import ${imp.id} has already been started.`);
     try {
       await c.env.SYNC_QUEUE.send({ kind: "import-parse", accountId: tt.accountId, importId: imp.id });
@@ -190,7 +259,7 @@ export function adminImportRoutes() {
       entityType: "import",
       entityId: imp.id,
       message: `Import #${imp.id} of «${imp.fileName}» started as ${body.kind === "leads" ? "leads" : "call results"}.`,
-      data: { kind: body.kind, columns: body.columns, projectId },
+      data: { kind: body.kind, columns: body.columns, projectId, sheet: body.sheet, headerRow: body.headerRow },
     });
     return c.json(importView(started) satisfies ImportView, 202);
   });
@@ -214,6 +283,8 @@ export function adminImportRoutes() {
     if (cancelled.failed + cancelled.skipped > 0) {
       c.executionCtx.waitUntil(storeErrorReport(c.env, tt, cancelled).catch(() => null));
     }
+    // Nobody matches rows against the contact list any more: it goes now, not when the import would have ended.
+    await dropContactIndex(c.env, tt.accountId, imp.id).catch((err: unknown) => logError("import contact index not deleted", err, { importId: imp.id }));
     return c.json(importView(cancelled, await rowErrors(tt, imp.id, 200)) satisfies ImportView);
   });
 
@@ -235,39 +306,6 @@ export function adminImportRoutes() {
     });
   });
 
-  // Sandbox only: parse an uploaded import's file inside workerd exactly as the parse job does
-  // (read, normalise, dedupe), without writing, to measure time and memory on big files.
-  r.post("/dev/imports/:id/parse-bench", async (c) => {
-    if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
-    const accountId = Number(c.req.query("account"));
-    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account is required", { field: "account" });
-    return parseBench(c, tenant(c.var.db, accountId), c.req.param("id"), load);
-  });
-
   return r;
 }
 
-/** Date.now() stands still while a Worker computes; a zero timer lets the clock catch up. */
-const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-async function parseBench(c: Context<AppEnv>, tt: Tenant, rawId: string, load: (t: Tenant, raw: string) => Promise<ImportRow>): Promise<Response> {
-  const imp = await load(tt, rawId);
-  const object = await c.env.FILES.get(imp.fileKey);
-  if (!object) throw new Problem("not-found", "The import's file is not in R2.");
-  const bytes = new Uint8Array(await object.arrayBuffer());
-  await tick();
-  const type = sniffFile(bytes, imp.fileName).type;
-  // Which reader parsed it: SheetJS, or the streaming reader for big XLSX sheets.
-  const reader = type === "xlsx" ? xlsxReaderFor(bytes) : type;
-  const t0 = Date.now();
-  const book = readWorkbook(bytes, type);
-  await tick();
-  const t1 = Date.now();
-  const detected = detectColumns(book.headers, book.rows.slice(0, 200));
-  const kind = detected.duration !== undefined || detected.result !== undefined ? "calls" : "leads";
-  const prepared = prepareRows(kind, book.headers, book.rows, headerMapping(book.headers, detected));
-  const json = prepared.rows.reduce((n, r) => n + JSON.stringify(r.data).length, 0);
-  await tick();
-  const t2 = Date.now();
-  return c.json({ rows: book.totalRows, reader, kind, fileBytes: bytes.byteLength, readMs: t1 - t0, prepareMs: t2 - t1, totalMs: t2 - t0, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, storedJsonBytes: json });
-}

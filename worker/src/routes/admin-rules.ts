@@ -1,49 +1,122 @@
-// Rules API for the admin page: list, create, update, delete, reorder, and a dry-run that shows
-// what a rule would do for a recent event or a pasted payload without writing anything.
+// Rules API for the admin page: list (each rule checked against the catalogue of facts), create,
+// update, delete, reorder, history and restore; the whole-chain dry-run of one event and the
+// preview of an unsaved rule on recent events. The dry-run and the preview write nothing.
 import { Hono } from "hono";
 import { z } from "zod";
+import { and, desc, eq, inArray, ne, notInArray } from "drizzle-orm";
+import type { Env } from "../env";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { parseOr400 } from "../lib/validate";
+import { logWarn } from "../lib/log";
 import { tenant, type Tenant } from "../db/tenant";
-import { createRule, deleteRule, getRule, listRules, reorderRules, updateRule } from "../db/rules";
-import { getEvent } from "../db/events";
+import {
+  createRule,
+  deleteRule,
+  getRule,
+  listDeletedRules,
+  listRules,
+  listRuleVersions,
+  reorderRules,
+  restoreRule,
+  RuleConflict,
+  updateRule,
+  versionContent,
+  type RuleVersionRow,
+} from "../db/rules";
+import { getEvent, type EventRow } from "../db/events";
+import { events } from "../db/schema";
+import { listProjects } from "../db/lptracker";
 import { writeAudit } from "../db/audit";
-import { ruleCreateSchema, ruleUpdateSchema } from "../sync/schemas";
-import { evaluateRules } from "../sync/rules";
-import { normalizeLptLead } from "../sync/lpt-lead";
-import { amoLeadFacts, amoPreviousFacts, importRowFacts, leadFacts } from "../sync/facts";
-import { getMetadata } from "../amocrm/metadata";
-import { metadataCache } from "../db/schema";
-import { and, eq } from "drizzle-orm";
-import type { Facts, Rule } from "../sync/types";
-import type { DryRunResponse, LptProjectSchema } from "../api-types";
+import { ruleCreateSchema, ruleUpdateSchema, TRIGGERS } from "../sync/schemas";
+import { checkConditions, type CheckSources, type ConditionIssue } from "../sync/rule-check";
+import { ruleSources } from "../sync/rule-chain";
+import { dryRun, type DryRunSubject } from "../sync/dry-run";
+import { evaluateGroup } from "../sync/rules";
+import { factScope } from "../sync/facts";
+import { getMetadata, refreshMetadata } from "../amocrm/metadata";
+import { lptProjectSchema } from "../lptracker/project-schema";
+import type { Rule, RuleTrigger } from "../sync/types";
+import type { DryRunOutcome, DryRunResult, PreviewChange, PreviewItem, PreviewResponse, RuleHistoryResponse, RuleListResponse, RuleVersionView, RuleView } from "../api-types";
 
-const dryRunBody = z.union([z.object({ eventId: z.number().int().positive() }), z.object({ payload: z.record(z.string(), z.unknown()) })]);
+const triggerField = z.enum(TRIGGERS, { error: `trigger must be one of ${TRIGGERS.join(", ")}` }).optional();
+const dryRunBody = z.union([
+  z.object({ eventId: z.number().int().positive(), trigger: triggerField }),
+  z.object({ lptLeadId: z.number().int().positive(), trigger: triggerField }),
+  z.object({
+    trigger: triggerField,
+    payload: z.record(z.string(), z.unknown()),
+    source: z.enum(["lptracker", "amocrm", "import"], { error: "source must be lptracker, amocrm or import" }).optional(),
+    action: z.enum(["status", "update"], { error: 'action must be "status" or "update"' }).optional(),
+  }),
+]);
 
-/** The cached LPTracker schema of a project, without fetching (a dry-run reads nothing remote). */
-async function cachedSchema(t: Tenant, projectId: number | null): Promise<LptProjectSchema | null> {
-  if (!projectId) return null;
-  const rows = await t.db
-    .select()
-    .from(metadataCache)
-    .where(and(eq(metadataCache.accountId, t.accountId), eq(metadataCache.kind, `lpt_project:${projectId}`)))
-    .limit(1);
-  return (rows[0]?.data as LptProjectSchema | undefined) ?? null;
+/** How many stored events the preview tries an unsaved rule on. */
+export const PREVIEW_EVENTS = 100;
+
+/**
+ * What conditions are checked against when a rule is saved: the account's metadata (loaded once if
+ * it never was) and every selected LPTracker project's schema (from the hour-long cache, fetched
+ * when missing). A source that cannot be read leaves its custom fields unchecked rather than refused.
+ */
+async function saveSources(env: Env, t: Tenant): Promise<CheckSources> {
+  let meta = await getMetadata(t);
+  if (meta.fetchedAt === null) meta = await refreshMetadata(env, t).catch(() => meta);
+  const projects = (await listProjects(t)).filter((p) => p.enabled);
+  await Promise.all(
+    projects.map((p) =>
+      lptProjectSchema(env, t, p.projectId).catch((err: unknown) => {
+        logWarn("lptracker schema unavailable for rule checks", { projectId: p.projectId, error: String(err) });
+      }),
+    ),
+  );
+  return ruleSources(t, meta);
 }
 
-async function factsFor(t: Tenant, rule: Rule, payload: Record<string, unknown>, projectId: number | null): Promise<{ facts: Facts; previous?: Facts }> {
-  if (rule.trigger.startsWith("lpt.")) {
-    const lead = normalizeLptLead(payload);
-    const schema = await cachedSchema(t, lead.projectId ?? projectId);
-    return { facts: leadFacts(lead, { stages: schema?.stages, customs: schema?.customs }) };
-  }
-  if (rule.trigger.startsWith("amo.")) {
-    const meta = await getMetadata(t);
-    return { facts: amoLeadFacts(payload, { meta }), previous: amoPreviousFacts(payload) };
-  }
-  return { facts: importRowFacts(payload) };
+function refuseIssues(issues: ConditionIssue[]): void {
+  if (!issues.length) return;
+  const [first] = issues;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+  throw new Problem("validation", `${first!.path}: ${first!.message}${more}.`, { field: first!.path, fieldName: first!.field, issues });
 }
+
+function versionView(row: RuleVersionRow): RuleVersionView {
+  const strip = (s: RuleVersionRow["after"]) => (s ? { ...s, trigger: s.trigger as RuleTrigger, conditions: s.conditions as Rule["conditions"], actions: s.actions as Rule["actions"] } : null);
+  return { ruleId: row.ruleId, version: row.version, change: row.change as RuleVersionView["change"], actor: row.actor, at: row.at, before: strip(row.before), after: strip(row.after), note: row.note };
+}
+
+/** One line per thing the sync would do differently, for the preview. */
+function outcomeChanges(a: DryRunOutcome, b: DryRunOutcome): PreviewChange[] {
+  const out: PreviewChange[] = [];
+  const stop = (o: DryRunOutcome) => (o.stop ? `${o.stop.kind}: ${o.stop.reason}` : null);
+  const place = (o: DryRunOutcome) => (o.amoLead && o.amoLead.pipelineId !== null ? `${o.amoLead.pipelineName ?? o.amoLead.pipelineId} → ${o.amoLead.statusName ?? o.amoLead.statusId}` : null);
+  const resp = (o: DryRunOutcome) => (o.amoLead?.responsibleUserId ? (o.amoLead.responsibleName ?? `#${o.amoLead.responsibleUserId}`) : null);
+  const tags = (o: DryRunOutcome) => (o.amoLead?.tags.length ? [...o.amoLead.tags].sort().join(", ") : null);
+  const notes = (o: DryRunOutcome) => (o.notes.length ? o.notes.map((n) => n.text).join(" | ") : null);
+  const tasks = (o: DryRunOutcome) => (o.tasks.length ? o.tasks.map((x) => `${x.text} (${x.dueInHours} h)`).join(" | ") : null);
+  const stage = (o: DryRunOutcome) => (o.lptStage ? String(o.lptStage.stageId) : null);
+  const pairs: [PreviewChange["what"], (o: DryRunOutcome) => string | null][] = [
+    ["stop", stop],
+    ["pipeline", place],
+    ["responsible", resp],
+    ["tags", tags],
+    ["notes", notes],
+    ["tasks", tasks],
+    ["lpt_stage", stage],
+  ];
+  for (const [what, fn] of pairs) {
+    const before = fn(a);
+    const after = fn(b);
+    if (before !== after) out.push({ what, before, after });
+  }
+  return out;
+}
+
+const SOURCES_OF: Record<ReturnType<typeof factScope>, { in?: string[]; notIn?: string[] }> = {
+  lpt: { notIn: ["amocrm", "import"] },
+  amo: { in: ["amocrm"] },
+  import: { in: ["import"] },
+};
 
 export function adminRuleRoutes() {
   const r = new Hono<AppEnv>();
@@ -54,14 +127,32 @@ export function adminRuleRoutes() {
     if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("not-found", `Rule ${raw} does not exist.`);
     return id;
   };
+  const saving = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof RuleConflict) throw new Problem("conflict", err.message);
+      throw err;
+    }
+  };
 
-  r.get("/api/admin/rules", async (c) => c.json({ items: await listRules(t(c)) }));
+  r.get("/api/admin/rules", async (c) => {
+    const tt = t(c);
+    const src = await ruleSources(tt, await getMetadata(tt));
+    const items: RuleView[] = (await listRules(tt)).map((rule) => {
+      const issues = checkConditions(rule.trigger, rule.conditions, src);
+      return { ...rule, version: rule.version ?? 1, ...(issues.length ? { issues, problems: issues.map((i) => i.message) } : {}) };
+    });
+    const body: RuleListResponse = { items };
+    return c.json(body);
+  });
 
   r.post("/api/admin/rules", async (c) => {
     const body = parseOr400(ruleCreateSchema, await c.req.json().catch(() => null));
     const tt = t(c);
-    const rule = await createRule(tt, body);
-    await writeAudit(tt, { source: "admin", action: "rule.created", actor: actor(c), message: `Rule «${rule.name}» created.`, entityType: "rule", entityId: rule.id });
+    refuseIssues(checkConditions(body.trigger, body.conditions, await saveSources(c.env, tt)));
+    const rule = await createRule(tt, body, actor(c));
+    await writeAudit(tt, { source: "admin", action: "rule.created", actor: actor(c), message: `Rule «${rule.name}» created (v1).`, entityType: "rule", entityId: rule.id });
     return c.json(rule, 201);
   });
 
@@ -70,11 +161,23 @@ export function adminRuleRoutes() {
     const tt = t(c);
     const current = await getRule(tt, id);
     if (!current) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
-    const patch = parseOr400(ruleUpdateSchema, await c.req.json().catch(() => null));
+    const raw = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+    // The version the editor loaded: a save over someone else's newer change is refused, not lost.
+    if (typeof raw?.version === "number" && raw.version !== current.version) {
+      throw new Problem(
+        "conflict",
+        `Правило ${id} уже изменено (версия ${current.version}, а открыта ${raw.version}): обновите страницу и внесите изменение снова / Rule ${id} was changed to version ${current.version} after you opened version ${raw.version}; reload it and apply your change again.`,
+      );
+    }
+    const patch = parseOr400(ruleUpdateSchema, raw === null ? null : Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "version")));
     // Trigger and actions must still fit together once merged with what is stored.
     const merged = parseOr400(ruleCreateSchema, { name: current.name, enabled: current.enabled, trigger: current.trigger, conditions: current.conditions, actions: current.actions, ...patch });
-    const rule = await updateRule(tt, id, merged);
-    await writeAudit(tt, { source: "admin", action: "rule.updated", actor: actor(c), message: `Rule «${merged.name}» updated${patch.enabled !== undefined ? ` (${patch.enabled ? "enabled" : "disabled"})` : ""}.`, entityType: "rule", entityId: id });
+    // Switching a flagged rule off must stay possible; anything that touches its conditions is checked.
+    const same = (k: "name" | "trigger" | "conditions" | "actions") => JSON.stringify(merged[k]) === JSON.stringify(current[k]);
+    const onlyToggle = same("name") && same("trigger") && same("conditions") && same("actions");
+    if (!onlyToggle) refuseIssues(checkConditions(merged.trigger, merged.conditions, await saveSources(c.env, tt)));
+    const rule = await saving(() => updateRule(tt, id, merged, actor(c)));
+    await writeAudit(tt, { source: "admin", action: "rule.updated", actor: actor(c), message: `Rule «${merged.name}» updated to v${rule?.version ?? "?"}${patch.enabled !== undefined ? ` (${patch.enabled ? "enabled" : "disabled"})` : ""}.`, entityType: "rule", entityId: id });
     return c.json(rule);
   });
 
@@ -82,17 +185,85 @@ export function adminRuleRoutes() {
     const id = ruleId(c.req.param("id"));
     const tt = t(c);
     const current = await getRule(tt, id);
-    if (!current || !(await deleteRule(tt, id))) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
-    await writeAudit(tt, { source: "admin", action: "rule.deleted", actor: actor(c), message: `Rule «${current.name}» deleted.`, entityType: "rule", entityId: id });
+    if (!current || !(await deleteRule(tt, id, actor(c)))) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
+    await writeAudit(tt, { source: "admin", action: "rule.deleted", actor: actor(c), message: `Rule «${current.name}» deleted; its history is kept and it can be restored.`, entityType: "rule", entityId: id });
     return c.body(null, 204);
   });
 
   r.post("/api/admin/rules/reorder", async (c) => {
     const body = parseOr400(z.object({ ids: z.array(z.number().int().positive()).max(500) }), await c.req.json().catch(() => null));
     const tt = t(c);
-    const items = await reorderRules(tt, body.ids);
+    const items = await reorderRules(tt, body.ids, actor(c));
     await writeAudit(tt, { source: "admin", action: "rule.reordered", actor: actor(c), message: `Rules reordered: ${items.map((x) => `«${x.name}»`).join(", ")}.` });
     return c.json({ items });
+  });
+
+  r.get("/api/admin/rules/deleted", async (c) => {
+    const body: RuleHistoryResponse = { items: (await listDeletedRules(t(c))).map(versionView) };
+    return c.json(body);
+  });
+
+  r.get("/api/admin/rules/:id/history", async (c) => {
+    const id = ruleId(c.req.param("id"));
+    const items = await listRuleVersions(t(c), id);
+    if (!items.length) throw new Problem("not-found", `Rule ${id} has no history in this account.`);
+    const body: RuleHistoryResponse = { items: items.map(versionView) };
+    return c.json(body);
+  });
+
+  r.post("/api/admin/rules/:id/restore", async (c) => {
+    const id = ruleId(c.req.param("id"));
+    const body = parseOr400(z.object({ version: z.number({ error: "version must be a number" }).int().positive() }), await c.req.json().catch(() => null));
+    const tt = t(c);
+    const versions = await listRuleVersions(tt, id);
+    const row = versions.find((v) => v.version === body.version);
+    const content = row ? versionContent(row) : null;
+    if (!row || !content) throw new Problem("not-found", `Rule ${id} has no version ${body.version}.`);
+    const input = parseOr400(ruleCreateSchema, { name: content.name, enabled: content.enabled, trigger: content.trigger, conditions: content.conditions, actions: content.actions });
+    const issues = checkConditions(input.trigger, input.conditions, await saveSources(c.env, tt));
+    if (issues.length) {
+      throw new Problem("validation", `Version ${body.version} cannot be restored as it was: ${issues[0]!.path}: ${issues[0]!.message}. Open the rule and fix that condition instead.`, { field: issues[0]!.path, fieldName: issues[0]!.field, issues });
+    }
+    const rule = await saving(() => restoreRule(tt, id, row, input, actor(c)));
+    await writeAudit(tt, { source: "admin", action: "rule.restored", actor: actor(c), message: `Rule «${rule.name}» restored from v${body.version} (now v${rule.version}).`, entityType: "rule", entityId: id });
+    return c.json(rule);
+  });
+
+  async function subjectOf(tt: Tenant, body: z.infer<typeof dryRunBody>): Promise<DryRunSubject> {
+    if ("eventId" in body) {
+      const event = await getEvent(tt, body.eventId);
+      if (!event) throw new Problem("not-found", `Event ${body.eventId} does not exist in this account.`);
+      if (event.status === "rejected") throw new Problem("validation", `Event ${body.eventId} has no readable payload (it was rejected as malformed).`);
+      try {
+        JSON.parse(event.payload);
+      } catch {
+        throw new Problem("validation", `Event ${body.eventId} has no readable payload (it was rejected as malformed).`);
+      }
+      const source = event.source === "amocrm" ? "amocrm" : event.source === "import" ? "import" : "lptracker";
+      return { source, event };
+    }
+    if ("lptLeadId" in body) return { source: "lptracker", lptLeadId: body.lptLeadId };
+    return { source: body.source ?? "lptracker", payload: body.payload, action: body.action };
+  }
+
+  async function runDry(env: Env, tt: Tenant, body: z.infer<typeof dryRunBody>, trigger?: RuleTrigger): Promise<DryRunResult> {
+    const subject = await subjectOf(tt, body);
+    const wanted = body.trigger ?? trigger;
+    if (wanted && factScope(wanted) !== factScope(subject.source === "amocrm" ? "amo." : subject.source === "import" ? "import" : "lpt.")) {
+      throw new Problem("validation", `A ${subject.source} event cannot be judged as «${wanted}»; pick an event of that kind.`, { field: "trigger" });
+    }
+    try {
+      return await dryRun(env, tt, subject, { remote: true, trigger: wanted });
+    } catch (err) {
+      if (err instanceof Problem) throw err;
+      if (subject.payload) throw new Problem("validation", `The payload does not look like a ${subject.source} event: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  r.post("/api/admin/rules/dry-run", async (c) => {
+    const body = parseOr400(dryRunBody, await c.req.json().catch(() => null));
+    return c.json(await runDry(c.env, t(c), body));
   });
 
   r.post("/api/admin/rules/:id/dry-run", async (c) => {
@@ -101,30 +272,78 @@ export function adminRuleRoutes() {
     const rule = await getRule(tt, id);
     if (!rule) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
     const body = parseOr400(dryRunBody, await c.req.json().catch(() => null));
-    let payload: Record<string, unknown>;
-    let projectId: number | null = null;
-    if ("eventId" in body) {
-      const event = await getEvent(tt, body.eventId);
-      if (!event) throw new Problem("not-found", `Event ${body.eventId} does not exist in this account.`);
+    // Always the whole chain: a rule alone can say "applies" where an earlier rule's stop wins.
+    return c.json({ ...(await runDry(c.env, tt, body, rule.trigger)), ruleId: id });
+  });
+
+  r.post("/api/admin/rules/preview", async (c) => {
+    const raw = (await c.req.json().catch(() => null)) as { rule?: Record<string, unknown>; id?: unknown } | null;
+    const id = raw?.id === undefined || raw?.id === null ? undefined : parseOr400(z.number().int().positive(), raw.id);
+    // An unsaved rule may not have a name yet; everything else is checked as on save.
+    const candidateInput = parseOr400(ruleCreateSchema, { ...(raw?.rule ?? {}), name: typeof raw?.rule?.name === "string" && raw.rule.name.trim() ? raw.rule.name : "—" });
+    const tt = t(c);
+    const meta = await getMetadata(tt);
+    const src = await ruleSources(tt, meta);
+    refuseIssues(checkConditions(candidateInput.trigger, candidateInput.conditions, src));
+    const saved = await listRules(tt);
+    const flagged = saved.map((x) => {
+      const issues = checkConditions(x.trigger, x.conditions, src);
+      return issues.length ? { ...x, problems: issues.map((i) => i.message) } : x;
+    });
+    const existing = id !== undefined ? flagged.find((x) => x.id === id) : undefined;
+    if (id !== undefined && !existing) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
+    // A new rule goes to the end of the list, as saving it would put it; a changed one keeps its place.
+    const candidate: Rule = existing
+      ? { ...existing, ...candidateInput, problems: undefined, version: (existing.version ?? 1) + 1 }
+      : { id: 0, position: Math.max(-1, ...saved.map((x) => x.position)) + 1, ...candidateInput, version: 1 };
+    const withCandidate = existing ? flagged.map((x) => (x.id === existing.id ? candidate : x)) : [...flagged, candidate];
+
+    const scope = factScope(candidate.trigger);
+    const which = SOURCES_OF[scope];
+    const rows: EventRow[] = await tt.db
+      .select()
+      .from(events)
+      .where(
+        and(
+          eq(events.accountId, tt.accountId),
+          ne(events.status, "rejected"),
+          which.in ? inArray(events.source, which.in) : undefined,
+          which.notIn ? notInArray(events.source, which.notIn) : undefined,
+        ),
+      )
+      .orderBy(desc(events.id))
+      .limit(PREVIEW_EVENTS);
+
+    const items: PreviewItem[] = [];
+    const memo = new Map<string, Promise<unknown>>();
+    for (const event of rows) {
+      let before: DryRunResult;
+      let after: DryRunResult;
+      const subject: DryRunSubject = { source: scope === "amo" ? "amocrm" : scope === "import" ? "import" : "lptracker", event };
       try {
-        payload = JSON.parse(event.payload) as Record<string, unknown>;
-      } catch {
-        throw new Problem("validation", `Event ${body.eventId} has no readable payload (it was rejected as malformed).`);
+        before = await dryRun(c.env, tt, subject, { remote: false, rules: flagged, trigger: candidate.trigger, memo });
+        after = await dryRun(c.env, tt, subject, { remote: false, rules: withCandidate, trigger: candidate.trigger, memo });
+      } catch (err) {
+        logWarn("preview skipped an unreadable event", { eventId: event.id, error: String(err) });
+        continue;
       }
-      projectId = event.projectId;
-    } else {
-      payload = body.payload;
+      const entry = after.plan.trace.find((x) => x.ruleId === candidate.id);
+      // Whether its conditions hold, judged on the event's facts even where the chain would not reach
+      // it (an earlier stop) or the sync stops before any rule (an unlinked amoCRM lead).
+      const matched = entry?.status === "matched" || evaluateGroup(candidate.conditions, after.facts).matched;
+      items.push({
+        eventId: event.id,
+        source: event.source,
+        action: event.action,
+        externalId: event.externalId,
+        receivedAt: event.receivedAt,
+        matched,
+        status: entry?.status ?? "not_evaluated",
+        changes: outcomeChanges(before.outcome, after.outcome),
+      });
     }
-    let facts: Facts;
-    let previous: Facts | undefined;
-    try {
-      ({ facts, previous } = await factsFor(tt, rule, payload, projectId));
-    } catch (err) {
-      throw new Problem("validation", `The payload does not look like an event for this rule's trigger: ${(err as Error).message}`);
-    }
-    const plan = evaluateRules([{ ...rule, enabled: true }], rule.trigger, facts, previous);
-    const answer: DryRunResponse = { plan, facts, writes: false };
-    return c.json(answer);
+    const body: PreviewResponse = { total: items.length, matched: items.filter((x) => x.matched).length, applied: items.filter((x) => x.status === "matched").length, changed: items.filter((x) => x.changes.length).length, items, writes: false };
+    return c.json(body);
   });
 
   return r;

@@ -1,11 +1,24 @@
 // Sandbox only: a local stand-in for amoCRM's pages (/dev/amocrm) that loads the real widget/script.js
 // through RequireJS and runs its callbacks the way amoCRM does, with `$authorizedAjax` backed by
 // /dev/token. Widget files and RequireJS are served from the static assets under /dev/widget and /dev/vendor.
+// Like amoCRM, the page lives on another origin than our API (DEV_HOST_ORIGIN, a proxy the sandbox
+// starts), installs before amoCRM's OAuth code is delivered, and switches the widget off and on.
 import { Hono } from "hono";
 import { desc, eq } from "drizzle-orm";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { accounts, links } from "../db/schema";
+import { HOST_THEME_CSS, HOST_THEME_HEAD_JS, HOST_TOOLS_JS } from "./dev-host-tools";
+import { HOST_ACTIONS_JS } from "./dev-host-actions";
+
+/** The sandbox's host-origin proxy marks what it forwards, so /dev/amocrm knows it is already there. */
+export const HOST_PROXY_HEADER = "x-sandbox-host-page";
+const MAX_CODE_DELAY_MS = 20_000;
+
+function simOrigin(amoApiOrigin: string | null): string {
+  if (!amoApiOrigin) throw new Problem("not-found", "AMOCRM_API_ORIGIN is not set: the host page needs the amoCRM simulator to issue codes.");
+  return amoApiOrigin;
+}
 
 /** The widget code amoCRM would assign; it names the advanced settings page's work area. */
 export const SANDBOX_WIDGET_CODE = "lptracker_sync";
@@ -26,6 +39,13 @@ export function devHostRoutes() {
   });
 
   r.get("/dev/amocrm", async (c) => {
+    // amoCRM's pages are not on our origin: send the browser to the host origin, so the widget's
+    // requests to us are cross-origin with real preflights, as in amoCRM.
+    const hostOrigin = c.var.cfg.devHostOrigin;
+    if (hostOrigin && c.req.header(HOST_PROXY_HEADER) !== "1") {
+      const url = new URL(c.req.url);
+      return c.redirect(`${hostOrigin}${url.pathname}${url.search}`, 302);
+    }
     const rows = await c.var.db.select({ accountId: accounts.accountId, subdomain: accounts.subdomain, status: accounts.status }).from(accounts);
     const leads: BootData["leads"] = {};
     for (const a of rows) {
@@ -60,7 +80,59 @@ export function devHostRoutes() {
     copy.headers.set("cache-control", "no-cache");
     return copy;
   };
+  // script.js calls our API at the origin the release archive writes into it; here: this Worker.
+  r.get("/dev/widget/script.js", async (c) => {
+    const res = await fromAssets(c);
+    const source = await res.text();
+    const filled = source.replace(/^([ \t]*var API_ORIGIN = )'[^'\n]*';/m, `$1'${c.var.cfg.publicOrigin}';`);
+    return new Response(filled, { status: res.status, headers: res.headers });
+  });
   r.get("/dev/widget/*", (c) => fromAssets(c));
+
+  /**
+   * amoCRM's server after «Установить» or «Включить»: asks the amoCRM simulator for an authorization
+   * code and sends it to our redirect URI (code, referer, from_widget) after `delay_ms`, never twice.
+   */
+  r.post("/dev/amocrm/deliver-code", async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { account_id?: unknown; delay_ms?: unknown };
+    const accountId = Number(body.account_id);
+    const delayMs = Math.min(Math.max(Number(body.delay_ms) || 0, 0), MAX_CODE_DELAY_MS);
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    const sim = simOrigin(c.var.cfg.amoApiOrigin);
+    const issued = await fetch(`${sim}/__sim/accounts/${accountId}/codes`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    if (!issued.ok) throw new Problem("upstream", `The amoCRM simulator refused a code for account ${accountId}: ${issued.status} ${(await issued.text()).slice(0, 200)}`);
+    const { code, referer } = (await issued.json()) as { code: string; referer: string };
+    const target = new URL(c.var.cfg.amoRedirectUri);
+    target.searchParams.set("code", code);
+    target.searchParams.set("referer", referer);
+    target.searchParams.set("from_widget", "1");
+    // amoCRM does not look at the answer and never resends.
+    const deliver = async () => {
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await fetch(target.toString()).then((r) => r.body?.cancel(), () => undefined);
+    };
+    if (!delayMs) {
+      await deliver();
+      return c.json({ delivered: true, delay_ms: 0 });
+    }
+    c.executionCtx.waitUntil(deliver());
+    return c.json({ delivered: false, delay_ms: delayMs });
+  });
+
+  /** amoCRM's server after the widget is switched off: the signed disconnect hook, through the simulator. */
+  r.post("/dev/amocrm/disable", async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { account_id?: unknown };
+    const accountId = Number(body.account_id);
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    const sim = simOrigin(c.var.cfg.amoApiOrigin);
+    const res = await fetch(`${sim}/__sim/accounts/${accountId}/disconnect`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ url: `${c.var.cfg.publicOrigin}/oauth/amocrm/disconnect`, variant: "query" }),
+    });
+    if (!res.ok) throw new Problem("upstream", `The amoCRM simulator could not send the disconnect hook: ${res.status}`);
+    return c.json({ sent: true });
+  });
   r.get("/dev/vendor/*", (c) => fromAssets(c));
 
   return r;
@@ -79,7 +151,8 @@ function hostPage(boot: BootData): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>amoCRM · песочница виджета LPTracker</title>
 <link rel="icon" href="data:,">
-<style>${HOST_CSS}</style>
+<style>${HOST_CSS}${HOST_THEME_CSS}</style>
+<script>${HOST_THEME_HEAD_JS}</script>
 </head>
 <body class="host-body">
 <div class="host-app">
@@ -96,6 +169,8 @@ function hostPage(boot: BootData): string {
 <script type="application/json" id="host-boot">${scriptJson(boot)}</script>
 <script src="/dev/vendor/require.js"></script>
 <script>${HOST_JS}</script>
+<script>${HOST_ACTIONS_JS}</script>
+<script>${HOST_TOOLS_JS}</script>
 </body>
 </html>`;
 }
@@ -164,12 +239,21 @@ const HOST_JS = `
   var query = new URLSearchParams(location.search);
   var CODE = BOOT.widgetCode;
   var loadStamp = String(Date.now());
+  // How amoCRM's server behaves around «Установить» and «Включить» (amoCRM documents no order):
+  // code=after (default): onSave runs, the OAuth code reaches our redirect URI code_delay ms later;
+  // code=first: the code first, onSave code_delay ms later; code=lost: the code never comes.
+  // disconnect_hook=0: switching the widget off sends no disconnect hook.
+  var CODE_MODE = /^(after|first|lost)$/.test(query.get('code') || '') ? query.get('code') : 'after';
+  var CODE_DELAY_MS = query.has('code_delay') ? Math.max(0, Number(query.get('code_delay')) || 0) : 1500;
+  var DISCONNECT_HOOK = query.get('disconnect_hook') !== '0';
 
   function pickAccount() {
     var wanted = Number(query.get('account_id'));
     var byId = BOOT.accounts.filter(function (a) { return a.accountId === wanted; })[0];
     var active = BOOT.accounts.filter(function (a) { return a.status === 'active'; })[0];
-    return byId || active || BOOT.accounts[0] || { accountId: wanted || 0, subdomain: 'demo', status: 'not_installed' };
+    // An account we have never heard of is one that has not installed the widget yet.
+    if (wanted && !byId) { return { accountId: wanted, subdomain: query.get('subdomain') || 'demo', status: 'not_installed' }; }
+    return byId || active || BOOT.accounts[0] || { accountId: 0, subdomain: 'demo', status: 'not_installed' };
   }
   var account = pickAccount();
   var ctx = {
@@ -303,6 +387,44 @@ const HOST_JS = `
     localStorage.setItem(SETTINGS_KEY, JSON.stringify(fields));
   }
 
+  // ---- what amoCRM knows about the widget in this account: installed, switched on or off ----
+  // ?installed=0|1 picks the start for a fresh browser; otherwise an account our backend has
+  // installed counts as installed, any other as not installed yet.
+  var STATE_KEY = 'lptw-sandbox-widget:' + ctx.accountId;
+  function widgetState() {
+    var s = null;
+    try { s = JSON.parse(localStorage.getItem(STATE_KEY) || 'null'); } catch (e) { s = null; }
+    if (!s || typeof s !== 'object') {
+      var installed = query.has('installed') ? query.get('installed') === '1' : account.status === 'active';
+      s = { installed: installed, active: installed ? 'Y' : 'N' };
+    }
+    return s;
+  }
+  function storeWidgetState(s) {
+    localStorage.setItem(STATE_KEY, JSON.stringify(s));
+    document.body.setAttribute('data-widget-installed', s.installed ? '1' : '0');
+    document.body.setAttribute('data-widget-active', s.active);
+  }
+  // amoCRM's get_install_status(): 'install' until installed and switched on.
+  function installStatus() {
+    var s = widgetState();
+    return s.installed && s.active === 'Y' ? 'installed' : 'install';
+  }
+  function post(url, body) {
+    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(function (r) {
+      if (!r.ok) { throw new Error(url + ' answered ' + r.status); }
+      return r.json();
+    });
+  }
+  // amoCRM's server sends the OAuth code to the integration's redirect URI (after delayMs).
+  function deliverCode(delayMs) {
+    return post('/dev/amocrm/deliver-code', { account_id: ctx.accountId, delay_ms: delayMs }).then(function (answer) {
+      document.body.setAttribute('data-code', answer.delivered ? 'delivered' : 'scheduled');
+      logStep(answer.delivered ? 'code:delivered' : 'code:scheduled');
+      return answer;
+    });
+  }
+
   var manifest = null;
   var langs = null;
   var WidgetCtor = null;
@@ -333,16 +455,19 @@ const HOST_JS = `
         path: '/dev/widget',
         version: manifest.widget.version + '-' + loadStamp,
         widget_code: CODE,
-        status: 'installed',
+        status: installStatus(),
+        // Before the first install amoCRM does not set 'Y' here.
+        active: widgetState().installed ? widgetState().active : undefined,
         images_path: '/dev/widget/images'
       },
+      get_install_status: function () { return installStatus(); },
       langs: langs,
       i18n: function (key) { return langs[key]; },
       get_version: function () { return this.params.version; },
       get_settings: function () {
         var s = savedSettings();
         s.widget_code = CODE;
-        s.active = 'Y';
+        s.active = widgetState().active;
         return s;
       },
       system: function () {
@@ -389,9 +514,17 @@ const HOST_JS = `
     return new WidgetCtor();
   }
 
+  // Every callback amoCRM ran, in order, for tests: body[data-callback-log] = "render,init,…".
+  // amoCRM's own steps (the code hook) are logged there too.
+  var callbackLog = [];
+  function logStep(step) {
+    callbackLog.push(step);
+    document.body.setAttribute('data-callback-log', callbackLog.join(','));
+  }
   function run(name, arg) {
     var fn = widget && widget.callbacks && widget.callbacks[name];
     if (typeof fn !== 'function') { return undefined; }
+    logStep(name === 'onSave' && arg ? name + ':' + arg.active : name);
     var result = fn.call(widget, arg);
     document.body.setAttribute('data-callback-' + name.replace('_', '-'), String(result));
     return result;
@@ -401,6 +534,10 @@ const HOST_JS = `
     if (widget) { run('destroy'); }
     widget = null;
     document.getElementById('host-modal-root').innerHTML = '';
+  }
+
+  function wait(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
   }
 
   function el(tag, cls, textContent) {
@@ -480,7 +617,11 @@ const HOST_JS = `
     about.appendChild(el('div', 'host-modal__title', text(manifest.widget.name)));
     about.appendChild(el('div', 'host-modal__desc', text(manifest.widget.short_description)));
     panel.appendChild(about);
-    var open = el('button', 'host-btn host-btn--primary', 'Настроить');
+    var st = widgetState();
+    var state = el('span', 'host-modal__note', !st.installed ? 'Не установлен' : st.active === 'Y' ? 'Установлен, включён' : 'Установлен, отключён');
+    state.setAttribute('data-testid', 'host-widget-state');
+    panel.appendChild(state);
+    var open = el('button', 'host-btn host-btn--primary', st.installed ? 'Настроить' : 'Установить');
     open.setAttribute('data-testid', 'host-open-settings');
     open.style.marginLeft = 'auto';
     open.onclick = openSettingsModal;
@@ -526,39 +667,101 @@ const HOST_JS = `
     win.appendChild(body);
 
     var foot = el('div', 'host-modal__foot');
-    var save = el('button', 'host-btn host-btn--primary', 'Сохранить');
-    save.setAttribute('data-testid', 'host-save');
-    var note = el('span', 'host-modal__note', '');
-    note.setAttribute('data-testid', 'host-save-note');
-    foot.appendChild(save);
-    foot.appendChild(note);
     win.appendChild(foot);
     modal.appendChild(win);
     root.appendChild(modal);
 
-    save.onclick = function () {
+    function fieldsNow() {
       var fields = {};
       [].forEach.call(body.querySelectorAll('input[name]'), function (i) { fields[i.name] = i.value; });
-      save.disabled = true;
+      return fields;
+    }
+    function button(label, testId, primary, onClick) {
+      var b = el('button', 'host-btn' + (primary ? ' host-btn--primary' : ''), label);
+      b.setAttribute('data-testid', testId);
+      b.onclick = function () {
+        [].forEach.call(foot.querySelectorAll('button'), function (x) { x.disabled = true; });
+        Promise.resolve(onClick()).then(renderFoot, renderFoot);
+      };
+      foot.appendChild(b);
+      return b;
+    }
+    var note = el('span', 'host-modal__note', '');
+    note.setAttribute('data-testid', 'host-save-note');
+
+    // onSave with evt.active 'Y': resolves true to go on; false or a rejection keeps the modal as it is.
+    function saveYes() {
+      var fields = fieldsNow();
       note.textContent = 'Сохраняем…';
-      Promise.resolve(run('onSave', { active: 'Y', fields: fields })).then(function (ok) {
-        save.disabled = false;
-        if (ok === false) { note.textContent = 'Виджет не разрешил сохранить.'; return; }
+      return Promise.resolve(run('onSave', { active: 'Y', fields: fields })).then(function (ok) {
+        if (ok === false) { note.textContent = 'Виджет не разрешил сохранить.'; return false; }
         storeSettings(fields);
+        return true;
+      }, function () {
+        // amoCRM keeps the modal open; the widget shows why.
+        note.textContent = '';
+        return false;
+      });
+    }
+
+    // «Установить» and «Включить»: amoCRM grants access with a fresh OAuth code, in either order.
+    function grant() {
+      var before = CODE_MODE === 'first' ? deliverCode(0).then(function () { return wait(CODE_DELAY_MS); }) : Promise.resolve();
+      return before.then(saveYes).then(function (ok) {
+        if (!ok) { return; }
+        storeWidgetState({ installed: true, active: 'Y' });
+        document.body.setAttribute('data-settings-saved', '1');
+        note.textContent = 'Виджет установлен и включён.';
+        if (CODE_MODE === 'after') { return deliverCode(CODE_DELAY_MS); }
+        if (CODE_MODE === 'lost') { document.body.setAttribute('data-code', 'lost'); }
+      });
+    }
+
+    function save() {
+      return saveYes().then(function (ok) {
+        if (!ok) { return; }
         document.body.setAttribute('data-settings-saved', '1');
         // amoCRM closes the modal after a successful save.
         location.hash = '#/settings/widgets/installed';
-      }, function () {
-        save.disabled = false;
-        // amoCRM keeps the modal open; the widget shows why.
-        note.textContent = '';
       });
-    };
+    }
 
+    // Switching off: onSave with evt.active 'N' and the settings as they are, then destroy; amoCRM
+    // does not let the widget refuse it. Then amoCRM's server sends the disconnect hook.
+    function switchOff() {
+      note.textContent = 'Отключаем…';
+      var fields = fieldsNow();
+      return Promise.resolve(run('onSave', { active: 'N', fields: fields })).catch(function () { return true; }).then(function () {
+        run('destroy');
+        widget = null;
+        storeWidgetState({ installed: true, active: 'N' });
+        return DISCONNECT_HOOK ? post('/dev/amocrm/disable', { account_id: ctx.accountId }) : null;
+      }).then(function () {
+        document.body.setAttribute('data-switched-off', '1');
+        location.hash = '#/settings/widgets/installed';
+      });
+    }
+
+    function renderFoot() {
+      if (!foot.isConnected) { return; }
+      foot.innerHTML = '';
+      var st = widgetState();
+      if (!st.installed) { button('Установить', 'host-install', true, grant); }
+      else if (st.active !== 'Y') { button('Включить', 'host-enable', true, grant); }
+      else {
+        button('Сохранить', 'host-save', true, save);
+        button('Отключить', 'host-disable', false, switchOff);
+      }
+      foot.appendChild(note);
+    }
+    renderFoot();
+
+    // amoCRM runs render, init and bind_actions in every area, settings only once the modal is open.
     widget = createWidget('settings');
+    run('render');
     run('init');
-    run('settings', $(body));
     run('bind_actions');
+    run('settings', $(body));
   }
 
   function renderAdvanced() {
@@ -602,7 +805,7 @@ const HOST_JS = `
     form.appendChild(go);
     form.onsubmit = function (e) { e.preventDefault(); location.hash = '#/leads/detail/' + (Number(input.value) || 0); };
     panel.appendChild(form);
-    panel.appendChild(el('p', '', 'Параметры адреса: account_id, user_id, is_admin=0|1, lang=ru|en, consent=0|1.'));
+    panel.appendChild(el('p', '', 'Параметры адреса: account_id, subdomain, user_id, is_admin=0|1, lang=ru|en, consent=0|1, installed=0|1 (виджет ещё не установлен / установлен), code=after|first|lost и code_delay=мс (когда amoCRM пришлёт код доступа: после onSave, до него, никогда), disconnect_hook=0 (отключение без хука amoCRM).'));
     page.appendChild(panel);
     main.appendChild(page);
   }
@@ -619,6 +822,8 @@ const HOST_JS = `
 
   function show() {
     leaveView();
+    var extra = extraViews.filter(function (v) { return v.match(location.hash); })[0];
+    if (extra) { route = { view: extra.name, id: 0 }; markNav(extra.nav); document.body.setAttribute('data-view', extra.name); extra.render(); return; }
     route = parseRoute();
     markNav(route.view === 'advanced' || route.view === 'integrations' ? 'settings' : route.view);
     document.body.setAttribute('data-view', route.view);
@@ -628,6 +833,16 @@ const HOST_JS = `
     else if (route.view === 'advanced') { renderAdvanced(); }
     else { renderIndex(); }
   }
+
+  // For tests and the console: the widget object amoCRM currently holds (null between views).
+  window.amoHost = { widget: function () { return widget; }, installStatus: installStatus };
+  // Views other sandbox modules add (dev-host-actions.ts: lists, Digital Pipeline) register here.
+  var extraViews = [];
+  window.HOST = {
+    ctx: { accountId: ctx.accountId, userId: ctx.userId, code: CODE }, views: extraViews, el: el, topBar: topBar, text: text, run: run, leave: leaveView,
+    manifest: function () { return manifest; },
+    mount: function (area) { widget = createWidget(area); return widget; }
+  };
 
   requirejs.config({ waitSeconds: 30 });
   fetchJson('/dev/widget/manifest.json').then(function (m) {
@@ -639,6 +854,7 @@ const HOST_JS = `
   }).then(function (ctor) {
     WidgetCtor = ctor;
     window.addEventListener('hashchange', show);
+    storeWidgetState(widgetState());
     show();
     document.body.setAttribute('data-host-ready', '1');
   }).catch(function (err) {

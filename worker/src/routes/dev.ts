@@ -7,6 +7,23 @@ import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { accounts, events } from "../db/schema";
 import { eq, sql } from "drizzle-orm";
+import { getMetadata } from "../amocrm/metadata";
+import { tenant } from "../db/tenant";
+import { isAllowedOrigin } from "../auth/cors";
+import type { MiddlewareHandler } from "hono";
+
+/** The preflights this isolate answered, so the browser tests can see real ones arrive. */
+const seenPreflights: { at: number; origin: string | null; requestHeaders: string | null; path: string; allowed: boolean }[] = [];
+
+/** Mounted before the widget's CORS: notes each preflight as the CORS middleware will judge it. */
+export const notePreflights: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method === "OPTIONS" && c.var.cfg.sandbox) {
+    const origin = c.req.header("origin");
+    seenPreflights.push({ at: Date.now(), origin: origin ?? null, requestHeaders: c.req.header("access-control-request-headers") ?? null, path: c.req.path, allowed: isAllowedOrigin(origin, c.var.cfg.publicOrigin, c.var.cfg.devHostOrigin) });
+    if (seenPreflights.length > 200) seenPreflights.splice(0, seenPreflights.length - 200);
+  }
+  await next();
+};
 
 export function devRoutes() {
   const r = new Hono<AppEnv>();
@@ -32,6 +49,30 @@ export function devRoutes() {
     const rows = await c.var.db.select({ n: sql<number>`count(*)` }).from(events).where(eq(events.source, source));
     return c.json({ source, count: rows[0]?.n ?? 0 });
   });
+
+  /** The account's users as the metadata cache knows them, for the host page's user switch. */
+  r.get("/dev/users", async (c) => {
+    const accountId = Number(c.req.query("account_id"));
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    const meta = await getMetadata(tenant(c.var.db, accountId));
+    return c.json({ users: meta.users.map((u) => ({ id: u.id, name: u.name, is_admin: !!u.is_admin })) });
+  });
+
+  /** One account's events in arrival order (id, status, LPTracker lead): the browser tests watch them held and resumed. */
+  r.get("/dev/events", async (c) => {
+    const accountId = Number(c.req.query("account_id"));
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    const rows = await c.var.db
+      .select({ id: events.id, status: events.status, source: events.source, externalId: events.externalId, processedAt: events.processedAt })
+      .from(events)
+      .where(eq(events.accountId, accountId))
+      .orderBy(events.id)
+      .limit(500);
+    return c.json({ events: rows });
+  });
+
+  /** The CORS preflights this isolate answered (origin, requested headers): the browser tests check real ones arrive. */
+  r.get("/dev/preflights", (c) => c.json({ preflights: seenPreflights }));
 
   r.get("/dev/status", async (c) => {
     const rows = await c.var.db.select({ accountId: accounts.accountId, subdomain: accounts.subdomain, domain: accounts.domain, status: accounts.status }).from(accounts);

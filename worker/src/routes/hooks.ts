@@ -8,8 +8,11 @@ import { accountByHookKey } from "../db/accounts";
 import { tenant } from "../db/tenant";
 import { insertEvent } from "../db/events";
 import { sha256Hex } from "../lib/keys";
-import { parseNestedForm, type FormValue } from "../lib/php-form";
+import { parseNestedFormBody, type FormValue } from "../lib/php-form";
 import { logWarn } from "../lib/log";
+import { jsonTooDeep, MAX_JSON_DEPTH } from "../lib/json-guard";
+import { hookRateProblem, recordQuotaHit, rejectedBodyAllowed, underLimit, type QuotaKind } from "../db/quotas";
+import { problemResponse } from "../lib/problem";
 
 const REJECTED_BODY_CAP = 16 * 1024;
 /** Queue messages are capped at 128 KB; this many UTF-16 units stay under it even as 3-byte UTF-8. */
@@ -19,6 +22,7 @@ const QUEUED_PAYLOAD_MAX = 40_000;
 async function readLptBody(c: Context<AppEnv>, raw: string): Promise<{ variant: string; json: unknown } | { variant: string; error: string }> {
   const type = (c.req.header("content-type") ?? "").toLowerCase();
   const parse = (text: string, variant: string) => {
+    if (jsonTooDeep(text)) return { variant, error: `the ${variant} body nests objects deeper than ${MAX_JSON_DEPTH} levels` };
     try {
       return { variant, json: JSON.parse(text) as unknown };
     } catch {
@@ -44,6 +48,27 @@ async function readLptBody(c: Context<AppEnv>, raw: string): Promise<{ variant: 
   return { variant: "empty", error: "the body is empty" };
 }
 
+/** amoCRM writes one event per lead on the request: a body naming more leads than this is refused. */
+export const MAX_AMO_LEADS_PER_HOOK = 250;
+/** The binding periods in wrangler.toml: how long a limited sender should wait. */
+const LPT_LIMIT_PERIOD_S = 10;
+const AMO_LIMIT_PERIOD_S = 60;
+
+/** Counts a refusal for the dashboard without holding the answer back. */
+function quotaHit(c: Context<AppEnv>, accountId: number, kind: QuotaKind): void {
+  const write = recordQuotaHit(tenant(c.var.db, accountId), kind).catch((err: unknown) => logWarn("quota hit not recorded", { accountId, kind, error: String(err) }));
+  try {
+    c.executionCtx.waitUntil(write);
+  } catch {
+    // No execution context (a direct app.fetch in tests): the write still runs.
+  }
+}
+
+function tooManyHooks(c: Context<AppEnv>, accountId: number, retryAfter: number): Response {
+  quotaHit(c, accountId, "hook_rate");
+  return problemResponse(hookRateProblem(retryAfter), c.var.requestId, { "retry-after": String(retryAfter) });
+}
+
 export function hookRoutes() {
   const r = new Hono<AppEnv>();
 
@@ -51,6 +76,7 @@ export function hookRoutes() {
     const target = await hookTargetByKey(c.var.db, c.req.param("hookKey"));
     if (!target) return notFound(c);
     const { accountId, projectId } = target;
+    if (!(await underLimit(c.env.LPT_HOOK_LIMITER, `lpt:${c.req.param("hookKey")}`))) return tooManyHooks(c, accountId, LPT_LIMIT_PERIOD_S);
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const parsed = await readLptBody(c, raw);
     const lead = "json" in parsed && parsed.json && typeof parsed.json === "object" && !Array.isArray(parsed.json) ? (parsed.json as Record<string, unknown>) : null;
@@ -62,18 +88,24 @@ export function hookRoutes() {
     else if (!Number.isSafeInteger(leadId) || leadId <= 0) problem = "the event has no lead `id`";
     else if (payloadProject !== projectId) problem = `the event is for project ${payloadProject}, but this URL belongs to project ${projectId}`;
     if (problem) {
-      // Kept for inspection in the admin page, size-capped; never processed.
-      await insertEvent(tenant(c.var.db, accountId), {
-        source: "lptracker",
-        action: "rejected",
-        dedupeKey: `rejected:${await sha256Hex(raw)}`,
-        projectId,
-        payload: raw.slice(0, REJECTED_BODY_CAP),
-        status: "rejected",
-        error: problem,
-      });
-      logWarn("LPTracker webhook rejected", { accountId, variant: parsed.variant, reason: problem });
-      throw new Problem("bad-request", `Malformed LPTracker event: ${problem}.`);
+      // Kept for inspection in the admin page, size-capped and within the tenant's hourly quota;
+      // never processed. Over the quota the sender still gets its 400, and the dashboard warns.
+      const t = tenant(c.var.db, accountId);
+      const payload = raw.slice(0, REJECTED_BODY_CAP);
+      const kept = await rejectedBodyAllowed(t, payload.length);
+      if (kept) {
+        await insertEvent(t, {
+          source: "lptracker",
+          action: "rejected",
+          dedupeKey: `rejected:${await sha256Hex(raw)}`,
+          projectId,
+          payload,
+          status: "rejected",
+          error: problem,
+        });
+      } else quotaHit(c, accountId, "rejected_bodies");
+      logWarn("LPTracker webhook rejected", { accountId, variant: parsed.variant, reason: problem, kept });
+      throw new Problem("bad-request", `Malformed LPTracker event: ${problem}.`, { kept });
     }
     const action = String(lead!.action ?? "update");
     const stamp = lead!.action_timestamp ?? null;
@@ -97,12 +129,17 @@ export function hookRoutes() {
     const key = c.req.param("hookKey");
     const account = /^[A-Za-z0-9_-]{20,80}$/.test(key) ? await accountByHookKey(c.var.db, key) : null;
     if (!account || account.status === "uninstalled") return notFound(c);
+    if (!(await underLimit(c.env.AMO_HOOK_LIMITER, `amo:${key}`))) return tooManyHooks(c, account.accountId, AMO_LIMIT_PERIOD_S);
     const t = tenant(c.var.db, account.accountId);
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
-    const form = parseNestedForm(new URLSearchParams(raw));
+    const form = parseNestedFormBody(raw);
     const acc = form.account as Record<string, FormValue> | undefined;
     if (acc?.id !== undefined && Number(acc.id) !== account.accountId) throw new Problem("bad-request", "The webhook is for another amoCRM account.");
     const leads = (form.leads ?? {}) as Record<string, FormValue>;
+    const named = ["update", "status"].reduce((n, action) => n + (Array.isArray(leads[action]) ? (leads[action] as FormValue[]).length : 0), 0);
+    if (named > MAX_AMO_LEADS_PER_HOOK) {
+      throw new Problem("payload-too-large", `The webhook names ${named} leads; at most ${MAX_AMO_LEADS_PER_HOOK} are accepted in one request.`, { limitLeads: MAX_AMO_LEADS_PER_HOOK });
+    }
     const stored: number[] = [];
     let duplicates = 0;
     // `add` items are not subscribed (and are mostly the echo of our own creates): ignored if sent.

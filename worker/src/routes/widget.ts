@@ -13,7 +13,7 @@ import { getMetadata, refreshMetadata } from "../amocrm/metadata";
 import { getProject } from "../db/lptracker";
 import { writeAudit } from "../db/audit";
 import { getAccount } from "../db/accounts";
-import { buildCard, cardLeadIds } from "../sync/card";
+import { buildCard, cardScope } from "../sync/card";
 import { findLinkByLpt, findLinksByAmo, upsertLink } from "../db/links";
 import { LptClient } from "../lptracker/client";
 import { normalizeLptLead } from "../sync/lpt-lead";
@@ -23,6 +23,11 @@ import { mappingRoutes } from "./widget-mapping";
 import type { AccountSettings } from "../db/schema";
 import { accounts } from "../db/schema";
 import { eq } from "drizzle-orm";
+import { ensurePendingAccount } from "../db/accounts";
+import { hostOf } from "../auth/widget-token";
+import { meBody } from "../auth/widget-me";
+import { switchWidget } from "../sync/switch";
+import type { MeResponse } from "../api-types";
 
 const cardQuery = z.object({ entity: z.enum(["leads", "contacts"]), id: z.coerce.number().int().positive() });
 
@@ -37,8 +42,10 @@ export function widgetRoutes() {
     if (!raw) throw new Problem("bad-request", "Send the connection as JSON: { login, password, projects, consent }.");
     const body = parse(connectionBody, raw);
     const tt = t(c);
-    const account = await getAccount(tt);
-    if (!account) throw new Problem("conflict", "Интеграция ещё не установлена в этом аккаунте amoCRM. / The integration is not installed in this amoCRM account yet.");
+    // amoCRM may run onSave before it delivers the OAuth code: the signed token proves the account,
+    // so the connection is kept on a pending account until the code is exchanged.
+    const w = c.var.widget;
+    const account = (await getAccount(tt)) ?? (await ensurePendingAccount(tt, { subdomain: w.subdomain, domain: hostOf(w.issuer) ?? `${w.subdomain}.amocrm.ru` }));
     const settings = (account.settings ?? {}) as AccountSettings;
     if (raw.consent !== true && !settings.consentAt) {
       throw new Problem("validation", "Подтвердите согласие на передачу данных на наш сервер. / Confirm your consent to send data to our server.", { field: "consent" });
@@ -50,7 +57,24 @@ export function widgetRoutes() {
         .where(eq(accounts.accountId, tt.accountId));
       await writeAudit(tt, { source: "widget", action: "consent.given", actor: `amo-user:${c.var.widget.userId}`, message: "Consent to send data to our server was given." });
     }
-    return c.json(await saveLptConnection(c.env, tt, body, `amo-user:${c.var.widget.userId}`));
+    const view = await saveLptConnection(c.env, tt, body, `amo-user:${c.var.widget.userId}`);
+    if (raw.active === true) await switchWidget(c.env, tt, true, c.var.widget.userId);
+    return c.json(view);
+  });
+
+  // amoCRM's onSave: evt.active 'N' when the widget is switched off (then destroy), 'Y' when it is
+  // switched on. Off only records the pause (never blocked by LPTracker or an empty password).
+  r.put("/api/widget/state", requireWidgetAdmin, async (c) => {
+    const body = parse(z.object({ active: z.boolean() }), await c.req.json().catch(() => ({})));
+    const tt = t(c);
+    const w = c.var.widget;
+    if (!(await getAccount(tt))) {
+      // Switching off what was never saved has nothing to pause; switching on starts the wait for amoCRM.
+      if (!body.active) return c.json({ account_id: w.accountId, subdomain: w.subdomain, user_id: w.userId, is_admin: w.isAdmin, install_status: "not_installed" } satisfies MeResponse);
+      await ensurePendingAccount(tt, { subdomain: w.subdomain, domain: hostOf(w.issuer) ?? `${w.subdomain}.amocrm.ru` });
+    }
+    await switchWidget(c.env, tt, body.active, w.userId);
+    return c.json(await meBody(c.var.db, c.var.cfg, w));
   });
 
   r.get("/api/widget/lptracker/projects/:id/schema", async (c) => {
@@ -75,14 +99,16 @@ export function widgetRoutes() {
 
   r.get("/api/widget/card", async (c) => {
     const q = parse(cardQuery, c.req.query());
-    return c.json(await buildCard(c.env, t(c), q.entity, q.id));
+    c.header("cache-control", "no-store");
+    return c.json(await buildCard(c.env, t(c), q.entity, q.id, c.var.widget));
   });
 
-  r.post("/api/widget/card/sync", async (c) => {
+  // Syncing writes into amoCRM with the install's admin token, past the manager's own field rights, so it is an admin's action.
+  r.post("/api/widget/card/sync", requireWidgetAdmin, async (c) => {
     const q = parse(cardQuery, await c.req.json().catch(() => ({})));
     const tt = t(c);
-    const leadIds = await cardLeadIds(c.env, tt, q.entity, q.id);
-    const links = await findLinksByAmo(tt, "lead", leadIds);
+    const scope = await cardScope(c.env, tt, c.var.widget, q.entity, q.id);
+    const links = await findLinksByAmo(tt, "lead", scope.leadIds);
     if (!links.length) throw new Problem("not-found", "К этой карточке не привязана заявка LPTracker. / No LPTracker lead is linked to this card.");
     const eventIds: number[] = [];
     for (const link of links) {

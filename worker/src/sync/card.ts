@@ -14,6 +14,9 @@ import { listProjects } from "../db/lptracker";
 import { LptClient } from "../lptracker/client";
 import { normalizePhone } from "../lib/phone";
 import { REINSTALL_ACTION } from "../auth/install-status";
+import { Problem } from "../lib/problem";
+import { RightsCheck, refusal } from "../amocrm/rights";
+import type { EntityFacts } from "../amocrm/rights-model";
 
 export const LPT_APP_ORIGIN = "https://my.lptracker.ru";
 
@@ -22,6 +25,70 @@ export async function cardLeadIds(env: Env, t: Tenant, entity: "leads" | "contac
   if (entity === "leads") return [id];
   const contact = await new AmoClient(env, t.accountId).get<{ _embedded?: { leads?: { id: number }[] } }>(`/api/v4/contacts/${id}`, { with: "leads" });
   return contact?._embedded?.leads?.map((l) => l.id) ?? [];
+}
+
+/** Who opened the card, from the widget token (never from the request). */
+export interface CardViewer {
+  userId: number;
+  isAdmin: boolean;
+}
+
+/** The card's leads this viewer may see. */
+export interface CardScope {
+  leadIds: number[];
+  /** The contact's leads amoCRM hides from this viewer. */
+  hidden: number;
+}
+
+interface AmoEntity {
+  id: number;
+  responsible_user_id?: number | null;
+  pipeline_id?: number | null;
+  status_id?: number | null;
+  _embedded?: { leads?: { id: number }[] };
+}
+
+const leadFacts = (l: AmoEntity): EntityFacts => ({ type: "leads", responsibleUserId: l.responsible_user_id ?? null, pipelineId: l.pipeline_id ?? null, statusId: l.status_id ?? null });
+
+function notInAmo(entity: "leads" | "contacts", id: number): Problem {
+  return new Problem(
+    "not-found",
+    entity === "leads" ? `Сделка ${id} не найдена в amoCRM. / Lead ${id} was not found in amoCRM.` : `Контакт ${id} не найден в amoCRM. / Contact ${id} was not found in amoCRM.`,
+  );
+}
+
+/**
+ * Decides with amoCRM's rights which of the card's leads the viewer may see: admins everything;
+ * others per their view right on the lead (status rights first) or, in a contact card, on the
+ * contact and then on each of its leads. Refuses with 403 when the card itself is off limits or the
+ * rights cannot be read.
+ */
+export async function cardScope(env: Env, t: Tenant, viewer: CardViewer, entity: "leads" | "contacts", id: number): Promise<CardScope> {
+  if (viewer.isAdmin) {
+    return { leadIds: await cardLeadIds(env, t, entity, id), hidden: 0 };
+  }
+  const check = await RightsCheck.forUser(env, t, viewer.userId);
+  if (!check) throw refusal("rights_unavailable", entity);
+  if (check.viewer.isAdmin) return cardScope(env, t, { ...viewer, isAdmin: true }, entity, id);
+  const amo = new AmoClient(env, t.accountId);
+  if (entity === "leads") {
+    const lead = await amo.get<AmoEntity>(`/api/v4/leads/${id}`);
+    if (!lead) throw notInAmo(entity, id);
+    const facts = leadFacts(lead);
+    await check.prepare([facts], ["view"]);
+    if (!check.may("view", facts)) throw refusal("no_view_right", entity);
+    return { leadIds: [id], hidden: 0 };
+  }
+  const contact = await amo.get<AmoEntity>(`/api/v4/contacts/${id}`, { with: "leads" });
+  if (!contact) throw notInAmo(entity, id);
+  const contactFacts: EntityFacts = { type: "contacts", responsibleUserId: contact.responsible_user_id ?? null };
+  const ids = (contact._embedded?.leads ?? []).map((l) => l.id).slice(0, 250);
+  const leads = ids.length ? ((await amo.get<{ _embedded?: { leads?: AmoEntity[] } }>("/api/v4/leads", { "filter[id][]": ids, limit: 250 }))?._embedded?.leads ?? []) : [];
+  await check.prepare([contactFacts, ...leads.map(leadFacts)], ["view"]);
+  if (!check.may("view", contactFacts)) throw refusal("no_view_right", entity);
+  const visible = leads.filter((l) => check.may("view", leadFacts(l)));
+  // A lead amoCRM did not return (deleted meanwhile) is not counted as hidden.
+  return { leadIds: visible.map((l) => l.id), hidden: leads.length - visible.length };
 }
 
 function toCardLead(link: LinkRow, calls: CallView[], lastEvent: CardLead["lastEvent"]): CardLead {
@@ -42,10 +109,14 @@ function toCardLead(link: LinkRow, calls: CallView[], lastEvent: CardLead["lastE
   };
 }
 
-export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts", id: number): Promise<CardResponse> {
+export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts", id: number, viewer: CardViewer): Promise<CardResponse> {
   const account = await getAccount(t);
   const installStatus: InstallStatus = (account?.status as InstallStatus | undefined) ?? "not_installed";
-  const leadIds = installStatus === "active" ? await cardLeadIds(env, t, entity, id) : entity === "leads" ? [id] : [];
+  // Without a working install amoCRM cannot be asked who may see what: only admins see our records then.
+  let scope: CardScope;
+  if (installStatus === "active") scope = await cardScope(env, t, viewer, entity, id);
+  else scope = { leadIds: viewer.isAdmin && entity === "leads" ? [id] : [], hidden: 0 };
+  const leadIds = scope.leadIds;
   const links = await findLinksByAmo(t, "lead", leadIds);
   const calls = await callsForLptLeads(
     t,
@@ -68,9 +139,11 @@ export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts
     const ev = (await listEvents(t, { externalId: link.lptId, limit: 1 })).items[0];
     leads.push(toCardLead(link, mine, ev ? { id: ev.id, status: ev.status, error: ev.error } : null));
   }
-  const card: CardResponse = { entity, id, install_status: installStatus, leads };
+  const card: CardResponse = { entity, id, install_status: installStatus, leads, can: { sync: viewer.isAdmin, link: viewer.isAdmin } };
+  if (scope.hidden) card.hiddenLeads = scope.hidden;
   if (installStatus === "reauth_required") card.action = REINSTALL_ACTION;
-  if (!leads.length && installStatus === "active") card.suggestions = await suggestByPhone(env, t, entity, id).catch(() => []);
+  // Suggestions exist to be linked, which only admins may do.
+  if (!leads.length && installStatus === "active" && viewer.isAdmin) card.suggestions = await suggestByPhone(env, t, entity, id).catch(() => []);
   return card;
 }
 

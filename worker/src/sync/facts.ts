@@ -4,7 +4,8 @@ import { normalizeEmail, normalizePhone } from "../lib/phone";
 import type { LptLead } from "./lpt-lead";
 import { isRec, listOf, toId } from "./lpt-lead";
 import { parseNumberLoose, toMoscowIso } from "./transforms";
-import type { AmoMetadata, FactValue, Facts } from "./types";
+import type { AmoCustomField, AmoMetadata, FactValue, Facts, RuleOperator } from "./types";
+import type { LptProjectSchema } from "../api-types";
 
 /**
  * Mapping sources say `contact.phones`/`contact.emails`, rule conditions `contact.phone`/`contact.email`
@@ -282,4 +283,183 @@ export function importRowFacts(row: Record<string, unknown>): Facts {
   const name = fullName ?? (composed || null);
   if (name) facts["contact.name"] = name;
   return facts;
+}
+
+// ---- the catalogue of facts ----
+// One list of what a rule condition or a mapping row can read, per kind of event, typed, with the
+// options of enum fields taken from the account's own amoCRM metadata and LPTracker projects. The
+// server validates conditions against it; the admin page's pickers are built from it.
+
+/** The value types a condition can compare. */
+export type FactType = "text" | "number" | "date" | "enum" | "boolean";
+
+export interface FactOption {
+  value: string | number;
+  label: string;
+  /** The pipeline of a status, the project of a stage. */
+  group?: string;
+}
+
+export interface FactDef {
+  path: string;
+  type: FactType;
+  /** Section of a picker: "source", "lead", "contact", "amo", "custom". */
+  section: string;
+  /** A label key for built-in facts (the UI words it); metadata fields carry their own `name`. */
+  labelKey?: string;
+  name?: string;
+  options?: FactOption[];
+  /** The options are ids: values are numbers. */
+  numeric?: boolean;
+  /** A status change webhook knows the previous value (for `changed_to`). */
+  changeable?: boolean;
+  /** Where the field comes from, for "deleted in …" messages. */
+  origin?: "amocrm" | "lptracker";
+}
+
+export type FactScope = "lpt" | "amo" | "import";
+
+export function factScope(trigger: string): FactScope {
+  if (trigger.startsWith("lpt.")) return "lpt";
+  if (trigger.startsWith("amo.")) return "amo";
+  return "import";
+}
+
+export interface CatalogueSources {
+  meta: Pick<AmoMetadata, "pipelines" | "leadFields" | "contactFields" | "users"> | null;
+  schemas: LptProjectSchema[];
+  /** The selected LPTracker projects (for the `project` fact's options). */
+  projects: { id: number; name: string }[];
+}
+
+/** The comparisons that make sense per type; `changed_to` is added where the old value is known. */
+export const OPS_BY_TYPE: Record<FactType, RuleOperator[]> = {
+  text: ["contains", "eq", "neq", "starts_with", "in", "empty", "not_empty"],
+  number: ["eq", "neq", "gt", "lt", "in", "empty", "not_empty"],
+  date: ["eq", "gt", "lt", "empty", "not_empty"],
+  enum: ["eq", "neq", "in", "empty", "not_empty"],
+  boolean: ["eq", "neq", "empty", "not_empty"],
+};
+
+export const COLUMN_PREFIX = "column:";
+
+const contactFacts = (): FactDef[] => [
+  { path: "contact.name", type: "text", section: "contact", labelKey: "contactName" },
+  { path: "contact.phone", type: "text", section: "contact", labelKey: "phone" },
+  { path: "contact.email", type: "text", section: "contact", labelKey: "email" },
+];
+
+function lptCustomType(type: string, options: string[]): FactType {
+  if (options.length) return "enum";
+  const t = type.toLowerCase();
+  if (t.includes("date")) return "date";
+  if (t.includes("num") || t.includes("int") || t.includes("float")) return "number";
+  return "text";
+}
+
+function lptCatalogue(src: CatalogueSources): FactDef[] {
+  const many = src.schemas.length > 1;
+  const projectName = (id: number) => src.projects.find((p) => p.id === id)?.name ?? `#${id}`;
+  const stages: FactOption[] = src.schemas.flatMap((s) => s.stages.map((st) => ({ value: st.id, label: st.name, group: many ? projectName(s.projectId) : undefined })));
+  const customs: FactDef[] = src.schemas.flatMap((s) =>
+    s.customs.map((c) => {
+      const type = lptCustomType(c.type, c.options);
+      return {
+        path: `lead.custom:${c.id}`,
+        type,
+        section: "custom",
+        name: many ? `${c.name} (${projectName(s.projectId)})` : c.name,
+        origin: "lptracker" as const,
+        ...(type === "enum" ? { options: c.options.map((o) => ({ value: o, label: o })) } : {}),
+      };
+    }),
+  );
+  const contactExtra: FactDef[] = src.schemas.flatMap((s) =>
+    s.contactFields.map((f) => ({ path: `contact.field:${f.id}`, type: "text" as const, section: "contact", name: many ? `${f.name} (${projectName(s.projectId)})` : f.name, origin: "lptracker" as const })),
+  );
+  return [
+    { path: "view.source", type: "text", section: "source", labelKey: "source" },
+    { path: "view.campaign", type: "text", section: "source", labelKey: "campaign" },
+    { path: "view.keyword", type: "text", section: "source", labelKey: "keyword" },
+    { path: "view.referrer", type: "text", section: "source", labelKey: "referrer" },
+    { path: "view.seo_system", type: "text", section: "source", labelKey: "seoSystem" },
+    { path: "view.platform", type: "text", section: "source", labelKey: "platform" },
+    { path: "lead.name", type: "text", section: "lead", labelKey: "leadName" },
+    { path: "stage.id", type: "enum", section: "lead", labelKey: "stage", options: stages, numeric: true },
+    { path: "project", type: "enum", section: "lead", labelKey: "project", options: src.projects.map((p) => ({ value: p.id, label: p.name })), numeric: true },
+    { path: "payments.sum", type: "number", section: "lead", labelKey: "payments" },
+    { path: "calls.count", type: "number", section: "lead", labelKey: "calls" },
+    { path: "lead.date", type: "date", section: "lead", labelKey: "leadDate" },
+    ...dedupe(customs),
+    ...contactFacts(),
+    ...dedupe(contactExtra),
+  ];
+}
+
+function dedupe(defs: FactDef[]): FactDef[] {
+  const seen = new Set<string>();
+  return defs.filter((d) => (seen.has(d.path) ? false : (seen.add(d.path), true)));
+}
+
+const AMO_NUMERIC = new Set(["numeric", "price"]);
+const AMO_CHOICE = new Set(["select", "multiselect", "radiobutton"]);
+const AMO_DATE = new Set(["date", "date_time", "birthday"]);
+
+function amoCustom(prefix: string, f: AmoCustomField, section: string): FactDef {
+  const base = { path: `${prefix}${f.id}`, section, name: f.name, origin: "amocrm" as const };
+  if (AMO_CHOICE.has(f.type) && f.enums?.length) return { ...base, type: "enum", options: f.enums.map((e) => ({ value: e.value, label: e.value })) };
+  if (AMO_NUMERIC.has(f.type)) return { ...base, type: "number" };
+  if (AMO_DATE.has(f.type)) return { ...base, type: "date" };
+  if (f.type === "checkbox") return { ...base, type: "boolean", options: [{ value: "true", label: "✓" }, { value: "false", label: "✗" }] };
+  return { ...base, type: "text" };
+}
+
+function amoCatalogue(src: CatalogueSources): FactDef[] {
+  const meta = src.meta;
+  const pipelines = meta?.pipelines ?? [];
+  return [
+    { path: "amo.pipeline_id", type: "enum", section: "amo", labelKey: "pipeline", numeric: true, changeable: true, options: pipelines.map((p) => ({ value: p.id, label: p.name })) },
+    {
+      path: "amo.status_id",
+      type: "enum",
+      section: "amo",
+      labelKey: "status",
+      numeric: true,
+      changeable: true,
+      options: pipelines.flatMap((p) => p.statuses.map((s) => ({ value: s.id, label: s.name, group: p.name }))),
+    },
+    { path: "amo.responsible_user_id", type: "enum", section: "amo", labelKey: "responsible", numeric: true, options: (meta?.users ?? []).map((u) => ({ value: u.id, label: u.name })) },
+    { path: "lead.name", type: "text", section: "amo", labelKey: "leadName" },
+    { path: "lead.price", type: "number", section: "amo", labelKey: "price" },
+    { path: "tags", type: "text", section: "amo", labelKey: "tags" },
+    ...(meta?.leadFields ?? []).map((f) => amoCustom("lead.custom:", f, "custom")),
+    ...contactFacts(),
+    ...(meta?.contactFields ?? []).filter((f) => f.code !== "PHONE" && f.code !== "EMAIL").map((f) => amoCustom("contact.field:", f, "contact")),
+  ];
+}
+
+/** Every fact a condition may read for events of this scope, in picker order. */
+export function factCatalogue(scope: FactScope, src: CatalogueSources): FactDef[] {
+  if (scope === "lpt") return lptCatalogue(src);
+  if (scope === "amo") return amoCatalogue(src);
+  return contactFacts();
+}
+
+/**
+ * The definition of a stored path: the catalogue's, a file column's (imports), or undefined.
+ * The mapping's spellings `contact.phones`/`contact.emails` resolve to the same facts.
+ */
+export function factDef(catalogue: FactDef[], path: string, scope: FactScope): FactDef | undefined {
+  const key = path.trim();
+  const found = catalogue.find((d) => d.path === key) ?? catalogue.find((d) => d.path === ALIASES[key]);
+  if (found) return found;
+  if (scope === "import" && key.startsWith(COLUMN_PREFIX) && key.length > COLUMN_PREFIX.length) return { path: key, type: "text", section: "file" };
+  return undefined;
+}
+
+/** The operators that fit a fact for a trigger. */
+export function operatorsOf(def: Pick<FactDef, "type" | "changeable">, trigger: string): RuleOperator[] {
+  const ops = [...OPS_BY_TYPE[def.type]];
+  if (def.changeable && trigger === "amo.lead.status_changed") ops.push("changed_to");
+  return ops;
 }

@@ -12,19 +12,18 @@ import type { EventRow } from "../db/events";
 import { getProject } from "../db/lptracker";
 import { findLinkByLpt, updateLinkMeta, upsertLinkQuery, type LinkRow } from "../db/links";
 import { getSavedMapping, getStageMap } from "../db/mapping";
-import { listRules } from "../db/rules";
 import { insertCalls } from "../db/calls";
 import { auditInsert, writeAudit, type AuditEntry } from "../db/audit";
 import { normalizeLptLead, type LptLead } from "./lpt-lead";
 import { leadFacts } from "./facts";
-import { evaluateRules } from "./rules";
+import { loadRules, recordChain, runChain, shapeLptLead } from "./rule-chain";
 import { applyMapping, defaultMapping } from "./mapping";
 import { complexLeadBody, contactPatchBody, leadCreateBody, leadPatchBody, type AmoContactBody } from "./amo-payload";
 import type { AmoContact } from "./contact-finder";
 import { leadFromCallback, updateKind } from "./lpt-payload";
 import { postPendingCalls } from "./post-calls";
 import { runAmoRuleActions } from "./rule-actions";
-import type { AmoMetadata, Facts, RulePlan, StageMapEntry } from "./types";
+import type { AmoMetadata, Facts, RulePlan } from "./types";
 import { RetryLater } from "../queue/retry";
 import { sharedRead } from "./shared-read";
 
@@ -59,12 +58,6 @@ export function defaultPlacement(meta: AmoMetadata): { pipelineId: number; statu
     if (status) return { pipelineId: p.id, statusId: status.id };
   }
   return null;
-}
-
-export function stagePlacement(stageMap: StageMapEntry[], stageId: number | null): { pipelineId: number; statusId: number } | null {
-  if (stageId === null) return null;
-  const hit = stageMap.find((s) => s.lptStageId === stageId && s.direction !== "to_lpt");
-  return hit ? { pipelineId: hit.amoPipelineId, statusId: hit.amoStatusId } : null;
 }
 
 function snapshotFields(facts: Facts, schemaNames: Map<string, string>): { label: string; value: string }[] {
@@ -136,19 +129,15 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     return { status: "skipped", note: kind === "echo" ? "echo of our own write" : "nothing changed" };
   }
   const trigger = leadLink ? "lpt.lead.updated" : "lpt.lead.created";
-  const rules = await listRules(t);
-  const plan: RulePlan = evaluateRules(rules, trigger, facts, previous);
-  if (plan.matched.length) {
-    await step({ source: "rules", action: "rules.matched", message: `Rules matched: ${plan.trace.filter((r) => r.matched).map((r) => `«${r.name}»`).join(", ")}.`, data: { actions: plan.actions.map((a) => a.type) } });
-  }
-  if (plan.skipped) {
-    await step({ source: "rules", action: "rules.skip", message: `A rule said to skip LPTracker lead ${lead.id}.` });
-    return { status: "skipped", note: "skipped by a rule" };
-  }
+  const rules = await loadRules(t, meta);
+  const plan: RulePlan = runChain(rules, trigger, facts, previous);
+  await recordChain(step, plan, `LPTracker lead ${lead.id}`);
+  if (plan.skipped) return { status: "skipped", note: "skipped by a rule" };
 
   const saved = projectId ? await sharedRead(key("mapping"), () => getSavedMapping(t, projectId)) : null;
   const rows = saved?.rows ?? defaultMapping(meta);
-  const { contact: contactDraft, lead: leadDraft, problems } = applyMapping(rows, facts, meta);
+  const stageMap = projectId ? await sharedRead(key("stage-map"), () => getStageMap(t, projectId)) : [];
+  const { contact: contactDraft, lead: leadDraft, problems, placement } = shapeLptLead(plan, facts, lead, meta, rows, stageMap);
   if (problems.length) {
     await step({
       level: "warn",
@@ -158,19 +147,6 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
       data: { problems },
     });
   }
-  if (!leadDraft.name) leadDraft.name = lead.name ?? `LPTracker #${lead.id}`;
-  if (!contactDraft.name && lead.contact.name) contactDraft.name = lead.contact.name;
-  for (const a of plan.actions) {
-    if (a.type === "add_tags") leadDraft.tags.push(...a.tags);
-    if (a.type === "set_responsible") {
-      leadDraft.responsibleUserId = a.userId;
-      contactDraft.responsibleUserId ??= a.userId;
-    }
-  }
-  const stageMap = projectId ? await sharedRead(key("stage-map"), () => getStageMap(t, projectId)) : [];
-  const ruleTarget = [...plan.actions].reverse().find((a) => a.type === "set_pipeline");
-  const stageTarget = stagePlacement(stageMap, lead.stage?.id ?? null);
-  const placement = ruleTarget && ruleTarget.type === "set_pipeline" ? { pipelineId: ruleTarget.pipelineId, statusId: ruleTarget.statusId } : stageTarget;
 
   // Lock the lead and the person so that two jobs never create the same contact or lead twice.
   const lockKeys = [`lpt-lead:${lead.id}`, ...lead.contact.phones.map((p) => `phone:${p}`), ...lead.contact.emails.map((e) => `email:${e}`)];
@@ -237,6 +213,16 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
           source: "amocrm",
           action: "calls.posted",
           message: `Calls: ${fresh} new, ${posted.posted} posted as calls, ${posted.viaNotes} as notes, ${posted.failed} failed.`,
+          entityType: "amo_lead",
+          entityId: amoLeadId,
+        });
+      }
+      if (posted.droppedLinks.length) {
+        await step({
+          level: "warn",
+          source: "amocrm",
+          action: "calls.link_dropped",
+          message: `Recording link left out for call${posted.droppedLinks.length > 1 ? "s" : ""} ${posted.droppedLinks.slice(0, 10).join(", ")}: only http(s) links are sent to amoCRM.`,
           entityType: "amo_lead",
           entityId: amoLeadId,
         });

@@ -4,6 +4,7 @@ import type { AmoClient } from "../amocrm/client";
 import { AmoError } from "../amocrm/client";
 import type { Tenant } from "../db/tenant";
 import { pendingCallsForLead, setCallSync, type CallRow } from "../db/calls";
+import { outboundLink } from "../lib/links";
 
 /** amoCRM call_status: 4 = conversation held, 6 = no answer, 7 = busy, 8 = undefined. */
 export function callStatusOf(call: Pick<CallRow, "duration" | "result">): number {
@@ -18,12 +19,21 @@ export interface PostedCalls {
   posted: number;
   viaNotes: number;
   failed: number;
+  /** Call ids whose recording link was not http(s) and was left out of what amoCRM got. */
+  droppedLinks: string[];
 }
 
 export async function postPendingCalls(t: Tenant, amo: AmoClient, lptLeadId: string, target: { amoLeadId: string; amoContactId: string | null; responsibleUserId?: number }): Promise<PostedCalls> {
   const pending = await pendingCallsForLead(t, lptLeadId);
-  const out: PostedCalls = { posted: 0, viaNotes: 0, failed: 0 };
+  const out: PostedCalls = { posted: 0, viaNotes: 0, failed: 0, droppedLinks: [] };
   if (!pending.length) return out;
+  // amoCRM shows the link as a player/download in the card: only http(s) ever goes there.
+  const links = new Map<string, string | null>();
+  for (const c of pending) {
+    const link = outboundLink(c.recordingUrl);
+    links.set(c.callId, link);
+    if (c.recordingUrl && !link) out.droppedLinks.push(c.callId);
+  }
   const withPhone = pending.filter((c) => c.phone);
   const items = withPhone.map((c) => ({
     direction: c.direction === "outbound" ? "outbound" : "inbound",
@@ -31,7 +41,7 @@ export async function postPendingCalls(t: Tenant, amo: AmoClient, lptLeadId: str
     uniq: `lpt-${c.callId}`,
     duration: c.duration,
     source: "LPTracker",
-    link: c.recordingUrl ?? undefined,
+    link: links.get(c.callId) ?? undefined,
     call_status: callStatusOf(c),
     call_result: c.result ?? undefined,
     created_at: c.startedAt ? Math.floor(c.startedAt / 1000) : undefined,
@@ -66,7 +76,7 @@ export async function postPendingCalls(t: Tenant, amo: AmoClient, lptLeadId: str
     const notes = notPlaced.map((c) => ({
       entity_id: entityId,
       note_type: c.direction === "outbound" ? "call_out" : "call_in",
-      params: { uniq: `lpt-${c.callId}`, duration: c.duration, source: "LPTracker", link: c.recordingUrl ?? "", phone: c.phone ?? "", call_status: callStatusOf(c), call_result: c.result ?? "" },
+      params: { uniq: `lpt-${c.callId}`, duration: c.duration, source: "LPTracker", link: links.get(c.callId) ?? "", phone: c.phone ?? "", call_status: callStatusOf(c), call_result: c.result ?? "" },
     }));
     try {
       await amo.post(`/api/v4/${entity}/notes`, notes);

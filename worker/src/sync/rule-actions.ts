@@ -19,6 +19,9 @@ async function alreadyDone(t: Tenant, eventId: number, key: string): Promise<boo
   return rows.length > 0;
 }
 
+/** "12 v3": the rule and the version whose action this was. */
+const ruleRef = (a: { ruleId: number; ruleVersion?: number }) => `${a.ruleId}${a.ruleVersion ? ` v${a.ruleVersion}` : ""}`;
+
 export interface ActionContext {
   amoLeadId: number;
   lptLeadId: number | null;
@@ -33,7 +36,7 @@ export async function runAmoRuleActions(_env: Env, t: Tenant, amo: AmoClient, lp
     if (await alreadyDone(t, ctx.eventId, key)) continue;
     if (action.type === "add_note") {
       await amo.post("/api/v4/leads/notes", [{ entity_id: ctx.amoLeadId, note_type: "common", params: { text: action.text } }]);
-      await ctx.step({ source: "rules", action: "rule.note_added", message: `Note added to amoCRM lead ${ctx.amoLeadId} (rule ${action.ruleId}).`, entityType: "rule_action", entityId: key });
+      await ctx.step({ source: "rules", action: "rule.note_added", message: `Note added to amoCRM lead ${ctx.amoLeadId} (rule ${ruleRef(action)}).`, entityType: "rule_action", entityId: key });
     } else if (action.type === "create_task") {
       const completeTill = Math.floor(Date.now() / 1000) + Math.round(action.dueInHours * 3600);
       await amo.post("/api/v4/tasks", [
@@ -46,10 +49,10 @@ export async function runAmoRuleActions(_env: Env, t: Tenant, amo: AmoClient, lp
           ...(action.responsibleUserId ? { responsible_user_id: action.responsibleUserId } : {}),
         },
       ]);
-      await ctx.step({ source: "rules", action: "rule.task_created", message: `Task «${action.text}» created on amoCRM lead ${ctx.amoLeadId}, due in ${action.dueInHours} h (rule ${action.ruleId}).`, entityType: "rule_action", entityId: key });
+      await ctx.step({ source: "rules", action: "rule.task_created", message: `Task «${action.text}» created on amoCRM lead ${ctx.amoLeadId}, due in ${action.dueInHours} h (rule ${ruleRef(action)}).`, entityType: "rule_action", entityId: key });
     } else if (action.type === "lpt_set_stage" && lpt && ctx.lptLeadId) {
       await lpt.setLeadStage(ctx.lptLeadId, action.stageId);
-      await ctx.step({ source: "rules", action: "rule.lpt_stage_set", message: `LPTracker lead ${ctx.lptLeadId} moved to stage ${action.stageId} (rule ${action.ruleId}).`, entityType: "rule_action", entityId: key });
+      await ctx.step({ source: "rules", action: "rule.lpt_stage_set", message: `LPTracker lead ${ctx.lptLeadId} moved to stage ${action.stageId} (rule ${ruleRef(action)}).`, entityType: "rule_action", entityId: key });
     }
   }
 }

@@ -3,7 +3,7 @@
 import { normalizePhone } from "../lib/phone";
 import { factAt } from "./facts";
 import { isBlank, parseNumberLoose, toEpochMs } from "./transforms";
-import type { FactValue, Facts, Rule, RuleCondition, RuleGroup, RuleOperator, RulePlan, RuleTrigger } from "./types";
+import type { ConditionTrace, FactValue, Facts, GroupTrace, Rule, RuleCondition, RuleGroup, RuleOperator, RulePlan, RuleTraceEntry, RuleTrigger } from "./types";
 
 export interface ConditionResult {
   matched: boolean;
@@ -15,6 +15,8 @@ export interface GroupResult {
   matched: boolean;
   /** One line per condition; nested groups are indented by two spaces per level. */
   detail: string[];
+  /** The same answer as a tree: each condition with the value it read. */
+  tree: GroupTrace;
 }
 
 type Atom = string | number | boolean;
@@ -26,7 +28,7 @@ function atoms(value: FactValue | undefined): Atom[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function targetsOf(cond: RuleCondition): Atom[] {
+export function targetsOf(cond: RuleCondition): Atom[] {
   const v = cond.value;
   if (v === undefined || v === null) return [];
   if (Array.isArray(v)) return v;
@@ -167,13 +169,15 @@ const isGroup = (item: RuleCondition | RuleGroup): item is RuleGroup => "match" 
 
 /** Evaluates every item (no short cut) so the trace can name each failing condition. */
 export function evaluateGroup(group: RuleGroup, facts: Facts, previous?: Facts): GroupResult {
-  if (group.items.length === 0) return { matched: true, detail: ["no conditions: always matches"] };
+  if (group.items.length === 0) return { matched: true, detail: ["no conditions: always matches"], tree: { kind: "group", match: group.match, matched: true, items: [] } };
   const detail: string[] = [];
   const results: boolean[] = [];
+  const items: (ConditionTrace | GroupTrace)[] = [];
   for (const item of group.items) {
     if (isGroup(item)) {
       const inner = evaluateGroup(item, facts, previous);
       results.push(inner.matched);
+      items.push(inner.tree);
       const label = item.match === "all" ? "all of" : "any of";
       detail.push(`${label} the following: ${inner.matched ? "yes" : "no"}`);
       detail.push(...inner.detail.map((line) => `  ${line}`));
@@ -181,38 +185,53 @@ export function evaluateGroup(group: RuleGroup, facts: Facts, previous?: Facts):
       const r = evaluateCondition(item, facts, previous);
       results.push(r.matched);
       detail.push(r.detail);
+      const actual = factAt(facts, item.field);
+      items.push({ kind: "condition", field: item.field, op: item.op, ...(item.value !== undefined ? { value: item.value } : {}), actual: actual === undefined ? null : actual, matched: r.matched, detail: r.detail });
     }
   }
   const matched = group.match === "all" ? results.every(Boolean) : results.some(Boolean);
-  return { matched, detail };
+  return { matched, detail, tree: { kind: "group", match: group.match, matched, items } };
 }
 
 /**
  * Runs the rules of one trigger in `position` order (ties by id). A matching rule's actions are
- * collected in order, each with its rule id. `stop` ends evaluation after the rule's own actions;
- * `skip` means "do not sync this event": it sets `skipped`, ends evaluation and empties `actions`
- * (what would have run stays visible in `trace`). Neither control action appears in `actions`;
- * `stoppedBy` names the rule that ended evaluation by either. Disabled rules never run but are
- * listed in the trace so an admin sees why.
+ * collected in order, each with its rule id and version. `stop` ends evaluation after the rule's own
+ * actions; `skip` means "do not sync this event": it sets `skipped`, ends evaluation and empties
+ * `actions` (what would have run stays visible in `trace`). Neither control action appears in
+ * `actions`; `stoppedBy` names the rule that ended evaluation by either. Disabled rules and rules
+ * whose conditions no longer fit the account (`problems`) never run but are listed in the trace
+ * with their status, so an admin sees why.
  */
 export function evaluateRules(rules: Rule[], trigger: RuleTrigger, facts: Facts, previous?: Facts): RulePlan {
   const plan: RulePlan = { actions: [], matched: [], skipped: false, stoppedBy: null, trace: [] };
   const ordered = rules.filter((r) => r.trigger === trigger).sort((a, b) => a.position - b.position || a.id - b.id);
   let endedBy: { rule: Rule; how: "skip" | "stop" } | null = null;
   for (const rule of ordered) {
-    const entry = { ruleId: rule.id, name: rule.name, matched: false, detail: [] as string[] };
+    const version = rule.version ?? 1;
+    const entry: RuleTraceEntry = { ruleId: rule.id, name: rule.name, matched: false, detail: [], status: "not_matched", version };
     plan.trace.push(entry);
     if (!rule.enabled) {
+      entry.status = "disabled";
       entry.detail.push("disabled: not evaluated");
       continue;
     }
     if (endedBy) {
       const how = endedBy.how === "skip" ? "skipped the event" : "stopped further rules";
+      entry.status = "not_reached";
       entry.detail.push(`not evaluated: rule "${endedBy.rule.name}" (#${endedBy.rule.id}) ${how}`);
+      continue;
+    }
+    if (rule.problems?.length) {
+      // A condition on a field that is gone can never be judged; the rule steps aside loudly.
+      entry.status = "invalid";
+      entry.problems = [...rule.problems];
+      entry.detail.push(`invalid, skipped: ${rule.problems.join("; ")}`);
       continue;
     }
     const result = evaluateGroup(rule.conditions, facts, previous);
     entry.matched = result.matched;
+    entry.status = result.matched ? "matched" : "not_matched";
+    entry.conditions = result.tree;
     entry.detail.push(...result.detail);
     if (!result.matched) continue;
     plan.matched.push(rule.id);
@@ -227,7 +246,7 @@ export function evaluateRules(rules: Rule[], trigger: RuleTrigger, facts: Facts,
         endedBy ??= { rule, how: "stop" };
         continue;
       }
-      plan.actions.push({ ...action, ruleId: rule.id });
+      plan.actions.push({ ...action, ruleId: rule.id, ruleVersion: version });
     }
     entry.detail.push(taken.length ? `actions: ${taken.join(", ")}` : "no actions");
   }

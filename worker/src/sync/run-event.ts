@@ -1,6 +1,6 @@
 // Runs one stored event through its sync job and records how it ended. Finished events are not
 // run again (a duplicate delivery is a no-op); transient failures go back to the queue with a
-// delay; a revoked install parks the event until the reinstall; the rest fail with a reason.
+// delay; an account that cannot sync now holds the event (sync/hold.ts); the rest fail with a reason.
 import type { Env } from "../env";
 import { makeDb } from "../db/client";
 import { tenant, type Tenant } from "../db/tenant";
@@ -11,10 +11,13 @@ import { RetryLater } from "../queue/retry";
 import { classifyError } from "./outcome";
 import { syncLptEvent, type JobResult } from "./lpt-to-amo";
 import { syncAmoEvent } from "./amo-to-lpt";
+import { runDpEvent } from "./dp-action";
 import { logError } from "../lib/log";
 import { sharedRead } from "./shared-read";
+import { holdOf, olderHeld, startDrain } from "./hold";
 
 async function dispatch(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
+  if (event.source === "amocrm" && event.action === "dp") return runDpEvent(env, t, event);
   if (event.source === "amocrm") return syncAmoEvent(env, t, event);
   return syncLptEvent(env, t, event);
 }
@@ -24,12 +27,20 @@ export async function runEventJob(env: Env, accountId: number, eventId: number):
   const account = await sharedRead(`account:${accountId}`, () => getAccount(t));
   const before = await getEvent(t, eventId);
   if (!before || ["done", "skipped", "rejected"].includes(before.status)) return;
-  if (!account || account.status === "uninstalled") {
+  if (!account) {
     await finishEvent(t, eventId, "skipped", "The integration is not installed for this account.");
     return;
   }
-  if (account.status === "reauth_required") {
-    await finishEvent(t, eventId, "parked", "Waiting for the integration to be reinstalled in amoCRM.");
+  // Held, not failed: switched off, disabled, or still waiting for amoCRM's tokens (sync/hold.ts).
+  const hold = holdOf(account);
+  if (hold) {
+    await finishEvent(t, eventId, hold.status, hold.reason);
+    return;
+  }
+  // Order: while older events wait for the drain, a newer one queues behind them.
+  if (await olderHeld(t, eventId)) {
+    await finishEvent(t, eventId, "parked", "Ждёт, пока обработаются более ранние события. / Waits for earlier events to be processed first.");
+    await startDrain(env, accountId);
     return;
   }
   const event = await claimEvent(t, eventId);
@@ -77,7 +88,7 @@ export async function runEventJob(env: Env, accountId: number, eventId: number):
 export async function deadEventJob(env: Env, accountId: number, eventId: number, attempts: number): Promise<void> {
   const t = tenant(makeDb(env.DB), accountId);
   const event = await getEvent(t, eventId);
-  if (!event || ["done", "skipped", "rejected", "parked"].includes(event.status)) return;
+  if (!event || ["done", "skipped", "rejected", "parked", "paused"].includes(event.status)) return;
   const reason = `Gave up after ${Math.max(attempts, event.attempts)} attempts: ${event.error ?? "no answer"}. Replay it from the admin page once the cause is fixed.`;
   await finishEvent(t, eventId, "failed", reason);
   await writeAudit(t, { level: "error", source: "system", action: "event.failed", message: `Event ${eventId} failed: ${reason}`, eventId });

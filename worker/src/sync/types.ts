@@ -139,16 +139,57 @@ export interface Rule {
   trigger: RuleTrigger;
   conditions: RuleGroup;
   actions: RuleAction[];
+  /** Counts every saved change (1 = as created); audit entries name the version that shaped an event. */
+  version?: number;
+  /**
+   * Why the rule no longer fits the account (a condition on a field deleted in amoCRM or LPTracker).
+   * Set when rules are loaded against the fact catalogue; a rule with problems skips itself.
+   */
+  problems?: string[];
 }
 
 export type FactValue = string | number | boolean | null | (string | number)[];
 export type Facts = Record<FactPath, FactValue | undefined>;
 
+/** One condition as evaluated: what was read, what it was compared with, and the answer. */
+export interface ConditionTrace {
+  kind: "condition";
+  field: FactPath;
+  op: RuleOperator;
+  value?: RuleCondition["value"];
+  /** The fact's value for this event (undefined when the event has no such fact). */
+  actual: FactValue | null;
+  matched: boolean;
+  detail: string;
+}
+export interface GroupTrace {
+  kind: "group";
+  match: "all" | "any";
+  matched: boolean;
+  items: (ConditionTrace | GroupTrace)[];
+}
+
+/** Where a rule ended up for one event. */
+export type RuleStatus = "matched" | "not_matched" | "not_reached" | "disabled" | "invalid";
+
+export interface RuleTraceEntry {
+  ruleId: number;
+  name: string;
+  matched: boolean;
+  detail: string[];
+  status: RuleStatus;
+  version: number;
+  /** The evaluated condition tree (absent when the rule was not evaluated). */
+  conditions?: GroupTrace;
+  /** Why an invalid rule skipped itself. */
+  problems?: string[];
+}
+
 /** What the rules decided for one event: the actions in order and why. */
 export interface RulePlan {
-  actions: (RuleAction & { ruleId: number })[];
+  actions: (RuleAction & { ruleId: number; ruleVersion?: number })[];
   matched: number[];
   skipped: boolean;
   stoppedBy: number | null;
-  trace: { ruleId: number; name: string; matched: boolean; detail: string[] }[];
+  trace: RuleTraceEntry[];
 }

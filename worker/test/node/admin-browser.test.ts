@@ -189,6 +189,57 @@ describe("admin page in the browser", () => {
     }
   }, 150_000);
 
+  it("asks before a link of another account replaces the session, and a replaced session's cookie stops working", async ({ skip }) => {
+    skipUnless(skip, "page", "dashboard");
+    // A second amoCRM account, installed the marketplace way.
+    const other = await sb.amo.createAccount({ subdomain: "second" });
+    const { code } = await sb.amo.issueCode(other.id);
+    expect((await fetch(`${sb.workerUrl}/oauth/amocrm/callback?code=${code}&referer=${other.subdomain}.amocrm.ru&from_widget=1`)).status).toBe(200);
+    await waitUntil(
+      async () => ((await (await fetch(`${sb.workerUrl}/dev/status`)).json()) as { accounts: { accountId: number; status: string }[] }).accounts.some((a) => a.accountId === other.id && a.status === "active"),
+      "the second install",
+      30_000,
+      250,
+    );
+    const otherToken = await sb.widgetToken({ accountId: other.id, subdomain: other.subdomain, userId: other.admin_user_id });
+    const linkRes = await fetch(`${sb.workerUrl}/api/widget/admin-link`, { method: "POST", headers: { "x-auth-token": otherToken } });
+    const otherLink = ((await linkRes.json()) as { url: string }).url;
+
+    const w = await signedIn(MOBILE);
+    try {
+      await w.page.waitForSelector(tid("install-status"));
+      const demoCookies = await w.context.cookies();
+      // "Stay": the demo session goes on, and the other account's link is still unused.
+      await w.page.goto(otherLink);
+      await w.page.waitForSelector(tid("login-choice"));
+      expect(await text(w.page, tid("current-account"))).toContain(`demo (${sb.demo.accountId})`);
+      expect(await text(w.page, tid("link-account"))).toContain(`second (${other.id})`);
+      await shot(w.page, "admin-login-choice-390");
+      await w.page.click(tid("login-stay"));
+      await w.page.waitForSelector(tid("install-status"));
+      expect(await text(w.page, tid("account"))).toContain("demo.amocrm.ru");
+      // "Sign in with the link": now the other account.
+      await w.page.goto(otherLink);
+      await w.page.click(tid("login-switch"));
+      await w.page.waitForSelector(tid("install-status"));
+      expect(await text(w.page, tid("account"))).toContain("second.amocrm.ru");
+      noErrors(w);
+
+      // A copy of the replaced demo cookie is worthless: the server ended that session.
+      const stale = await watchedPage(chromium.browser, { viewport: MOBILE });
+      try {
+        await stale.context.addCookies(demoCookies);
+        await stale.page.goto(`${sb.workerUrl}/admin/`);
+        await stale.page.waitForSelector(tid("signed-out"));
+        expect(await text(stale.page, tid("signed-out"))).toContain("Эта сессия завершена");
+      } finally {
+        await stale.close();
+      }
+    } finally {
+      await w.close();
+    }
+  }, 150_000);
+
   it("builds a rule with pickers, and a new yandex lead gets its tag, pipeline and stage", async ({ skip }) => {
     skipUnless(skip, "page", "rules");
     const w = await signedIn();

@@ -8,7 +8,7 @@ import { addItem, countConditions, depthOf, emptyRule, groupAt, move, newAction,
 import { fieldFor, fieldsFor, operatorsFor, valueForOperator, type Label } from "../../../admin/src/rules/fields";
 import { describeAction } from "../../../admin/src/rules/describe";
 import { layoutChart, niceScale, sumBuckets } from "../../../admin/src/dashboard/chart";
-import { checkFile, checkMapping, etaParts, guessKind, initialColumns, progressOf, startRequest } from "../../../admin/src/uploads/model";
+import { cellText, checkFile, checkMapping, dateOutcome, etaParts, guessKind, initialColumns, progressOf, startRequest, unreadableText } from "../../../admin/src/uploads/model";
 import { callApiQuery, callFilterParams, readCallFilter, toggleSort } from "../../../admin/src/calls/query";
 import { auditApiQuery, auditFilterParams, eventApiQuery, readAuditFilter, replayScope } from "../../../admin/src/audit/query";
 import { pickLanguage, errorText } from "../../../admin/src/problem";
@@ -128,7 +128,7 @@ describe("rule constructor model", () => {
   it("keeps skip alone and actions that fit the trigger", () => {
     const rule: RuleInput = { ...emptyRule(), name: "x", actions: [{ type: "skip" }, { type: "stop" }] };
     expect(validateRule(rule).map((i) => i.code)).toContain("skipAlone");
-    const lpt = { ...rule, actions: [{ type: "set_pipeline", pipelineId: 10, statusId: 101 } as const, { type: "add_tags", tags: ["a"] } as const] };
+    const lpt = { ...rule, actions: [{ type: "set_pipeline", pipelineId: 10, statusId: 101 } as const, { type: "add_tags" as const, tags: ["a"] }] };
     const moved = withTrigger(lpt, "amo.lead.status_changed");
     expect(moved.dropped).toEqual(["set_pipeline"]);
     expect(moved.rule.actions.map((a) => a.type)).toEqual(["add_tags"]);
@@ -183,7 +183,8 @@ describe("rule constructor pickers", () => {
 
   it("keeps stored paths the pickers no longer offer, and reads file columns", () => {
     expect(fieldFor("column:Город", [], label)).toMatchObject({ label: "f.column «Город»", kind: "text" });
-    expect(fieldFor("lead.custom:999", [], label)).toMatchObject({ label: "lead.custom:999", section: "other" });
+    expect(fieldFor("lead.custom:999", [], label)).toMatchObject({ label: "f.leadFieldNo999", section: "other" });
+    expect(fieldFor("view.medium", [], label)).toMatchObject({ label: "view.medium", section: "other" });
     expect(fieldsFor("import.row", SOURCES, label).map((f) => f.path)).toEqual(["contact.name", "contact.phone", "contact.email"]);
   });
 
@@ -237,10 +238,11 @@ describe("activity chart geometry", () => {
 });
 
 describe("uploads", () => {
-  it("accepts XLSX and CSV files up to 20 MB", () => {
+  it("accepts XLSX, XLS and CSV files up to 20 MB", () => {
     expect(checkFile({ name: "лиды.XLSX", size: 10 })).toBeNull();
     expect(checkFile({ name: "calls.csv", size: 10 })).toBeNull();
-    expect(checkFile({ name: "old.xls", size: 10 })).toBe("type");
+    expect(checkFile({ name: "old.xls", size: 10 })).toBeNull();
+    expect(checkFile({ name: "notes.ods", size: 10 })).toBe("type");
     expect(checkFile({ name: "big.xlsx", size: 21 * 1024 * 1024 })).toBe("size");
     expect(checkFile({ name: "empty.csv", size: 0 })).toBe("empty");
   });
@@ -253,6 +255,20 @@ describe("uploads", () => {
     expect(initialColumns("calls", upload)).toEqual({ phone: 1, result: 2, duration: 3 });
     expect(startRequest("leads", { name: 0, phone: 1, result: 2 }, 55)).toEqual({ kind: "leads", columns: { name: 0, phone: 1 }, projectId: 55 });
     expect(startRequest("calls", { phone: 1 }, null)).toEqual({ kind: "calls", columns: { phone: 1 } });
+    // The sheet and header row the preview showed go along, so the import reads what the admin saw.
+    expect(startRequest("calls", { phone: 1 }, null, { sheetName: "Звонки", headerRow: 3 })).toEqual({ kind: "calls", columns: { phone: 1 }, sheet: "Звонки", headerRow: 3 });
+  });
+
+  it("shows unreadable cells as the file does and says what each date became", () => {
+    expect(cellText({ unreadable: "error", text: "#N/A" })).toBe("#N/A");
+    expect(unreadableText({ unreadable: "formula", text: "=A1*2" })).toBe("=A1*2");
+    expect(unreadableText("#N/A")).toBeNull();
+    expect(cellText(45366.5)).toBe("45366.5");
+    const upload = { rows: [["07.12.2026", "завтра", null, "  "]], dates: [[1796590800, null, null, null]] };
+    expect(dateOutcome(upload, 0, 0)).toBe(1796590800);
+    expect(dateOutcome(upload, 0, 1)).toBe("none");
+    expect(dateOutcome(upload, 0, 2)).toBeNull();
+    expect(dateOutcome(upload, 0, 3)).toBeNull();
   });
 
   it("asks for a phone or e-mail column and refuses one column for two fields", () => {

@@ -401,11 +401,14 @@ describe("widget settings modal", () => {
 
 describe("widget for a user who is not an administrator", () => {
   it("shows the card but keeps the settings read-only", async () => {
+    // A manager amoCRM lets see every lead (the card checks the rights with amoCRM).
+    const manager = await sb.amo.addUser(sb.demo.accountId, { name: "Менеджер со всеми сделками", rights: { leads: { view: "A" }, contacts: { view: "A" } } });
+    const as = { is_admin: "0", user_id: String(manager.id) };
     const w = await watchedPage(chromium.browser);
     try {
-      let page = await openCard(w, `#/leads/detail/${amoLeadId}`, { is_admin: "0", user_id: "2" });
+      let page = await openCard(w, `#/leads/detail/${amoLeadId}`, as);
       await page.getByTestId("lptw-lead").waitFor();
-      page = await openCard(w, "#/settings/widgets", { is_admin: "0", user_id: "2" });
+      page = await openCard(w, "#/settings/widgets", as);
       await page.getByTestId("lptw-install").waitFor();
       await expect(page.locator(".lptw-settings").textContent()).resolves.toContain("Менять настройки может только администратор");
       await expect(page.getByTestId("lptw-login").isDisabled()).resolves.toBe(true);

@@ -98,6 +98,7 @@ function card(lastEvents: (CardResponse["leads"][number]["lastEvent"])[]): CardR
     entity: "leads",
     id: 1,
     install_status: "active",
+    can: { sync: true, link: true },
     leads: lastEvents.map((lastEvent, i) => ({
       lptLeadId: i + 1,
       projectId: 1,

@@ -5,7 +5,7 @@ import { createApp } from "../../src/app";
 import { makeDb } from "../../src/db/client";
 import { auditLog, callResults, events } from "../../src/db/schema";
 import { config } from "../../src/env";
-import { sessionCookieName, signSession } from "../../src/auth/admin-session";
+import { issueSession, sessionCookieName } from "../../src/auth/admin-session";
 import { insertAccount, uniqueAccountId } from "./auth-tokens";
 import { TEST_BINDINGS } from "./bindings";
 
@@ -29,7 +29,7 @@ export async function newAdmin(subdomain = "acme"): Promise<Admin> {
 export async function asAdmin(a: Admin | null, path: string, init: RequestInit & { env?: Record<string, unknown> } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (a) {
-    const jwt = await signSession(config(env), { accountId: a.accountId, userId: a.userId, sid: crypto.randomUUID() });
+    const { jwt } = await issueSession(db(), config(env), { accountId: a.accountId, userId: a.userId });
     headers.set("cookie", `${sessionCookieName(config(env))}=${jwt}`);
   }
   headers.set("origin", ORIGIN);

@@ -2,7 +2,7 @@
 // oversized bodies. Token attacks live in auth-widget.test.ts; browser XSS checks in the browser suites.
 import { env, SELF } from "cloudflare:test";
 import { config } from "../../src/env";
-import { sessionCookieName, signSession } from "../../src/auth/admin-session";
+import { issueSession, sessionCookieName } from "../../src/auth/admin-session";
 import { describe, expect, it } from "vitest";
 import { adminFetch, connectLpt, db, eventsOf, installAccount, lpt, ORIGIN, widgetFetch } from "./harness";
 import { accounts, lptProjects } from "../../src/db/schema";
@@ -80,5 +80,5 @@ describe.concurrent("attacks", () => {
 
 async function adminCookie(a: { accountId: number; adminUserId: number }): Promise<string> {
   const cfg = config(env);
-  return `${sessionCookieName(cfg)}=${await signSession(cfg, { accountId: a.accountId, userId: a.adminUserId, sid: crypto.randomUUID() })}`;
+  return `${sessionCookieName(cfg)}=${(await issueSession(db(), cfg, { accountId: a.accountId, userId: a.adminUserId })).jwt}`;
 }

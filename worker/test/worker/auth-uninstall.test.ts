@@ -1,5 +1,5 @@
-import { env, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { makeDb } from "../../src/db/client";
 import * as schema from "../../src/db/schema";
@@ -9,6 +9,11 @@ import { purgeExpiredAccounts, restoreAccount, tenantTableNames } from "../../sr
 import { amoGate } from "../../src/amocrm/gate";
 import { insertAccount, uniqueAccountId } from "./auth-tokens";
 import { TEST_BINDINGS } from "./bindings";
+import { amo, installAccount, ORIGIN, widgetFetch } from "./harness";
+import { runDisconnectCheckJob } from "../../src/auth/disconnect";
+import worker from "../../src/index";
+import type { HookMessage, JobMessage } from "../../src/queue/messages";
+import { RetryLater } from "../../src/queue/retry";
 
 const HOOK = "https://sync.test/oauth/amocrm/disconnect";
 const CLIENT_ID = TEST_BINDINGS.AMOCRM_CLIENT_ID;
@@ -50,9 +55,16 @@ async function seedTenantRows(accountId: number): Promise<string[]> {
     d.insert(schema.callResults).values({ accountId, source: "import", callId: `c-${k}` }),
     d.insert(schema.auditLog).values({ accountId, source: "system", action: "seed", message: "seed" }),
     d.insert(schema.adminLinks).values({ id: `link-${k}`, accountId, userId: 1, expiresAt: now }),
+    d.insert(schema.adminSessions).values({ id: `session-${k}`, accountId, userId: 1, expiresAt: now, rightsCheckedAt: now, nextCheckAt: now }),
     d.insert(schema.cursors).values({ accountId, name: "reconcile", value: "0" }),
+    d.insert(schema.amoUserRights).values({ accountId, userId: 1, rights: {} }),
+    d.insert(schema.ruleVersions).values({ accountId, ruleId: 1, version: 1, change: "created" }),
+    d.insert(schema.quotaHits).values({ accountId, kind: "hook_rate", windowStart: now - (now % 3_600_000), refused: 1, lastAt: now }),
+    d.insert(schema.listJobs).values({ accountId, entity: "leads", projectId: 10, total: 1, countSelected: 1 }),
+    d.insert(schema.listJobItems).values({ accountId, jobId: 1, position: 0, entityType: "lead", entityId: 2 }),
+    d.insert(schema.dpKeys).values({ accountId, key: `dp-${k}` }),
   ]);
-  return ["installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "cursors", "accounts"];
+  return ["list_jobs", "list_job_items", "dp_keys", "amo_user_rights", "installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "admin_sessions", "cursors", "rule_versions", "quota_hits", "accounts"];
 }
 
 async function countRows(accountId: number): Promise<Record<string, number>> {
@@ -222,5 +234,110 @@ describe("purge after the grace period", () => {
     await insertAccount({ accountId });
     expect(await restoreAccount(tenant(db(), accountId))).toBe(false);
     expect(await db().select().from(auditLog).where(eq(auditLog.accountId, accountId))).toHaveLength(0);
+  });
+});
+
+/** One message through the Worker's own queue handler, as the queue would deliver it. */
+async function consume(queue: string, body: JobMessage, attempts: number) {
+  const batch = createMessageBatch<JobMessage>(queue, [{ id: crypto.randomUUID(), timestamp: new Date(), attempts, body }]);
+  const ctx = createExecutionContext();
+  await worker.queue!(batch as MessageBatch<JobMessage | HookMessage>, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+describe("uninstall hook: confirmed with amoCRM before anything is wiped", () => {
+  /** Delivers a hook the simulator produced (outbox mode) the way amoCRM would send it. */
+  function deliver(hook: { url: string; method: string; headers: Record<string, string>; body?: string }) {
+    return SELF.fetch(hook.url, { method: hook.method, headers: hook.headers, body: hook.method === "GET" ? undefined : hook.body });
+  }
+  const auditActions = async (accountId: number) => (await db().select().from(auditLog).where(eq(auditLog.accountId, accountId))).map((r) => r.action);
+
+  it("applies a genuine disconnect: amoCRM revoked the tokens, so the refresh is refused", async () => {
+    const a = await installAccount();
+    const hook = await amo.disconnect(a.accountId, HOOK, "query");
+    const res = await deliver(hook);
+    expect(res.status).toBe(200);
+    expect((await account(a.accountId))!.status).toBe("uninstalled");
+    expect((await amoGate(env, a.accountId).status()).hasTokens).toBe(false);
+    const row = (await db().select().from(auditLog).where(and(eq(auditLog.accountId, a.accountId), eq(auditLog.action, "account.uninstalled"))))[0]!;
+    expect(JSON.stringify(row.data)).toContain("refused our refresh token");
+  });
+
+  it("does nothing when a captured hook is replayed after a reinstall", async () => {
+    const a = await installAccount();
+    const hook = await amo.disconnect(a.accountId, HOOK, "json");
+    expect((await deliver(hook)).status).toBe(200);
+    expect((await account(a.accountId))!.status).toBe("uninstalled");
+
+    // The user installs again: new tokens, the account is live.
+    const { code } = await amo.issueCode(a.accountId);
+    expect((await SELF.fetch(`${ORIGIN}/oauth/amocrm/callback?code=${code}&referer=${a.info.domain}&from_widget=1`)).status).toBe(200);
+    await vi.waitUntil(async () => (await account(a.accountId))!.status === "active", { timeout: 30_000, interval: 100 });
+
+    const replay = await deliver(hook);
+    expect(replay.status).toBe(409);
+    expect(replay.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await replay.json()) as { reason: string }).reason).toBe("access_still_valid");
+    const row = (await account(a.accountId))!;
+    expect(row).toMatchObject({ status: "active", uninstalledAt: null, purgeAfter: null });
+    expect((await amoGate(env, a.accountId).status()).hasTokens).toBe(true);
+    expect(await auditActions(a.accountId)).toContain("account.disconnect_refused");
+    // The tenant keeps working: the widget reads through the same tokens.
+    expect((await widgetFetch(a, "/api/widget/me")).status).toBe(200);
+  });
+
+  it("does nothing for a signed hook while amoCRM still accepts our token (no revocation at all)", async () => {
+    const a = await installAccount();
+    const hook = await amo.disconnect(a.accountId, HOOK, "form", false);
+    for (let i = 0; i < 3; i++) expect((await deliver(hook)).status).toBe(409);
+    expect((await account(a.accountId))!.status).toBe("active");
+    expect((await amoGate(env, a.accountId).status()).hasTokens).toBe(true);
+    // Replayed again and again, it is audited once per re-check window, not once per request.
+    expect((await auditActions(a.accountId)).filter((x) => x === "account.disconnect_refused")).toHaveLength(1);
+  });
+
+  it("the queued re-check after a refusal uninstalls once amoCRM has revoked the access, and only then", async () => {
+    const a = await installAccount();
+    const hook = await amo.disconnect(a.accountId, HOOK, "query", false);
+    expect((await deliver(hook)).status).toBe(409);
+    // Still live at the re-check: refused for good, nothing changes.
+    await runDisconnectCheckJob(env, { accountId: a.accountId, variant: "query", recheck: true }, 1);
+    expect((await account(a.accountId))!.status).toBe("active");
+    // amoCRM revoked a moment after it called us: the re-check applies the uninstall.
+    await amo.revoke(a.accountId);
+    await runDisconnectCheckJob(env, { accountId: a.accountId, variant: "query", recheck: true }, 1);
+    expect((await account(a.accountId))!.status).toBe("uninstalled");
+  });
+
+  it("keeps everything when amoCRM cannot be reached, and retries through the queue until it can", async () => {
+    const a = await installAccount();
+    const hook = await amo.disconnect(a.accountId, HOOK, "query");
+    await amo.setFaults(a.accountId, { rate: 1, kinds: ["500"], seed: 1, paths: ["/api/v4/", "/oauth2/"] });
+    const res = await deliver(hook);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ ok: true, pending: true });
+    expect((await account(a.accountId))!.status).not.toBe("uninstalled");
+    expect((await amoGate(env, a.accountId).status()).hasTokens).toBe(true);
+    expect(await auditActions(a.accountId)).toContain("account.disconnect_pending");
+
+    // The queued check, through the production queue consumer, while amoCRM is still down: the
+    // message is retried later (RetryLater carries the delay), nothing is wiped.
+    const check = { kind: "disconnect-check" as const, accountId: a.accountId, variant: "query", recheck: false };
+    await expect(runDisconnectCheckJob(env, check, 1)).rejects.toBeInstanceOf(RetryLater);
+    const down = await consume("sync-jobs", check, 2);
+    expect(down.retryMessages).toHaveLength(1);
+    expect(down.explicitAcks).toHaveLength(0);
+    expect((await account(a.accountId))!.status).not.toBe("uninstalled");
+    // Out of retries (the dead-letter queue): audited, still nothing wiped.
+    await consume("sync-jobs-dlq", check, 7);
+    expect(await auditActions(a.accountId)).toContain("account.disconnect_unconfirmed");
+    expect((await account(a.accountId))!.status).not.toBe("uninstalled");
+
+    // amoCRM answers again: the next check confirms the revocation and applies the uninstall.
+    await amo.setFaults(a.accountId, null);
+    const up = await consume("sync-jobs", check, 3);
+    expect(up.explicitAcks).toHaveLength(1);
+    expect((await account(a.accountId))!.status).toBe("uninstalled");
+    expect((await amoGate(env, a.accountId).status()).hasTokens).toBe(false);
   });
 });

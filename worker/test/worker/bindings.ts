@@ -10,8 +10,9 @@ export const TEST_BINDINGS = {
   AMOCRM_CLIENT_ID: "7f3c2a9e-1111-4222-8333-444455556666",
   AMOCRM_CLIENT_SECRET: "test-client-secret-0123456789abcdef0123456789abcdef",
   AMOCRM_REDIRECT_URI: "https://sync.test/oauth/amocrm/callback",
-  // 32 zero-free test bytes; never used outside tests.
-  ENCRYPTION_KEY: "v1:q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
+  // 32 zero-free test bytes; never used outside tests. v1 seals; the older v0 only opens (the key
+  // rotation suite seals values under it to play a rotation that is under way).
+  ENCRYPTION_KEY: "v1:q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=,v0:ESIzRFVmd4iZqrvM3e7/ABEiM0RVZneImaq7zN3u/wA=",
   SESSION_SECRET: "test-session-secret-abcdefghijklmnopqrstuvwxyz",
   AMOCRM_TIMEOUT_MS: "3000",
   // LPTracker documents 3 req/s; production keeps to 2 for headroom, tests use the documented limit.

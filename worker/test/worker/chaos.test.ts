@@ -1,8 +1,8 @@
 // The chaos suite: bounded in time and requests, loopback only. Every event must land exactly once
-// and none may be lost, counted at the simulators.
+// and none may be lost, counted at the simulators. Failures come only from the simulators' fault
+// controls, so the production queue consumer runs unchanged.
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { chaos } from "../../src/queue/consumer";
 import { amo, connectLpt, deliverLptHooks, eventsOf, installAccount, lpt, nearlyExpire, ORIGIN, settle, type Connected } from "./harness";
 import { vi } from "vitest";
 
@@ -19,21 +19,20 @@ async function leads(a: Connected, n: number, prefix: string, times = 1): Promis
 const PER_ACCOUNT = Number((env as unknown as Record<string, string | undefined>).CHAOS_EVENTS_PER_ACCOUNT ?? 100);
 
 describe("chaos", () => {
-  it("lands every event exactly once under amoCRM faults, LPTracker 503 bursts, double delivery and a batch thrown mid-way", async () => {
+  it("lands every event exactly once under amoCRM faults and dropped connections, LPTracker 503 bursts and double delivery", async () => {
     const accounts = await Promise.all(Array.from({ length: 5 }, async () => connectLpt(await installAccount())));
     await Promise.all(
       accounts.map(async (a, i) => {
-        await amo.setFaults(a.accountId, { rate: 0.2, kinds: ["429", "500", "timeout", "reset"], seed: 100 + i, timeoutMs: 3500, paths: ["/api/v4/"] });
+        // The burst drops the first connections outright, mid-way through the first jobs' writes.
+        await amo.setFaults(a.accountId, { rate: 0.2, kinds: ["reset", "429", "500", "timeout"], seed: 100 + i, timeoutMs: 3500, paths: ["/api/v4/"], burst: 5 });
         await lpt.setFaults(a.login, { rate: 0.04, kinds: ["503"], seed: 200 + i, burst: 4 });
         await leads(a, PER_ACCOUNT, `Хаос${i}`, 2);
       }),
     );
-    chaos.throwAfter = Math.min(3, PER_ACCOUNT);
     const answers = (await Promise.all(accounts.map((a) => deliverLptHooks(a.login)))).flat();
     expect(answers).toHaveLength(accounts.length * PER_ACCOUNT * 2);
     expect(answers.every((r) => r.status === 200)).toBe(true);
     await Promise.all(accounts.map((a) => settle(a.accountId, 420_000)));
-    expect(chaos.throwAfter).toBe(-1);
     for (const [i, a] of accounts.entries()) {
       const state = await amo.state(a.accountId);
       await amo.setFaults(a.accountId, null);

@@ -6,6 +6,7 @@ import { vi } from "vitest";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { AmoSimControl } from "../../sim/amocrm/control";
 import { LptSimControl } from "../../sim/lptracker/control";
+import type { CreateAccountInput } from "../../sim/amocrm/types";
 import { makeDb } from "../../src/db/client";
 import { events, installs } from "../../src/db/schema";
 import { TEST_BINDINGS } from "./bindings";
@@ -13,7 +14,7 @@ import { widgetToken } from "./auth-tokens";
 import { amoGate } from "../../src/amocrm/gate";
 import { runLanes } from "../../src/imports/pipeline-lanes";
 import { config } from "../../src/env";
-import { sessionCookieName, signSession } from "../../src/auth/admin-session";
+import { issueSession, sessionCookieName } from "../../src/auth/admin-session";
 
 export const amo = new AmoSimControl(env.AMOCRM_API_ORIGIN!);
 export const lpt = new LptSimControl(env.LPTRACKER_API_ORIGIN!);
@@ -34,8 +35,8 @@ export interface Installed {
 }
 
 /** A marketplace install: amoCRM calls our redirect URI; we wait until the queue finished it. */
-export async function installAccount(subdomain = uniqueSubdomain()): Promise<Installed> {
-  const info = await amo.createAccount({ subdomain });
+export async function installAccount(subdomain = uniqueSubdomain(), input: Omit<CreateAccountInput, "subdomain"> = {}): Promise<Installed> {
+  const info = await amo.createAccount({ ...input, subdomain });
   const { code } = await amo.issueCode(info.id);
   const res = await SELF.fetch(`${ORIGIN}/oauth/amocrm/callback?code=${encodeURIComponent(code)}&referer=${info.domain}&from_widget=1`);
   if (res.status !== 200) throw new Error(`install callback answered ${res.status}: ${await res.text()}`);
@@ -155,7 +156,7 @@ export async function eventsOf(accountId: number) {
 /** An admin-page call with a valid session cookie, from our own origin. */
 export async function adminFetch(a: Pick<Installed, "accountId" | "adminUserId">, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const cfg = config(env);
-  const jwt = await signSession(cfg, { accountId: a.accountId, userId: a.adminUserId, sid: crypto.randomUUID() });
+  const { jwt } = await issueSession(db(), cfg, { accountId: a.accountId, userId: a.adminUserId });
   const headers = new Headers(init.headers);
   headers.set("cookie", `${sessionCookieName(cfg)}=${jwt}`);
   headers.set("origin", ORIGIN);

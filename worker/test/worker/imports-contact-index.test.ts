@@ -3,7 +3,7 @@
 // rows are searched one by one instead, so nobody is ever created twice.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { amo, db, installAccount, type Installed } from "./harness";
+import { adminFetch, amo, db, installAccount, type Installed } from "./harness";
 import { losingQueue, uploadImport, waitForImport } from "./imports-harness";
 import { generateLeadsXlsx } from "../../bench/gen-xlsx";
 import { tenant } from "../../src/db/tenant";
@@ -74,5 +74,14 @@ describe("import contact index", () => {
     await deadImportJob(worker, a.accountId, id, 7);
     expect((await getImport(tenant(db(), a.accountId), id))!.status).toBe("failed");
     expect(await env.FILES.head(contactIndexKey(a.accountId, id))).toBeNull();
+  });
+
+  it("goes the moment the import is cancelled, not when it would have ended", async () => {
+    const { a, id } = await parsedNotWritten(44);
+    const key = contactIndexKey(a.accountId, id);
+    expect(await env.FILES.head(key)).not.toBeNull();
+    const res = await adminFetch(a, `/api/admin/imports/${id}/cancel`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await env.FILES.head(key)).toBeNull();
   });
 });

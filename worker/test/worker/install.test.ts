@@ -11,7 +11,7 @@ describe.concurrent("amoCRM install", () => {
     const row = (await db().select().from(accounts).where(eq(accounts.accountId, a.accountId)))[0]!;
     expect(row).toMatchObject({ status: "active", subdomain: a.subdomain, domain: `${a.subdomain}.amocrm.ru` });
     const meta = await db().select().from(metadataCache).where(eq(metadataCache.accountId, a.accountId));
-    expect(meta.map((m) => m.kind).sort()).toEqual(["contact_fields", "lead_fields", "pipelines", "task_types", "users"]);
+    expect(meta.map((m) => m.kind).sort()).toEqual(["contact_fields", "lead_fields", "pipelines", "task_types", "user_groups", "users"]);
     const state = await amo.state(a.accountId);
     expect(state.oauth.code_exchanges).toBe(1);
     expect(state.webhooks.map((w) => w.destination)).toEqual([`${ORIGIN}/hooks/amocrm/${row.amoHookKey}`]);

@@ -52,6 +52,12 @@ describe("tenant isolation", () => {
       ["POST", `/api/admin/rules/${B.rule.id}/dry-run`, { eventId: B.eventId }],
       ["POST", `/api/admin/rules/${A.rule.id}/dry-run`, { eventId: B.eventId }],
       ["POST", "/api/admin/rules/reorder", { ids: [B.rule.id, A.rule.id] }],
+      ["POST", "/api/admin/rules/dry-run", { eventId: B.eventId }],
+      ["POST", "/api/admin/rules/preview", { id: B.rule.id, rule: { name: "взлом", trigger: "lpt.lead.created", conditions: { match: "all", items: [] }, actions: [{ type: "add_tags", tags: ["x"] }] } }],
+      ["POST", "/api/admin/rules/preview", { rule: { name: "взлом", trigger: "lpt.lead.created", conditions: { match: "all", items: [] }, actions: [{ type: "add_tags", tags: ["x"] }] } }],
+      ["GET", `/api/admin/rules/${B.rule.id}/history`],
+      ["POST", `/api/admin/rules/${B.rule.id}/restore`, { version: 1 }],
+      ["GET", "/api/admin/rules/deleted"],
       ["DELETE", `/api/admin/rules/${B.rule.id}`],
       ["GET", "/api/admin/dashboard"],
       ["GET", "/api/admin/audit"],
@@ -79,6 +85,9 @@ describe("tenant isolation", () => {
     // Requests about B's ids answer as if they did not exist.
     expect(seen).toContain(`GET /api/admin/events/${B.eventId} → 404`);
     expect(seen).toContain(`DELETE /api/admin/rules/${B.rule.id} → 404`);
+    expect(seen).toContain(`GET /api/admin/rules/${B.rule.id}/history → 404`);
+    expect(seen).toContain(`POST /api/admin/rules/${B.rule.id}/restore → 404`);
+    expect(seen).toContain(`POST /api/admin/rules/dry-run → 404`);
     expect(seen).toContain(`GET /api/widget/mapping/${B.a.projectId} → 404`);
 
     await settle(A.a.accountId);

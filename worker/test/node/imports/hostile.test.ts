@@ -2,10 +2,11 @@
 // expensive work happens.
 import * as XLSX from "xlsx";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generateHostileFiles, handMadeXlsx, sheetXml, type HostileFile, type HostileName } from "../../../bench/gen-xlsx";
+import { generateHostileFiles, generateLeadsXlsx, handMadeXlsx, manyBigPartsXlsx, sheetXml, type HostileFile, type HostileName } from "../../../bench/gen-xlsx";
 import { ImportFileError } from "../../../src/imports/errors";
 import { previewWorkbook, readWorkbook } from "../../../src/imports/read";
 import { sniffFile } from "../../../src/imports/sniff";
+import { listZipEntries } from "../../../src/imports/zip-guard";
 
 function refusal(run: () => unknown): ImportFileError {
   try {
@@ -66,7 +67,7 @@ describe("import: hostile files", () => {
 
   it("refuses an empty file and a workbook whose first sheet is empty", () => {
     expect(upload("empty-file").message).toBe("Файл пустой. / The file is empty.");
-    expect(upload("empty-sheet").message).toMatch(/^Первый лист файла пустой/);
+    expect(upload("empty-sheet").message).toMatch(/^Лист «.+» пустой/);
   });
 
   it("refuses a sheet whose first row is data, quoting that row", () => {
@@ -139,4 +140,42 @@ describe("import: hostile files", () => {
     const e = refusal(() => readWorkbook(files["no-header"].bytes, "xlsx", { zipCaps: { maxTotalUncompressed: 1000 } }));
     expect(e.code).toBe("zip-bomb");
   });
+
+  it("unpacks only the parts the reader needs: a small file of many 10 MB parts costs what its sheet costs", () => {
+    const bytes = manyBigPartsXlsx();
+    const entries = listZipEntries(bytes);
+    const declared = entries.reduce((n, e) => n + e.uncompressedSize, 0);
+    // Past every declared-size check: 18 parts just under the 10 MB ratio floor, under 200 MB in all.
+    expect(declared).toBeGreaterThan(180 * 1024 * 1024);
+    expect(bytes.byteLength).toBeLessThan(2 * 1024 * 1024);
+    const book = readWorkbook(bytes, "xlsx");
+    expect(book.totalRows).toBe(50);
+    expect(book.inflatedBytes).toBeLessThan(64 * 1024);
+    expect(previewWorkbook(bytes, "big.xlsx").totalRows).toBe(50);
+    // SheetJS would unpack all 180 MB at once: its path refuses the file instead, saying why.
+    const refused = refusal(() => readWorkbook(bytes, "xlsx", { xlsxReader: "sheetjs" }));
+    expect(refused.code).toBe("too-large");
+    expect(refused.message).toMatch(/распаковывается больше чем в 8 МБ/);
+  });
+
+  it("refuses a sheet whose kept text would outgrow a Worker, with a clear message", () => {
+    // 60 rows of 1 MB of text each: small zipped, too much to hold as strings.
+    const big = "я".repeat(1024 * 1024);
+    const rows = Array.from({ length: 30 }, (_, i) => `<row r="${i + 2}"><c r="A${i + 2}" t="inlineStr"><is><t>${big}</t></is></c></row>`).join("");
+    const sheet = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Имя</t></is></c></row>${rows}</sheetData></worksheet>`;
+    const e = refusal(() => readWorkbook(handMadeXlsx(sheet, true), "xlsx"));
+    expect(e.code).toBe("too-large");
+    expect(e.message).toMatch(/слишком много текста/);
+  });
+
+  it("refuses an XLS too big for SheetJS to hold in a Worker, saying to save it as XLSX", () => {
+    const wb = XLSX.read(generateLeadsXlsx({ rows: 11_000, seed: 31 }).bytes, { type: "array" });
+    const xls = new Uint8Array(XLSX.write(wb, { type: "array", bookType: "biff8" }) as ArrayBuffer);
+    expect(xls.byteLength).toBeGreaterThan(2 * 1024 * 1024);
+    const e = refusal(() => readWorkbook(xls, "xls"));
+    expect(e.code).toBe("too-large");
+    expect(e.message).toMatch(/Сохраните его в Excel как XLSX/);
+    // The same rows as XLSX are read by our reader.
+    expect(readWorkbook(new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xlsx" }) as ArrayBuffer), "xlsx").totalRows).toBe(11_000);
+  }, 60_000);
 });

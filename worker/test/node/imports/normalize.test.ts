@@ -59,6 +59,35 @@ describe("import: cell values", () => {
     expect(parseDate(new Date("2024-03-15T11:30:00Z"))).toBe(unix("2024-03-15T11:30:00Z"));
   });
 
+  it("reads Russian worded dates: «7 декабря 2026», «7 дек. 2026 г. 14:30», and English month names", () => {
+    expect(parseDate("7 декабря 2026")).toBe(unix("2026-12-07T00:00:00+03:00"));
+    expect(parseDate("07 декабря 2026 г.")).toBe(unix("2026-12-07T00:00:00+03:00"));
+    expect(parseDate("7 дек. 2026 г. 14:30")).toBe(unix("2026-12-07T14:30:00+03:00"));
+    expect(parseDate("1 мая 2026, 09:05")).toBe(unix("2026-05-01T09:05:00+03:00"));
+    expect(parseDate("7 Dec 2026 14:30")).toBe(unix("2026-12-07T14:30:00+03:00"));
+    expect(parseDate("31 февраля 2026")).toBeNull();
+    expect(parseDate("7 смарта 2026")).toBeNull();
+  });
+
+  it("reads wall-clock times in the account's zone, across clock changes", () => {
+    const vladivostok = { timeZone: "Asia/Vladivostok" };
+    expect(parseDate("07.12.2026 14:30", vladivostok)).toBe(unix("2026-12-07T14:30:00+10:00"));
+    expect(parseDate("7 декабря 2026 14:30", vladivostok)).toBe(unix("2026-12-07T14:30:00+10:00"));
+    expect(parseDate(46363.604166666664, vladivostok)).toBe(unix("2026-12-07T14:30:00+10:00"));
+    // A zone written in the cell wins over the account's.
+    expect(parseDate("2026-12-07T14:30:00Z", vladivostok)).toBe(unix("2026-12-07T14:30:00Z"));
+    // Berlin keeps summer time: the same wall clock is an hour apart in July and December.
+    expect(parseDate("01.07.2026 12:00", { timeZone: "Europe/Berlin" })).toBe(unix("2026-07-01T12:00:00+02:00"));
+    expect(parseDate("01.12.2026 12:00", { timeZone: "Europe/Berlin" })).toBe(unix("2026-12-01T12:00:00+01:00"));
+  });
+
+  it("counts serial dates from 1904 in workbooks that say so", () => {
+    // 45667.604166666664 is 11 January 2029 14:30 in the 1904 system and 10 January 2025 in the 1900 one.
+    expect(parseDate(45667.604166666664, { date1904: true })).toBe(unix("2029-01-11T14:30:00+03:00"));
+    expect(parseDate(45667.604166666664)).toBe(unix("2025-01-10T14:30:00+03:00"));
+    expect(parseDate("45667,5", { date1904: true })).toBe(unix("2029-01-11T12:00:00+03:00"));
+  });
+
   it("refuses impossible dates and numbers that are not dates", () => {
     expect(parseDate("31.02.2024")).toBeNull();
     expect(parseDate("15.13.2024")).toBeNull();
@@ -168,6 +197,21 @@ describe("import: normalising rows", () => {
     });
     const bad = normalizeRow("calls", { Номер: "89991234567", Запись: "ftp://x/1.mp3" }, callMap, 9);
     expect(!bad.ok && bad.reason).toContain("ссылка на запись «ftp://x/1.mp3» в колонке «Запись» не похожа на ссылку http(s)");
+  });
+
+  it("fails a row with an Excel error or a formula without result in any column, naming it, instead of importing it changed", () => {
+    const raw = { Телефон: "89991234567", Сумма: { unreadable: "error", text: "#DIV/0!" }, Итог: { unreadable: "formula", text: "=B2*2" } };
+    const r = normalizeRow("leads", raw, { phone: "Телефон" }, 7);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toBe(
+      "Строка 7: колонка «Сумма»: в ячейке ошибка Excel #DIV/0!; колонка «Итог»: формула =B2*2 сохранена без результата (откройте файл в Excel и сохраните заново) / " +
+        'row 7: column "Сумма": the cell holds the Excel error #DIV/0!; column "Итог": the formula =B2*2 was saved without its result (open the file in Excel and save it again)',
+    );
+  });
+
+  it("refuses a phone Excel saved into a CSV in scientific notation, since its last digits are gone", () => {
+    const r = normalizeRow("calls", { Телефон: "7,91612E+10" }, { phone: "Телефон" }, 2);
+    expect(!r.ok && r.reason).toMatch(/^Строка 2: телефон «7,91612E\+10» в колонке «Телефон» записан в экспоненциальном виде/);
   });
 
   it("says which columns a mapping lacks", () => {

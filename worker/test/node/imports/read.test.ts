@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { generateCallsXlsx, generateLeadsXlsx, LEAD_HEADERS } from "../../../bench/gen-xlsx";
 import { decodeCp1251, detectDelimiter, parseCsv } from "../../../src/imports/csv";
 import { ImportFileError } from "../../../src/imports/errors";
-import { previewWorkbook, readWorkbook, uniqueHeaders } from "../../../src/imports/read";
+import { findHeaderIndex, HEADER_SCAN, previewWorkbook, readWorkbook, uniqueHeaders } from "../../../src/imports/read";
 
 function xlsxOf(aoa: unknown[][], more?: (wb: XLSX.WorkBook) => void): Uint8Array {
   const wb = XLSX.utils.book_new();
@@ -174,8 +174,12 @@ describe("import: reading CSV", () => {
   });
 
   it("stops at a record budget and says whether more text followed", () => {
-    expect(parseCsv("h\n1\n2\n3\n", ";", 2)).toEqual({ records: [["h"], ["1"]], truncated: true });
-    expect(parseCsv("h\n1\n\n  \n", ";", 2)).toEqual({ records: [["h"], ["1"]], truncated: false });
+    expect(parseCsv("h\n1\n2\n3\n", ";", 2)).toEqual({ records: [["h"], ["1"]], numbers: [1, 2], count: 2, truncated: true });
+    expect(parseCsv("h\n1\n\n  \n", ";", 2)).toEqual({ records: [["h"], ["1"]], numbers: [1, 2], count: 2, truncated: false });
+  });
+
+  it("numbers records as a spreadsheet numbers rows (blank lines count) and keeps only the first when asked", () => {
+    expect(parseCsv("h\n\n1\n2\n3\n", ";", Infinity, 2)).toEqual({ records: [["h"], ["1"]], numbers: [1, 3], count: 4, truncated: false });
   });
 
   it("counts rows of a CSV past the limit", () => {
@@ -183,5 +187,60 @@ describe("import: reading CSV", () => {
     const bytes = new TextEncoder().encode(lines.join("\n"));
     expect(codeOf(() => readWorkbook(bytes, "csv", { maxRows: 30 }))).toBe("accepted");
     expect(() => readWorkbook(bytes, "csv", { maxRows: 10 })).toThrow(/строк: 30, допустимо не больше 10/);
+  });
+});
+
+describe("import: finding the header row", () => {
+  it("passes over title lines, merged titles and blank rows, and falls back to the first row", () => {
+    const table = [["Телефон", "Имя", "Дата"], ["89991234567", "Иван", "07.12.2026"], ["89161234567", "Мария", "08.12.2026"]];
+    expect(findHeaderIndex(table)).toBe(0);
+    expect(findHeaderIndex([["Выгрузка звонков за декабрь 2026"], ...table])).toBe(1);
+    expect(findHeaderIndex([["Отчёт", "декабрь 2026"], ["Менеджер: Иванов"], ...table])).toBe(2);
+    // A one-column list has a one-cell header.
+    expect(findHeaderIndex([["Телефон"], ["89991234567"], ["89161234567"]])).toBe(0);
+    // A full-width row of names is the header even when the first data rows are text too.
+    expect(findHeaderIndex([["Имя", "Телефон", "Комментарий"], ["=HYPERLINK()", "abc", "+SUM(A1)"], ["Хороший", "+7 999 555-44-33", "ok"]])).toBe(0);
+    // Nothing looks like a header: the first row is taken (and refused later as data).
+    expect(findHeaderIndex([["89991234567", "Иван"], ["89161234567", "Мария"]])).toBe(0);
+  });
+
+  it("takes the header under a title and blank rows, drops empty leading columns and keeps the sheet's row numbers", () => {
+    const csv = "Звонки за декабрь;;;\r\n;;;\r\n;Телефон;Имя;Дата\r\n;89991234567;Иван;07.12.2026\r\n\r\n;89161234567;Мария;08.12.2026\r\n";
+    const book = readWorkbook(new TextEncoder().encode(csv), "csv");
+    expect(book.headerRow).toBe(3);
+    expect(book.headers).toEqual(["Телефон", "Имя", "Дата"]);
+    expect(book.rows).toEqual([
+      ["89991234567", "Иван", "07.12.2026"],
+      ["89161234567", "Мария", "08.12.2026"],
+    ]);
+    expect(book.rowNumbers).toEqual([4, 6]);
+    expect(book.topRows.map((r) => r.row)).toEqual([1, 3, 4, 6]);
+  });
+
+  it("reads from another header row when asked, and refuses a row that is not among the first ones or is data", () => {
+    const lines = ["Отчёт", "Телефон;Имя", ...Array.from({ length: 40 }, (_, i) => `8999000${String(i).padStart(4, "0")};Имя ${i}`)];
+    const bytes = new TextEncoder().encode(lines.join("\n"));
+    expect(readWorkbook(bytes, "csv").headerRow).toBe(2);
+    expect(readWorkbook(bytes, "csv", { headerRow: 1 }).headers).toEqual(["Отчёт", "Колонка 2"]);
+    expect(codeOf(() => readWorkbook(bytes, "csv", { headerRow: 3 }))).toBe("no-header");
+    expect(codeOf(() => readWorkbook(bytes, "csv", { headerRow: HEADER_SCAN + 5 }))).toBe("no-header");
+  });
+});
+
+describe("import: the preview reads only the rows it shows", () => {
+  it("keeps the first rows of a big CSV and a big XLSX, and counts the rest exactly", () => {
+    const lines = ["Телефон;Имя", ...Array.from({ length: 5000 }, (_, i) => `8999${String(i).padStart(7, "0")};Имя ${i}`)];
+    const csv = readWorkbook(new TextEncoder().encode(lines.join("\n")), "csv", { previewOnly: true });
+    expect(csv.totalRows).toBe(5000);
+    expect(csv.rows.length).toBeLessThanOrEqual(HEADER_SCAN + 200);
+    const xlsx = generateLeadsXlsx({ rows: 5000, seed: 12 }).bytes;
+    const book = readWorkbook(xlsx, "xlsx", { previewOnly: true });
+    expect(book.totalRows).toBe(5000);
+    expect(book.rows.length).toBeLessThanOrEqual(HEADER_SCAN + 200);
+    const full = readWorkbook(xlsx, "xlsx");
+    expect(book.rows).toEqual(full.rows.slice(0, book.rows.length));
+    const preview = previewWorkbook(xlsx, "leads.xlsx");
+    expect(preview.rows).toEqual(full.rows.slice(0, 20));
+    expect(preview.totalRows).toBe(5000);
   });
 });

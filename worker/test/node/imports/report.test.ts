@@ -59,4 +59,13 @@ describe("import: error report", () => {
       [null, "ok"],
     ]);
   });
+
+  it("gives back an unreadable cell as the file showed it: the error, or the formula neutralised", () => {
+    const bytes = buildErrorReport(["Телефон", "Сумма", "Итог"], [
+      { rowNumber: 5, values: ["89991234567", { unreadable: "error", text: "#N/A" }, { unreadable: "formula", text: "=B5*2" }], error: "x" },
+    ]);
+    const ws = sheetOf(bytes);
+    expect(ws["D2"]!.v).toBe("#N/A");
+    expect(ws["E2"]!.v).toBe("'=B5*2");
+  });
 });

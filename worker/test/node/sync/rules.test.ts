@@ -178,9 +178,9 @@ describe("rules: evaluation", () => {
     ];
     const plan = evaluateRules(rules, "lpt.lead.created", facts);
     expect(plan.actions).toEqual([
-      { type: "set_responsible", userId: 11, ruleId: 2 },
-      { type: "add_tags", tags: ["first"], ruleId: 2 },
-      { type: "add_tags", tags: ["second"], ruleId: 1 },
+      { type: "set_responsible", userId: 11, ruleId: 2, ruleVersion: 1 },
+      { type: "add_tags", tags: ["first"], ruleId: 2, ruleVersion: 1 },
+      { type: "add_tags", tags: ["second"], ruleId: 1, ruleVersion: 1 },
     ]);
     expect(plan.matched).toEqual([2, 1]);
     expect(plan.skipped).toBe(false);
@@ -193,7 +193,7 @@ describe("rules: evaluation", () => {
       rule({ id: 2, trigger: "lpt.lead.updated", actions: [{ type: "post_calls" }] }),
     ];
     const plan = evaluateRules(rules, "lpt.lead.updated", facts);
-    expect(plan.actions).toEqual([{ type: "post_calls", ruleId: 2 }]);
+    expect(plan.actions).toEqual([{ type: "post_calls", ruleId: 2, ruleVersion: 1 }]);
     expect(plan.trace.map((t) => t.ruleId)).toEqual([2]);
   });
 
@@ -204,8 +204,8 @@ describe("rules: evaluation", () => {
     ];
     const plan = evaluateRules(rules, "lpt.lead.created", facts);
     expect(plan.skipped).toBe(false);
-    expect(plan.actions).toEqual([{ type: "add_note", text: "hello", ruleId: 2 }]);
-    expect(plan.trace[0]).toEqual({ ruleId: 1, name: "rule 1", matched: false, detail: ["disabled: not evaluated"] });
+    expect(plan.actions).toEqual([{ type: "add_note", text: "hello", ruleId: 2, ruleVersion: 1 }]);
+    expect(plan.trace[0]).toEqual({ ruleId: 1, name: "rule 1", matched: false, status: "disabled", version: 1, detail: ["disabled: not evaluated"] });
   });
 
   it("skips the event: sets skipped, drops collected actions and evaluates nothing after", () => {
@@ -226,7 +226,7 @@ describe("rules: evaluation", () => {
     const rules = [rule({ id: 1, conditions: google, actions: [{ type: "skip" }] }), rule({ id: 2, actions: [{ type: "post_calls" }] })];
     const plan = evaluateRules(rules, "lpt.lead.created", facts);
     expect(plan.skipped).toBe(false);
-    expect(plan.actions).toEqual([{ type: "post_calls", ruleId: 2 }]);
+    expect(plan.actions).toEqual([{ type: "post_calls", ruleId: 2, ruleVersion: 1 }]);
   });
 
   it("stops after the stopping rule's own actions, including those listed after stop", () => {
@@ -236,8 +236,8 @@ describe("rules: evaluation", () => {
     ];
     const plan = evaluateRules(rules, "lpt.lead.created", facts);
     expect(plan.actions).toEqual([
-      { type: "add_tags", tags: ["a"], ruleId: 1 },
-      { type: "post_calls", ruleId: 1 },
+      { type: "add_tags", tags: ["a"], ruleId: 1, ruleVersion: 1 },
+      { type: "post_calls", ruleId: 1, ruleVersion: 1 },
     ]);
     expect(plan.stoppedBy).toBe(1);
     expect(plan.skipped).toBe(false);
@@ -275,10 +275,16 @@ describe("rules: evaluation", () => {
       rule({ id: 2, name: "Everything", actions: [{ type: "add_note", text: "x" }, { type: "stop" }] }),
     ];
     const plan = evaluateRules(rules, "lpt.lead.created", facts);
-    expect(plan.trace).toEqual([
-      { ruleId: 1, name: "Google leads", matched: false, detail: ['view.source equals "google": no, it is "yandex"'] },
-      { ruleId: 2, name: "Everything", matched: true, detail: ["no conditions: always matches", "actions: add_note, stop"] },
+    expect(plan.trace).toMatchObject([
+      { ruleId: 1, name: "Google leads", matched: false, status: "not_matched", detail: ['view.source equals "google": no, it is "yandex"'] },
+      { ruleId: 2, name: "Everything", matched: true, status: "matched", detail: ["no conditions: always matches", "actions: add_note, stop"] },
     ]);
+    expect(plan.trace[0]!.conditions).toEqual({
+      kind: "group",
+      match: "all",
+      matched: false,
+      items: [{ kind: "condition", field: "view.source", op: "eq", value: "google", actual: "yandex", matched: false, detail: 'view.source equals "google": no, it is "yandex"' }],
+    });
   });
 
   it("returns the same plan for the same input (pure)", () => {

@@ -1,0 +1,155 @@
+// Which amoCRM leads and contacts a widget user may see: the user's rights and group come from
+// amoCRM (GET /api/v4/users/{id}?with=role,group with the account's admin token), cached in D1 for
+// a few minutes and refreshed with the metadata; the entity's responsible user is read from amoCRM.
+import { and, eq, inArray } from "drizzle-orm";
+import type { Env } from "../env";
+import { amoUserRights, metadataCache } from "../db/schema";
+import { scoped, type Tenant } from "../db/tenant";
+import { Problem } from "../lib/problem";
+import { logWarn } from "../lib/log";
+import { AmoClient, AmoError } from "./client";
+import { levelFor, may, parseUserRights, type Action, type EntityFacts, type ViewerRights } from "./rights-model";
+
+/** How long a user's rights are trusted before amoCRM is asked again. */
+export const RIGHTS_TTL_MS = 5 * 60 * 1000;
+/** When amoCRM is briefly unreachable, rights this fresh still decide (never after a 403). */
+export const RIGHTS_STALE_LIMIT_MS = 60 * 60 * 1000;
+export const USER_GROUPS_KIND = "user_groups";
+
+export type RefusalReason = "no_view_right" | "rights_unavailable";
+
+const REFUSALS: Record<RefusalReason, (entity: "leads" | "contacts") => string> = {
+  no_view_right: (e) =>
+    e === "leads"
+      ? "У вас нет доступа к этой сделке в amoCRM, поэтому данные LPTracker по ней скрыты. / You have no access to this lead in amoCRM, so its LPTracker data is hidden."
+      : "У вас нет доступа к этому контакту в amoCRM, поэтому данные LPTracker по нему скрыты. / You have no access to this contact in amoCRM, so its LPTracker data is hidden.",
+  rights_unavailable: () =>
+    "Не удалось проверить ваши права в amoCRM, поэтому данные LPTracker скрыты. Попробуйте позже или попросите администратора аккаунта. / Your amoCRM rights could not be checked, so LPTracker data is hidden. Try again later or ask an account administrator.",
+};
+
+export function refusal(reason: RefusalReason, entity: "leads" | "contacts"): Problem {
+  return new Problem("forbidden", REFUSALS[reason](entity), { reason });
+}
+
+interface RightsRow {
+  userId: number;
+  isAdmin: boolean;
+  groupId: number | null;
+  rights: unknown;
+  fetchedAt: number;
+}
+
+const readRows = scoped(async (t: Tenant, userIds: number[]): Promise<RightsRow[]> => {
+  if (!userIds.length) return [];
+  return t.db
+    .select({ userId: amoUserRights.userId, isAdmin: amoUserRights.isAdmin, groupId: amoUserRights.groupId, rights: amoUserRights.rights, fetchedAt: amoUserRights.fetchedAt })
+    .from(amoUserRights)
+    .where(and(eq(amoUserRights.accountId, t.accountId), inArray(amoUserRights.userId, userIds)));
+});
+
+/** Caches users as amoCRM described them (the raw user objects, so the parser decides on reading). */
+export const storeUserRights = scoped(async (t: Tenant, users: unknown[], now: number = Date.now()) => {
+  const rows = users.flatMap((raw) => {
+    const parsed = parseUserRights(raw);
+    return parsed ? [{ accountId: t.accountId, userId: parsed.userId, isAdmin: parsed.isAdmin, groupId: parsed.groupId, rights: raw, fetchedAt: now }] : [];
+  });
+  for (const row of rows) {
+    await t.db
+      .insert(amoUserRights)
+      .values(row)
+      .onConflictDoUpdate({ target: [amoUserRights.accountId, amoUserRights.userId], set: { isAdmin: row.isAdmin, groupId: row.groupId, rights: row.rights, fetchedAt: row.fetchedAt } });
+  }
+});
+
+/** Forgets a user's cached rights: amoCRM refused to tell us, so the old answer must not decide. */
+const dropUserRights = scoped(async (t: Tenant, userId: number) => {
+  await t.db.delete(amoUserRights).where(and(eq(amoUserRights.accountId, t.accountId), eq(amoUserRights.userId, userId)));
+});
+
+async function knownGroups(t: Tenant): Promise<Set<number> | undefined> {
+  const row = await t.db
+    .select({ data: metadataCache.data })
+    .from(metadataCache)
+    .where(and(eq(metadataCache.accountId, t.accountId), eq(metadataCache.kind, USER_GROUPS_KIND)))
+    .get();
+  const list = Array.isArray(row?.data) ? (row.data as { id?: unknown }[]) : null;
+  return list ? new Set(list.map((g) => Number(g.id)).filter((id) => Number.isSafeInteger(id))) : undefined;
+}
+
+type Lookup = { ok: true; viewer: ViewerRights } | { ok: false };
+
+/** One user's rights: from the cache while fresh, else from amoCRM; a refusal or an unknown user is `{ok: false}`. */
+async function lookupUser(env: Env, t: Tenant, userId: number, groups: Set<number> | undefined, now: number): Promise<Lookup> {
+  const [row] = await readRows(t, [userId]);
+  const cached = row ? parseUserRights(row.rights, groups) : null;
+  if (cached && now - row!.fetchedAt < RIGHTS_TTL_MS) return { ok: true, viewer: cached };
+  try {
+    const raw = await new AmoClient(env, t.accountId).get<unknown>(`/api/v4/users/${userId}`, { with: "role,group" });
+    const viewer = raw ? parseUserRights(raw, groups) : null;
+    if (!viewer || viewer.userId !== userId) {
+      await dropUserRights(t, userId);
+      return { ok: false };
+    }
+    await storeUserRights(t, [raw], now);
+    return { ok: true, viewer };
+  } catch (err) {
+    const e = err as AmoError;
+    // A 403 means amoCRM will not tell us (not an admin token, or user methods closed to integrations).
+    if (e instanceof AmoError && e.kind === "http" && e.status !== undefined && e.status < 500) {
+      logWarn("amoCRM refused to describe a user; treating them as having no rights", { accountId: t.accountId, userId, status: e.status });
+      await dropUserRights(t, userId);
+      return { ok: false };
+    }
+    if (cached && now - row!.fetchedAt < RIGHTS_STALE_LIMIT_MS) return { ok: true, viewer: cached };
+    logWarn("amoCRM rights lookup failed", { accountId: t.accountId, userId, error: e instanceof Error ? e.message : String(e) });
+    return { ok: false };
+  }
+}
+
+/** Everything one card request needs to decide: the viewer and the groups of the entities' responsible users. */
+export class RightsCheck {
+  private groups: Map<number, number | null>;
+
+  private constructor(
+    readonly viewer: ViewerRights,
+    private env: Env,
+    private t: Tenant,
+    private knownGroups: Set<number> | undefined,
+    private now: number,
+  ) {
+    this.groups = new Map([[viewer.userId, viewer.groupId]]);
+  }
+
+  /** The viewer's rights, or null when amoCRM gives none (the caller refuses). */
+  static async forUser(env: Env, t: Tenant, userId: number, now: number = Date.now()): Promise<RightsCheck | null> {
+    const groups = await knownGroups(t);
+    const found = await lookupUser(env, t, userId, groups, now);
+    return found.ok ? new RightsCheck(found.viewer, env, t, groups, now) : null;
+  }
+
+  /** Loads the groups of responsible users, needed only where the viewer's level is G. */
+  async prepare(entities: EntityFacts[], actions: Action[]): Promise<void> {
+    if (this.viewer.isAdmin) return;
+    const needed = new Set<number>();
+    for (const e of entities) {
+      const r = e.responsibleUserId;
+      if (r === null || r === this.viewer.userId || this.groups.has(r)) continue;
+      if (actions.some((a) => levelFor(this.viewer, a, e) === "G")) needed.add(r);
+    }
+    if (!needed.size) return;
+    for (const row of await readRows(this.t, [...needed])) {
+      const parsed = this.now - row.fetchedAt < RIGHTS_TTL_MS ? parseUserRights(row.rights, this.knownGroups) : null;
+      if (!parsed) continue;
+      this.groups.set(row.userId, parsed.groupId);
+      needed.delete(row.userId);
+    }
+    for (const userId of needed) {
+      const found = await lookupUser(this.env, this.t, userId, this.knownGroups, this.now);
+      this.groups.set(userId, found.ok ? found.viewer.groupId : null);
+    }
+  }
+
+  may(action: Action, entity: EntityFacts): boolean {
+    return may(this.viewer, action, entity, (id) => this.groups.get(id) ?? null);
+  }
+}

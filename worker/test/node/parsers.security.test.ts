@@ -1,0 +1,118 @@
+// Every parser of untrusted input costs time linear in its input: the amoCRM form parser, the JSON
+// depth guard, CSV, and the streaming XML tokenizer fed a long token in many chunks. Each is timed
+// at two sizes 8× apart (the fastest of many short runs, taken in turns, so load cannot fake a
+// failure; a ratio over the bar is measured once more) and must stay far below the 64× a quadratic
+// parser costs: linear is 8×, a little more where garbage collection grows with the heap.
+import { describe, expect, it } from "vitest";
+import { parseNestedForm, parseNestedFormBody, splitFormKey } from "../../src/lib/php-form";
+import { jsonTooDeep } from "../../src/lib/json-guard";
+import { parseCsv, detectDelimiter } from "../../src/imports/csv";
+import { XmlTokenizer, type XmlHandler } from "../../src/imports/xlsx-stream-xml";
+import { Problem } from "../../src/lib/problem";
+
+const FACTOR = 8;
+/** Half-way between linear (8×) and quadratic (64×) in log scale is 22.6×. */
+const MAX_RATIO = 24;
+
+function time(fn: () => void, reps: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) fn();
+  return performance.now() - t0;
+}
+
+/** Work at FACTOR × `small` over work at `small`; `make(n)` builds the input of size n once. */
+function ratio<T>(make: (n: number) => T, run: (input: T) => void, small: number): number {
+  const a = make(small);
+  const b = make(small * FACTOR);
+  const once = () => {
+    run(a);
+    run(b);
+    let reps = 1;
+    while (time(() => run(a), reps) < 1 && reps < 256) reps *= 2;
+    let ta = Number.POSITIVE_INFINITY;
+    let tb = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < 9; r++) {
+      ta = Math.min(ta, time(() => run(a), reps));
+      tb = Math.min(tb, time(() => run(b), reps));
+    }
+    return tb / Math.max(ta, 1e-6);
+  };
+  const first = once();
+  return first > MAX_RATIO ? Math.min(first, once()) : first;
+}
+
+describe("amoCRM form parser", () => {
+  it("reads PHP-style keys like amoCRM sends them", () => {
+    const form = parseNestedForm(new URLSearchParams("leads[status][0][id]=5&leads[status][0][custom_fields][0][values][0][value]=x&account[id]=7&a[]=1&a[]=2&a[k]=3"));
+    expect(form).toEqual({
+      leads: { status: [{ id: "5", custom_fields: [{ values: [{ value: "x" }] }] }] },
+      account: { id: "7" },
+      a: { "0": "1", "1": "2", k: "3" },
+    });
+    expect(splitFormKey("a]b")).toBeNull();
+    expect(splitFormKey("a[b]c")).toBeNull();
+    expect(splitFormKey("a[b[c]]")).toBeNull();
+    expect(parseNestedForm(new URLSearchParams("__proto__[x]=1&a[constructor]=2"))).toEqual({});
+  });
+
+  it("refuses more than the key cap with 413 and deeper keys than the depth cap with 400", () => {
+    const err = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e as Problem;
+      }
+      throw new Error("expected a problem");
+    };
+    expect(err(() => parseNestedFormBody("a=1&".repeat(10_001))).status).toBe(413);
+    expect(err(() => parseNestedFormBody(`a${"[b]".repeat(12)}=1`)).status).toBe(400);
+    expect(Object.keys(parseNestedFormBody(`a${"[b]".repeat(11)}=1`))).toEqual(["a"]);
+  });
+
+  it("costs linear time in the number of `a[]` keys (it was quadratic)", () => {
+    const limits = { maxKeys: 1_000_000, maxDepth: 12 };
+    expect(ratio((n) => "a[]=1&".repeat(n), (body) => parseNestedFormBody(body, limits), 2_000)).toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => Array.from({ length: n }, (_, i) => `leads[update][${i}][id]=${i}`).join("&"), (body) => parseNestedFormBody(body, limits), 2_000)).toBeLessThan(MAX_RATIO);
+  });
+});
+
+describe("JSON depth guard", () => {
+  it("tells deep from shallow, skipping brackets inside strings", () => {
+    expect(jsonTooDeep(`${"[".repeat(65)}${"]".repeat(65)}`)).toBe(true);
+    expect(jsonTooDeep(`${"[".repeat(64)}${"]".repeat(64)}`)).toBe(false);
+    expect(jsonTooDeep(JSON.stringify({ s: "[".repeat(1000), t: 'a\\"[[' }))).toBe(false);
+  });
+
+  it("costs linear time", () => {
+    expect(ratio((n) => JSON.stringify({ s: "\\\"[".repeat(n) }), (s) => jsonTooDeep(s), 8_000)).toBeLessThan(MAX_RATIO);
+  });
+});
+
+describe("CSV", () => {
+  it("costs linear time on long quoted fields full of escaped quotes, and on unclosed quotes", () => {
+    const run = (text: string) => parseCsv(text, detectDelimiter(text));
+    expect(ratio((n) => `a;b\n"${'""'.repeat(n)}";x\n`, run, 8_000), "escaped quotes").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => `a;b\n"${"x;".repeat(n)}`, run, 8_000), "unclosed").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => `${";".repeat(n)}\n${";".repeat(n)}`, run, 8_000), "empty fields").toBeLessThan(MAX_RATIO);
+  });
+});
+
+describe("streaming XML tokenizer", () => {
+  const handler: XmlHandler = { open() {}, close() {}, text() {} };
+  const feed = (xml: Uint8Array) => {
+    const tok = new XmlTokenizer(["c"], handler);
+    for (let at = 0; at < xml.length; at += 16 * 1024) tok.write(xml.subarray(at, at + 16 * 1024));
+    tok.end();
+  };
+  const enc = (s: string) => new TextEncoder().encode(s);
+
+  it("reads a long token that arrives in many chunks once, not once per chunk", () => {
+    // A start tag with a long quoted value, a comment and a CDATA section, each far longer than a chunk.
+    expect(ratio((n) => enc(`<c a="${"x>".repeat(n)}"/>`), feed, 32 * 1024), "tag").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`<!--${"-".repeat(n)}-->`), feed, 64 * 1024), "comment").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`<c><![CDATA[${"]".repeat(n)}]]></c>`), feed, 64 * 1024), "cdata").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`<c><![CDATA[${"]>".repeat(n)}]]></c>`), feed, 32 * 1024), "cdata with >").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`<!--${"->".repeat(n)}-->`), feed, 32 * 1024), "comment with >").toBeLessThan(MAX_RATIO);
+    expect(ratio((n) => enc(`</c${" ".repeat(n)}>`), feed, 64 * 1024), "end tag").toBeLessThan(MAX_RATIO);
+  });
+});
