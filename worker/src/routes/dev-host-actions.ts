@@ -6,12 +6,13 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
+import { trimOrigin } from "../env";
 import { DP_HOOK_PATH } from "./hooks-dp";
 
 async function sim(c: Context<AppEnv>, method: string, path: string, body?: unknown): Promise<Response> {
   const origin = c.env.AMOCRM_API_ORIGIN;
   if (!origin) throw new Problem("not-found", "AMOCRM_API_ORIGIN is not set: the host page's lists and Digital Pipeline need the amoCRM simulator (`npm start`).");
-  const res = await fetch(`${origin.replace(/\/+$/, "")}/__sim${path}`, {
+  const res = await fetch(`${trimOrigin(origin)}/__sim${path}`, {
     method,
     headers: body === undefined ? undefined : { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
