@@ -279,6 +279,14 @@ describe.concurrent("echoes and forged statuses", () => {
     const { a, lead, amoLead, pipeline, open } = await linkedLead();
     await deliverAmoHooks(a.accountId);
     await settle(a.accountId);
+    // A rule on the forged status: amoCRM does not confirm it, so the rule must not run.
+    await createRule(tenant(makeDb(env.DB), a.accountId), {
+      name: "Заметка о статусе",
+      enabled: true,
+      trigger: "amo.lead.status_changed",
+      conditions: { match: "all", items: [{ field: "amo.status_id", op: "changed_to", value: open[2]!.id }] },
+      actions: [{ type: "add_note", text: "статус сменился" }],
+    });
     const hookUrl = (await amo.state(a.accountId)).webhooks[0]!.destination;
     const before = await amo.state(a.accountId);
     const form = new URLSearchParams({
@@ -302,5 +310,11 @@ describe.concurrent("echoes and forged statuses", () => {
       .where(and(eq(auditLog.accountId, a.accountId), eq(auditLog.action, "webhook.status_mismatch")));
     expect(mismatch).toHaveLength(1);
     expect((await db().select().from(eventsTable).where(eq(eventsTable.id, forged.id)))[0]!.error).toMatch(/status we wrote/);
+    expect(after.notes.filter((n) => n.entity_id === amoLead.id && n.note_type === "common")).toHaveLength(0);
+    const ruleRuns = await db()
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.accountId, a.accountId), eq(auditLog.eventId, forged.id), inArray(auditLog.action, ["rules.matched", "lead.updated"])));
+    expect(ruleRuns).toHaveLength(0);
   });
 });
