@@ -197,13 +197,18 @@ export class ContactIndex {
    * contact first, as a search would. Every hit is read back and must still hold the number or
    * address in its PHONE or EMAIL field; a contact found only through another field never counts.
    */
-  lookup(persons: Person[]): Promise<LookupResult[]> {
-    const run = this.chain.then(() => this.lookupNow(persons));
+  async lookup(persons: Person[]): Promise<LookupResult[]> {
+    const run = this.chain.then(() => this.fromIndex(persons));
     this.chain = run.catch(() => undefined);
-    return run;
+    const out = await run;
+    // Without a fresh index (or for a person it could not settle): the plain search, person by
+    // person. Outside the chain and side by side: a search that meets a timeout must hold neither
+    // the other people of this batch nor the next batch's index read (the budget still paces them).
+    return Promise.all(persons.map((p, i) => out[i] ?? this.search(p)));
   }
 
-  private async lookupNow(persons: Person[]): Promise<LookupResult[]> {
+  /** What the index can settle, after making it fresh; undefined for the people it cannot. */
+  private async fromIndex(persons: Person[]): Promise<(LookupResult | undefined)[]> {
     const out: (LookupResult | undefined)[] = new Array(persons.length);
     const notBefore = Math.max(...persons.map((p) => p.notBefore));
     const fresh = await this.ensureFresh(notBefore);
@@ -259,12 +264,7 @@ export class ContactIndex {
         }
       }
     }
-    // Without a fresh index (or for a person it could not settle): the plain search, person by person.
-    for (let i = 0; i < persons.length; i++) {
-      if (out[i]) continue;
-      out[i] = await this.search(persons[i]!);
-    }
-    return out as LookupResult[];
+    return out;
   }
 
   private async search(person: Person): Promise<LookupResult> {
