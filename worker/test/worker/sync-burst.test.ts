@@ -4,16 +4,17 @@
 // field never taken for a phone, nobody created twice, every event finished with its audit trail;
 // echoes of our own writes cost nothing, and a forged amoCRM status moves nothing.
 import { runInDurableObject, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { and, eq, inArray } from "drizzle-orm";
 import { env } from "cloudflare:test";
-import { amo, connectLpt, db, deliverAmoHooks, deliverLptHooks, eventsOf, hooksStored, installAccount, lpt, ORIGIN, settle, widgetFetch } from "./harness";
-import { auditLog, events as eventsTable } from "../../src/db/schema";
+import { adminFetch, amo, connectLpt, db, deliverAmoHooks, deliverLptHooks, eventsOf, hooksStored, installAccount, lpt, ORIGIN, settle, widgetFetch } from "./harness";
+import { accounts as accountsTable, auditLog, events as eventsTable } from "../../src/db/schema";
 import { makeDb } from "../../src/db/client";
 import { tenant } from "../../src/db/tenant";
 import { saveMapping } from "../../src/db/mapping";
 import { createRule } from "../../src/db/rules";
 import { amoGate } from "../../src/amocrm/gate";
+import { startDrain } from "../../src/sync/hold";
 
 type CF = { field_code?: string | null; values: { value?: unknown }[] }[] | null | undefined;
 
@@ -258,10 +259,24 @@ describe.concurrent("echoes and forged statuses", () => {
     await settle(a.accountId);
     expect((await lpt.state(a.login)).leads.find((l) => l.id === lead.id)!.stageId).toBe(a.stages[1]!.id);
 
-    // LPTracker's callback about our stage write: no request anywhere, nothing changed.
+    // LPTracker's callback about our stage write waits while the widget is switched off: the
+    // dry-run of that waiting event predicts the echo skip the sync then makes.
+    await db().update(accountsTable).set({ pausedAt: Date.now() }).where(eq(accountsTable.accountId, a.accountId));
+    const echoes = await deliverLptHooks(a.login);
+    await settle(a.accountId);
+    const waiting = (await eventsOf(a.accountId)).filter((e) => e.source === "lptracker" && e.status === "paused");
+    expect(waiting).toHaveLength(1);
+    const dry = await adminFetch(a, "/api/admin/rules/dry-run", { method: "POST", json: { eventId: waiting[0]!.id } });
+    expect(dry.status).toBe(200);
+    const predicted = (await dry.json()) as { outcome: { stop: { kind: string; reason: string } | null } };
+    expect(predicted.outcome.stop).toMatchObject({ kind: "nothing" });
+    expect(predicted.outcome.stop!.reason).toMatch(/echo/);
+    // The dry-run reads the lead from LPTracker; the sync that follows must read nothing.
     amoBefore = await amo.state(a.accountId);
     lptBefore = await lpt.state(a.login);
-    const echoes = await deliverLptHooks(a.login);
+    await db().update(accountsTable).set({ pausedAt: null }).where(eq(accountsTable.accountId, a.accountId));
+    await startDrain(env, a.accountId);
+    await vi.waitUntil(async () => (await eventsOf(a.accountId)).every((e) => e.status !== "paused"), { timeout: 60_000, interval: 250 });
     expect(echoes.length).toBeGreaterThan(0);
     await settle(a.accountId);
     const amoAfter = await amo.state(a.accountId);
