@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark on the sandbox pieces, measured side by side in one run, printed
 // as one table of ratios and counts and written to worker/bench/results.json.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startSandbox } from "../scripts/sandbox-lib";
@@ -8,9 +8,12 @@ import { runIntakeLatency, runIntakeLoad } from "./intake";
 import { measureSizes } from "./sizes";
 import { runImportBench, runParseBench, runWorstUploadBench } from "./imports";
 import { runHostileBench, type HostileKind } from "./hostile";
+import { runBurstBench } from "./burst";
 
 const quick = process.argv.includes("--quick");
-const skipImport = process.argv.includes("--skip-import");
+// `--burst-only` runs just the sync burst step (throughput, latency, echo cost).
+const burstOnly = process.argv.includes("--burst-only");
+const skipImport = process.argv.includes("--skip-import") || burstOnly;
 /** `--hostile`: only the hostile-body CPU step (issue 14), on a sandbox of its own. */
 const hostileOnly = process.argv.includes("--hostile");
 
@@ -47,7 +50,8 @@ const sandboxOptions = (prefix: string) => ({
   persistTo: mkdtempSync(path.join(tmpdir(), prefix)),
   fresh: true,
   frozen: true,
-  log: () => {},
+  // BENCH_LOG=<file> keeps the sandbox's output (wrangler, workerd) for a look afterwards.
+  log: process.env.BENCH_LOG ? (line: string) => appendFileSync(process.env.BENCH_LOG!, `${line}\n`) : () => {},
 });
 /**
  * Issue 14: CPU of the worst hostile body of each kind next to a normal request of its route, on a
@@ -81,6 +85,7 @@ if (hostileOnly) {
   process.exit(0);
 }
 
+if (!burstOnly) {
 step("starting the sandbox");
 const sandbox = await startSandbox(sandboxOptions("bench-"));
 try {
@@ -97,8 +102,49 @@ try {
 } finally {
   await sandbox.stop();
 }
+}
 
-await hostileStep();
+{
+  // The sync burst gets a sandbox of its own: the intake steps leave thousands of jobs queued.
+  step("starting a fresh sandbox for the sync burst");
+  const burstSandbox = await startSandbox(sandboxOptions("bench-burst-"));
+  try {
+    step("sync burst");
+    const b = await runBurstBench(burstSandbox, quick ? { leads: 150, quiet: 10, probes: 6 } : { leads: 150, quiet: 20, probes: 10 });
+    results.burst = b;
+    rows.push({
+      figure: `burst of ${b.leads} new leads: leads/s per amoCRM req/s`,
+      value: `${b.perBudget.toFixed(2)} (${b.leadsPerSecond} leads/s in ${b.seconds} s, budget ${b.budgetPerSecond} req/s)`,
+      target: "≥ 1.0",
+      ok: b.perBudget >= 1,
+    });
+    rows.push({ figure: "burst: amoCRM / LPTracker requests per lead", value: `${b.amoPerLead} / ${b.lptPerLead} (${b.amoRequests} / ${b.lptRequests})`, target: "—", ok: null });
+    rows.push({
+      figure: "burst: amoCRM peak req/s, 429s, 403s",
+      value: `${b.amoPeak}, ${b.tooManyRequests}, ${b.forbidden}`,
+      target: "≤ 7, 0, 0",
+      ok: b.amoPeak <= 7 && b.tooManyRequests === 0 && b.forbidden === 0,
+    });
+    rows.push({
+      figure: "burst: duplicate contacts / leads, events not done",
+      value: `${b.duplicateContacts} / ${b.duplicateLeads}, ${b.eventsNotDone}`,
+      target: "0 / 0, 0",
+      ok: b.duplicateContacts === 0 && b.duplicateLeads === 0 && b.eventsNotDone === 0,
+    });
+    rows.push({ figure: `single lead latency, quiet (p50 / p95 over ${b.quiet.n})`, value: `${b.quiet.p50} s / ${b.quiet.p95} s`, target: "p50 ≤ 2 s", ok: b.quiet.p50 <= 2 });
+    rows.push({ figure: `single lead latency during the burst (p50 / p95 over ${b.duringBurst.n})`, value: `${b.duringBurst.p50} s / ${b.duringBurst.p95} s`, target: "p95 ≤ 10 s", ok: b.duringBurst.p95 <= 10 });
+    rows.push({
+      figure: "echo cost (amoCRM / LPTracker requests)",
+      value: `${b.echo.amo} / ${b.echo.lpt}${Object.keys(b.echo.byRoute).length ? ` (${JSON.stringify(b.echo.byRoute)})` : ""}`,
+      target: "0 / 0",
+      ok: b.echo.amo === 0 && b.echo.lpt === 0,
+    });
+  } finally {
+    await burstSandbox.stop();
+  }
+}
+
+if (!burstOnly) await hostileStep();
 
 if (!skipImport) {
   // The intake steps leave thousands of event jobs queued (each waits on LPTracker's 2 req/s), and

@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve, SimConnectionReset, type RunningServer } from "../shared/node-server";
 import { AmoSimControl } from "./control";
-import { createAmoCrmSim, decodeJwtPayload, type AccountInfo, type AmoCrmSim, type AmoCrmSimOptions, type TokenResponse } from "./index";
+import { createAmoCrmSim, DEFAULT_BLOCK_AFTER_429S, decodeJwtPayload, type AccountInfo, type AmoCrmSim, type AmoCrmSimOptions, type TokenResponse } from "./index";
 
 const CLIENT = {
   clientId: "5b0e2c4a-7f1d-4c55-9a31-0c6f5e1d2b77",
@@ -803,6 +803,20 @@ describe("amoCRM simulator: rate limit and blocking", () => {
     clock += 5_001;
     expect((await api("GET", "/api/v4/account")).status).toBe(200);
     expect((await strict.control.state(info.id)).rate.forbidden).toBe(3);
+  });
+});
+
+describe("amoCRM simulator: default blocking", () => {
+  it("blocks an account that keeps calling through 429s even without options", async () => {
+    let clock = Date.UTC(2025, 0, 1);
+    const sim = await start({ now: () => clock });
+    const { api } = await install(sim);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7 + DEFAULT_BLOCK_AFTER_429S + 1; i++) statuses.push((await api("GET", "/api/v4/account")).status);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(DEFAULT_BLOCK_AFTER_429S);
+    expect(statuses.at(-1)).toBe(403);
+    clock += 60_001;
+    expect((await api("GET", "/api/v4/account")).status).toBe(200);
   });
 });
 

@@ -29,7 +29,10 @@ export interface AmoCrmSimOptions {
   rateLimitPerSecond?: number;
   /** Default "outbox": hooks wait for a test to take them. */
   webhookMode?: "http" | "outbox";
-  /** This many 429s within 10 s turn the account into a 403 HTML block. Default 0 = never. */
+  /**
+   * This many 429s within 10 s turn the account into a 403 HTML block (amoCRM: "repeated 429s
+   * turn into a 403"; it names no number, so 10 is a guess on the strict side). 0 = never.
+   */
   blockAfter429s?: number;
   /** Length of that block. Default 60000. */
   blockMs?: number;
@@ -49,6 +52,9 @@ export interface AmoCrmSim {
   reset(): void;
 }
 
+/** A client that keeps ignoring 429s gets blocked, as on amoCRM: a kinder default would hide it. */
+export const DEFAULT_BLOCK_AFTER_429S = 10;
+
 export function createAmoCrmSim(options: AmoCrmSimOptions): AmoCrmSim {
   const store = new Store({
     clientId: options.clientId,
@@ -58,7 +64,7 @@ export function createAmoCrmSim(options: AmoCrmSimOptions): AmoCrmSim {
     refreshGraceSec: options.refreshGraceSec ?? 60,
     rateLimitPerSecond: options.rateLimitPerSecond ?? 7,
     webhookMode: options.webhookMode ?? "outbox",
-    blockAfter429s: options.blockAfter429s ?? 0,
+    blockAfter429s: options.blockAfter429s ?? DEFAULT_BLOCK_AFTER_429S,
     blockMs: options.blockMs ?? 60_000,
     now: options.now ?? (() => Date.now()),
   });

@@ -73,6 +73,12 @@ export function dumpUser(store: Store, user: UserRec): SimUserState {
     webhooks: {
       pending: user.outbox.pending.length,
       sent: user.outbox.sent.length,
+      // In "http" mode: deliveries the receiver did not answer with a 2xx (or never answered).
+      failed: user.outbox.sent.filter((h) => h.delivered && ("error" in h.delivered || h.delivered.status >= 300)).length,
+      failures: user.outbox.sent
+        .filter((h) => h.delivered && ("error" in h.delivered || h.delivered.status >= 300))
+        .slice(-5)
+        .map((h) => ("error" in h.delivered! ? h.delivered.error : `HTTP ${h.delivered!.status}`)),
       dropped: user.dropped,
       dropNext: user.dropNext,
     },

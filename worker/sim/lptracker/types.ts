@@ -271,7 +271,7 @@ export interface SimUserState {
   /** Every 503 served: rate-limited calls plus injected 503 faults (survives fault reconfiguration). */
   served503: number;
   faults: { plan: FaultPlan | null; injected: Record<string, number> };
-  webhooks: { pending: number; sent: number; dropped: number; dropNext: number };
+  webhooks: { pending: number; sent: number; failed: number; failures: string[]; dropped: number; dropNext: number };
 }
 
 export interface SimOutgoingHook extends OutgoingHook {

@@ -2,6 +2,8 @@
 // HAL lists are walked page by page; an empty list (HTTP 204) is an empty array.
 import type { Env } from "../env";
 import { amoGate, type AmoRequest, type AmoResult } from "./gate";
+import type { LookupResult } from "./contact-index";
+import type { AmoContact } from "../sync/contact-finder";
 
 export type AmoErrorKind = "no_tokens" | "reauth_required" | "blocked" | "transient" | "http";
 
@@ -44,10 +46,52 @@ export class AmoClient {
   ) {}
 
   async call<T = unknown>(req: AmoRequest): Promise<{ status: number; body: T }> {
-    const result = (await amoGate(this.env, this.accountId).request(req)) as AmoResult;
+    return this.unwrap<T>((await amoGate(this.env, this.accountId).request(req)) as AmoResult);
+  }
+
+  private unwrap<T>(result: AmoResult): { status: number; body: T } {
     if (!result.ok) throw new AmoError(result.error, result.detail, undefined, undefined, result.retryAfterMs);
     if (result.status >= 400) throw new AmoError("http", describeHttpError(result.status, result.body), result.status, result.body);
     return { status: result.status, body: result.body as T };
+  }
+
+  /**
+   * A person's contact by phone (first) or e-mail, confirmed on the PHONE/EMAIL field; null when
+   * amoCRM has none. `notBefore`: when the lead reached us (the index must be fresh since then).
+   */
+  async findContact(phones: string[], emails: string[], notBefore: number): Promise<{ contact: AmoContact; by: "phone" | "email" } | null> {
+    const r = (await amoGate(this.env, this.accountId).findContact({ phones, emails, notBefore })) as LookupResult;
+    if (!r.ok) this.unwrap(r.failure);
+    return r.ok ? r.found : null;
+  }
+
+  /** One lead through `/api/v4/leads/complex`, sent together with other jobs' leads. */
+  async createComplex(body: unknown, newContact: { phones: string[]; emails: string[] }): Promise<{ id: number; contact_id: number | null }> {
+    const r = this.unwrap<{ id: number; contact_id: number | null }[]>((await amoGate(this.env, this.accountId).createComplex({ body, ...newContact })) as AmoResult);
+    const row = r.body[0];
+    if (!row?.id) throw new Error("amoCRM did not return the new lead's id");
+    return row;
+  }
+
+  /** A lead (with its contacts) as amoCRM has it now (null when it is gone), read together with other jobs' reads. */
+  async readLead<T>(id: number): Promise<T | null> {
+    return this.readEntity<T>("leads", id);
+  }
+
+  /** A contact as amoCRM has it now (null when it is gone), read together with other jobs' reads. */
+  async readContact<T>(id: number): Promise<T | null> {
+    return this.readEntity<T>("contacts", id);
+  }
+
+  private async readEntity<T>(kind: "leads" | "contacts", id: number): Promise<T | null> {
+    const r = (await amoGate(this.env, this.accountId).readEntity(kind, id)) as AmoResult;
+    if (r.ok && r.status === 404) return null;
+    return this.unwrap<T>(r).body;
+  }
+
+  /** Updates a lead or a contact in one `PATCH /api/v4/{kind}` shared with other jobs' updates. */
+  async patchBatched(kind: "leads" | "contacts", body: { id: number }): Promise<void> {
+    this.unwrap((await amoGate(this.env, this.accountId).patchEntity(kind, body)) as AmoResult);
   }
 
   async get<T = unknown>(path: string, query?: AmoRequest["query"]): Promise<T | null> {

@@ -11,10 +11,24 @@ import { tenant } from "../db/tenant";
 import { recordTokenRefresh, setAccountStatus } from "../db/accounts";
 import { writeAudit } from "../db/audit";
 import { logWarn } from "../lib/log";
+import { Coalescer } from "./coalesce";
+import { ContactIndex, type LookupResult, type Person } from "./contact-index";
 
 const REFRESH_BEFORE_MS = 60 * 60 * 1000;
 const BLOCK_COOLDOWN_MS = 5 * 60 * 1000;
 const MAX_429_WAIT_MS = 30_000;
+/** How long the first call of a batch waits for company; later ones gather while a batch is out. */
+const LINGER_MS = 60;
+/** `/api/v4/leads/complex` takes at most 50 leads; lists at most 250 per page. */
+const MAX_COMPLEX = 50;
+const MAX_PAGE = 250;
+
+/** One lead for `/api/v4/leads/complex`, with the new contact's numbers for the contact index. */
+export interface ComplexItem {
+  body: unknown;
+  phones: string[];
+  emails: string[];
+}
 
 export interface AmoRequest {
   method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -67,6 +81,11 @@ export class AmoAccountGate extends DurableObject<Env> {
   private blockedUntil = 0;
   private refreshCount = 0;
   private locks = new Map<string, { token: string; until: number }>();
+  private index: ContactIndex | null = null;
+  private lookups: Coalescer<Person, LookupResult> | null = null;
+  private complexes: Coalescer<ComplexItem, AmoResult> | null = null;
+  private reads = new Map<string, Coalescer<number, AmoResult>>();
+  private patches = new Map<string, Coalescer<{ id: number }, AmoResult>>();
 
   private get cfg(): Config {
     return config(this.env);
@@ -118,6 +137,95 @@ export class AmoAccountGate extends DurableObject<Env> {
   /** Uninstall: the tokens are gone and every later call is refused. */
   async forgetTokens(): Promise<void> {
     await this.save(null);
+    await this.contactIndex().clear();
+  }
+
+  private contactIndex(): ContactIndex {
+    this.index ??= new ContactIndex(this.ctx.storage, (req) => this.request(req));
+    return this.index;
+  }
+
+  /**
+   * Finds a person's amoCRM contact. Lookups arriving together share one freshness read of the
+   * contact index and one read-back of the hits (see contact-index.ts).
+   */
+  async findContact(person: Person): Promise<LookupResult> {
+    this.lookups ??= new Coalescer(MAX_COMPLEX, LINGER_MS, (persons) => this.contactIndex().lookup(persons));
+    return this.lookups.push(person);
+  }
+
+  /** Creates a lead (with a new or an existing contact): leads arriving together share one `leads/complex` call. */
+  async createComplex(item: ComplexItem): Promise<AmoResult> {
+    this.complexes ??= new Coalescer(MAX_COMPLEX, LINGER_MS, (items) => this.sendComplex(items));
+    return this.complexes.push(item);
+  }
+
+  private async sendComplex(items: ComplexItem[]): Promise<AmoResult[]> {
+    const r = await this.request({ method: "POST", path: "/api/v4/leads/complex", body: items.map((i) => i.body) });
+    if (r.ok && r.status < 300 && Array.isArray(r.body) && r.body.length === items.length) {
+      const rows = r.body as { id: number; contact_id: number | null }[];
+      return rows.map((row, i) => {
+        const item = items[i]!;
+        if (row.contact_id && (item.phones.length || item.emails.length)) this.contactIndex().putKeys(row.contact_id, item.phones, item.emails);
+        return { ok: true, status: r.status, body: [row] };
+      });
+    }
+    // amoCRM refuses the whole request for one bad lead: halve until the bad ones stand alone, so
+    // the rest land and each refused lead gets its own reason.
+    if (r.ok && r.status >= 400 && r.status < 500 && items.length > 1) {
+      const half = Math.ceil(items.length / 2);
+      return [...(await this.sendComplex(items.slice(0, half))), ...(await this.sendComplex(items.slice(half)))];
+    }
+    return items.map(() => r);
+  }
+
+  /** Reads a lead (with its contacts) or a contact as amoCRM has it now; reads arriving together share one list call. */
+  async readEntity(kind: "leads" | "contacts", id: number): Promise<AmoResult> {
+    let reads = this.reads.get(kind);
+    if (!reads) {
+      reads = new Coalescer(MAX_PAGE, LINGER_MS, async (ids) => {
+        const unique = [...new Set(ids)];
+        const query = { "filter[id][]": unique, limit: MAX_PAGE, ...(kind === "leads" ? { with: "contacts" } : {}) };
+        const r = await this.request({ method: "GET", path: `/api/v4/${kind}`, query });
+        if (!r.ok || r.status >= 300) return ids.map(() => r);
+        const items = ((r.body as { _embedded?: Record<string, { id: number }[]> } | null)?._embedded?.[kind] ?? []) as { id: number }[];
+        const byId = new Map(items.map((x) => [x.id, x]));
+        return ids.map((x) => (byId.has(x) ? { ok: true, status: 200, body: byId.get(x) } : { ok: true, status: 404, body: { title: "Not Found", detail: `${kind} ${x} not found` } }));
+      });
+      this.reads.set(kind, reads);
+    }
+    return reads.push(id);
+  }
+
+  /** Updates a lead or a contact: updates arriving together share one `PATCH /api/v4/{kind}` (≤ 50). */
+  async patchEntity(kind: "leads" | "contacts", body: { id: number }): Promise<AmoResult> {
+    let patches = this.patches.get(kind);
+    if (!patches) {
+      patches = new Coalescer(MAX_COMPLEX, LINGER_MS, (items) => this.sendPatch(kind, items));
+      this.patches.set(kind, patches);
+    }
+    return patches.push(body);
+  }
+
+  private async sendPatch(kind: "leads" | "contacts", items: { id: number }[]): Promise<AmoResult[]> {
+    // Two changes of one entity in one call would race inside amoCRM: they go one call apart.
+    const seen = new Set<number>();
+    const now = items.filter((x) => !seen.has(x.id) && seen.add(x.id));
+    const later = items.filter((x) => !now.includes(x));
+    const r = await this.request({ method: "PATCH", path: `/api/v4/${kind}`, body: now });
+    let out: Map<{ id: number }, AmoResult>;
+    if (r.ok && r.status >= 400 && r.status < 500 && now.length > 1) {
+      const half = Math.ceil(now.length / 2);
+      const parts = [...(await this.sendPatch(kind, now.slice(0, half))), ...(await this.sendPatch(kind, now.slice(half)))];
+      out = new Map(now.map((x, i) => [x, parts[i]!]));
+    } else {
+      out = new Map(now.map((x) => [x, r]));
+    }
+    if (later.length) {
+      const rest = await this.sendPatch(kind, later);
+      later.forEach((x, i) => out.set(x, rest[i]!));
+    }
+    return items.map((x) => out.get(x)!);
   }
 
   /**

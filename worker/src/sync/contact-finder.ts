@@ -24,7 +24,7 @@ export function contactHasEmail(contact: AmoContact, email: string): boolean {
   return fieldValues(contact, "EMAIL").some((v) => normalizeEmail(v) === email);
 }
 
-export async function findAmoContact(client: AmoClient, phones: string[], emails: string[]): Promise<{ contact: AmoContact; by: "phone" | "email" } | null> {
+export async function findAmoContact(client: Pick<AmoClient, "get">, phones: string[], emails: string[]): Promise<{ contact: AmoContact; by: "phone" | "email" } | null> {
   for (const phone of phones) {
     const p = normalizePhone(phone);
     if (!p) continue;

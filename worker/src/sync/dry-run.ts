@@ -13,6 +13,7 @@ import { getMetadata } from "../amocrm/metadata";
 import { AmoClient } from "../amocrm/client";
 import { LptClient, LptError } from "../lptracker/client";
 import type { LptProjectSchema } from "../api-types";
+import { leadFromCallback, updateKind } from "./lpt-payload";
 import { normalizeLptLead, type LptLead } from "./lpt-lead";
 import { amoLeadFacts, amoPreviousFacts, importRowFacts, leadFacts } from "./facts";
 import { defaultMapping } from "./mapping";
@@ -137,6 +138,15 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
   const facts = leadFacts(lead, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs });
   const link = await once(opts, `link:${lead.id}`, () => findLinkByLpt(t, "lead", lead.id));
   const previous = (link?.meta.facts as Facts | undefined) ?? undefined;
+  // The sync's own order: a complete callback newer than what it last applied, which only echoes
+  // our stage write or changes nothing we sync, stops before the rules (sync/lpt-payload.ts).
+  const event = subject.event;
+  if (event?.source === "lptracker" && link && previous && event.externalId === String(lead.id)) {
+    const callback = leadFromCallback(event.payload, typeof link.meta.lptAt === "number" ? link.meta.lptAt : null);
+    const kind = callback ? updateKind(previous, leadFacts(callback, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs }), typeof link.meta.lptWroteStage === "number" ? link.meta.lptWroteStage : null) : null;
+    if (kind === "echo") return nothing(`LPTracker lead ${lead.id} moved to the stage the integration wrote itself; the sync skips the echo`);
+    if (kind === "unchanged") return nothing(`nothing the sync maps has changed in LPTracker lead ${lead.id}; the sync leaves amoCRM as it is`);
+  }
   const trigger: RuleTrigger = judgedAs(opts, link ? "lpt.lead.updated" : "lpt.lead.created", notes);
   const plan = runChain(opts.rules ?? (await loadRules(t, meta)), trigger, facts, previous);
   const result: DryRunResult = { source: "lptracker", trigger, plan, facts, outcome: out, notes, writes: false };

@@ -10,20 +10,22 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import type { Tenant } from "../db/tenant";
 import type { EventRow } from "../db/events";
 import { getProject } from "../db/lptracker";
-import { findLinkByLpt, upsertLink, type LinkRow } from "../db/links";
+import { findLinkByLpt, updateLinkMeta, upsertLinkQuery, type LinkRow } from "../db/links";
 import { getSavedMapping, getStageMap } from "../db/mapping";
 import { insertCalls } from "../db/calls";
-import { writeAudit, type AuditEntry } from "../db/audit";
+import { auditInsert, writeAudit, type AuditEntry } from "../db/audit";
 import { normalizeLptLead, type LptLead } from "./lpt-lead";
 import { leadFacts } from "./facts";
 import { loadRules, recordChain, runChain, shapeLptLead } from "./rule-chain";
 import { applyMapping, defaultMapping } from "./mapping";
-import { complexLeadBody, contactPatchBody, leadCreateBody, leadPatchBody } from "./amo-payload";
-import { findAmoContact, type AmoContact } from "./contact-finder";
+import { complexLeadBody, contactPatchBody, leadCreateBody, leadPatchBody, type AmoContactBody } from "./amo-payload";
+import type { AmoContact } from "./contact-finder";
+import { leadFromCallback, updateKind } from "./lpt-payload";
 import { postPendingCalls } from "./post-calls";
 import { runAmoRuleActions } from "./rule-actions";
 import type { AmoMetadata, Facts, RulePlan } from "./types";
 import { RetryLater } from "../queue/retry";
+import { sharedRead } from "./shared-read";
 
 export type JobResult = { status: "done" | "skipped"; note: string };
 
@@ -40,6 +42,8 @@ export interface LeadSnapshot {
 
 interface AmoLead {
   id: number;
+  name?: string;
+  price?: number;
   pipeline_id: number;
   status_id: number;
   responsible_user_id?: number;
@@ -76,9 +80,13 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     return { status: "skipped", note: "lead deleted in LPTracker" };
   }
 
+  // A complete callback newer than what we last applied is the lead itself: no re-read, no LPTracker request.
+  const known = event.externalId ? await findLinkByLpt(t, "lead", Number(event.externalId)) : null;
+  const lastAppliedAt = typeof known?.meta.lptAt === "number" ? known.meta.lptAt : null;
+  const fromCallback = event.source === "lptracker" ? leadFromCallback(event.payload, lastAppliedAt) : null;
   let lead: LptLead;
   try {
-    lead = normalizeLptLead(await lpt.lead(event.externalId!));
+    lead = fromCallback ?? normalizeLptLead(await lpt.lead(event.externalId!));
   } catch (err) {
     if (err instanceof LptError && err.kind === "api" && err.code === 404) {
       await step({ level: "warn", source: "lptracker", action: "lead.missing", message: `LPTracker has no lead ${event.externalId} any more; nothing to sync.` });
@@ -87,23 +95,48 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     throw err;
   }
   const projectId = lead.projectId ?? event.projectId;
-  const project = projectId ? await getProject(t, projectId) : null;
-  const schema = projectId ? await lptProjectSchema(env, t, projectId) : null;
-  let meta = await getMetadata(t);
+  // Settings every job of a burst reads alike are read once for the jobs running together.
+  const key = (what: string) => `${what}:${t.accountId}:${projectId}`;
+  const [project, schema, stored] = await Promise.all([
+    projectId ? sharedRead(key("project"), () => getProject(t, projectId)) : null,
+    projectId ? sharedRead(key("lpt-schema"), () => lptProjectSchema(env, t, projectId)) : null,
+    sharedRead(key("amo-meta"), () => getMetadata(t)),
+  ]);
+  let meta = stored;
   if (meta.fetchedAt === null) meta = await refreshMetadata(env, t);
 
   const facts = leadFacts(lead, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs });
-  const leadLink = await findLinkByLpt(t, "lead", lead.id);
+  const leadLink = String(lead.id) === event.externalId ? known : await findLinkByLpt(t, "lead", lead.id);
   const previous = (leadLink?.meta.facts as Facts | undefined) ?? undefined;
+  const appliedAt = Math.max(lastAppliedAt ?? 0, lead.event?.at ?? 0, fromCallback ? 0 : Date.now());
+  // Our own LPTracker stage write comes back as an update: recognised from what we stored, at no request.
+  const kind = leadLink && previous && fromCallback ? updateKind(previous, facts, typeof leadLink.meta.lptWroteStage === "number" ? leadLink.meta.lptWroteStage : null) : null;
+  if (leadLink && kind) {
+    // The card shows the stored snapshot: it follows the stage even when amoCRM is left alone.
+    const snapshot = leadLink.meta.snapshot as LeadSnapshot | undefined;
+    const stage = { id: lead.stage?.id ?? null, name: (facts.stage as string | null) ?? lead.stage?.name ?? null };
+    await updateLinkMeta(t, leadLink.id, { ...leadLink.meta, facts, lptStage: stage.id, lptAt: appliedAt, ...(snapshot ? { snapshot: { ...snapshot, stage, syncedAt: Date.now() } } : {}) });
+    await step({
+      source: "lptracker",
+      action: kind === "echo" ? "echo.skipped" : "lead.unchanged",
+      message:
+        kind === "echo"
+          ? `LPTracker lead ${lead.id} moved to stage ${lead.stage?.id} by our own write; not sent back to amoCRM.`
+          : `LPTracker lead ${lead.id}: nothing that we sync has changed; amoCRM is left as it is.`,
+      entityType: "lpt_lead",
+      entityId: lead.id,
+    });
+    return { status: "skipped", note: kind === "echo" ? "echo of our own write" : "nothing changed" };
+  }
   const trigger = leadLink ? "lpt.lead.updated" : "lpt.lead.created";
   const rules = await loadRules(t, meta);
   const plan: RulePlan = runChain(rules, trigger, facts, previous);
   await recordChain(step, plan, `LPTracker lead ${lead.id}`);
   if (plan.skipped) return { status: "skipped", note: "skipped by a rule" };
 
-  const saved = projectId ? await getSavedMapping(t, projectId) : null;
+  const saved = projectId ? await sharedRead(key("mapping"), () => getSavedMapping(t, projectId)) : null;
   const rows = saved?.rows ?? defaultMapping(meta);
-  const stageMap = projectId ? await getStageMap(t, projectId) : [];
+  const stageMap = projectId ? await sharedRead(key("stage-map"), () => getStageMap(t, projectId)) : [];
   const { contact: contactDraft, lead: leadDraft, problems, placement } = shapeLptLead(plan, facts, lead, meta, rows, stageMap);
   if (problems.length) {
     await step({
@@ -123,7 +156,11 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
   try {
     // The link may have appeared while we waited for the lock.
     const link = (await findLinkByLpt(t, "lead", lead.id)) ?? leadLink;
-    const { amoLeadId, amoContactId } = await upsertInAmo({ t, amo, lead, link, contactDraft, leadDraft, placement, stageChanged: previous?.["stage.id"] !== facts["stage.id"], meta, step, projectId });
+    // The amoCRM steps are written together with the links, in one D1 round trip (a burst runs
+    // hundreds of these jobs through one database).
+    const noted: Omit<AuditEntry, "eventId">[] = [];
+    const note = async (e: Omit<AuditEntry, "eventId">) => void noted.push(e);
+    const { amoLeadId, amoContactId, amoStatus } = await upsertInAmo({ t, amo, lead, link, contactDraft, leadDraft, placement, stageChanged: previous?.["stage.id"] !== facts["stage.id"], meta, step: note, projectId, receivedAt: event.receivedAt });
 
     const linkMeta = {
       facts,
@@ -137,11 +174,17 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
         fields: snapshotFields(facts, new Map((schema?.customs ?? []).map((c) => [`lead.custom:${c.id}`, c.name]))),
         syncedAt: Date.now(),
       } satisfies LeadSnapshot,
-      amoWrote: { ...((link?.meta.amoWrote as object | undefined) ?? {}), ...(placement ? { pipelineId: placement.pipelineId, statusId: placement.statusId, at: Date.now() } : {}) },
+      // The status the amoCRM lead has after our write: its webhooks carrying it are our echo.
+      amoWrote: { ...((link?.meta.amoWrote as object | undefined) ?? {}), ...(amoStatus ? { ...amoStatus, at: Date.now() } : {}) },
       lptStage: lead.stage?.id ?? null,
+      lptAt: appliedAt,
     };
-    await upsertLink(t, "lead", lead.id, amoLeadId, projectId, linkMeta);
-    if (lead.contact.id && amoContactId) await upsertLink(t, "contact", lead.contact.id, amoContactId, projectId, {});
+    const [first, ...rest] = [
+      upsertLinkQuery(t, "lead", lead.id, amoLeadId, projectId, linkMeta),
+      ...(lead.contact.id && amoContactId ? [upsertLinkQuery(t, "contact", lead.contact.id, amoContactId, projectId, {})] : []),
+      ...noted.map((e) => auditInsert(t, { ...e, eventId: event.id })),
+    ];
+    await t.db.batch([first!, ...rest]);
 
     await runAmoRuleActions(env, t, amo, lpt, plan, { amoLeadId: Number(amoLeadId), lptLeadId: lead.id, eventId: event.id, step });
 
@@ -203,58 +246,81 @@ interface UpsertInput {
   meta: AmoMetadata;
   step: (e: Omit<AuditEntry, "eventId">) => Promise<void>;
   projectId: number | null;
+  /** When the event reached us: the contact lookup must see every contact made before it. */
+  receivedAt: number;
 }
 
-async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoContactId: string | null }> {
+type AmoStatus = { pipelineId: number; statusId: number };
+
+async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus | null }> {
   const { amo, lead, contactDraft, leadDraft, step } = i;
   // An existing link: update that lead (only mapped fields; stage only when it moved).
   if (i.link) {
-    const existing = await amo.get<AmoLead>(`/api/v4/leads/${i.link.amoId}`, { with: "contacts" }).catch((err: unknown) => {
-      if ((err as { status?: number }).status === 404) return null;
-      throw err;
-    });
+    // Read and written together with the other jobs' linked leads (amocrm/gate.ts).
+    const existing = await amo.readLead<AmoLead>(Number(i.link.amoId));
     if (existing) {
       const body = leadPatchBody(existing.id, leadDraft, existing);
+      let amoStatus: AmoStatus = { pipelineId: existing.pipeline_id, statusId: existing.status_id };
       if (i.placement && i.stageChanged && (existing.pipeline_id !== i.placement.pipelineId || existing.status_id !== i.placement.statusId)) {
         body.pipeline_id = i.placement.pipelineId;
         body.status_id = i.placement.statusId;
+        amoStatus = { ...i.placement };
       }
-      await amo.patch(`/api/v4/leads/${existing.id}`, body);
-      await step({ source: "amocrm", action: "lead.updated", message: `amoCRM lead ${existing.id} updated from LPTracker lead ${lead.id}.`, entityType: "amo_lead", entityId: existing.id });
+      const unchanged =
+        !body.custom_fields_values?.length &&
+        !body._embedded &&
+        body.pipeline_id === undefined &&
+        (body.name === undefined || body.name === existing.name) &&
+        (body.price === undefined || body.price === existing.price) &&
+        (body.responsible_user_id === undefined || body.responsible_user_id === existing.responsible_user_id);
+      if (!unchanged) await amo.patchBatched("leads", { ...body, id: existing.id });
+      await step(
+        unchanged
+          ? { source: "amocrm", action: "lead.up_to_date", message: `amoCRM lead ${existing.id} already holds what LPTracker lead ${lead.id} maps to.`, entityType: "amo_lead", entityId: existing.id }
+          : { source: "amocrm", action: "lead.updated", message: `amoCRM lead ${existing.id} updated from LPTracker lead ${lead.id}.`, entityType: "amo_lead", entityId: existing.id },
+      );
       const contactId = existing._embedded?.contacts?.find((c) => c.is_main)?.id ?? existing._embedded?.contacts?.[0]?.id ?? null;
       if (contactId) await updateContact(amo, contactId, contactDraft, step);
-      return { amoLeadId: String(existing.id), amoContactId: contactId ? String(contactId) : null };
+      return { amoLeadId: String(existing.id), amoContactId: contactId ? String(contactId) : null, amoStatus };
     }
     await step({ level: "warn", source: "amocrm", action: "lead.link_stale", message: `The linked amoCRM lead ${i.link.amoId} no longer exists; a new one is created.` });
   }
 
   const placement = i.placement ?? defaultPlacement(i.meta);
   if (!placement) throw new Error("The amoCRM account has no pipeline with an open status to put the lead in.");
-  const found = await findAmoContact(amo, lead.contact.phones, lead.contact.emails);
+  // Leads of jobs running side by side share the lookup and the `leads/complex` call (amocrm/gate.ts).
+  const found = await amo.findContact(lead.contact.phones, lead.contact.emails, i.receivedAt);
+  const amoStatus = { pipelineId: placement.pipelineId, statusId: placement.statusId };
   if (found) {
     await step({ source: "amocrm", action: "contact.found", message: `amoCRM contact ${found.contact.id} found by ${found.by}.`, entityType: "amo_contact", entityId: found.contact.id });
     await updateContact(amo, found.contact.id, contactDraft, step, found.contact);
-    const created = await amo.post<{ _embedded?: { leads?: { id: number }[] } }>("/api/v4/leads", [leadCreateBody(leadDraft, { ...placement, contactId: found.contact.id })]);
-    const id = created._embedded?.leads?.[0]?.id;
-    if (!id) throw new Error("amoCRM did not return the new lead's id");
-    await step({ source: "amocrm", action: "lead.created", message: `amoCRM lead ${id} created for LPTracker lead ${lead.id}, linked to contact ${found.contact.id}.`, entityType: "amo_lead", entityId: id });
-    return { amoLeadId: String(id), amoContactId: String(found.contact.id) };
+    const created = await amo.createComplex(leadCreateBody(leadDraft, { ...placement, contactId: found.contact.id }), { phones: [], emails: [] });
+    await step({ source: "amocrm", action: "lead.created", message: `amoCRM lead ${created.id} created for LPTracker lead ${lead.id}, linked to contact ${found.contact.id}.`, entityType: "amo_lead", entityId: created.id });
+    return { amoLeadId: String(created.id), amoContactId: String(found.contact.id), amoStatus };
   }
   const { body, problems } = complexLeadBody(leadDraft, contactDraft, placement);
   if (problems.length) await step({ level: "warn", source: "mapping", action: "mapping.truncated", message: problems.map((p) => `${p.entity} ${p.field}: ${p.reason}`).join("; ") });
-  const created = await amo.post<{ id: number; contact_id: number | null }[]>("/api/v4/leads/complex", [body]);
-  const item = created[0];
-  if (!item?.id) throw new Error("amoCRM did not return the new lead's id");
+  const item = await amo.createComplex(body, { phones: contactDraft.phones.map((p) => p.value), emails: contactDraft.emails.map((e) => e.value) });
   await step({ source: "amocrm", action: "contact.created", message: `amoCRM contact ${item.contact_id} created.`, entityType: "amo_contact", entityId: item.contact_id ?? undefined });
   await step({ source: "amocrm", action: "lead.created", message: `amoCRM lead ${item.id} created for LPTracker lead ${lead.id} (with a new contact).`, entityType: "amo_lead", entityId: item.id });
-  return { amoLeadId: String(item.id), amoContactId: item.contact_id ? String(item.contact_id) : null };
+  return { amoLeadId: String(item.id), amoContactId: item.contact_id ? String(item.contact_id) : null, amoStatus };
+}
+
+/** True when a contact patch would write back exactly what amoCRM already has. */
+function changesNothing(body: AmoContactBody, existing: AmoContact): boolean {
+  if (body.custom_fields_values?.length || body._embedded) return false;
+  if (body.name !== undefined && body.name !== existing.name) return false;
+  if (body.responsible_user_id !== undefined && body.responsible_user_id !== existing.responsible_user_id) return false;
+  return true;
 }
 
 async function updateContact(amo: AmoClient, id: number, draft: UpsertInput["contactDraft"], step: UpsertInput["step"], known?: AmoContact): Promise<void> {
   const hasMapped = draft.name !== undefined || draft.phones.length || draft.emails.length || draft.tags.length || draft.customFields.length || draft.responsibleUserId !== undefined;
   if (!hasMapped) return;
-  const existing = known ?? (await amo.get<AmoContact>(`/api/v4/contacts/${id}`));
+  const existing = known ?? (await amo.readContact<AmoContact>(id));
+  if (!existing) return;
   const body = contactPatchBody(id, draft, existing);
-  await amo.patch(`/api/v4/contacts/${id}`, body);
+  if (changesNothing(body, existing)) return;
+  await amo.patchBatched("contacts", { ...body, id });
   await step({ source: "amocrm", action: "contact.updated", message: `amoCRM contact ${id} updated (mapped fields only).`, entityType: "amo_contact", entityId: id });
 }

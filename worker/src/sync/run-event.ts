@@ -13,6 +13,7 @@ import { syncLptEvent, type JobResult } from "./lpt-to-amo";
 import { syncAmoEvent } from "./amo-to-lpt";
 import { runDpEvent } from "./dp-action";
 import { logError } from "../lib/log";
+import { sharedRead } from "./shared-read";
 import { holdOf, olderHeld, startDrain } from "./hold";
 
 async function dispatch(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
@@ -23,7 +24,7 @@ async function dispatch(env: Env, t: Tenant, event: EventRow): Promise<JobResult
 
 export async function runEventJob(env: Env, accountId: number, eventId: number): Promise<void> {
   const t = tenant(makeDb(env.DB), accountId);
-  const account = await getAccount(t);
+  const account = await sharedRead(`account:${accountId}`, () => getAccount(t));
   const before = await getEvent(t, eventId);
   if (!before || ["done", "skipped", "rejected"].includes(before.status)) return;
   if (!account) {

@@ -18,6 +18,32 @@ async function leads(a: Connected, n: number, prefix: string, times = 1): Promis
  */
 const PER_ACCOUNT = Number((env as unknown as Record<string, string | undefined>).CHAOS_EVENTS_PER_ACCOUNT ?? 100);
 
+/**
+ * Waits until no event of these accounts is left to run. On a busy two-core machine the big scenario
+ * takes anywhere from a few to many minutes, so there is no deadline for the whole: it fails only
+ * when nothing moves at all (no event finished, none retried) for `stallMs`.
+ */
+async function settleWhileMoving(accountIds: number[], stallMs = 240_000): Promise<void> {
+  let last = "";
+  let movedAt = Date.now();
+  for (;;) {
+    const rows = await env.DB.prepare(
+      `SELECT SUM(status IN ('received', 'processing')) AS busy, MAX(updated_at) AS touched FROM events WHERE account_id IN (${accountIds.map(() => "?").join(",")})`,
+    )
+      .bind(...accountIds)
+      .first<{ busy: number | null; touched: number | null }>();
+    if (!rows?.busy) return;
+    const now = `${rows.busy}:${rows.touched}`;
+    if (now !== last) {
+      last = now;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(`${rows.busy} events still waiting and nothing moved for ${stallMs / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 describe("chaos", () => {
   it("lands every event exactly once under amoCRM faults and dropped connections, LPTracker 503 bursts and double delivery", async () => {
     const accounts = await Promise.all(Array.from({ length: 5 }, async () => connectLpt(await installAccount())));
@@ -29,10 +55,11 @@ describe("chaos", () => {
         await leads(a, PER_ACCOUNT, `Хаос${i}`, 2);
       }),
     );
-    const answers = (await Promise.all(accounts.map((a) => deliverLptHooks(a.login)))).flat();
+    // Storing a thousand hooks competes with the sync jobs for the CPU: a generous wait, not a deadline.
+    const answers = (await Promise.all(accounts.map((a) => deliverLptHooks(a.login, 600_000)))).flat();
     expect(answers).toHaveLength(accounts.length * PER_ACCOUNT * 2);
     expect(answers.every((r) => r.status === 200)).toBe(true);
-    await Promise.all(accounts.map((a) => settle(a.accountId, 420_000)));
+    await settleWhileMoving(accounts.map((a) => a.accountId));
     for (const [i, a] of accounts.entries()) {
       const state = await amo.state(a.accountId);
       await amo.setFaults(a.accountId, null);
@@ -47,7 +74,8 @@ describe("chaos", () => {
       expect(events.every((e) => e.status === "done")).toBe(true);
       expect((await lpt.state(a.login)).ratePeak).toBeLessThanOrEqual(3);
     }
-  }, 600_000);
+    // No deadline of its own (see settleWhileMoving): this outer bound only stops a run that hangs.
+  }, 3_600_000);
 
   it("lets 50 concurrent jobs against an expiring token cause one refresh", async () => {
     const a = await connectLpt(await installAccount());
@@ -55,11 +83,11 @@ describe("chaos", () => {
     await nearlyExpire(a.accountId);
     const before = (await amo.state(a.accountId)).oauth.refresh_calls;
     await deliverLptHooks(a.login);
-    await settle(a.accountId, 120_000);
+    await settleWhileMoving([a.accountId]);
     const state = await amo.state(a.accountId);
     expect(state.leads).toHaveLength(50);
     expect(state.oauth.refresh_calls - before).toBe(1);
-  }, 180_000);
+  }, 1_200_000);
 
   it("parks events while the refresh token is revoked, loses none, and completes them after a reinstall", async () => {
     const a = await connectLpt(await installAccount());

@@ -98,10 +98,10 @@ export async function inPool<T, R>(items: readonly T[], limit: number, fn: (item
 
 const DELIVERY_LANES = 16;
 
-export async function deliverLptHooks(login: string): Promise<Response[]> {
+export async function deliverLptHooks(login: string, storedTimeout = 30_000): Promise<Response[]> {
   const hooks = await lpt.outbox({ take: true, login });
   const responses = await inPool(hooks, DELIVERY_LANES, (h) => SELF.fetch(h.url.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: h.method, headers: h.headers, body: h.body }));
-  await hooksStored(responses);
+  await hooksStored(responses, storedTimeout);
   return responses;
 }
 
