@@ -240,16 +240,18 @@ export class AmoAccountGate extends DurableObject<Env> {
     if (state.revoked) return { verdict: "gone", detail: "amoCRM had already refused our refresh token" };
     if (state.expiresAt > Date.now()) {
       if (!this.budget) this.budget = new RequestBudget(this.cfg.amoRatePerSecond);
-      await this.budget.take();
+      const answered = await this.budget.take();
       let status: number;
       try {
         const res = await fetch(`${amoOrigin(this.cfg, state.domain)}/api/v4/account`, {
           headers: amoHeaders(this.cfg, state.domain, { authorization: `Bearer ${(await this.unseal(state)).access}`, accept: "application/json" }),
           signal: AbortSignal.timeout(Math.min(this.cfg.amoTimeoutMs, 10_000)),
         });
+        answered();
         status = res.status;
         await res.body?.cancel();
       } catch (err) {
+        answered();
         return { verdict: "unknown", detail: `amoCRM did not answer GET /api/v4/account: ${(err as Error).name}` };
       }
       if (status >= 200 && status < 300) return { verdict: "live", detail: `amoCRM still accepts our access token (GET /api/v4/account answered ${status})` };
@@ -422,7 +424,7 @@ export class AmoAccountGate extends DurableObject<Env> {
     for (;;) {
       const token = await this.accessToken();
       if (!token.ok) return token;
-      await this.budget.take();
+      const answered = await this.budget.take();
       let res: Response;
       try {
         res = await fetch(`${amoOrigin(this.cfg, token.domain)}${req.path}${buildQuery(req.query)}`, {
@@ -435,7 +437,9 @@ export class AmoAccountGate extends DurableObject<Env> {
           body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
           signal: AbortSignal.timeout(this.cfg.amoTimeoutMs),
         });
+        answered();
       } catch (err) {
+        answered();
         // Timeout or connection reset: the call may or may not have landed.
         if (idempotent && transientTries < 2) {
           transientTries++;

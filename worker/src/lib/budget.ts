@@ -1,36 +1,68 @@
-// A request budget: at most `perSecond` calls inside any window of one second plus a safety margin
-// (jitter on the way can bunch calls up). Calls are recorded at the moment they are really sent,
-// not when they were scheduled, so a call that left late can never push a window over the limit.
+// A request budget of `perSecond` slots. A call holds its slot from the moment it is sent until one
+// second after its answer: the server saw the call before it answered, so two calls on one slot
+// reach the server at least a second apart and no second there ever holds more than `perSecond` of
+// ours, however long the calls spent on the way. (A window of send times plus a margin broke as
+// soon as transit jitter outgrew the margin, e.g. on a busy machine.)
 export class RequestBudget {
-  private sent: number[] = [];
+  /** Per slot: when it is free again; while its call is out, when we stop waiting for the answer. */
+  private freeAt: number[];
+  private out: boolean[];
+  private wake: (() => void)[] = [];
 
   constructor(
     private perSecond: number,
-    private marginMs = 180,
-  ) {}
-
-  /** Records a send at `now` and returns 0, or returns how long to wait before asking again. */
-  tryTake(now: number): number {
-    const windowMs = 1000 + this.marginMs;
-    while (this.sent.length && this.sent[0]! <= now - windowMs) this.sent.shift();
-    if (this.sent.length < this.perSecond) {
-      this.sent.push(now);
-      return 0;
-    }
-    return Math.max(1, this.sent[0]! + windowMs - now);
+    private holdMs = 1000,
+    /** A slot whose release never came is taken back after this long (calls time out well before). */
+    private maxOutMs = 60_000,
+  ) {
+    this.freeAt = Array.from({ length: perSecond }, () => 0);
+    this.out = Array.from({ length: perSecond }, () => false);
   }
 
-  /** Waits until a send fits in the budget and records it. */
-  async take(): Promise<void> {
+  /** Waits for a free slot and takes it; call the returned function once the answer (or the failure) is in. */
+  async take(): Promise<() => void> {
     for (;;) {
-      const wait = this.tryTake(Date.now());
-      if (wait === 0) return;
-      await sleep(wait);
+      const now = Date.now();
+      let soonest = Number.POSITIVE_INFINITY;
+      let anyOut = false;
+      for (let i = 0; i < Math.min(this.perSecond, this.freeAt.length); i++) {
+        if (this.freeAt[i]! <= now) return this.hold(i, now);
+        soonest = Math.min(soonest, this.freeAt[i]!);
+        anyOut ||= this.out[i]!;
+      }
+      // A release frees a slot one hold later: wake then, or at the soonest known free time.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, soonest - now));
+        if (anyOut)
+          this.wake.push(() => {
+            clearTimeout(timer);
+            setTimeout(resolve, this.holdMs);
+          });
+      });
     }
   }
 
   setRate(perSecond: number): void {
     this.perSecond = perSecond;
+    while (this.freeAt.length < perSecond) {
+      this.freeAt.push(0);
+      this.out.push(false);
+    }
+  }
+
+  private hold(slot: number, now: number): () => void {
+    this.out[slot] = true;
+    this.freeAt[slot] = now + this.maxOutMs;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.out[slot] = false;
+      this.freeAt[slot] = Date.now() + this.holdMs;
+      const waiting = this.wake;
+      this.wake = [];
+      for (const w of waiting) w();
+    };
   }
 }
 

@@ -60,11 +60,13 @@ export class LptConnectionGate extends DurableObject<Env> {
 
   /** Checks a login and password (before they are saved) within the connection's budget. */
   async checkLogin(login: string, password: string): Promise<{ ok: true; token: string } | { ok: false; kind: "credentials" | "transient"; detail: string }> {
-    await this.takeBudget();
+    const answered = await this.takeBudget();
     try {
       return { ok: true, token: await lptLogin(this.cfg, login, password) };
     } catch (err) {
       return { ok: false, kind: err instanceof LptLoginError ? err.kind : "transient", detail: (err as Error).message };
+    } finally {
+      answered();
     }
   }
 
@@ -97,13 +99,15 @@ export class LptConnectionGate extends DurableObject<Env> {
         if (!conn) throw new LptLoginError("credentials", "No LPTracker connection is saved for this account.");
         const password = await secretBox(this.cfg.encryptionKey).open(conn.sealedPassword, lptPasswordContext(accountId));
         this.loginCount++;
-        await this.takeBudget();
+        const answered = await this.takeBudget();
         try {
           const token = await lptLogin(this.cfg, conn.login, password);
+          answered();
           await this.saveToken(accountId, token);
           if (conn.status !== "active") await db.update(lptConnections).set({ status: "active", lastError: null, updatedAt: Date.now() }).where(eq(lptConnections.id, conn.id));
           return token;
         } catch (err) {
+          answered();
           if (err instanceof LptLoginError && err.kind === "credentials") {
             await db.update(lptConnections).set({ status: "error", lastError: err.message, updatedAt: Date.now() }).where(eq(lptConnections.id, conn.id));
           }
@@ -116,8 +120,8 @@ export class LptConnectionGate extends DurableObject<Env> {
     return this.loggingIn;
   }
 
-  private takeBudget(): Promise<void> {
-    if (!this.budget) this.budget = new RequestBudget(this.cfg.lptRatePerSecond, 150);
+  private takeBudget(): Promise<() => void> {
+    if (!this.budget) this.budget = new RequestBudget(this.cfg.lptRatePerSecond);
     return this.budget.take();
   }
 
@@ -151,7 +155,7 @@ export class LptConnectionGate extends DurableObject<Env> {
           return { ok: false, error: "transient", code: 503, detail: (err as Error).message, retryAfterMs: 5000 };
         }
       }
-      await this.takeBudget();
+      const answered = await this.takeBudget();
       let res: Response;
       try {
         res = await fetch(`${this.cfg.lptApiOrigin}${req.path}${buildQuery(req.query)}`, {
@@ -160,7 +164,9 @@ export class LptConnectionGate extends DurableObject<Env> {
           body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
           signal: AbortSignal.timeout(this.cfg.lptTimeoutMs),
         });
+        answered();
       } catch (err) {
+        answered();
         if (safeToRepeat && attempt < BACKOFF_MS.length) {
           await sleep(BACKOFF_MS[attempt++]!);
           continue;
