@@ -8,8 +8,5 @@ export default defineConfig({
     environment: "node",
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    // Two files at a time even on two cores: the browser suites mostly wait on their sandboxes, and
-    // the regex fuzz test keeps the fastest of repeated timings, so it tolerates a neighbour.
-    maxWorkers: 2,
   },
 });

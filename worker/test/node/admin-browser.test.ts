@@ -378,7 +378,14 @@ describe("admin page in the browser", () => {
     const login = sb.demo.lptLogin;
     await sb.lpt.setPassword(login, "wrong-for-a-while-1");
     await sb.lpt.revokeTokens(login);
-    await sb.lpt.createLead(sb.demo.projectId!, { name: "Сломается", phone: "+7 999 555-02-02" });
+    // An account whose callbacks carry only the lead's id (LPTracker's docs allow it): the sync has
+    // to read the lead from LPTracker, and the broken login fails it. (A complete callback is
+    // trusted as it is and would need no LPTracker call at all.)
+    const lead = await sb.lpt.createLead(sb.demo.projectId!, { name: "Сломается", phone: "+7 999 555-02-02", webhook: false });
+    const project = (await sb.lpt.state(login)).projects.find((p) => p.id === sb.demo.projectId)!;
+    const hook = project.callbackUrls.find((h) => h.url.includes("/hooks/lptracker/"))!;
+    const sent = await fetch(hook.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: lead.id, project_id: sb.demo.projectId, action: "create" }) });
+    expect(sent.status).toBe(200);
     const w = await signedIn();
     const { page } = w;
     try {
