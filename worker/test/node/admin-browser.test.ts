@@ -3,23 +3,20 @@
 // LPTracker lead then follows, a file upload watched to 100 %, replaying a failed event, the
 // language switch, the signed-out screen; screenshots at 390 px and desktop; no console errors.
 // A test whose backend is not mounted yet is skipped with the name of what it waits for.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "vite";
 import * as XLSX from "xlsx";
 import type { Page } from "playwright-core";
-import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
-import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
+import type { Sandbox } from "../../scripts/sandbox-lib";
+import { buildAdminPage, startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const MOBILE = { width: 390, height: 844 };
 const DESKTOP = { width: 1360, height: 900 };
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
-let stateDir: string;
+let suite: BrowserSuite | undefined;
 
 /** Routes the page needs, by who provides them; probed once signed in. */
 const NEEDS = {
@@ -87,27 +84,15 @@ function xlsxFile(rows: unknown[][]): Buffer {
 }
 
 beforeAll(async () => {
-  // The production build, as deployed: Vitest's NODE_ENV=test would give the development variant.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ configFile: path.join(ROOT, "admin/vite.config.ts"), logLevel: "warn" });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  stateDir = mkdtempSync(path.join(os.tmpdir(), "admin-browser-"));
-  sb = await startSandbox({ workerPort: 18797, amoPort: 18798, lptPort: 18799, persistTo: stateDir, fresh: true, frozen: true, log: () => {} });
-  chromium = await launchChromium();
+  await buildAdminPage();
+  suite = await startBrowserSuite("admin-browser", { workerPort: 18797, amoPort: 18798, lptPort: 18799 });
+  ({ sb, chromium } = suite);
   const w = await signedIn();
   await probe(w);
   await w.close();
 }, 180_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await sb?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => suite?.stop());
 
 describe("admin page in the browser", () => {
   it("shows a visitor without a session how to get in from amoCRM", async ({ skip }) => {

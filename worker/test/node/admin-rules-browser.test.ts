@@ -1,22 +1,18 @@
 // The rule editor in Chromium against the sandbox: an unsaved rule tried on recent events (how many
 // it matches, what would change, nothing written), a rule broken by a field deleted in amoCRM
 // flagged in the list and in the editor, and a change brought back from the rule's history.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "vite";
 import type { Page } from "playwright-core";
-import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
-import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
+import type { Sandbox } from "../../scripts/sandbox-lib";
+import { buildAdminPage, startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const DESKTOP = { width: 1360, height: 900 };
 const MOBILE = { width: 390, height: 844 };
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
-let stateDir: string;
+let suite: BrowserSuite | undefined;
 
 const tid = (id: string) => `[data-testid="${id}"]`;
 
@@ -40,23 +36,12 @@ async function api<T>(page: Page, method: "GET" | "POST", p: string, body?: unkn
 }
 
 beforeAll(async () => {
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ configFile: path.join(ROOT, "admin/vite.config.ts"), logLevel: "warn" });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  stateDir = mkdtempSync(path.join(os.tmpdir(), "admin-rules-browser-"));
-  sb = await startSandbox({ workerPort: 18857, amoPort: 18858, lptPort: 18859, persistTo: stateDir, fresh: true, frozen: true, log: () => {} });
-  chromium = await launchChromium();
+  await buildAdminPage();
+  suite = await startBrowserSuite("admin-rules-browser", { workerPort: 18857, amoPort: 18858, lptPort: 18859 });
+  ({ sb, chromium } = suite);
 }, 180_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await sb?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => suite?.stop());
 
 describe("rule editor in the browser", () => {
   it("tries an unsaved rule on recent events: how many match, which, what would change — and writes nothing", async () => {

@@ -2,24 +2,20 @@
 // report title over its table; the page says which sheet and header row it took, lets the admin
 // take another row or sheet (the file is read again each time), shows what each date became and
 // which cell cannot be read, and the import then reads exactly what was confirmed.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "vite";
 import * as XLSX from "xlsx";
 import type { Page } from "playwright-core";
-import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
-import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
+import type { Sandbox } from "../../scripts/sandbox-lib";
+import { buildAdminPage, startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 import type { ImportView } from "../../src/api-types";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const MOBILE = { width: 390, height: 844 };
 const DESKTOP = { width: 1360, height: 900 };
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
-let stateDir: string;
+let suite: BrowserSuite | undefined;
 
 const tid = (id: string) => `[data-testid="${id}"]`;
 
@@ -66,23 +62,12 @@ async function choose(page: Page, select: string, value: string, until: () => Pr
 }
 
 beforeAll(async () => {
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ configFile: path.join(ROOT, "admin/vite.config.ts"), logLevel: "warn" });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  stateDir = mkdtempSync(path.join(os.tmpdir(), "admin-uploads-browser-"));
-  sb = await startSandbox({ workerPort: 18817, amoPort: 18818, lptPort: 18819, persistTo: stateDir, fresh: true, frozen: true, log: () => {} });
-  chromium = await launchChromium();
+  await buildAdminPage();
+  suite = await startBrowserSuite("admin-uploads-browser", { workerPort: 18817, amoPort: 18818, lptPort: 18819 });
+  ({ sb, chromium } = suite);
 }, 180_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await sb?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => suite?.stop());
 
 describe("uploads page: sheets, header rows, dates", () => {
   it("picks the header row and the sheet, shows what dates became, and imports what was confirmed", async () => {

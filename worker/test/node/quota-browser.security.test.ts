@@ -1,30 +1,23 @@
 // The quota warning on the admin dashboard in Chromium, against the sandbox: after the demo
 // project's LPTracker webhook URL receives more malformed bodies in an hour than the tenant may
 // keep, the dashboard says so in Russian, and in English after the language switch.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
+import type { Sandbox } from "../../scripts/sandbox-lib";
+import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
 import { REJECTED_BODIES_PER_WINDOW } from "../../src/db/quotas";
-import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
+import { screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
-let stateDir: string;
+let suite: BrowserSuite | undefined;
 const tid = (id: string) => `[data-testid="${id}"]`;
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(path.join(os.tmpdir(), "quota-browser-"));
-  sb = await startSandbox({ workerPort: 18767, amoPort: 18768, lptPort: 18769, persistTo: stateDir, fresh: true, frozen: true, log: () => {} });
-  chromium = await launchChromium();
+  suite = await startBrowserSuite("quota-browser", { workerPort: 18767, amoPort: 18768, lptPort: 18769 });
+  ({ sb, chromium } = suite);
 }, 180_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await sb?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => suite?.stop());
 
 describe("quota warning on the dashboard", () => {
   it("warns in Russian and English once malformed webhooks are no longer kept", async () => {
