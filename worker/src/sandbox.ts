@@ -8,6 +8,7 @@ import type { AppEnv } from "./lib/hono-env";
 import type { HookMessage, JobMessage } from "./queue/messages";
 import { handleQueue } from "./queue/consumer";
 import { handleScheduled } from "./queue/scheduled";
+import { Problem } from "./lib/problem";
 import { devRoutes, notePreflights } from "./routes/dev";
 import { devBenchRoutes } from "./routes/dev-bench";
 import { devHostRoutes } from "./routes/dev-host";
@@ -30,8 +31,9 @@ function sandboxMode(app: Hono<AppEnv>): void {
 }
 
 function mountSandbox(app: Hono<AppEnv>): void {
-  app.use("/dev/imports/*", async (c, next) => {
-    if (!c.var.cfg.sandbox) return c.notFound();
+  // One lock for every /dev route: without SANDBOX=1 they answer 404 like any unknown path.
+  app.use("/dev/*", async (c, next) => {
+    if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
     await next();
   });
   app.route("/", devRoutes());

@@ -29,10 +29,6 @@ function accountOf(c: Context<AppEnv>): number {
 
 export function devHostActionRoutes() {
   const r = new Hono<AppEnv>();
-  r.use("/dev/amocrm/*", async (c, next) => {
-    if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
-    await next();
-  });
 
   /** Leads, contacts and pipelines of the account as the simulator holds them, with its DP actions. */
   r.get("/dev/amocrm/data", async (c) => {

@@ -28,10 +28,6 @@ export const notePreflights: MiddlewareHandler<AppEnv> = async (c, next) => {
 export function devRoutes() {
   const r = new Hono<AppEnv>();
 
-  r.use("/dev/*", async (c, next) => {
-    if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
-    await next();
-  });
 
   /**
    * The cheapest route in the same workerd: the baseline the intake latency is compared with. It
