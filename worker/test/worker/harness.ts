@@ -9,6 +9,7 @@ import { LptSimControl } from "../../sim/lptracker/control";
 import type { CreateAccountInput } from "../../sim/amocrm/types";
 import { makeDb } from "../../src/db/client";
 import { events, installs } from "../../src/db/schema";
+import type { HookMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "./bindings";
 import { widgetToken } from "./auth-tokens";
 import { amoGate } from "../../src/amocrm/gate";
@@ -176,4 +177,20 @@ export async function nearlyExpire(accountId: number): Promise<void> {
     // The object caches what it read; make it read the storage again.
     (gate as unknown as { tokens: unknown }).tokens = undefined;
   });
+}
+
+/** A lead in the LPTracker simulator and the intake message its webhook would have become. */
+export async function leadHookMessage(a: Connected, name: string, phone = `+7916${String(1_000_000 + Math.floor(Math.random() * 8_999_999))}`): Promise<HookMessage> {
+  const lead = await lpt.createLead(a.projectId, { name, phone });
+  await lpt.outbox({ take: true, login: a.login });
+  return {
+    kind: "hook",
+    accountId: a.accountId,
+    projectId: a.projectId,
+    action: "update",
+    dedupeKey: `lpt:${a.projectId}:${lead.id}:update:${Date.now()}`,
+    externalId: String(lead.id),
+    payload: JSON.stringify({ id: lead.id, project_id: a.projectId, action: "update" }),
+    receivedAt: Date.now() - 5_000,
+  };
 }

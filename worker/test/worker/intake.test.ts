@@ -9,26 +9,10 @@ import { insertEvent } from "../../src/db/events";
 import { tenant } from "../../src/db/tenant";
 import { deadHookJob, storeHooks } from "../../src/sync/hook-job";
 import type { HookMessage } from "../../src/queue/messages";
-import { adminFetch, amo, connectLpt, db, eventsOf, hooksStored, installAccount, lpt, ORIGIN, settle, type Connected } from "./harness";
+import { adminFetch, amo, connectLpt, db, eventsOf, hooksStored, installAccount, leadHookMessage, lpt, ORIGIN, settle } from "./harness";
 
 function message(body: HookMessage, attempts: number): Message<HookMessage> {
   return { id: crypto.randomUUID(), timestamp: new Date(), body, attempts, ack() {}, retry() {} };
-}
-
-/** A lead in the LPTracker simulator and the intake message its webhook would have become. */
-async function leadMessage(a: Connected, name: string): Promise<HookMessage> {
-  const lead = await lpt.createLead(a.projectId, { name, phone: `+7916${String(1_000_000 + Math.floor(Math.random() * 8_999_999))}` });
-  await lpt.outbox({ take: true, login: a.login });
-  return {
-    kind: "hook",
-    accountId: a.accountId,
-    projectId: a.projectId,
-    action: "update",
-    dedupeKey: `lpt:${a.projectId}:${lead.id}:update:${Date.now()}`,
-    externalId: String(lead.id),
-    payload: JSON.stringify({ id: lead.id, project_id: a.projectId, action: "update" }),
-    receivedAt: Date.now() - 5_000,
-  };
 }
 
 describe("webhook intake", () => {
@@ -51,7 +35,7 @@ describe("webhook intake", () => {
 
   it("treats a taken dedupe key as a duplicate on a first delivery, and as its own row on a redelivery", async () => {
     const a = await connectLpt(await installAccount());
-    const msg = await leadMessage(a, "Повтор");
+    const msg = await leadHookMessage(a, "Повтор");
     // An earlier attempt of this message stored the row and died before handing it on.
     const id = await insertEvent(tenant(db(), a.accountId), { source: "lptracker", action: msg.action, dedupeKey: msg.dedupeKey, projectId: msg.projectId, externalId: msg.externalId, payload: msg.payload });
     expect(id).not.toBeNull();
@@ -69,7 +53,7 @@ describe("webhook intake", () => {
 
   it("keeps a webhook that could never be stored as a failed event with a reason, and replays it", async () => {
     const a = await connectLpt(await installAccount());
-    const msg = await leadMessage(a, "Мёртвое письмо");
+    const msg = await leadHookMessage(a, "Мёртвое письмо");
     await deadHookJob(env, msg, 7);
     const [row] = await eventsOf(a.accountId);
     expect(row).toMatchObject({ status: "failed", dedupeKey: msg.dedupeKey, receivedAt: msg.receivedAt });
@@ -86,7 +70,7 @@ describe("webhook intake", () => {
 
   it("stores nothing for a project disconnected after the edge remembered its key", async () => {
     const a = await connectLpt(await installAccount());
-    const msg = await leadMessage(a, "Отключён");
+    const msg = await leadHookMessage(a, "Отключён");
     await db()
       .update(lptProjects)
       .set({ enabled: false })

@@ -6,7 +6,7 @@ import worker from "../../src/index";
 import { insertEvent } from "../../src/db/events";
 import { tenant } from "../../src/db/tenant";
 import type { HookMessage, JobMessage } from "../../src/queue/messages";
-import { amo, connectLpt, db, eventsOf, installAccount, lpt, type Connected } from "./harness";
+import { amo, connectLpt, db, eventsOf, installAccount, leadHookMessage } from "./harness";
 
 type Body = JobMessage | HookMessage;
 
@@ -22,26 +22,11 @@ async function deliver(queue: string, bodies: readonly { body: Body; attempts?: 
   return { ids: messages.map((m) => m.id), result: await getQueueResult(batch, ctx), delays };
 }
 
-async function hookFor(a: Connected, name: string, phone: string): Promise<HookMessage> {
-  const lead = await lpt.createLead(a.projectId, { name, phone });
-  await lpt.outbox({ take: true, login: a.login });
-  return {
-    kind: "hook",
-    accountId: a.accountId,
-    projectId: a.projectId,
-    action: "update",
-    dedupeKey: `lpt:${a.projectId}:${lead.id}:update:queue-test`,
-    externalId: String(lead.id),
-    payload: JSON.stringify({ id: lead.id, project_id: a.projectId, action: "update" }),
-    receivedAt: Date.now(),
-  };
-}
-
 describe("queue consumer", () => {
   it("acknowledges a hook-intake batch once its events are stored, and stores a repeated webhook once", async () => {
     const a = await connectLpt(await installAccount());
-    const first = await hookFor(a, "Пакет 1", "+79161110001");
-    const second = await hookFor(a, "Пакет 2", "+79161110002");
+    const first = await leadHookMessage(a, "Пакет 1", "+79161110001");
+    const second = await leadHookMessage(a, "Пакет 2", "+79161110002");
     const { result } = await deliver("hook-intake", [{ body: first }, { body: second }, { body: first }]);
     expect(result.ackAll).toBe(true);
     expect(result.retryBatch.retry).toBe(false);
@@ -52,7 +37,7 @@ describe("queue consumer", () => {
 
   it("retries a whole hook-intake batch with a growing delay when D1 refuses it", async () => {
     const a = await connectLpt(await installAccount());
-    const good = await hookFor(a, "Годное", "+79161110003");
+    const good = await leadHookMessage(a, "Годное", "+79161110003");
     // A payload D1 cannot take (NOT NULL) makes the batch write fail as a whole.
     const broken = { ...good, dedupeKey: `${good.dedupeKey}:broken`, payload: null as unknown as string };
     const { result, delays } = await deliver("hook-intake", [{ body: good, attempts: 3 }, { body: broken, attempts: 3 }]);
@@ -63,7 +48,7 @@ describe("queue consumer", () => {
 
   it("acknowledges a sync job that finished and retries one it cannot handle with exponential delay", async () => {
     const a = await connectLpt(await installAccount());
-    const hook = await hookFor(a, "Синхронизация", "+79161110004");
+    const hook = await leadHookMessage(a, "Синхронизация", "+79161110004");
     const eventId = await insertEvent(tenant(db(), a.accountId), { source: "lptracker", action: hook.action, dedupeKey: hook.dedupeKey, projectId: hook.projectId, externalId: hook.externalId, payload: hook.payload });
     expect(eventId).not.toBeNull();
     const unknown = { kind: "no-such-job", accountId: a.accountId } as unknown as JobMessage;
@@ -77,7 +62,7 @@ describe("queue consumer", () => {
 
   it("marks an event that reached the dead-letter queue failed with its reason and acknowledges it", async () => {
     const a = await connectLpt(await installAccount());
-    const hook = await hookFor(a, "Мёртвое", "+79161110005");
+    const hook = await leadHookMessage(a, "Мёртвое", "+79161110005");
     const eventId = await insertEvent(tenant(db(), a.accountId), { source: "lptracker", action: hook.action, dedupeKey: hook.dedupeKey, projectId: hook.projectId, externalId: hook.externalId, payload: hook.payload });
     const { ids, result } = await deliver("sync-jobs-dlq", [{ body: { kind: "event", accountId: a.accountId, eventId: eventId! }, attempts: 7 }]);
     expect(result.explicitAcks).toEqual(ids);
