@@ -6,6 +6,10 @@ export default defineConfig({
   test: {
     include: ["worker/sim/**/*.test.ts", "worker/test/node/**/*.test.ts"],
     environment: "node",
+    // The widget and the admin page are built once, before any suite; every suite has its own
+    // ports and state directory, so two files run side by side (the machines have two cores).
+    globalSetup: ["worker/test/node/global-build.ts"],
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },

@@ -2,13 +2,11 @@
 // sign-in through the one-time link, the dashboard, a rule built in the constructor that a new
 // LPTracker lead then follows, a file upload watched to 100 %, replaying a failed event, the
 // language switch, the signed-out screen; screenshots at 390 px and desktop; no console errors.
-// A test whose backend is not mounted yet is skipped with the name of what it waits for.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as XLSX from "xlsx";
 import type { Page } from "playwright-core";
 import type { Sandbox } from "../../scripts/sandbox-lib";
-import { buildAdminPage, startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
 import { screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 
 const MOBILE = { width: 390, height: 844 };
@@ -17,33 +15,6 @@ const DESKTOP = { width: 1360, height: 900 };
 let sb: Sandbox;
 let chromium: BrowserHarness;
 let suite: BrowserSuite | undefined;
-
-/** Routes the page needs, by who provides them; probed once signed in. */
-const NEEDS = {
-  page: { path: "/admin/", owner: "the lead mounting adminAssetRoutes() in app.ts" },
-  dashboard: { path: "/api/admin/dashboard", owner: "the lead mounting adminDashboardRoutes() in app.ts" },
-  audit: { path: "/api/admin/audit", owner: "the lead mounting adminAuditRoutes() in app.ts" },
-  calls: { path: "/api/admin/calls", owner: "the lead mounting adminCallRoutes() in app.ts" },
-  rules: { path: "/api/admin/rules", owner: "the rules API" },
-  imports: { path: "/api/admin/imports", owner: "the imports API" },
-} as const;
-type Need = keyof typeof NEEDS;
-
-const missing = new Map<Need, boolean>();
-
-/** Asks the Worker (with the page's session) whether a route exists: an unmounted one answers "No route". */
-async function probe(w: WatchedPage): Promise<void> {
-  for (const [need, { path: p }] of Object.entries(NEEDS) as [Need, (typeof NEEDS)[Need]][]) {
-    const res = await w.page.request.get(`${sb.workerUrl}${p}`);
-    const body = await res.text();
-    missing.set(need, res.status() === 404 && body.includes("No route"));
-  }
-}
-
-function skipUnless(skip: (cond: boolean, note?: string) => void, ...needs: Need[]) {
-  const gaps = needs.filter((n) => missing.get(n) !== false);
-  skip(gaps.length > 0, `waits for ${gaps.map((n) => NEEDS[n].owner).join("; ")}`);
-}
 
 async function adminLink(): Promise<string> {
   const res = await fetch(`${sb.workerUrl}/api/widget/admin-link`, { method: "POST", headers: { "x-auth-token": await sb.widgetToken() } });
@@ -84,19 +55,14 @@ function xlsxFile(rows: unknown[][]): Buffer {
 }
 
 beforeAll(async () => {
-  await buildAdminPage();
   suite = await startBrowserSuite("admin-browser", { workerPort: 18797, amoPort: 18798, lptPort: 18799 });
   ({ sb, chromium } = suite);
-  const w = await signedIn();
-  await probe(w);
-  await w.close();
 }, 180_000);
 
 afterAll(() => suite?.stop());
 
 describe("admin page in the browser", () => {
-  it("shows a visitor without a session how to get in from amoCRM", async ({ skip }) => {
-    skipUnless(skip, "page");
+  it("shows a visitor without a session how to get in from amoCRM", async () => {
     const w = await watchedPage(chromium.browser, { viewport: MOBILE });
     try {
       await w.page.goto(`${sb.workerUrl}/admin/rules`);
@@ -111,8 +77,7 @@ describe("admin page in the browser", () => {
     }
   }, 150_000);
 
-  it("signs in through the one-time link and shows the install, LPTracker and counts on the dashboard", async ({ skip }) => {
-    skipUnless(skip, "page", "dashboard");
+  it("signs in through the one-time link and shows the install, LPTracker and counts on the dashboard", async () => {
     const w = await signedIn();
     try {
       await w.page.waitForSelector(tid("install-status"));
@@ -146,8 +111,7 @@ describe("admin page in the browser", () => {
     }
   }, 150_000);
 
-  it("switches to English and back, remembers the choice across reloads, and signs out", async ({ skip }) => {
-    skipUnless(skip, "page", "dashboard");
+  it("switches to English and back, remembers the choice across reloads, and signs out", async () => {
     const w = await signedIn(MOBILE);
     try {
       await w.page.waitForSelector(tid("install-status"));
@@ -174,8 +138,7 @@ describe("admin page in the browser", () => {
     }
   }, 150_000);
 
-  it("asks before a link of another account replaces the session, and a replaced session's cookie stops working", async ({ skip }) => {
-    skipUnless(skip, "page", "dashboard");
+  it("asks before a link of another account replaces the session, and a replaced session's cookie stops working", async () => {
     // A second amoCRM account, installed the marketplace way.
     const other = await sb.amo.createAccount({ subdomain: "second" });
     const { code } = await sb.amo.issueCode(other.id);
@@ -225,8 +188,7 @@ describe("admin page in the browser", () => {
     }
   }, 150_000);
 
-  it("builds a rule with pickers, and a new yandex lead gets its tag, pipeline and stage", async ({ skip }) => {
-    skipUnless(skip, "page", "rules");
+  it("builds a rule with pickers, and a new yandex lead gets its tag, pipeline and stage", async () => {
     const w = await signedIn();
     const { page } = w;
     try {
@@ -325,8 +287,7 @@ describe("admin page in the browser", () => {
     }
   }, 150_000);
 
-  it("uploads a spreadsheet and watches the progress bar reach 100 %", async ({ skip }) => {
-    skipUnless(skip, "page", "imports");
+  it("uploads a spreadsheet and watches the progress bar reach 100 %", async () => {
     const w = await signedIn();
     const { page } = w;
     try {
@@ -358,8 +319,7 @@ describe("admin page in the browser", () => {
     }
   }, 150_000);
 
-  it("finds a failed event and replays it once the cause is fixed", async ({ skip }) => {
-    skipUnless(skip, "page", "dashboard", "audit");
+  it("finds a failed event and replays it once the cause is fixed", async () => {
     const login = sb.demo.lptLogin;
     await sb.lpt.setPassword(login, "wrong-for-a-while-1");
     await sb.lpt.revokeTokens(login);
@@ -420,8 +380,7 @@ describe("admin page in the browser", () => {
     }
   }, 150_000);
 
-  it("lists call results with filters and offers the XLSX export", async ({ skip }) => {
-    skipUnless(skip, "page", "calls");
+  it("lists call results with filters and offers the XLSX export", async () => {
     await sb.lpt.createLead(sb.demo.projectId!, { name: "Со звонками", phone: "+7 999 555-03-03", calls: 3 });
     const w = await signedIn(MOBILE);
     const { page } = w;
@@ -464,8 +423,7 @@ describe("admin page in the browser", () => {
   }, 150_000);
 
   // Last on purpose: it leaves the demo account needing a reinstall.
-  it("tells the admin to reinstall when amoCRM revoked the integration's access", async ({ skip }) => {
-    skipUnless(skip, "page", "dashboard");
+  it("tells the admin to reinstall when amoCRM revoked the integration's access", async () => {
     await sb.amo.revoke(sb.demo.accountId);
     const w = await signedIn();
     const { page } = w;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import type { Sandbox } from "../../scripts/sandbox-lib";
-import { buildAdminPage, startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
 import { screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 
 const DESKTOP = { width: 1360, height: 900 };
@@ -36,7 +36,6 @@ async function api<T>(page: Page, method: "GET" | "POST", p: string, body?: unkn
 }
 
 beforeAll(async () => {
-  await buildAdminPage();
   suite = await startBrowserSuite("admin-rules-browser", { workerPort: 18857, amoPort: 18858, lptPort: 18859 });
   ({ sb, chromium } = suite);
 }, 180_000);

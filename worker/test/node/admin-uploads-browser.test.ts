@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as XLSX from "xlsx";
 import type { Page } from "playwright-core";
 import type { Sandbox } from "../../scripts/sandbox-lib";
-import { buildAdminPage, startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
 import { screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 import type { ImportView } from "../../src/api-types";
 
@@ -62,7 +62,6 @@ async function choose(page: Page, select: string, value: string, until: () => Pr
 }
 
 beforeAll(async () => {
-  await buildAdminPage();
   suite = await startBrowserSuite("admin-uploads-browser", { workerPort: 18817, amoPort: 18818, lptPort: 18819 });
   ({ sb, chromium } = suite);
 }, 180_000);

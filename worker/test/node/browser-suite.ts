@@ -1,22 +1,10 @@
 // What a browser suite starts before its tests and stops after them: a fresh frozen sandbox in a
-// state directory of its own, and Chromium. The admin suites also build the admin page first.
+// state directory of its own, and Chromium (the widget and admin page are built once: global-build.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { build } from "vite";
-import { ROOT, startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
+import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
 import { launchChromium, type BrowserHarness } from "./browser-harness";
-
-/** The admin page's production build, as deployed: Vitest's NODE_ENV=test would give the development variant. */
-export async function buildAdminPage(): Promise<void> {
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ configFile: path.join(ROOT, "admin/vite.config.ts"), logLevel: "warn" });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-}
 
 export interface BrowserSuite {
   sb: Sandbox;

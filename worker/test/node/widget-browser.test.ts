@@ -5,14 +5,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "vite";
 import type { Page } from "playwright-core";
 import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
 import type { CardResponse } from "../../src/api-types";
-import { publish } from "../../../widget/tools/publish";
 import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
@@ -77,8 +74,6 @@ async function openCard(w: WatchedPage, hash: string, params: Record<string, str
 }
 
 beforeAll(async () => {
-  await build({ configFile: path.join(ROOT, "widget", "vite.config.ts"), logLevel: "error" });
-  publish();
   stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-browser-"));
   sb = await startSandbox({ workerPort: 18787, amoPort: 18788, lptPort: 18789, persistTo: stateDir, fresh: true, log: () => {} });
   const host = await fetch(`${sb.workerUrl}/dev/amocrm`);
@@ -192,12 +187,7 @@ describe("widget in the amoCRM lead card", () => {
 });
 
 describe("widget in a card with nothing linked", () => {
-  it("offers LPTracker leads found by the contact's phone and links one with «Связать»", async (ctx) => {
-    // POST /api/widget/card/link and `suggestions` are the backend's part; skip until they exist.
-    const probe = await fetch(`${sb.workerUrl}/api/widget/card/link`, { method: "POST", headers: { "x-auth-token": await sb.widgetToken(), "content-type": "application/json" }, body: "{}" });
-    const answer = (await probe.json().catch(() => ({}))) as { detail?: string };
-    if (probe.status === 404 && answer.detail?.startsWith("No route")) ctx.skip();
-
+  it("offers LPTracker leads found by the contact's phone and links one with «Связать»", async () => {
     const phone = "+7 903 555-12-34";
     const lpt = await sb.lpt.createLead(projectId, { name: "Звонок с сайта: двери", contactName: "Мария Соколова", phone, source: "google", webhook: false });
     const contact = await sb.amo.createContact(sb.demo.accountId, { name: "Мария Соколова", custom_fields_values: [{ field_code: "PHONE", values: [{ value: phone, enum_code: "WORK" }] }] });

@@ -6,12 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "vite";
 import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
-import { publish } from "../../../widget/tools/publish";
 import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
@@ -26,8 +23,6 @@ function hostUrl(hash: string): string {
 }
 
 beforeAll(async () => {
-  await build({ configFile: path.join(ROOT, "widget", "vite.config.ts"), logLevel: "error" });
-  publish();
   stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-dp-list-"));
   sb = await startSandbox({ workerPort: 18947, amoPort: 18948, lptPort: 18949, persistTo: stateDir, fresh: true, log: () => {} });
   chromium = await launchChromium();

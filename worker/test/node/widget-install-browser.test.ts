@@ -5,13 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "vite";
 import type { Page } from "playwright-core";
 import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
-import { publish } from "../../../widget/tools/publish";
 import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 /** The sandbox calls a code lost after this long; the «code lost» test waits it out. */
 const INSTALL_WAIT_SECONDS = 10;
 
@@ -65,8 +62,6 @@ async function fillConnection(page: Page, f: Fresh): Promise<void> {
 const installState = (page: Page) => page.getByTestId("lptw-install").locator("[data-state]").first().getAttribute("data-state");
 
 beforeAll(async () => {
-  await build({ configFile: path.join(ROOT, "widget", "vite.config.ts"), logLevel: "error" });
-  publish();
   stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-install-"));
   sb = await startSandbox({ workerPort: 18827, amoPort: 18828, lptPort: 18829, hostPort: 18830, persistTo: stateDir, fresh: true, log: () => {}, vars: { INSTALL_WAIT_SECONDS: String(INSTALL_WAIT_SECONDS) } });
   chromium = await launchChromium();

@@ -5,14 +5,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "vite";
 import type { Page } from "playwright-core";
 import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
 import type { SimUser } from "../../sim/amocrm/types";
-import { publish } from "../../../widget/tools/publish";
 import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
@@ -74,8 +71,6 @@ const isDark = (rgb: string) => {
 };
 
 beforeAll(async () => {
-  await build({ configFile: path.join(ROOT, "widget", "vite.config.ts"), logLevel: "error" });
-  publish();
   stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-rights-theme-"));
   sb = await startSandbox({ workerPort: 18917, amoPort: 18918, lptPort: 18919, persistTo: stateDir, fresh: true, log: () => {} });
   chromium = await launchChromium();
