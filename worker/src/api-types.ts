@@ -137,6 +137,8 @@ export interface CardResponse {
   can: { sync: boolean; link: boolean };
   /** In a contact card: how many of the contact's leads amoCRM hides from this user. */
   hiddenLeads?: number;
+  /** Present while the widget is switched off in amoCRM: nothing is synced, events wait as paused. */
+  paused?: true;
   /** When nothing is linked (admins only): LPTracker leads found by the card's phone, to link with one click. */
   suggestions?: { lptLeadId: number; name: string | null; projectId: number; stage: string | null; createdAt: number | null }[];
 }

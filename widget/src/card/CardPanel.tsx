@@ -64,6 +64,11 @@ function CardBody({ env, store, card, entity }: { env: WidgetEnv<CardApi>; store
           {store.reinstallAction ?? t("install.reauth_hint")}
         </Notice>
       )}
+      {card.paused && (
+        <Notice tone="warn" title={t("install.title_paused")} testId="lptw-card-paused">
+          {t("card.paused")}
+        </Notice>
+      )}
       {(status === "pending" || status === "uninstalled" || status === "not_installed") && (
         <Notice tone="warn" testId="lptw-install-status">
           {t(`install.${status}`)}
@@ -75,7 +80,7 @@ function CardBody({ env, store, card, entity }: { env: WidgetEnv<CardApi>; store
           {t("card.hidden_leads", { count: card.hiddenLeads })}
         </div>
       )}
-      {card.leads.length > 0 && <SyncBar env={env} store={store} card={card} />}
+      {card.leads.length > 0 && !card.paused && <SyncBar env={env} store={store} card={card} />}
     </div>
   );
 }

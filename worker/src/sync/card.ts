@@ -141,6 +141,7 @@ export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts
   }
   const card: CardResponse = { entity, id, install_status: installStatus, leads, can: { sync: viewer.isAdmin, link: viewer.isAdmin } };
   if (scope.hidden) card.hiddenLeads = scope.hidden;
+  if (account?.pausedAt != null) card.paused = true;
   if (installStatus === "reauth_required") card.action = REINSTALL_ACTION;
   // Suggestions exist to be linked, which only admins may do.
   if (!leads.length && installStatus === "active" && viewer.isAdmin) card.suggestions = await suggestByPhone(env, t, entity, id).catch(() => []);

@@ -9,7 +9,7 @@ import { accounts, auditLog, installs } from "../../src/db/schema";
 import { accessWait } from "../../src/amocrm/install-wait";
 import { config } from "../../src/env";
 import { restartDrains } from "../../src/queue/cron";
-import type { DashboardResponse, EventListResponse, LptConnectionResponse, MeResponse } from "../../src/api-types";
+import type { CardResponse, DashboardResponse, EventListResponse, LptConnectionResponse, MeResponse } from "../../src/api-types";
 
 
 /** An amoCRM account that exists at amoCRM but whose code has not reached us yet. */
@@ -159,6 +159,9 @@ describe.concurrent("switching the widget off and on", () => {
     expect(await waitStatuses(a.accountId, allAre(3, "paused"))).toHaveLength(3);
     expect((await eventsOf(a.accountId))[0]!.error).toMatch(/switched off/);
     expect(await amoLeadNames(a.accountId)).toEqual([]);
+    // An open card says so (a tab opened before the switch-off) and offers no «Синхронизировать».
+    const card = (await (await widgetFetch(a, "/api/widget/card?entity=leads&id=1")).json()) as CardResponse;
+    expect(card.paused).toBe(true);
     // The admin page sees them as paused: the dashboard and the events filter.
     const dash = (await (await adminFetch(a, "/api/admin/dashboard")).json()) as DashboardResponse;
     expect(dash.held).toEqual({ widgetOff: true, paused: 3, parked: 0 });
@@ -173,6 +176,7 @@ describe.concurrent("switching the widget off and on", () => {
     const actions = (await db().select().from(auditLog).where(eq(auditLog.accountId, a.accountId))).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(["widget.switched_off", "widget.switched_on", "events.resumed"]));
     expect((await me(a)).paused).toBeUndefined();
+    expect(((await (await widgetFetch(a, "/api/widget/card?entity=leads&id=1")).json()) as CardResponse).paused).toBeUndefined();
   });
 
   it("switches off while LPTracker is down, and the event kept meanwhile runs after switching on", async () => {
