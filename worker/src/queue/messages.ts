@@ -12,11 +12,14 @@ export type JobMessage =
 
   | { kind: "list-job"; accountId: number; jobId: number };
 
-/** An LPTracker webhook accepted at the edge and not yet stored (hook-intake queue). */
+/** A webhook (LPTracker or amoCRM) accepted at the edge and not yet stored (hook-intake queue). */
 export interface HookMessage {
   kind: "hook";
+  /** Absent on messages queued before amoCRM webhooks took this path: those are LPTracker's. */
+  source?: "lptracker" | "amocrm";
   accountId: number;
-  projectId: number;
+  /** The LPTracker project; null for amoCRM webhooks. */
+  projectId: number | null;
   action: string;
   dedupeKey: string;
   externalId: string;

@@ -1,12 +1,14 @@
-// Webhook intake. Finds the tenant by the URL key, puts the event on the queue with its dedupe key
-// and answers 200; the consumer stores it once per key (sync/hook-job.ts). No external call here.
+// Webhook intake, the same path for LPTracker and amoCRM: finds the tenant by the URL key, puts each
+// event on the hook-intake queue with its dedupe key and answers 200; the consumer stores it once
+// per key (sync/hook-job.ts) and hands it to the sync. No external call and no D1 write here.
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { hookTargetByKey } from "../db/lptracker";
 import { accountByHookKey } from "../db/accounts";
 import { tenant } from "../db/tenant";
-import { insertEvent } from "../db/events";
+import { insertEvent, type NewEvent } from "../db/events";
+import type { HookMessage } from "../queue/messages";
 import { sha256Hex } from "../lib/keys";
 import { parseNestedFormBody, type FormValue } from "../lib/php-form";
 import { logWarn } from "../lib/log";
@@ -17,6 +19,8 @@ import { problemResponse } from "../lib/problem";
 const REJECTED_BODY_CAP = 16 * 1024;
 /** Queue messages are capped at 128 KB; this many UTF-16 units stay under it even as 3-byte UTF-8. */
 const QUEUED_PAYLOAD_MAX = 40_000;
+/** Messages per `sendBatch`: the queue's own cap. */
+const QUEUE_SEND_MAX = 100;
 
 /** LPTracker may send JSON, a form field `data` holding JSON, or `?data=` (undocumented: accept all). */
 async function readLptBody(c: Context<AppEnv>, raw: string): Promise<{ variant: string; json: unknown } | { variant: string; error: string }> {
@@ -115,7 +119,7 @@ export function hookRoutes() {
     if (payload.length <= QUEUED_PAYLOAD_MAX) {
       // The queue holds the event durably once `send` resolves; the consumer stores it in D1 under
       // its dedupe key (a duplicate stops there) and syncs it. No D1 round trip on this path.
-      await c.env.HOOK_QUEUE.send({ kind: "hook", accountId, receivedAt: Date.now(), ...event });
+      await c.env.HOOK_QUEUE.send({ kind: "hook", source: "lptracker", accountId, receivedAt: Date.now(), ...event });
       return c.json({ ok: true, dedupeKey });
     }
     // Too big for a queue message: stored here first, and the message carries only its id.
@@ -130,7 +134,6 @@ export function hookRoutes() {
     const account = /^[A-Za-z0-9_-]{20,80}$/.test(key) ? await accountByHookKey(c.var.db, key) : null;
     if (!account || account.status === "uninstalled") return notFound(c);
     if (!(await underLimit(c.env.AMO_HOOK_LIMITER, `amo:${key}`))) return tooManyHooks(c, account.accountId, AMO_LIMIT_PERIOD_S);
-    const t = tenant(c.var.db, account.accountId);
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const form = parseNestedFormBody(raw);
     const acc = form.account as Record<string, FormValue> | undefined;
@@ -140,8 +143,9 @@ export function hookRoutes() {
     if (named > MAX_AMO_LEADS_PER_HOOK) {
       throw new Problem("payload-too-large", `The webhook names ${named} leads; at most ${MAX_AMO_LEADS_PER_HOOK} are accepted in one request.`, { limitLeads: MAX_AMO_LEADS_PER_HOOK });
     }
-    const stored: number[] = [];
-    let duplicates = 0;
+    const receivedAt = Date.now();
+    const queued: HookMessage[] = [];
+    const direct: NewEvent[] = [];
     // `add` items are not subscribed (and are mostly the echo of our own creates): ignored if sent.
     for (const action of ["update", "status"]) {
       const items = leads[action];
@@ -152,19 +156,24 @@ export function hookRoutes() {
         const id = Number(lead.id);
         if (!Number.isSafeInteger(id) || id <= 0) continue;
         const version = String(lead.updated_at ?? lead.last_modified ?? "") + ":" + String(lead.status_id ?? "");
-        const eventId = await insertEvent(t, {
-          source: "amocrm",
-          action,
-          dedupeKey: `amo:${id}:${action}:${version}`,
-          externalId: String(id),
-          payload: JSON.stringify(lead),
-        });
-        if (eventId === null) duplicates++;
-        else stored.push(eventId);
+        const event = { action, dedupeKey: `amo:${id}:${action}:${version}`, externalId: String(id), payload: JSON.stringify(lead) };
+        if (event.payload.length <= QUEUED_PAYLOAD_MAX) queued.push({ kind: "hook", source: "amocrm", accountId: account.accountId, projectId: null, receivedAt, ...event });
+        else direct.push({ source: "amocrm", receivedAt, ...event });
       }
     }
+    for (let i = 0; i < queued.length; i += QUEUE_SEND_MAX) {
+      await c.env.HOOK_QUEUE.sendBatch(queued.slice(i, i + QUEUE_SEND_MAX).map((body) => ({ body })));
+    }
+    // A lead too big for a queue message is stored here first, and its message carries only its id.
+    const t = tenant(c.var.db, account.accountId);
+    const stored: number[] = [];
+    for (const e of direct) {
+      const eventId = await insertEvent(t, e);
+      if (eventId !== null) stored.push(eventId);
+    }
     if (stored.length) await c.env.SYNC_QUEUE.sendBatch(stored.map((eventId) => ({ body: { kind: "event" as const, accountId: account.accountId, eventId } })));
-    return c.json({ ok: true, stored: stored.length, duplicates });
+    // The keys let a caller (our tests, an operator) find the stored events.
+    return c.json({ ok: true, queued: queued.length + stored.length, dedupeKeys: [...queued.map((m) => m.dedupeKey), ...direct.map((e) => e.dedupeKey)] });
   });
 
   return r;

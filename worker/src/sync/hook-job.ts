@@ -1,4 +1,4 @@
-// The second half of the LPTracker webhook intake. The edge puts each accepted event on the
+// The second half of both webhook intakes (LPTracker and amoCRM). The edge puts each accepted event on the
 // hook-intake queue (durable once `send` resolves) and answers; this consumer writes a whole batch
 // to D1 in a few round trips under the events' dedupe keys and hands each new event to sync-jobs.
 // A duplicate delivery meets the unique key and stops here; a redelivery of the same message finds
@@ -21,7 +21,7 @@ const SENDS_PER_BATCH = 100;
 
 function eventOf(msg: HookMessage): NewEvent {
   return {
-    source: "lptracker",
+    source: msg.source ?? "lptracker",
     action: msg.action,
     dedupeKey: msg.dedupeKey,
     projectId: msg.projectId,
@@ -37,6 +37,10 @@ export async function storeHooks(env: Env, messages: readonly Message<HookMessag
   const live = new Map<string, boolean>();
   const kept: Message<HookMessage>[] = [];
   for (const m of messages) {
+    if (m.body.projectId === null) {
+      kept.push(m);
+      continue;
+    }
     const key = `${m.body.accountId}:${m.body.projectId}`;
     if (!live.has(key)) live.set(key, (await getProject(tenant(db, m.body.accountId), m.body.projectId))?.enabled === true);
     if (live.get(key)) kept.push(m);

@@ -111,8 +111,9 @@ export async function hooksStored(responses: Response[], timeout = 30_000): Prom
   const keys: string[] = [];
   for (const res of responses) {
     if (res.status !== 200) continue;
-    const body = (await res.clone().json()) as { dedupeKey?: string };
+    const body = (await res.clone().json()) as { dedupeKey?: string; dedupeKeys?: string[] };
     if (body.dedupeKey) keys.push(body.dedupeKey);
+    keys.push(...(body.dedupeKeys ?? []));
   }
   const wanted = [...new Set(keys)];
   if (wanted.length === 0) return;
@@ -130,9 +131,11 @@ export async function hooksStored(responses: Response[], timeout = 30_000): Prom
 }
 
 /** Delivers the amoCRM simulator's pending webhooks of one account to the Worker. */
-export async function deliverAmoHooks(accountId: number): Promise<Response[]> {
+export async function deliverAmoHooks(accountId: number, storedTimeout = 30_000): Promise<Response[]> {
   const hooks = await amo.takeOutbox({ accountId, take: true });
-  return inPool(hooks, DELIVERY_LANES, (h) => SELF.fetch(h.url.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: h.method, headers: h.headers, body: h.body ?? undefined }));
+  const responses = await inPool(hooks, DELIVERY_LANES, (h) => SELF.fetch(h.url.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: h.method, headers: h.headers, body: h.body ?? undefined }));
+  await hooksStored(responses, storedTimeout);
+  return responses;
 }
 
 /** Waits until no event of the account is waiting or running. */
