@@ -13,6 +13,7 @@ import { logWarn } from "../lib/log";
 import { jsonTooDeep, MAX_JSON_DEPTH } from "../lib/json-guard";
 import { hookRateProblem, recordQuotaHit, rejectedBodyAllowed, underLimit, type QuotaKind } from "../db/quotas";
 import { problemResponse } from "../lib/problem";
+import { unsortedHookEvents } from "../sync/unsorted";
 
 const REJECTED_BODY_CAP = 16 * 1024;
 /** Queue messages are capped at 128 KB; this many UTF-16 units stay under it even as 3-byte UTF-8. */
@@ -162,6 +163,12 @@ export function hookRoutes() {
         if (eventId === null) duplicates++;
         else stored.push(eventId);
       }
+    }
+    // A manager's accept/decline of an incoming lead we posted (sync/unsorted.ts).
+    for (const e of unsortedHookEvents(form.unsorted)) {
+      const eventId = await insertEvent(t, e);
+      if (eventId === null) duplicates++;
+      else stored.push(eventId);
     }
     if (stored.length) await c.env.SYNC_QUEUE.sendBatch(stored.map((eventId) => ({ body: { kind: "event" as const, accountId: account.accountId, eventId } })));
     return c.json({ ok: true, stored: stored.length, duplicates });
