@@ -123,7 +123,7 @@ export const HOST_UNSORTED_JS = `
           var src = el('td');
           src.appendChild(el('div', '', e.source_name));
           var m = e.metadata || {};
-          [m.form_name, m.form_page, m.referer ? 'Откуда: ' + m.referer : '', m.ip ? 'IP: ' + m.ip : ''].filter(Boolean).forEach(function (line) { src.appendChild(el('div', 'host-unsorted__meta', String(line))); });
+          [m.form_name, m.form_page !== m.form_name ? m.form_page : '', m.referer ? 'Откуда: ' + m.referer : '', m.ip ? 'IP: ' + m.ip : ''].filter(Boolean).forEach(function (line) { src.appendChild(el('div', 'host-unsorted__meta', String(line))); });
           tr.appendChild(src);
           tr.appendChild(el('td', '', e.contacts.map(function (c) { return c.name || ('Контакт №' + c.id); }).join(', ') || '—'));
           var st = el('td', '', STATES[e.state] || e.state);
