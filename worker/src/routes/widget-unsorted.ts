@@ -11,6 +11,9 @@ import { getProject } from "../db/lptracker";
 import { getUnsortedSetting, saveUnsortedSetting } from "../db/unsorted";
 import { getMetadata } from "../amocrm/metadata";
 import { writeAudit } from "../db/audit";
+import { getAccount } from "../db/accounts";
+import { ensureAmoWebhook } from "../amocrm/install";
+import { logWarn } from "../lib/log";
 import type { UnsortedSettingResponse } from "../api-types";
 
 const saveBody = z.object({ pipelineId: z.number().int().positive().nullable() });
@@ -45,6 +48,15 @@ export function unsortedSettingRoutes() {
       }
     }
     await saveUnsortedSetting(tt, projectId, body.pipelineId, c.var.widget.userId);
+    if (body.pipelineId !== null) {
+      // Accounts installed before incoming leads existed are not subscribed to delete_unsorted yet.
+      const account = await getAccount(tt);
+      if (account?.status === "active") {
+        await ensureAmoWebhook(c.env, tt, `${c.var.cfg.publicOrigin}/hooks/amocrm/${account.amoHookKey}`).catch((err: unknown) =>
+          logWarn("amoCRM webhook not re-registered for incoming leads", { accountId: tt.accountId, error: String(err) }),
+        );
+      }
+    }
     await writeAudit(tt, {
       source: "widget",
       action: "unsorted.setting_saved",

@@ -2,10 +2,11 @@
 // new LPTracker lead posted as a forms entry with its metadata, the manager's accept (also into an
 // existing lead) and decline arriving as amoCRM's unsorted webhooks, repeat requests added to the
 // waiting entry, and replays of those webhooks changing nothing.
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { auditLog, links } from "../../src/db/schema";
+import { AmoClient } from "../../src/amocrm/client";
 import { adminFetch, amo, connectLpt, db, deliverAmoHooks, deliverLptHooks, eventsOf, installAccount, lpt, ORIGIN, settle, widgetFetch, type Connected } from "./harness";
 
 async function setup(): Promise<Connected & { pipelineId: number; unsortedStatus: number }> {
@@ -54,7 +55,13 @@ describe.concurrent("incoming leads («Неразобранное»)", () => {
     expect(await pendingEntries(a.accountId)).toEqual([]);
     expect((await amo.state(a.accountId)).leads.map((l) => l.name)).toEqual(["Прямо в воронку"]);
     // The install subscribed amoCRM's unsorted webhook next to the lead events.
-    expect((await amo.state(a.accountId)).webhooks[0]!.settings).toEqual(expect.arrayContaining(["update_lead", "status_lead", "delete_unsorted"]));
+    const [hook] = (await amo.state(a.accountId)).webhooks;
+    expect(hook!.settings).toEqual(expect.arrayContaining(["update_lead", "status_lead", "delete_unsorted"]));
+    // An account installed before incoming leads existed is subscribed when the setting is turned on.
+    await new AmoClient(env, a.accountId).post("/api/v4/webhooks", { destination: hook!.destination, settings: ["update_lead", "status_lead"] });
+    expect((await amo.state(a.accountId)).webhooks[0]!.settings).not.toContain("delete_unsorted");
+    await widgetFetch(a, `/api/widget/unsorted/${a.projectId}`, { method: "PUT", json: { pipelineId: a.info.pipelines[0]!.id } });
+    expect((await amo.state(a.accountId)).webhooks[0]!.settings).toContain("delete_unsorted");
   });
 
   it("posts a new LPTracker lead as one forms entry (a bare array) with form metadata, not as a pipeline lead", async () => {
