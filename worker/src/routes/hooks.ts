@@ -13,7 +13,7 @@ import { logWarn } from "../lib/log";
 import { jsonTooDeep, MAX_JSON_DEPTH } from "../lib/json-guard";
 import { hookRateProblem, recordQuotaHit, rejectedBodyAllowed, underLimit, type QuotaKind } from "../db/quotas";
 import { problemResponse } from "../lib/problem";
-import { unsortedHookEvents } from "../sync/unsorted";
+import { unsortedHookEvents } from "../sync/unsorted-hook";
 
 const REJECTED_BODY_CAP = 16 * 1024;
 /** Queue messages are capped at 128 KB; this many UTF-16 units stay under it even as 3-byte UTF-8. */
