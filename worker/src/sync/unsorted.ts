@@ -136,7 +136,9 @@ export async function runUnsortedEvent(env: Env, t: Tenant, event: EventRow): Pr
   const related = await findLinksByAmo(t, "lead", [...new Set([entry.amoLeadId, entry.resultLeadId ?? entry.amoLeadId])]);
   const links = related.filter((l) => linkUnsorted(l)?.uid === uid);
   const gate = amoGate(env, t.accountId);
-  const lock = await gate.tryLock([...new Set([entry.lptLeadId, ...links.map((l) => l.lptId)])].map((id) => `lpt-lead:${id}`), 60_000);
+  // The person's keys too: an LPTracker job adding a repeat request to this entry holds them.
+  const keys = [...new Set([entry.lptLeadId, ...links.map((l) => l.lptId)])].map((id) => `lpt-lead:${id}`);
+  const lock = await gate.tryLock([...keys, ...entry.personKeys], 60_000);
   if (!lock) throw new RetryLater(2, "another job is syncing a lead of this incoming lead");
   try {
     // Re-read under the lock: an LPTracker job may have linked a repeat request meanwhile.
