@@ -11,6 +11,7 @@ import type {
   MeResponse,
   MetadataResponse,
   StageMapEntry,
+  UnsortedSettingResponse,
 } from "../../worker/src/api-types";
 import { toApiError } from "./problem";
 import * as req from "./requests";
@@ -38,6 +39,8 @@ export interface WidgetApi extends CardApi {
   mapping(projectId: number): Promise<MappingResponse>;
   saveMapping(projectId: number, rows: MappingRowView[], stageMap: StageMapEntry[]): Promise<MappingResponse>;
   adminLink(): Promise<AdminLinkResponse>;
+  unsortedSetting(projectId: number): Promise<UnsortedSettingResponse>;
+  saveUnsortedSetting(projectId: number, pipelineId: number | null): Promise<UnsortedSettingResponse>;
 }
 
 type Send = <R>(r: req.ApiRequest) => Promise<R>;
@@ -75,5 +78,7 @@ export function createApi(transport: Transport): WidgetApi {
     mapping: (projectId) => send(req.mappingRequest(projectId)),
     saveMapping: (projectId, rows, stageMap) => send(req.mappingSaveRequest(projectId, rows, stageMap)),
     adminLink: () => send(req.adminLinkRequest()),
+    unsortedSetting: (projectId) => send(req.unsortedSettingRequest(projectId)),
+    saveUnsortedSetting: (projectId, pipelineId) => send(req.unsortedSettingSaveRequest(projectId, pipelineId)),
   };
 }

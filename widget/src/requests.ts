@@ -24,6 +24,15 @@ export const metadataRequest = (): ApiRequest => ({ method: "GET", path: `${BASE
 export const metadataRefreshRequest = (): ApiRequest => ({ method: "POST", path: `${BASE}/metadata/refresh`, body: {} });
 export const adminLinkRequest = (): ApiRequest => ({ method: "POST", path: `${BASE}/admin-link`, body: {} });
 
+export function unsortedSettingRequest(projectId: number): ApiRequest {
+  return { method: "GET", path: `${BASE}/unsorted/${positiveId(projectId, "projectId")}` };
+}
+
+/** `pipelineId` null: new leads go straight into a pipeline; else to that pipeline's incoming leads. */
+export function unsortedSettingSaveRequest(projectId: number, pipelineId: number | null): ApiRequest {
+  return { method: "PUT", path: `${BASE}/unsorted/${positiveId(projectId, "projectId")}`, body: { pipelineId: pipelineId === null ? null : positiveId(pipelineId, "pipelineId") } };
+}
+
 export function schemaRequest(projectId: number): ApiRequest {
   return { method: "GET", path: `${BASE}/lptracker/projects/${positiveId(projectId, "projectId")}/schema` };
 }

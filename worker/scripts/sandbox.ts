@@ -33,6 +33,7 @@ const lines = [
   `  Leads list:        ${hostUrl}/dev/amocrm?account_id=${demo.accountId}#/leads/list      (check rows → «Ещё» → LPTracker: «Синхронизировать с LPTracker»)`,
   `  Contacts list:     ${hostUrl}/dev/amocrm?account_id=${demo.accountId}#/contacts/list`,
   `  Digital Pipeline:  ${hostUrl}/dev/amocrm?account_id=${demo.accountId}#/leads/pipeline   («+ LPTracker» on a stage, then move a lead there)`,
+  `  Incoming leads:    ${hostUrl}/dev/amocrm?account_id=${demo.accountId}#/leads/unsorted   (turn on «Неразобранное» in the mapping editor, send a lead, then «Принять» / «Отклонить»)`,
   `  amoCRM simulator:  ${sandbox.amoUrl}/__sim/accounts/${demo.accountId}/state`,
   `  LPTracker sim:     ${lptUrl}/__sim/users/${encodeURIComponent(demo.lptLogin)}/state`,
   "",

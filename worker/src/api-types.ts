@@ -93,6 +93,12 @@ export interface MappingResponse {
   brokenCount: number;
   updatedAt: number | null;
 }
+/** Where new leads of an LPTracker project go: `pipelineId` null = straight into a pipeline, else that pipeline's incoming leads. */
+export interface UnsortedSettingResponse {
+  projectId: number;
+  pipelineId: number | null;
+  updatedAt: number | null;
+}
 export interface MappingSaveRequest {
   rows: MappingRow[];
   stageMap: StageMapEntry[];

@@ -13,6 +13,7 @@ import { devRoutes, notePreflights } from "./routes/dev";
 import { devBenchRoutes } from "./routes/dev-bench";
 import { devHostRoutes } from "./routes/dev-host";
 import { devHostActionRoutes } from "./routes/dev-host-actions";
+import { devHostUnsortedRoutes } from "./routes/dev-host-unsorted";
 
 export { AmoAccountGate } from "./amocrm/gate";
 export { LptConnectionGate } from "./lptracker/gate";
@@ -40,6 +41,7 @@ function mountSandbox(app: Hono<AppEnv>): void {
   app.route("/", devBenchRoutes());
   app.route("/", devHostRoutes());
   app.route("/", devHostActionRoutes());
+  app.route("/", devHostUnsortedRoutes());
 }
 
 const app = createApp(mountSandbox, sandboxMode);

@@ -24,6 +24,9 @@ const ACTIONS: Record<string, Key> = {
   sync: "eventAction.sync",
   rejected: "eventAction.rejected",
   dp: "eventAction.dp",
+  unsorted_accept: "eventAction.unsorted_accept",
+  unsorted_decline: "eventAction.unsorted_decline",
+  unsorted_link: "eventAction.unsorted_link",
 };
 
 export function sourceLabel(source: string): string {

@@ -138,6 +138,9 @@ export const en: Record<Key, string> = {
   "eventAction.sync": "sync",
   "eventAction.rejected": "malformed request",
   "eventAction.dp": "Digital Pipeline action",
+  "eventAction.unsorted_accept": "incoming lead accepted",
+  "eventAction.unsorted_decline": "incoming lead declined",
+  "eventAction.unsorted_link": "incoming lead linked",
 
   "entity.lpt_lead": "LPTracker lead",
   "entity.amo_lead": "amoCRM lead",

@@ -137,6 +137,9 @@ export const ru = {
   "eventAction.sync": "синхронизация",
   "eventAction.rejected": "некорректный запрос",
   "eventAction.dp": "действие Digital Pipeline",
+  "eventAction.unsorted_accept": "неразобранное: принято",
+  "eventAction.unsorted_decline": "неразобранное: отклонено",
+  "eventAction.unsorted_link": "неразобранное: привязано",
 
   "entity.lpt_lead": "Заявка LPTracker",
   "entity.amo_lead": "Сделка amoCRM",

@@ -9,6 +9,7 @@ import { ErrorBox, Loading, Notice, SupportLine } from "../ui";
 import { createAdvancedStore, type AdvancedStore, type ProjectData } from "./advanced-store";
 import { RowEditor } from "./RowEditor";
 import { StageMap } from "./StageMap";
+import { UnsortedSetting } from "./UnsortedSetting";
 
 export interface AdvancedPageProps {
   env: WidgetEnv;
@@ -157,6 +158,8 @@ function ProjectEditor({ env, store, meta, readOnly }: { env: WidgetEnv; store: 
         </div>
       )}
       {store.saveError.value && <ErrorBox env={env} error={store.saveError.value} testId="lptw-map-save-error" />}
+
+      {store.projectId.value !== null && <UnsortedSetting key={store.projectId.value} env={env} projectId={store.projectId.value} meta={meta} readOnly={readOnly} />}
     </div>
   );
 }

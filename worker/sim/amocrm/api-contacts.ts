@@ -10,6 +10,7 @@ import { applyCommonFilters, applyOrder, filterIds, withList } from "./list-filt
 import { renderTags } from "./tags";
 import type { Contact } from "./types";
 import { emitContactChanges } from "./webhooks";
+import { hiddenContactIds } from "./amocrm-unsorted";
 
 export const MAX_BATCH = 250;
 
@@ -44,6 +45,8 @@ function list(ctx: ApiContext): Response {
   const responsible = filterIds(ctx, "responsible_user_id");
   let items = applyCommonFilters(ctx, [...ctx.account.contacts.values()], (c) => searchableText(c.name, c.custom_fields_values));
   if (responsible) items = items.filter((c) => responsible.has(c.responsible_user_id));
+  const hidden = hiddenContactIds(ctx.account);
+  if (hidden.size) items = items.filter((c) => !hidden.has(c.id));
   return halPage(ctx, "contacts", applyOrder(ctx, items), (c) => renderContact(ctx, c, withLeads));
 }
 

@@ -7,6 +7,7 @@ import { contactRoutes } from "./api-contacts";
 import { leadRoutes } from "./api-leads";
 import { noteRoutes } from "./api-notes";
 import { taskRoutes } from "./api-tasks";
+import { unsortedRoutes } from "./amocrm-unsorted";
 import { webhookRoutes } from "./api-webhooks";
 import type { ApiContext, Route } from "./context";
 import { gate, linkBase } from "./gate";
@@ -23,6 +24,7 @@ interface Compiled {
 const ROUTES: Route[] = [
   ...accountRoutes,
   ...complexRoutes,
+  ...unsortedRoutes,
   ...leadRoutes,
   ...contactRoutes,
   ...noteRoutes,
@@ -35,7 +37,7 @@ function compile(route: Route): Compiled {
   const names: string[] = [];
   const source = route.pattern.replace(/\{(\w+)\}/g, (_, name: string) => {
     names.push(name);
-    return name === "entity" ? "(leads|contacts)" : "(\\d+)";
+    return name === "entity" ? "(leads|contacts)" : name === "uid" ? "([A-Za-z0-9_-]+)" : "(\\d+)";
   });
   return { route, regex: new RegExp(`^${source}/?$`), names };
 }

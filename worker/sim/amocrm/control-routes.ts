@@ -15,6 +15,7 @@ import { domainOf, type Account, type Store } from "./store";
 import type { CreateAccountInput, DisconnectVariant, EntityType, SimFaultPlan, SimStatusRight, SimUser, SimUserInput } from "./types";
 import { emitContactChanges, emitLeadChanges, sendDisconnect } from "./webhooks";
 import { dpControl, DpControlError } from "./digital-pipeline";
+import { unsortedControl, UnsortedControlError } from "./amocrm-unsorted";
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Fails to compile when SimFaultPlan drifts from the shared FaultPlan. */
@@ -215,6 +216,8 @@ async function route(store: Store, signer: JwtSigner, request: Request, url: URL
   }
   const dp = rest.startsWith("dp/") ? await dpControl(store, account, method, rest, body) : null;
   if (dp) return dp;
+  const unsorted = rest.startsWith("unsorted") ? unsortedControl(store, account, method, rest, body) : null;
+  if (unsorted) return unsorted;
   const action = accountActions(store, signer)[`${method} ${rest}`];
   if (!action) throw new ControlError(404, `no control call at ${method} ${path}`);
   return action(account, body, raw);
@@ -225,7 +228,7 @@ export async function handleControl(store: Store, signer: JwtSigner, request: Re
   try {
     return await route(store, signer, request, url);
   } catch (err) {
-    if (err instanceof ControlError || err instanceof DpControlError) return json({ error: err.message }, err.status);
+    if (err instanceof ControlError || err instanceof DpControlError || err instanceof UnsortedControlError) return json({ error: err.message }, err.status);
     const rendered = renderError(err);
     if (rendered) return rendered;
     throw err;

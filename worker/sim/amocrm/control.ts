@@ -2,6 +2,7 @@
 // inside workerd can import it as well as Node tests.
 import type { OutgoingHook } from "../shared/outbox";
 import type { DpAction } from "./digital-pipeline";
+import type { UnsortedEntry } from "./amocrm-unsorted";
 import type {
   AccountInfo,
   AccountState,
@@ -17,6 +18,11 @@ import type {
   SimUserInput,
   TokenResponse,
 } from "./types";
+
+export type SimUnsortedView = UnsortedEntry & {
+  lead: { id: number; name: string; price: number; status_id: number; pipeline_id: number } | null;
+  contacts: { id: number; name: string }[];
+};
 
 export class AmoSimControlError extends Error {
   constructor(
@@ -126,6 +132,21 @@ export class AmoSimControl {
   /** A user drags the lead into a status; every DP action there posts its hook (form-encoded unless `format: "json"`). */
   moveLeadWithDp(accountId: number, move: { lead_id: number; status_id: number; pipeline_id?: number; format?: "form" | "json"; user_id?: number }): Promise<{ lead: Lead; dp_hooks: OutgoingHook[] }> {
     return this.call("POST", `/accounts/${accountId}/dp/move`, move);
+  }
+
+  /** Every incoming lead of the account («Неразобранное»), processed ones included, with its lead and contacts. */
+  unsorted(accountId: number): Promise<{ entries: SimUnsortedView[] }> {
+    return this.call("GET", `/accounts/${accountId}/unsorted`);
+  }
+
+  /** A manager accepts an incoming lead (or, with `lead_id`, attaches it to that existing lead): fires delete_unsorted. */
+  acceptUnsorted(accountId: number, uid: string, opts: { user_id?: number; status_id?: number; lead_id?: number } = {}): Promise<SimUnsortedView> {
+    return this.call("POST", `/accounts/${accountId}/unsorted/${uid}/accept`, opts);
+  }
+
+  /** A manager declines an incoming lead: its lead and new contacts are deleted; fires delete_unsorted. */
+  declineUnsorted(accountId: number, uid: string, opts: { user_id?: number } = {}): Promise<SimUnsortedView> {
+    return this.call("POST", `/accounts/${accountId}/unsorted/${uid}/decline`, opts);
   }
 
   /** A user creates a contact in the UI: fires add_contact. */

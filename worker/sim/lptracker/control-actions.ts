@@ -77,7 +77,7 @@ export class SimActions {
     const createdContact = !found[0];
     const manager = user.staff.find((s) => s.type === "manager") ?? user.staff[0]!;
     const view = Object.fromEntries(
-      Object.entries({ source: body.source, campaign: body.campaign, keyword: body.keyword }).filter(([, v]) => v !== undefined),
+      Object.entries({ ...(body.view ?? {}), source: body.source, campaign: body.campaign, keyword: body.keyword }).filter(([, v]) => v !== undefined),
     );
     const patch: LeadPatch = {
       name: body.name ?? `Заявка с сайта ${project.domain}`,

@@ -161,6 +161,8 @@ export interface CreateLeadBody {
   source?: string;
   campaign?: string;
   keyword?: string;
+  /** More of the visit record: the page (`address`), `referrer`, `ip`, `click_time`, … */
+  view?: Record<string, string>;
   stageId?: number;
   ownerId?: number;
   custom?: Record<string, unknown>;

@@ -19,8 +19,11 @@ import { RetryLater } from "../queue/retry";
 import { resumeHeld } from "../sync/hold";
 
 const CODE_LIFETIME_MS = 20 * 60 * 1000;
-/** Status changes and edits are what flow back to LPTracker; new leads in amoCRM are not ours to copy. */
-export const AMO_WEBHOOK_EVENTS = ["update_lead", "status_lead"];
+/**
+ * Status changes and edits are what flow back to LPTracker; new leads in amoCRM are not ours to copy.
+ * `delete_unsorted` tells us a manager accepted or declined an incoming lead we posted.
+ */
+export const AMO_WEBHOOK_EVENTS = ["update_lead", "status_lead", "delete_unsorted"];
 
 export function installCodeContext(installId: string): string {
   return `install-code:${installId}`;

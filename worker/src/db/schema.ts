@@ -512,3 +512,45 @@ export const dpKeys = sqliteTable("dp_keys", {
   key: text("key").notNull(),
   createdAt: createdAt(),
 });
+
+/** Per LPTracker project: new leads go to amoCRM's incoming leads («Неразобранное») of this pipeline (a row means on). */
+export const unsortedSettings = sqliteTable(
+  "unsorted_settings",
+  {
+    accountId: integer("account_id").notNull(),
+    projectId: integer("project_id").notNull(),
+    pipelineId: integer("pipeline_id").notNull(),
+    updatedBy: integer("updated_by"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.projectId] })],
+);
+
+/** An incoming lead we posted to amoCRM and what became of it. */
+export const unsortedEntries = sqliteTable(
+  "unsorted_entries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: integer("account_id").notNull(),
+    uid: text("uid").notNull(),
+    projectId: integer("project_id").notNull(),
+    /** The LPTracker lead that made the entry (repeat requests link to it without a row of their own). */
+    lptLeadId: text("lpt_lead_id").notNull(),
+    /** The lead amoCRM made with the entry. */
+    amoLeadId: text("amo_lead_id").notNull(),
+    amoContactId: text("amo_contact_id"),
+    /** `phone:+7…` / `email:…` of the person, to add a repeat request to the waiting entry. */
+    personKeys: text("person_keys", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** pending | accepted | declined */
+    state: text("state").notNull().default("pending"),
+    /** The lead the manager accepted it into (its own lead, or an existing one it was attached to). */
+    resultLeadId: text("result_lead_id"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("unsorted_entries_account_uid").on(t.accountId, t.uid),
+    index("unsorted_entries_account_state").on(t.accountId, t.projectId, t.state),
+    index("unsorted_entries_account_lpt").on(t.accountId, t.lptLeadId),
+  ],
+);

@@ -22,7 +22,7 @@ export interface HookMessage {
   projectId: number | null;
   action: string;
   dedupeKey: string;
-  externalId: string;
+  externalId: string | null;
   payload: string;
   receivedAt: number;
 }

@@ -10,6 +10,7 @@ import { Problem } from "../lib/problem";
 import { accounts, links } from "../db/schema";
 import { HOST_THEME_CSS, HOST_THEME_HEAD_JS, HOST_TOOLS_JS } from "./dev-host-tools";
 import { HOST_ACTIONS_JS } from "./dev-host-actions";
+import { HOST_UNSORTED_JS } from "./dev-host-unsorted";
 import { HOST_PROXY_HEADER } from "./dev-host-proxy";
 
 const MAX_CODE_DELAY_MS = 20_000;
@@ -165,6 +166,7 @@ function hostPage(boot: BootData): string {
 <script src="/dev/vendor/require.js"></script>
 <script>${HOST_JS}</script>
 <script>${HOST_ACTIONS_JS}</script>
+<script>${HOST_UNSORTED_JS}</script>
 <script>${HOST_TOOLS_JS}</script>
 </body>
 </html>`;

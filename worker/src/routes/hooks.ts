@@ -15,6 +15,7 @@ import { logWarn } from "../lib/log";
 import { jsonTooDeep, MAX_JSON_DEPTH } from "../lib/json-guard";
 import { hookRateProblem, recordQuotaHit, rejectedBodyAllowed, underLimit, type QuotaKind } from "../db/quotas";
 import { problemResponse } from "../lib/problem";
+import { unsortedHookEvents } from "../sync/unsorted-hook";
 
 const REJECTED_BODY_CAP = 16 * 1024;
 /** Queue messages are capped at 128 KB; this many UTF-16 units stay under it even as 3-byte UTF-8. */
@@ -161,6 +162,8 @@ export function hookRoutes() {
         else direct.push({ source: "amocrm", receivedAt, ...event });
       }
     }
+    // A manager's accept/decline of an incoming lead we posted (sync/unsorted.ts): the same path.
+    for (const e of unsortedHookEvents(form.unsorted)) queued.push({ kind: "hook", source: "amocrm", accountId: account.accountId, projectId: null, receivedAt, ...e, externalId: e.externalId ?? null });
     for (let i = 0; i < queued.length; i += QUEUE_SEND_MAX) {
       await c.env.HOOK_QUEUE.sendBatch(queued.slice(i, i + QUEUE_SEND_MAX).map((body) => ({ body })));
     }

@@ -113,6 +113,8 @@ export interface LptLead {
   calls: LptCall[];
   /** Present only for webhook bodies. */
   event: LptEvent | null;
+  /** The capture form's name (`form`), when LPTracker gives one. */
+  form?: string | null;
 }
 
 type Rec = Record<string, unknown>;
@@ -407,5 +409,6 @@ export function normalizeLptLead(raw: unknown): LptLead {
     isDeal: deal,
     calls: readCalls(lead),
     event: readEvent(lead),
+    form: str(lead.form) ?? (isRec(lead.form) ? str(lead.form.name) : null),
   };
 }

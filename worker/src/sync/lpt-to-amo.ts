@@ -26,6 +26,7 @@ import { runAmoRuleActions } from "./rule-actions";
 import type { AmoMetadata, Facts, RulePlan } from "./types";
 import { RetryLater } from "../queue/retry";
 import { sharedRead } from "./shared-read";
+import { routeViaUnsorted, unsortedLinkMeta } from "./unsorted";
 
 export type JobResult = { status: "done" | "skipped"; note: string };
 
@@ -160,7 +161,12 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     // hundreds of these jobs through one database).
     const noted: Omit<AuditEntry, "eventId">[] = [];
     const note = async (e: Omit<AuditEntry, "eventId">) => void noted.push(e);
-    const { amoLeadId, amoContactId, amoStatus } = await upsertInAmo({ t, amo, lead, link, contactDraft, leadDraft, placement, stageChanged: previous?.["stage.id"] !== facts["stage.id"], meta, step: note, projectId, receivedAt: event.receivedAt });
+    // Projects set to amoCRM's incoming leads: a new lead becomes an entry there (sync/unsorted.ts).
+    const viaUnsorted = await routeViaUnsorted({ t, amo, lead, link, contactDraft, leadDraft, projectId, projectName: project?.name ?? null, meta, step });
+    if (viaUnsorted?.kind === "declined") return viaUnsorted.result;
+    const { amoLeadId, amoContactId, amoStatus } = viaUnsorted
+      ? { amoLeadId: viaUnsorted.amoLeadId, amoContactId: viaUnsorted.amoContactId, amoStatus: null }
+      : await upsertInAmo({ t, amo, lead, link, contactDraft, leadDraft, placement, stageChanged: previous?.["stage.id"] !== facts["stage.id"], meta, step: note, projectId, receivedAt: event.receivedAt });
 
     const linkMeta = {
       facts,
@@ -178,6 +184,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
       amoWrote: { ...((link?.meta.amoWrote as object | undefined) ?? {}), ...(amoStatus ? { ...amoStatus, at: Date.now() } : {}) },
       lptStage: lead.stage?.id ?? null,
       lptAt: appliedAt,
+      ...unsortedLinkMeta(link, viaUnsorted),
     };
     const [first, ...rest] = [
       upsertLinkQuery(t, "lead", lead.id, amoLeadId, projectId, linkMeta),

@@ -12,12 +12,14 @@ import { classifyError } from "./outcome";
 import { syncLptEvent, type JobResult } from "./lpt-to-amo";
 import { syncAmoEvent } from "./amo-to-lpt";
 import { runDpEvent } from "./dp-action";
+import { isUnsortedEvent, runUnsortedEvent } from "./unsorted";
 import { logError } from "../lib/log";
 import { sharedRead } from "./shared-read";
 import { holdOf, olderHeld, startDrain } from "./hold";
 
 async function dispatch(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
   if (event.source === "amocrm" && event.action === "dp") return runDpEvent(env, t, event);
+  if (isUnsortedEvent(event)) return runUnsortedEvent(env, t, event);
   if (event.source === "amocrm") return syncAmoEvent(env, t, event);
   return syncLptEvent(env, t, event);
 }

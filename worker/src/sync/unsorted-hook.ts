@@ -1,0 +1,49 @@
+// amoCRM's unsorted webhook items (`unsorted[delete][N][action|uid|accept_result|…]`) as events to
+// store: pure and bounded, shared by the intake route and the job that applies them.
+import type { NewEvent } from "../db/events";
+import type { FormValue } from "../lib/php-form";
+
+const ACTIONS = new Set(["accept", "decline", "link"]);
+/** A body naming more entries than this is cut there: amoCRM sends one per manager action. */
+const MAX_ITEMS = 50;
+
+function items(v: FormValue | undefined): Record<string, FormValue>[] {
+  const list = Array.isArray(v) ? v : v && typeof v === "object" ? Object.values(v) : [];
+  return list.filter((x): x is Record<string, FormValue> => !!x && typeof x === "object" && !Array.isArray(x)).slice(0, MAX_ITEMS);
+}
+
+function firstId(v: FormValue | undefined): string | null {
+  if (typeof v === "string") return /^\d{1,15}$/.test(v) ? v : null;
+  if (Array.isArray(v)) return firstId(v[0]);
+  if (v && typeof v === "object") {
+    if ("id" in v) return firstId(v.id);
+    return firstId(Object.values(v)[0]);
+  }
+  return null;
+}
+
+/** The lead an unsorted webhook item ends in: `accept_result`/`link_result`/`decline_result` leads[0]. */
+export function resultLead(item: Record<string, FormValue>): string | null {
+  for (const key of ["accept_result", "link_result", "decline_result"]) {
+    const r = item[key];
+    if (r && typeof r === "object" && !Array.isArray(r)) {
+      const id = firstId(r.leads);
+      if (id) return id;
+    }
+  }
+  return firstId(item.lead_id);
+}
+
+/** Events for the `unsorted[delete]` items of an amoCRM webhook body (`add`/`update` carry no decision). */
+export function unsortedHookEvents(unsorted: FormValue | undefined): Omit<NewEvent, "receivedAt">[] {
+  if (!unsorted || typeof unsorted !== "object" || Array.isArray(unsorted)) return [];
+  const out: Omit<NewEvent, "receivedAt">[] = [];
+  for (const item of items(unsorted.delete)) {
+    const uid = typeof item.uid === "string" ? item.uid : "";
+    const action = typeof item.action === "string" ? item.action : "";
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(uid) || !ACTIONS.has(action)) continue;
+    const lead = resultLead(item);
+    out.push({ source: "amocrm", action: `unsorted_${action}`, dedupeKey: `amo:unsorted:${uid}:${action}:${lead ?? ""}`, externalId: lead, payload: JSON.stringify(item) });
+  }
+  return out;
+}
