@@ -163,7 +163,9 @@ export function hookRoutes() {
       }
     }
     // A manager's accept/decline of an incoming lead we posted (sync/unsorted.ts): the same path.
-    for (const e of unsortedHookEvents(form.unsorted)) queued.push({ kind: "hook", source: "amocrm", accountId: account.accountId, projectId: null, receivedAt, ...e, externalId: e.externalId ?? null });
+    for (const e of unsortedHookEvents(form.unsorted)) {
+      queued.push({ kind: "hook", source: "amocrm", accountId: account.accountId, projectId: null, receivedAt, action: e.action, dedupeKey: e.dedupeKey, externalId: e.externalId ?? null, payload: e.payload });
+    }
     for (let i = 0; i < queued.length; i += QUEUE_SEND_MAX) {
       await c.env.HOOK_QUEUE.sendBatch(queued.slice(i, i + QUEUE_SEND_MAX).map((body) => ({ body })));
     }
