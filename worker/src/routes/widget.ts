@@ -20,6 +20,7 @@ import { normalizeLptLead } from "../sync/lpt-lead";
 import type { LeadSnapshot } from "../sync/lpt-to-amo";
 import { insertEvent } from "../db/events";
 import { mappingRoutes } from "./widget-mapping";
+import { leadPolicyRoutes } from "./widget-lead-policy";
 import type { AccountSettings } from "../db/schema";
 import { accounts } from "../db/schema";
 import { eq } from "drizzle-orm";
@@ -168,5 +169,6 @@ export function widgetRoutes() {
   });
 
   r.route("/", mappingRoutes());
+  r.route("/", leadPolicyRoutes());
   return r;
 }
