@@ -76,3 +76,16 @@ export interface LeadPolicyResponse extends LeadPolicy {
   saved: boolean;
   updatedAt: number | null;
 }
+
+/** Why a repeat request went where it went: a code the clients translate, with `leadId`. */
+export type RepeatWhy = "no_contact" | "no_leads" | "no_leads_in_pipelines" | "all_closed" | "open_lead" | "last_closed" | "last_open";
+
+export interface RepeatDecision {
+  mode: LeadPolicy["repeatMode"];
+  outcome: "new" | "attached" | "not_repeat";
+  /** The lead attached to, or the closed last lead. */
+  leadId?: number;
+  code: RepeatWhy;
+  /** The same in English, for the audit log. */
+  why: string;
+}

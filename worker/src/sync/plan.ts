@@ -3,7 +3,9 @@
 // why. Pure: no I/O, no clock (the caller passes `now`); lpt-to-amo.ts executes the operations.
 import { leadPatchBody, type AmoContactDraft, type AmoLeadBody, type AmoLeadDraft } from "./amo-payload";
 import type { AmoContact } from "./contact-finder";
-import type { LeadPolicy } from "./lead-policy";
+import type { LeadPolicy, RepeatDecision, RepeatWhy } from "./lead-policy";
+
+export type { RepeatDecision, RepeatWhy };
 import type { LptLead } from "./lpt-lead";
 import type { AmoMetadata } from "./types";
 
@@ -49,12 +51,6 @@ export interface PlanReason {
   leadId?: number;
 }
 
-export interface RepeatDecision {
-  mode: LeadPolicy["repeatMode"];
-  outcome: "new" | "attached" | "not_repeat";
-  leadId?: number;
-  why: string;
-}
 
 export interface AmoPlan {
   ops: AmoOp[];
@@ -97,16 +93,18 @@ export function needsContactLeads(policy: LeadPolicy): boolean {
 const newestFirst = (a: AmoLeadState, b: AmoLeadState) => (b.created_at ?? 0) - (a.created_at ?? 0) || b.id - a.id;
 
 /** The open lead a repeat request goes to, or why a new lead is made. */
-export function repeatTarget(policy: LeadPolicy, leads: AmoLeadState[] | undefined): { lead: AmoLeadState | null; why: string } {
-  const inScope = (leads ?? []).filter((l) => policy.repeatPipelines.length === 0 || policy.repeatPipelines.includes(l.pipeline_id)).sort(newestFirst);
-  const where = policy.repeatPipelines.length ? "in the chosen pipelines" : "";
-  if (!inScope.length) return { lead: null, why: `the contact has no lead ${where}`.trim() };
+export function repeatTarget(policy: LeadPolicy, leads: AmoLeadState[] | undefined): { lead: AmoLeadState | null; code: RepeatWhy; leadId?: number; why: string } {
+  const scoped = policy.repeatPipelines.length > 0;
+  const inScope = (leads ?? []).filter((l) => !scoped || policy.repeatPipelines.includes(l.pipeline_id)).sort(newestFirst);
+  if (!inScope.length) return scoped ? { lead: null, code: "no_leads_in_pipelines", why: "the contact has no lead in the chosen pipelines" } : { lead: null, code: "no_leads", why: "the contact has no lead" };
   if (policy.repeatMode === "attach") {
     const open = inScope.find((l) => !isClosed(l));
-    return open ? { lead: open, why: `the contact's open lead ${open.id}` } : { lead: null, why: `every lead of the contact ${where} is closed`.replace("  ", " ") };
+    return open ? { lead: open, code: "open_lead", leadId: open.id, why: `the contact's open lead ${open.id}` } : { lead: null, code: "all_closed", why: "every lead of the contact is closed" };
   }
   const last = inScope[0]!;
-  return isClosed(last) ? { lead: null, why: `the contact's last lead ${last.id} is closed` } : { lead: last, why: `the contact's last lead ${last.id} is still open` };
+  return isClosed(last)
+    ? { lead: null, code: "last_closed", leadId: last.id, why: `the contact's last lead ${last.id} is closed` }
+    : { lead: last, code: "last_open", leadId: last.id, why: `the contact's last lead ${last.id} is still open` };
 }
 
 /**
@@ -200,12 +198,12 @@ export function planAmoWrites(i: PlanInput): AmoPlan {
   let repeat: RepeatDecision | null = null;
   if (i.policy.repeatMode !== "new") {
     if (!found) {
-      repeat = { mode: i.policy.repeatMode, outcome: "not_repeat", why: "no amoCRM contact has this phone or e-mail" };
+      repeat = { mode: i.policy.repeatMode, outcome: "not_repeat", code: "no_contact", why: "no amoCRM contact has this phone or e-mail" };
     } else {
       const target = repeatTarget(i.policy, i.contactLeads);
       if (target.lead) {
         const open = target.lead;
-        repeat = { mode: i.policy.repeatMode, outcome: "attached", leadId: open.id, why: target.why };
+        repeat = { mode: i.policy.repeatMode, outcome: "attached", leadId: open.id, code: target.code, why: target.why };
         ops.push({ kind: "update_contact", contactId: found.contact.id, known: found.contact });
         ops.push({
           kind: "attach_repeat",
@@ -223,7 +221,7 @@ export function planAmoWrites(i: PlanInput): AmoPlan {
         reasons.push({ action: "lead.repeat_attached", level: "info", leadId: open.id, message: `Repeat request: LPTracker lead ${lead.id} added to ${target.why} (a note and a task), no new lead.` });
         return { ops, reasons, repeat, responsible: null };
       }
-      repeat = { mode: i.policy.repeatMode, outcome: "new", why: target.why };
+      repeat = { mode: i.policy.repeatMode, outcome: "new", ...(target.leadId ? { leadId: target.leadId } : {}), code: target.code, why: target.why };
       reasons.push({ action: "lead.repeat_new", level: "info", message: `Repeat request from contact ${found.contact.id}: a new lead, because ${target.why}.` });
     }
   }
