@@ -12,6 +12,7 @@ import type {
   MetadataResponse,
   StageMapEntry,
 } from "../../worker/src/api-types";
+import type { LeadPolicy, LeadPolicyResponse } from "../../worker/src/sync/lead-policy";
 import { toApiError } from "./problem";
 import * as req from "./requests";
 
@@ -38,6 +39,8 @@ export interface WidgetApi extends CardApi {
   mapping(projectId: number): Promise<MappingResponse>;
   saveMapping(projectId: number, rows: MappingRowView[], stageMap: StageMapEntry[]): Promise<MappingResponse>;
   adminLink(): Promise<AdminLinkResponse>;
+  leadPolicy(projectId: number): Promise<LeadPolicyResponse>;
+  saveLeadPolicy(projectId: number, policy: LeadPolicy): Promise<LeadPolicyResponse>;
 }
 
 type Send = <R>(r: req.ApiRequest) => Promise<R>;
@@ -75,5 +78,7 @@ export function createApi(transport: Transport): WidgetApi {
     mapping: (projectId) => send(req.mappingRequest(projectId)),
     saveMapping: (projectId, rows, stageMap) => send(req.mappingSaveRequest(projectId, rows, stageMap)),
     adminLink: () => send(req.adminLinkRequest()),
+    leadPolicy: (projectId) => send(req.leadPolicyRequest(projectId)),
+    saveLeadPolicy: (projectId, policy) => send(req.leadPolicySaveRequest(projectId, policy)),
   };
 }

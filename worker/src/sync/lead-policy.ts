@@ -35,6 +35,9 @@ export const DEFAULT_LEAD_POLICY: LeadPolicy = {
 
 export interface PolicyIssue {
   field: string;
+  /** Stable code the clients translate; `id` is the amoCRM or LPTracker id it is about. */
+  code: "unknown_user" | "unknown_pipeline" | "unknown_staff" | "duplicate_user" | "duplicate_staff" | "fixed_user_required" | "rr_users_required";
+  id?: number;
   message: string;
 }
 
@@ -48,24 +51,26 @@ export function policyIssues(p: LeadPolicy, meta: AmoMetadata, staffIds: Set<num
   const knowUsers = users.size > 0;
   const pipelines = new Set(meta.pipelines.map((x) => x.id));
   p.repeatPipelines.forEach((x, i) => {
-    if (!pipelines.has(x)) out.push({ field: `repeatPipelines.${i}`, message: `amoCRM has no pipeline ${x}.` });
+    if (!pipelines.has(x)) out.push({ field: `repeatPipelines.${i}`, code: "unknown_pipeline", id: x, message: `amoCRM has no pipeline ${x}.` });
   });
   const user = (field: string, v: number | null) => {
-    if (v !== null && knowUsers && !users.has(v)) out.push({ field, message: `amoCRM has no user ${v}.` });
+    if (v !== null && knowUsers && !users.has(v)) out.push({ field, code: "unknown_user", id: v, message: `amoCRM has no user ${v}.` });
   };
   user("fixedUserId", p.fixedUserId);
   user("fallbackUserId", p.fallbackUserId);
   p.rrUsers.forEach((u, i) => user(`rrUsers.${i}`, u));
-  if (new Set(p.rrUsers).size !== p.rrUsers.length) out.push({ field: "rrUsers", message: "A user is listed twice in the round-robin." });
+  p.rrUsers.forEach((u, i) => {
+    if (p.rrUsers.indexOf(u) !== i) out.push({ field: `rrUsers.${i}`, code: "duplicate_user", id: u, message: `User ${u} is listed twice in the round-robin.` });
+  });
   const seen = new Set<number>();
   p.staffMap.forEach((m, i) => {
     user(`staffMap.${i}.amoUserId`, m.amoUserId);
-    if (staffIds && !staffIds.has(m.lptStaffId)) out.push({ field: `staffMap.${i}.lptStaffId`, message: `LPTracker has no staff member ${m.lptStaffId}.` });
-    if (seen.has(m.lptStaffId)) out.push({ field: `staffMap.${i}.lptStaffId`, message: `LPTracker staff member ${m.lptStaffId} is mapped twice.` });
+    if (staffIds && !staffIds.has(m.lptStaffId)) out.push({ field: `staffMap.${i}.lptStaffId`, code: "unknown_staff", id: m.lptStaffId, message: `LPTracker has no staff member ${m.lptStaffId}.` });
+    if (seen.has(m.lptStaffId)) out.push({ field: `staffMap.${i}.lptStaffId`, code: "duplicate_staff", id: m.lptStaffId, message: `LPTracker staff member ${m.lptStaffId} is mapped twice.` });
     seen.add(m.lptStaffId);
   });
-  if (p.assignMode === "fixed" && p.fixedUserId === null) out.push({ field: "fixedUserId", message: "Choose the amoCRM user who gets every new lead." });
-  if (p.assignMode === "round_robin" && p.rrUsers.length === 0) out.push({ field: "rrUsers", message: "Choose at least one amoCRM user for the round-robin." });
+  if (p.assignMode === "fixed" && p.fixedUserId === null) out.push({ field: "fixedUserId", code: "fixed_user_required", message: "Choose the amoCRM user who gets every new lead." });
+  if (p.assignMode === "round_robin" && p.rrUsers.length === 0) out.push({ field: "rrUsers", code: "rr_users_required", message: "Choose at least one amoCRM user for the round-robin." });
   return out;
 }
 
