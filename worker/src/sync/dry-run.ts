@@ -182,10 +182,15 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
       : undefined;
     if (existing !== null) {
       const stageChanged = previous?.["stage.id"] !== facts["stage.id"];
-      const moves = !!shape.placement && stageChanged && (!existing || existing.pipeline_id !== shape.placement.pipelineId || existing.status_id !== shape.placement.statusId);
+      // A repeat request added to an open lead leaves that lead as it is (sync/plan.ts).
+      const attached = link.meta.attached === true;
+      if (attached) notes.push(`LPTracker lead ${lead.id} was a repeat request added to amoCRM lead ${link.amoId}; the sync leaves that lead's fields and stage alone.`);
+      const moves = !attached && !!shape.placement && stageChanged && (!existing || existing.pipeline_id !== shape.placement.pipelineId || existing.status_id !== shape.placement.statusId);
       const pipelineId = moves ? shape.placement!.pipelineId : null;
       const statusId = moves ? shape.placement!.statusId : null;
-      out.amoLead = { action: "update", id: Number(link.amoId), ...common, pipelineId, statusId, ...placementNames(meta, pipelineId, statusId), placementFrom: moves ? shape.placementFrom! : "unchanged" };
+      out.amoLead = attached
+        ? { action: "update", id: Number(link.amoId), pipelineId: null, statusId: null, placementFrom: "unchanged", tags: [], customFields: 0 }
+        : { action: "update", id: Number(link.amoId), ...common, pipelineId, statusId, ...placementNames(meta, pipelineId, statusId), placementFrom: moves ? shape.placementFrom! : "unchanged" };
       const contactId = existing?._embedded?.contacts?.find((c) => c.is_main)?.id ?? existing?._embedded?.contacts?.[0]?.id;
       out.contact = { action: "linked", ...(contactId ? { id: contactId } : {}), ...person };
       if (!amo) notes.push(`amoCRM was not read: the linked lead ${link.amoId} would be updated; its stage moves only if the LPTracker stage changed.`);

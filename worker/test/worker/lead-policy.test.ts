@@ -93,6 +93,10 @@ describe.concurrent("lead policy: repeat requests", () => {
     expect(after.leads).toHaveLength(1);
     expect(after.leads[0]!.name).toBe("Первая заявка");
     expect(await actions(a.accountId)).toContain("lead.repeat_kept");
+    const dry = (await (await adminFetch(a, "/api/admin/rules/dry-run", { method: "POST", json: { lptLeadId: second.id } })).json()) as DryRunResponse;
+    expect(dry.outcome.amoLead).toMatchObject({ action: "update", id: open.id, placementFrom: "unchanged", customFields: 0 });
+    expect(dry.outcome.amoLead?.name).toBeUndefined();
+    expect(dry.notes.join(" ")).toContain(`repeat request added to amoCRM lead ${open.id}`);
   });
 
   it("«attach» only to open leads of the chosen pipelines: elsewhere a new lead", async () => {
@@ -154,6 +158,24 @@ describe.concurrent("lead policy: who gets the lead", () => {
     expect(Object.fromEntries(per)).toEqual(Object.fromEntries(rr.map((u) => [u, 8])));
     // A new contact belongs to its lead's manager.
     for (const l of state.leads) expect(state.contacts.find((c) => c.id === l.contact_ids[0])?.responsible_user_id).toBe(l.responsible_user_id);
+  });
+
+  it("a rule's responsible user wins over the round-robin, and takes no slot", async () => {
+    const a = await setup();
+    await savePolicy(a, { assignMode: "round_robin", rrUsers: [a.users[1]!, a.users[2]!] });
+    const rule = await adminFetch(a, "/api/admin/rules", {
+      method: "POST",
+      json: { name: "Опт — администратору", trigger: "lpt.lead.created", conditions: { match: "all", items: [{ field: "lead.name", op: "contains", value: "опт" }] }, actions: [{ type: "set_responsible", userId: a.users[0]! }] },
+    });
+    expect(rule.status).toBe(201);
+    await lpt.createLead(a.projectId, { name: "Заказ опт", phone: "+79990090001" });
+    await sync(a);
+    await lpt.createLead(a.projectId, { name: "Розница", phone: "+79990090002" });
+    await sync(a);
+    const state = await amo.state(a.accountId);
+    expect(state.leads.find((l) => l.name === "Заказ опт")?.responsible_user_id).toBe(a.users[0]);
+    // The rule's lead took no turn: the first round-robin lead goes to the first user.
+    expect(state.leads.find((l) => l.name === "Розница")?.responsible_user_id).toBe(a.users[1]);
   });
 
   it("the LPTracker owner through the staff map, the fallback when unmapped", async () => {
