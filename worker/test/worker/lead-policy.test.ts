@@ -67,9 +67,13 @@ describe.concurrent("lead policy: repeat requests", () => {
     await savePolicy(a, { repeatMode: "attach", assignMode: "fixed", fixedUserId: a.users[2]! });
     await lpt.createLead(a.projectId, { name: "Первая заявка", contactName: "Ольга", phone: "+79990010001" });
     await sync(a);
+    const before = (await amo.state(a.accountId)).requests;
     const second = await lpt.createLead(a.projectId, { name: "Вторая заявка", contactName: "Ольга", phone: "8 999 001-00-01", source: "google", campaign: "winter" });
     await sync(a);
     const state = await amo.state(a.accountId);
+    // What the repeat request cost amoCRM beyond the contact lookup: one read of the contact's leads, the note and the task.
+    const spent = Object.fromEntries(Object.entries(state.requests).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([k, n]) => n !== 0 && k !== "GET /api/v4/contacts"));
+    expect(spent).toEqual({ "GET /api/v4/leads": 1, "POST /api/v4/leads/notes": 1, "POST /api/v4/tasks": 1 });
     expect(state.leads).toHaveLength(1);
     expect(state.contacts).toHaveLength(1);
     const open = state.leads[0]!;
