@@ -13,6 +13,7 @@ import type {
   StageMapEntry,
   UnsortedSettingResponse,
 } from "../../worker/src/api-types";
+import type { LeadPolicy, LeadPolicyResponse } from "../../worker/src/sync/lead-policy";
 import { toApiError } from "./problem";
 import * as req from "./requests";
 
@@ -41,6 +42,8 @@ export interface WidgetApi extends CardApi {
   adminLink(): Promise<AdminLinkResponse>;
   unsortedSetting(projectId: number): Promise<UnsortedSettingResponse>;
   saveUnsortedSetting(projectId: number, pipelineId: number | null): Promise<UnsortedSettingResponse>;
+  leadPolicy(projectId: number): Promise<LeadPolicyResponse>;
+  saveLeadPolicy(projectId: number, policy: LeadPolicy): Promise<LeadPolicyResponse>;
 }
 
 type Send = <R>(r: req.ApiRequest) => Promise<R>;
@@ -80,5 +83,7 @@ export function createApi(transport: Transport): WidgetApi {
     adminLink: () => send(req.adminLinkRequest()),
     unsortedSetting: (projectId) => send(req.unsortedSettingRequest(projectId)),
     saveUnsortedSetting: (projectId, pipelineId) => send(req.unsortedSettingSaveRequest(projectId, pipelineId)),
+    leadPolicy: (projectId) => send(req.leadPolicyRequest(projectId)),
+    saveLeadPolicy: (projectId, policy) => send(req.leadPolicySaveRequest(projectId, policy)),
   };
 }

@@ -1,5 +1,6 @@
 // The widget's requests to our backend as plain data (method, path, body), built and checked here
 // so that components never assemble URLs or bodies by hand.
+import type { LeadPolicy } from "../../worker/src/sync/lead-policy";
 import type { CardResponse, LptConnectionRequest, MappingRow, MappingRowView, MappingSaveRequest, StageMapEntry, WidgetStateRequest } from "../../worker/src/api-types";
 
 export type Method = "GET" | "POST" | "PUT";
@@ -98,4 +99,22 @@ export function mappingSaveRequest(projectId: number, rows: (MappingRowView | Ma
     stageMap: stageMap.map((s) => ({ lptStageId: s.lptStageId, amoPipelineId: s.amoPipelineId, amoStatusId: s.amoStatusId, direction: s.direction })),
   };
   return { method: "PUT", path: `${BASE}/mapping/${positiveId(projectId, "projectId")}`, body };
+}
+
+export function leadPolicyRequest(projectId: number): ApiRequest {
+  return { method: "GET", path: `${BASE}/lead-policy/${positiveId(projectId, "projectId")}` };
+}
+
+export function leadPolicySaveRequest(projectId: number, policy: LeadPolicy): ApiRequest {
+  const body: LeadPolicy = {
+    repeatMode: policy.repeatMode,
+    repeatPipelines: [...policy.repeatPipelines],
+    assignMode: policy.assignMode,
+    fixedUserId: policy.fixedUserId,
+    rrUsers: [...policy.rrUsers],
+    staffMap: policy.staffMap.map((m) => ({ lptStaffId: m.lptStaffId, amoUserId: m.amoUserId })),
+    fallbackUserId: policy.fallbackUserId,
+    contactOwnerWins: policy.contactOwnerWins,
+  };
+  return { method: "PUT", path: `${BASE}/lead-policy/${positiveId(projectId, "projectId")}`, body };
 }

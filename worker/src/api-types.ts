@@ -300,7 +300,8 @@ export interface DryRunOutcome {
   /** The sync would stop here: a rule's skip, an unlinked amoCRM lead, an echo, a deleted lead… */
   stop: { kind: "skip" | "nothing"; reason: string; ruleId?: number } | null;
   amoLead: {
-    action: "create" | "update";
+    /** attach: a repeat request added to the contact's open lead `id` (a note and a task). */
+    action: "create" | "update" | "attach";
     id?: number;
     name?: string;
     /** Where it goes; null on an update that leaves the stage alone. */
@@ -327,6 +328,10 @@ export interface DryRunOutcome {
   tasks: { text: string; taskTypeId: number; taskTypeName?: string; dueInHours: number; responsibleUserId?: number; ruleId: number }[];
   lptStage: { leadId: string; stageId: number; from: "rule" | "stage_map"; alreadyThere: boolean } | null;
   mappingProblems: string[];
+  /** The project's repeat-request policy and what it decides for this lead (absent: not judged). */
+  repeat?: import("./sync/lead-policy").RepeatDecision | null;
+  /** Where a new lead's responsible user comes from; for the round-robin, the user of the next slot. */
+  assignment?: { from: "rule" | "contact" | "mapping" | "fixed" | "lpt_owner" | "fallback" | "round_robin" | "none"; userId?: number; userName?: string } | null;
 }
 
 export interface DryRunResult {

@@ -116,14 +116,29 @@ export function ChainView({ result, names, fields, label, focus }: ChainViewProp
         {lead ? (
           <>
             <li>
-              <strong>{lead.action === "create" ? t("out.create", { name: lead.name ?? "" }) : result.source === "amocrm" ? t("out.updateRules", { id: lead.id ?? "" }) : t("out.update", { id: lead.id ?? "" })}</strong>
+              <strong>
+                {lead.action === "create"
+                  ? t("out.create", { name: lead.name ?? "" })
+                  : lead.action === "attach"
+                    ? t("out.attach", { id: lead.id ?? "" })
+                    : result.source === "amocrm"
+                      ? t("out.updateRules", { id: lead.id ?? "" })
+                      : t("out.update", { id: lead.id ?? "" })}
+              </strong>
             </li>
+            {o.repeat ? (
+              <li data-testid="dry-repeat">{t(`out.repeat.${o.repeat.outcome}` as Key, { mode: t(`out.repeatMode.${o.repeat.mode}` as Key), why: t(`out.why.${o.repeat.code}` as Key, { id: o.repeat.leadId ?? "" }) })}</li>
+            ) : null}
             <li>
               {lead.pipelineId !== null
                 ? t("out.place", { pipeline: lead.pipelineName ?? `#${lead.pipelineId}`, status: lead.statusName ?? `#${lead.statusId}`, from: from(lead.placementFrom) })
                 : t("out.placeSame")}
             </li>
-            {lead.responsibleUserId ? <li>{t("out.responsible", { name: lead.responsibleName ?? `#${lead.responsibleUserId}` })}</li> : null}
+            {o.assignment && lead.action === "create" ? (
+              <li data-testid="dry-assignment">{t(`out.assign.${o.assignment.from}` as Key, { name: o.assignment.userName ?? `#${o.assignment.userId ?? ""}` })}</li>
+            ) : lead.responsibleUserId ? (
+              <li>{t("out.responsible", { name: lead.responsibleName ?? `#${lead.responsibleUserId}` })}</li>
+            ) : null}
             {lead.tags.length ? <li>{t("out.tags", { tags: lead.tags.join(", ") })}</li> : null}
             {lead.customFields ? <li>{t("out.fields", { n: lead.customFields })}</li> : null}
           </>

@@ -1,4 +1,5 @@
-// The advanced settings page: per LPTracker project, the field mapping and the stage map, with save,
+// The advanced settings page: per LPTracker project, the field mapping, the stage map and the lead
+// policy (repeat requests, who gets the lead), with save,
 // «Обновить поля amoCRM» and the link to the admin page.
 import { Fragment, h } from "preact";
 import { useEffect, useMemo } from "preact/hooks";
@@ -10,6 +11,7 @@ import { createAdvancedStore, type AdvancedStore, type ProjectData } from "./adv
 import { RowEditor } from "./RowEditor";
 import { StageMap } from "./StageMap";
 import { UnsortedSetting } from "./UnsortedSetting";
+import { LeadPolicy } from "./LeadPolicy";
 
 export interface AdvancedPageProps {
   env: WidgetEnv;
@@ -160,6 +162,7 @@ function ProjectEditor({ env, store, meta, readOnly }: { env: WidgetEnv; store: 
       {store.saveError.value && <ErrorBox env={env} error={store.saveError.value} testId="lptw-map-save-error" />}
 
       {store.projectId.value !== null && <UnsortedSetting key={store.projectId.value} env={env} projectId={store.projectId.value} meta={meta} readOnly={readOnly} />}
+      {store.projectId.value !== null && <LeadPolicy env={env} projectId={store.projectId.value} meta={meta} schema={data.schema} readOnly={readOnly} />}
     </div>
   );
 }

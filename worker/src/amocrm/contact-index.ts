@@ -227,7 +227,8 @@ export class ContactIndex {
         }
         if (!wanted.size) break;
         const ids = [...wanted.keys()].slice(0, PAGE);
-        const r = await this.page({ "filter[id][]": ids, limit: PAGE });
+        // `with=leads`: the found contact carries its lead ids for the repeat-request policy, at no extra request.
+        const r = await this.page({ "filter[id][]": ids, limit: PAGE, with: "leads" });
         // A contact we did not ask for means the filter was not applied: nothing here proves a deletion.
         if (!r.ok || r.contacts.some((c) => !wanted.has(c.id))) break;
         const byId = new Map(r.contacts.map((c) => [c.id, c]));

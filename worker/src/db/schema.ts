@@ -554,3 +554,27 @@ export const unsortedEntries = sqliteTable(
     index("unsorted_entries_account_lpt").on(t.accountId, t.lptLeadId),
   ],
 );
+
+/** Per LPTracker project: repeat requests and who gets a new lead (sync/plan.ts decides with it). */
+export const leadPolicies = sqliteTable(
+  "lead_policies",
+  {
+    accountId: integer("account_id").notNull(),
+    projectId: integer("project_id").notNull(),
+    repeatMode: text("repeat_mode", { enum: ["new", "attach", "new_if_closed"] }).notNull().default("new"),
+    /** Pipelines whose open leads a repeat request attaches to; empty = every pipeline. */
+    repeatPipelines: text("repeat_pipelines", { mode: "json" }).$type<number[]>().notNull().default(sql`'[]'`),
+    assignMode: text("assign_mode", { enum: ["none", "fixed", "round_robin", "lpt_owner"] }).notNull().default("none"),
+    fixedUserId: integer("fixed_user_id"),
+    rrUsers: text("rr_users", { mode: "json" }).$type<number[]>().notNull().default(sql`'[]'`),
+    staffMap: text("staff_map", { mode: "json" }).$type<{ lptStaffId: number; amoUserId: number }[]>().notNull().default(sql`'[]'`),
+    fallbackUserId: integer("fallback_user_id"),
+    contactOwnerWins: integer("contact_owner_wins", { mode: "boolean" }).notNull().default(false),
+    /** Round-robin counter: slots taken so far. */
+    rrNext: integer("rr_next").notNull().default(0),
+    updatedBy: integer("updated_by"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.projectId] })],
+);

@@ -21,6 +21,7 @@ import type { LeadSnapshot } from "../sync/lpt-to-amo";
 import { insertEvent } from "../db/events";
 import { mappingRoutes } from "./widget-mapping";
 import { unsortedSettingRoutes } from "./widget-unsorted";
+import { leadPolicyRoutes } from "./widget-lead-policy";
 import type { AccountSettings } from "../db/schema";
 import { accounts } from "../db/schema";
 import { eq } from "drizzle-orm";
@@ -170,5 +171,6 @@ export function widgetRoutes() {
 
   r.route("/", mappingRoutes());
   r.route("/", unsortedSettingRoutes());
+  r.route("/", leadPolicyRoutes());
   return r;
 }

@@ -1,6 +1,7 @@
 // Finds an amoCRM contact for a person: amoCRM search is plain text, so we search the last ten
 // digits of each phone and keep only contacts whose PHONE field really holds the number; then
-// e-mails, compared case-insensitively.
+// e-mails, compared case-insensitively. `with=leads` brings the contact's lead ids at no extra
+// request (a repeat-request policy needs them).
 import type { AmoClient } from "../amocrm/client";
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 
@@ -28,14 +29,14 @@ export async function findAmoContact(client: Pick<AmoClient, "get">, phones: str
   for (const phone of phones) {
     const p = normalizePhone(phone);
     if (!p) continue;
-    const body = await client.get<{ _embedded?: { contacts?: AmoContact[] } }>("/api/v4/contacts", { query: p.last10, limit: 50 });
+    const body = await client.get<{ _embedded?: { contacts?: AmoContact[] } }>("/api/v4/contacts", { query: p.last10, limit: 50, with: "leads" });
     const hit = body?._embedded?.contacts?.find((c) => contactHasPhone(c, p.e164));
     if (hit) return { contact: hit, by: "phone" };
   }
   for (const email of emails) {
     const e = normalizeEmail(email);
     if (!e) continue;
-    const body = await client.get<{ _embedded?: { contacts?: AmoContact[] } }>("/api/v4/contacts", { query: e, limit: 50 });
+    const body = await client.get<{ _embedded?: { contacts?: AmoContact[] } }>("/api/v4/contacts", { query: e, limit: 50, with: "leads" });
     const hit = body?._embedded?.contacts?.find((c) => contactHasEmail(c, e));
     if (hit) return { contact: hit, by: "email" };
   }

@@ -19,6 +19,9 @@ import { amoLeadFacts, amoPreviousFacts, importRowFacts, leadFacts } from "./fac
 import { defaultMapping } from "./mapping";
 import { findAmoContact } from "./contact-finder";
 import { defaultPlacement } from "./lpt-to-amo";
+import { getLeadPolicy, roundRobinUser } from "../db/lead-policy";
+import { DEFAULT_LEAD_POLICY } from "./lead-policy";
+import { needsContactLeads, planAmoWrites, REPEAT_TASK_HOURS, type AmoLeadState } from "./plan";
 import { amoTrigger, isOwnEcho, loadRules, runChain, shapeAmoEvent, shapeLptLead } from "./rule-chain";
 import type { AmoMetadata, Facts, Rule, RulePlan, RuleTrigger } from "./types";
 import type { DryRunOutcome, DryRunResult, DryRunSource } from "../api-types";
@@ -179,10 +182,15 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
       : undefined;
     if (existing !== null) {
       const stageChanged = previous?.["stage.id"] !== facts["stage.id"];
-      const moves = !!shape.placement && stageChanged && (!existing || existing.pipeline_id !== shape.placement.pipelineId || existing.status_id !== shape.placement.statusId);
+      // A repeat request added to an open lead leaves that lead as it is (sync/plan.ts).
+      const attached = link.meta.attached === true;
+      if (attached) notes.push(`LPTracker lead ${lead.id} was a repeat request added to amoCRM lead ${link.amoId}; the sync leaves that lead's fields and stage alone.`);
+      const moves = !attached && !!shape.placement && stageChanged && (!existing || existing.pipeline_id !== shape.placement.pipelineId || existing.status_id !== shape.placement.statusId);
       const pipelineId = moves ? shape.placement!.pipelineId : null;
       const statusId = moves ? shape.placement!.statusId : null;
-      out.amoLead = { action: "update", id: Number(link.amoId), ...common, pipelineId, statusId, ...placementNames(meta, pipelineId, statusId), placementFrom: moves ? shape.placementFrom! : "unchanged" };
+      out.amoLead = attached
+        ? { action: "update", id: Number(link.amoId), pipelineId: null, statusId: null, placementFrom: "unchanged", tags: [], customFields: 0 }
+        : { action: "update", id: Number(link.amoId), ...common, pipelineId, statusId, ...placementNames(meta, pipelineId, statusId), placementFrom: moves ? shape.placementFrom! : "unchanged" };
       const contactId = existing?._embedded?.contacts?.find((c) => c.is_main)?.id ?? existing?._embedded?.contacts?.[0]?.id;
       out.contact = { action: "linked", ...(contactId ? { id: contactId } : {}), ...person };
       if (!amo) notes.push(`amoCRM was not read: the linked lead ${link.amoId} would be updated; its stage moves only if the LPTracker stage changed.`);
@@ -194,11 +202,61 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
   const from = shape.placement ? shape.placementFrom! : "default";
   out.amoLead = { action: "create", ...common, pipelineId: placement?.pipelineId ?? null, statusId: placement?.statusId ?? null, ...placementNames(meta, placement?.pipelineId ?? null, placement?.statusId ?? null), placementFrom: from };
   if (!placement) out.stop = { kind: "nothing", reason: "the amoCRM account has no pipeline with an open status to put the lead in; the sync would fail" };
+  const policy = projectId ? await once(opts, `policy:${projectId}`, () => getLeadPolicy(t, projectId)) : { ...DEFAULT_LEAD_POLICY, rrNext: 0 };
+  let found: Awaited<ReturnType<typeof findAmoContact>> | undefined;
+  let contactLeads: AmoLeadState[] | undefined;
   if (amo) {
-    const found = await findAmoContact(amo, lead.contact.phones, lead.contact.emails);
+    found = await findAmoContact(amo, lead.contact.phones, lead.contact.emails);
     out.contact = found ? { action: "found", id: found.contact.id, by: found.by, ...person } : { action: "create", ...person };
+    const ids = (found?.contact._embedded?.leads ?? []).map((l) => l.id).sort((a, b) => b - a).slice(0, 50);
+    if (found && needsContactLeads(policy) && ids.length) {
+      const body = await amo.get<{ _embedded?: { leads?: AmoLeadState[] } }>("/api/v4/leads", { "filter[id][]": ids, limit: 250 });
+      contactLeads = body?._embedded?.leads ?? [];
+    }
   } else {
     out.contact = { action: "search", ...person };
+    if (needsContactLeads(policy)) notes.push(`Repeat requests («${policy.repeatMode}») are judged on the contact's amoCRM leads, which were not read.`);
+  }
+  // The sync's own plan step decides repeat requests and the responsible user (sync/plan.ts).
+  if (placement || (found && needsContactLeads(policy))) {
+    const ruleResponsible = [...plan.actions].reverse().find((a) => a.type === "set_responsible");
+    const decided = (() => {
+      try {
+        return planAmoWrites({
+          lead,
+          link: null,
+          contactDraft: shape.contact,
+          leadDraft: shape.lead,
+          placement: shape.placement,
+          defaultPlacement: defaultPlacement(meta),
+          stageChanged: false,
+          found: amo ? (found ?? null) : null,
+          contactLeads,
+          policy,
+          ruleResponsibleUserId: ruleResponsible?.type === "set_responsible" ? ruleResponsible.userId : undefined,
+          meta,
+          now: Date.now(),
+        });
+      } catch {
+        return null;
+      }
+    })();
+    if (decided) {
+      out.repeat = amo || policy.repeatMode === "new" ? decided.repeat : null;
+      const attach = decided.ops.find((o) => o.kind === "attach_repeat");
+      if (attach && attach.kind === "attach_repeat") {
+        out.stop = null;
+        out.amoLead = { action: "attach", id: attach.leadId, name: shape.lead.name, pipelineId: attach.status.pipelineId, statusId: attach.status.statusId, ...placementNames(meta, attach.status.pipelineId, attach.status.statusId), placementFrom: "unchanged", responsibleUserId: attach.task.responsibleUserId ?? undefined, responsibleName: attach.task.responsibleUserId ? meta.users.find((u) => u.id === attach.task.responsibleUserId)?.name : undefined, tags: [], customFields: 0 };
+        out.notes.unshift({ text: attach.note, ruleId: 0 });
+        out.tasks.unshift({ text: attach.task.text, taskTypeId: attach.task.taskTypeId, taskTypeName: meta.taskTypes.find((x) => x.id === attach.task.taskTypeId)?.name, dueInHours: REPEAT_TASK_HOURS, ...(attach.task.responsibleUserId ? { responsibleUserId: attach.task.responsibleUserId } : {}), ruleId: 0 });
+      } else if (decided.responsible && out.amoLead) {
+        const r = decided.responsible;
+        // The round-robin is only peeked at: the dry-run takes no slot.
+        const userId = r.from === "round_robin" ? roundRobinUser(r.users, policy.rrNext + 1) : r.from === "none" ? undefined : r.userId;
+        out.assignment = { from: r.from, ...(userId ? { userId, userName: meta.users.find((u) => u.id === userId)?.name } : {}) };
+        if (userId) Object.assign(out.amoLead, { responsibleUserId: userId, responsibleName: meta.users.find((u) => u.id === userId)?.name });
+      }
+    }
   }
   return result;
 }

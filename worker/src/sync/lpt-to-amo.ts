@@ -1,6 +1,7 @@
 // The sync job for one LPTracker event: re-read the lead (the webhook is only a hint), let the
-// rules decide, map it, find or create the amoCRM contact, update the linked amoCRM lead or create
-// one, run the rule actions, post the calls, and record every step in the audit log.
+// rules decide, map it, plan the amoCRM writes (sync/plan.ts: update the linked lead, create one, or
+// add a repeat request to the contact's open lead) and run them, run the rule actions, post the
+// calls, and record every step in the audit log.
 import type { Env } from "../env";
 import { AmoClient } from "../amocrm/client";
 import { amoGate } from "../amocrm/gate";
@@ -27,6 +28,9 @@ import type { AmoMetadata, Facts, RulePlan } from "./types";
 import { RetryLater } from "../queue/retry";
 import { sharedRead } from "./shared-read";
 import { routeViaUnsorted, unsortedLinkMeta } from "./unsorted";
+import { getLeadPolicy, roundRobinUser, takeRoundRobinSlot } from "../db/lead-policy";
+import { DEFAULT_LEAD_POLICY, type LeadPolicy } from "./lead-policy";
+import { needsContactLeads, planAmoWrites, type AmoLeadState, type AmoOp } from "./plan";
 
 export type JobResult = { status: "done" | "skipped"; note: string };
 
@@ -39,16 +43,6 @@ export interface LeadSnapshot {
   createdAt: number | null;
   fields: { label: string; value: string }[];
   syncedAt: number;
-}
-
-interface AmoLead {
-  id: number;
-  name?: string;
-  price?: number;
-  pipeline_id: number;
-  status_id: number;
-  responsible_user_id?: number;
-  _embedded?: { tags?: { name: string }[]; contacts?: { id: number; is_main?: boolean }[] };
 }
 
 /** Where a new lead goes when neither a rule nor the stage map says: the main pipeline's first open status. */
@@ -138,6 +132,8 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
   const saved = projectId ? await sharedRead(key("mapping"), () => getSavedMapping(t, projectId)) : null;
   const rows = saved?.rows ?? defaultMapping(meta);
   const stageMap = projectId ? await sharedRead(key("stage-map"), () => getStageMap(t, projectId)) : [];
+  const policy: LeadPolicy = projectId ? await sharedRead(key("lead-policy"), () => getLeadPolicy(t, projectId)) : DEFAULT_LEAD_POLICY;
+  const ruleResponsible = [...plan.actions].reverse().find((a) => a.type === "set_responsible");
   const { contact: contactDraft, lead: leadDraft, problems, placement } = shapeLptLead(plan, facts, lead, meta, rows, stageMap);
   if (problems.length) {
     await step({
@@ -164,9 +160,24 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     // Projects set to amoCRM's incoming leads: a new lead becomes an entry there (sync/unsorted.ts).
     const viaUnsorted = await routeViaUnsorted({ t, amo, lead, link, contactDraft, leadDraft, projectId, projectName: project?.name ?? null, meta, step });
     if (viaUnsorted?.kind === "declined") return viaUnsorted.result;
-    const { amoLeadId, amoContactId, amoStatus } = viaUnsorted
-      ? { amoLeadId: viaUnsorted.amoLeadId, amoContactId: viaUnsorted.amoContactId, amoStatus: null }
-      : await upsertInAmo({ t, amo, lead, link, contactDraft, leadDraft, placement, stageChanged: previous?.["stage.id"] !== facts["stage.id"], meta, step: note, projectId, receivedAt: event.receivedAt });
+    const { amoLeadId, amoContactId, amoStatus, attached } = viaUnsorted
+      ? { amoLeadId: viaUnsorted.amoLeadId, amoContactId: viaUnsorted.amoContactId, amoStatus: null, attached: false }
+      : await upsertInAmo({
+      t,
+      amo,
+      lead,
+      link,
+      contactDraft,
+      leadDraft,
+      placement,
+      stageChanged: previous?.["stage.id"] !== facts["stage.id"],
+      meta,
+      step: note,
+      projectId,
+      receivedAt: event.receivedAt,
+      policy,
+      ruleResponsibleUserId: ruleResponsible?.type === "set_responsible" ? ruleResponsible.userId : undefined,
+    });
 
     const linkMeta = {
       facts,
@@ -185,6 +196,8 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
       lptStage: lead.stage?.id ?? null,
       lptAt: appliedAt,
       ...unsortedLinkMeta(link, viaUnsorted),
+      // A repeat request added to an open lead: later updates leave that lead's fields alone.
+      ...(attached ? { attached: true } : {}),
     };
     const [first, ...rest] = [
       upsertLinkQuery(t, "lead", lead.id, amoLeadId, projectId, linkMeta),
@@ -255,57 +268,122 @@ interface UpsertInput {
   projectId: number | null;
   /** When the event reached us: the contact lookup must see every contact made before it. */
   receivedAt: number;
+  policy: LeadPolicy;
+  ruleResponsibleUserId?: number;
 }
 
 type AmoStatus = { pipelineId: number; statusId: number };
 
-async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus | null }> {
+/** A contact's leads as amoCRM has them now: the newest 50 of `_embedded.leads`, read in one shared call. */
+async function contactLeads(amo: AmoClient, contact: AmoContact): Promise<AmoLeadState[]> {
+  const ids = (contact._embedded?.leads ?? []).map((l) => l.id).sort((a, b) => b - a).slice(0, 50);
+  const read = await Promise.all(ids.map((id) => amo.readLead<AmoLeadState>(id)));
+  return read.filter((l): l is AmoLeadState => l !== null);
+}
+
+/**
+ * The executor: reads what the plan needs (the linked lead; else the contact, and its leads only
+ * when the repeat policy asks), plans (sync/plan.ts), and runs the operations through the gate.
+ */
+async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus | null; attached: boolean }> {
   const { amo, lead, contactDraft, leadDraft, step } = i;
-  // An existing link: update that lead (only mapped fields; stage only when it moved).
-  if (i.link) {
-    // Read and written together with the other jobs' linked leads (amocrm/gate.ts).
-    const existing = await amo.readLead<AmoLead>(Number(i.link.amoId));
-    if (existing) {
-      const body = leadPatchBody(existing.id, leadDraft, existing);
-      let amoStatus: AmoStatus = { pipelineId: existing.pipeline_id, statusId: existing.status_id };
-      if (i.placement && i.stageChanged && (existing.pipeline_id !== i.placement.pipelineId || existing.status_id !== i.placement.statusId)) {
-        body.pipeline_id = i.placement.pipelineId;
-        body.status_id = i.placement.statusId;
-        amoStatus = { ...i.placement };
-      }
-      const unchanged =
-        !body.custom_fields_values?.length &&
-        !body._embedded &&
-        body.pipeline_id === undefined &&
-        (body.name === undefined || body.name === existing.name) &&
-        (body.price === undefined || body.price === existing.price) &&
-        (body.responsible_user_id === undefined || body.responsible_user_id === existing.responsible_user_id);
-      if (!unchanged) await amo.patchBatched("leads", { ...body, id: existing.id });
-      await step(
-        unchanged
-          ? { source: "amocrm", action: "lead.up_to_date", message: `amoCRM lead ${existing.id} already holds what LPTracker lead ${lead.id} maps to.`, entityType: "amo_lead", entityId: existing.id }
-          : { source: "amocrm", action: "lead.updated", message: `amoCRM lead ${existing.id} updated from LPTracker lead ${lead.id}.`, entityType: "amo_lead", entityId: existing.id },
-      );
-      const contactId = existing._embedded?.contacts?.find((c) => c.is_main)?.id ?? existing._embedded?.contacts?.[0]?.id ?? null;
-      if (contactId) await updateContact(amo, contactId, contactDraft, step);
-      return { amoLeadId: String(existing.id), amoContactId: contactId ? String(contactId) : null, amoStatus };
-    }
-    await step({ level: "warn", source: "amocrm", action: "lead.link_stale", message: `The linked amoCRM lead ${i.link.amoId} no longer exists; a new one is created.` });
+  // Read and written together with the other jobs' linked leads (amocrm/gate.ts).
+  const linked = i.link ? await amo.readLead<AmoLeadState>(Number(i.link.amoId)) : undefined;
+  let found: Awaited<ReturnType<AmoClient["findContact"]>> | undefined;
+  let leadsOfContact: AmoLeadState[] | undefined;
+  if (!linked) {
+    // Leads of jobs running side by side share the lookup and the `leads/complex` call (amocrm/gate.ts).
+    found = await amo.findContact(lead.contact.phones, lead.contact.emails, i.receivedAt);
+    if (found && needsContactLeads(i.policy)) leadsOfContact = await contactLeads(amo, found.contact);
+  }
+  const plan = planAmoWrites({
+    lead,
+    link: i.link ? { amoId: i.link.amoId, attached: i.link.meta.attached === true } : null,
+    linked,
+    contactDraft,
+    leadDraft,
+    placement: i.placement,
+    defaultPlacement: defaultPlacement(i.meta),
+    stageChanged: i.stageChanged,
+    found,
+    contactLeads: leadsOfContact,
+    policy: i.policy,
+    ruleResponsibleUserId: i.ruleResponsibleUserId,
+    meta: i.meta,
+    now: Date.now(),
+  });
+  for (const r of plan.reasons.filter((x) => x.action === "lead.link_stale")) await step({ level: r.level, source: "amocrm", action: r.action, message: r.message });
+  if (found) await step({ source: "amocrm", action: "contact.found", message: `amoCRM contact ${found.contact.id} found by ${found.by}.`, entityType: "amo_contact", entityId: found.contact.id });
+  for (const r of plan.reasons.filter((x) => x.action !== "lead.link_stale")) {
+    await step({ level: r.level, source: "sync", action: r.action, message: r.message, ...(r.leadId ? { entityType: "amo_lead", entityId: r.leadId } : {}) });
   }
 
-  const placement = i.placement ?? defaultPlacement(i.meta);
-  if (!placement) throw new Error("The amoCRM account has no pipeline with an open status to put the lead in.");
-  // Leads of jobs running side by side share the lookup and the `leads/complex` call (amocrm/gate.ts).
-  const found = await amo.findContact(lead.contact.phones, lead.contact.emails, i.receivedAt);
-  const amoStatus = { pipelineId: placement.pipelineId, statusId: placement.statusId };
-  if (found) {
-    await step({ source: "amocrm", action: "contact.found", message: `amoCRM contact ${found.contact.id} found by ${found.by}.`, entityType: "amo_contact", entityId: found.contact.id });
-    await updateContact(amo, found.contact.id, contactDraft, step, found.contact);
-    const created = await amo.createComplex(leadCreateBody(leadDraft, { ...placement, contactId: found.contact.id }), { phones: [], emails: [] });
-    await step({ source: "amocrm", action: "lead.created", message: `amoCRM lead ${created.id} created for LPTracker lead ${lead.id}, linked to contact ${found.contact.id}.`, entityType: "amo_lead", entityId: created.id });
-    return { amoLeadId: String(created.id), amoContactId: String(found.contact.id), amoStatus };
+  let result: { amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus | null; attached: boolean } | null = null;
+  let contactId: number | null = null;
+  for (const op of plan.ops) {
+    switch (op.kind) {
+      case "update_contact":
+        contactId = op.contactId;
+        await updateContact(amo, op.contactId, contactDraft, step, op.known);
+        break;
+      case "update_lead":
+        if (op.body) await amo.patchBatched("leads", { ...op.body, id: op.leadId });
+        if (!op.keptForRepeat) {
+          await step(
+            op.body
+              ? { source: "amocrm", action: "lead.updated", message: `amoCRM lead ${op.leadId} updated from LPTracker lead ${lead.id}.`, entityType: "amo_lead", entityId: op.leadId }
+              : { source: "amocrm", action: "lead.up_to_date", message: `amoCRM lead ${op.leadId} already holds what LPTracker lead ${lead.id} maps to.`, entityType: "amo_lead", entityId: op.leadId },
+          );
+        }
+        result = { amoLeadId: String(op.leadId), amoContactId: null, amoStatus: op.status, attached: op.keptForRepeat };
+        break;
+      case "attach_repeat":
+        await amo.post("/api/v4/leads/notes", [{ entity_id: op.leadId, note_type: "common", params: { text: op.note } }]);
+        await amo.post("/api/v4/tasks", [
+          {
+            text: op.task.text,
+            complete_till: op.task.completeTill,
+            entity_id: op.leadId,
+            entity_type: "leads",
+            task_type_id: op.task.taskTypeId,
+            ...(op.task.responsibleUserId ? { responsible_user_id: op.task.responsibleUserId } : {}),
+          },
+        ]);
+        await step({ source: "amocrm", action: "lead.repeat_noted", message: `Note «Повторная заявка» and a task added to amoCRM lead ${op.leadId}.`, entityType: "amo_lead", entityId: op.leadId });
+        result = { amoLeadId: String(op.leadId), amoContactId: String(op.contactId), amoStatus: op.status, attached: true };
+        break;
+      case "create_lead":
+        result = { ...(await createLead(i, op)), attached: false };
+        break;
+      case "create_unsorted":
+        throw new Error("Incoming leads («Неразобранное») are not planned by this version of the sync.");
+    }
   }
-  const { body, problems } = complexLeadBody(leadDraft, contactDraft, placement);
+  if (!result) throw new Error("The sync plan wrote no amoCRM lead.");
+  if (contactId && !result.amoContactId) result.amoContactId = String(contactId);
+  return result;
+}
+
+/** Runs a planned `create_lead`: the responsible user resolved (a round-robin slot taken now), then `leads/complex`. */
+async function createLead(i: UpsertInput, op: Extract<AmoOp, { kind: "create_lead" }>): Promise<{ amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus }> {
+  const { amo, lead, step } = i;
+  const leadDraft = { ...i.leadDraft };
+  const contactDraft = { ...i.contactDraft };
+  const r = op.responsible;
+  const userId = r.from === "round_robin" ? roundRobinUser(r.users, await takeRoundRobinSlot(i.t, i.projectId!)) : r.from === "none" ? undefined : r.userId;
+  if (userId !== undefined) {
+    leadDraft.responsibleUserId = userId;
+    // A contact created with the lead belongs to the same manager; a found one keeps its own.
+    contactDraft.responsibleUserId ??= userId;
+  }
+  if (r.from === "round_robin") await step({ source: "sync", action: "lead.assigned", message: `Round-robin: responsible user ${userId}.` });
+  const amoStatus = { ...op.placement };
+  if (op.contactId !== null) {
+    const created = await amo.createComplex(leadCreateBody(leadDraft, { ...op.placement, contactId: op.contactId }), { phones: [], emails: [] });
+    await step({ source: "amocrm", action: "lead.created", message: `amoCRM lead ${created.id} created for LPTracker lead ${lead.id}, linked to contact ${op.contactId}.`, entityType: "amo_lead", entityId: created.id });
+    return { amoLeadId: String(created.id), amoContactId: String(op.contactId), amoStatus };
+  }
+  const { body, problems } = complexLeadBody(leadDraft, contactDraft, op.placement);
   if (problems.length) await step({ level: "warn", source: "mapping", action: "mapping.truncated", message: problems.map((p) => `${p.entity} ${p.field}: ${p.reason}`).join("; ") });
   const item = await amo.createComplex(body, { phones: contactDraft.phones.map((p) => p.value), emails: contactDraft.emails.map((e) => e.value) });
   await step({ source: "amocrm", action: "contact.created", message: `amoCRM contact ${item.contact_id} created.`, entityType: "amo_contact", entityId: item.contact_id ?? undefined });

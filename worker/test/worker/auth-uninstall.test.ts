@@ -63,8 +63,11 @@ async function seedTenantRows(accountId: number): Promise<string[]> {
     d.insert(schema.listJobs).values({ accountId, entity: "leads", projectId: 10, total: 1, countSelected: 1 }),
     d.insert(schema.listJobItems).values({ accountId, jobId: 1, position: 0, entityType: "lead", entityId: 2 }),
     d.insert(schema.dpKeys).values({ accountId, key: `dp-${k}` }),
+    d.insert(schema.leadPolicies).values({ accountId, projectId: 10 }),
+    d.insert(schema.unsortedSettings).values({ accountId, projectId: 10, pipelineId: 1 }),
+    d.insert(schema.unsortedEntries).values({ accountId, uid: `u-${k}`, projectId: 10, lptLeadId: "1", amoLeadId: "2" }),
   ]);
-  return ["list_jobs", "list_job_items", "dp_keys", "amo_user_rights", "installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "admin_sessions", "cursors", "rule_versions", "quota_hits", "accounts"];
+  return ["unsorted_settings", "unsorted_entries", "list_jobs", "list_job_items", "dp_keys", "lead_policies", "amo_user_rights", "installs", "lpt_connections", "lpt_projects", "field_mappings", "stage_maps", "rules", "events", "links", "metadata_cache", "imports", "import_rows", "call_results", "audit_log", "admin_links", "admin_sessions", "cursors", "rule_versions", "quota_hits", "accounts"];
 }
 
 async function countRows(accountId: number): Promise<Record<string, number>> {

@@ -14,7 +14,7 @@ describe("foundation: storage", () => {
     const tables = await env.DB.prepare("select name from sqlite_master where type = 'table' and name not like '\\_%' escape '\\' and name not like 'd1_%' and name not like 'sqlite_%'").all<{ name: string }>();
     const names = tables.results.map((r) => r.name).sort();
     expect(names).toEqual(
-      ["accounts", "admin_links", "admin_sessions", "amo_user_rights", "audit_log", "call_results", "cursors", "dp_keys", "events", "field_mappings", "import_rows", "imports", "installs", "key_rotation", "links", "list_job_items", "list_jobs", "lpt_connections", "lpt_projects", "metadata_cache", "quota_hits", "rule_versions", "rules", "stage_maps"].sort(),
+      ["accounts", "admin_links", "admin_sessions", "amo_user_rights", "audit_log", "call_results", "cursors", "dp_keys", "events", "field_mappings", "import_rows", "imports", "installs", "key_rotation", "lead_policies", "links", "list_job_items", "list_jobs", "lpt_connections", "lpt_projects", "metadata_cache", "quota_hits", "rule_versions", "rules", "stage_maps", "unsorted_entries", "unsorted_settings"].sort(),
     );
     // installs learn their account only after the code exchange; key_rotation is the one global row.
     for (const name of names.filter((n) => n !== "installs" && n !== "key_rotation")) {
