@@ -163,20 +163,20 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     const { amoLeadId, amoContactId, amoStatus, attached } = viaUnsorted
       ? { amoLeadId: viaUnsorted.amoLeadId, amoContactId: viaUnsorted.amoContactId, amoStatus: null, attached: false }
       : await upsertInAmo({
-        t,
-        amo,
-        lead,
-        link,
-        contactDraft,
-        leadDraft,
-        placement,
-        stageChanged: previous?.["stage.id"] !== facts["stage.id"],
-        meta,
-        step: note,
-        projectId,
-        receivedAt: event.receivedAt,
-        policy,
-        ruleResponsibleUserId: ruleResponsible?.type === "set_responsible" ? ruleResponsible.userId : undefined,
+          t,
+          amo,
+          lead,
+          link,
+          contactDraft,
+          leadDraft,
+          placement,
+          stageChanged: previous?.["stage.id"] !== facts["stage.id"],
+          meta,
+          step: note,
+          projectId,
+          receivedAt: event.receivedAt,
+          policy,
+          ruleResponsibleUserId: ruleResponsible?.type === "set_responsible" ? ruleResponsible.userId : undefined,
         });
 
     const linkMeta = {
