@@ -313,6 +313,7 @@ describe.concurrent("echoes and forged statuses", () => {
     });
     const res = await SELF.fetch(hookUrl.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() });
     expect(res.status).toBe(200);
+    await hooksStored([res]);
     await settle(a.accountId);
     expect((await lpt.state(a.login)).leads.find((l) => l.id === lead.id)!.stageId).toBe(a.stages[0]!.id);
     const after = await amo.state(a.accountId);
