@@ -2,10 +2,10 @@
 // call id, so a file imported twice posts nothing twice), then `POST /api/v4/calls` 50 at a time;
 // amoCRM finds the contact by the phone itself, a call nobody has that phone for fails with a reason.
 import { getMetadata } from "../amocrm/metadata";
-import { listRules } from "../db/rules";
 import { importCallsByIds, importStatus, insertImportCalls, markImportCalls, pendingChunkRows, recordBatch, type BatchOutcome, type CallSync, type ImportRowRecord } from "../db/imports";
 import { importRowFacts } from "../sync/facts";
-import { evaluateRules } from "../sync/rules";
+import { writeAudit } from "../db/audit";
+import { loadRules, recordInvalidImportRules, runChain } from "../sync/rule-chain";
 import { callStatusOf } from "../sync/post-calls";
 import type { AmoUser, Rule } from "../sync/types";
 import { rowToRecord } from "./detect";
@@ -31,7 +31,7 @@ function skippedByRule(rules: Rule[], headers: string[], rec: ImportRowRecord): 
     facts["contact.phone"] = [...rec.data.row.phones];
     facts["contact.phones"] = [...rec.data.row.phones];
   }
-  const plan = evaluateRules(rules, "import.row", facts);
+  const plan = runChain(rules, "import.row", facts);
   if (!plan.skipped) return null;
   const rule = plan.trace.find((r) => r.ruleId === plan.stoppedBy)?.name ?? String(plan.stoppedBy);
   return `Строка ${rec.rowNumber}: пропущена правилом «${rule}» / row ${rec.rowNumber}: skipped by the rule «${rule}»`;
@@ -55,8 +55,11 @@ export async function processCallChunk(ctx: ChunkContext, chunk: number): Promis
   const result: ChunkResult = { stopped: false, rows: 0, created: 0, updated: 0, skipped: 0, failed: 0, problems: [] };
   const pending = await pendingChunkRows(ctx.t, ctx.imp.id, chunk);
   if (pending.length === 0) return result;
-  const rules = (await listRules(ctx.t)).filter((r) => r.trigger === "import.row");
-  const users = (await getMetadata(ctx.t)).users;
+  const meta = await getMetadata(ctx.t);
+  // Flagged against the account like the sync's: a rule naming a deleted field skips itself.
+  const rules = (await loadRules(ctx.t, meta)).filter((r) => r.trigger === "import.row");
+  if (chunk === 0) await recordInvalidImportRules((e) => writeAudit(ctx.t, e), rules, ctx.imp.id);
+  const users = meta.users;
   const id = ctx.imp.id;
 
   await runLanes(Math.ceil(pending.length / AMO_BATCH), LANES_PER_CHUNK, async (b) => {

@@ -5,11 +5,11 @@
 import type { Env } from "../env";
 import type { Tenant } from "../db/tenant";
 import { getMetadata, fetchMetadata, storeMetadata } from "../amocrm/metadata";
-import { listRules } from "../db/rules";
 import { getSavedMapping } from "../db/mapping";
 import { followUpRows, importStatus, pendingChunkRows, recordBatch, setRowData, type BatchOutcome, type ImportRow, type ImportRowRecord } from "../db/imports";
 import { importRowFacts } from "../sync/facts";
-import { evaluateRules } from "../sync/rules";
+import { writeAudit } from "../db/audit";
+import { loadRules, recordInvalidImportRules, runChain } from "../sync/rule-chain";
 import { applyMapping, defaultMapping } from "../sync/mapping";
 import { complexLeadBody, emptyContactDraft, type AmoContactDraft, type AmoLeadDraft } from "../sync/amo-payload";
 import { findAmoContact } from "../sync/contact-finder";
@@ -59,7 +59,8 @@ async function leadSetup(ctx: ChunkContext): Promise<LeadSetup> {
   const placement = defaultPlacement(meta);
   if (!placement) throw new Error("The amoCRM account has no pipeline with an open status to put the leads in.");
   const saved = ctx.plan.projectId ? await getSavedMapping(ctx.t, ctx.plan.projectId) : null;
-  return { meta, rules: await listRules(ctx.t), mapping: saved?.rows ?? defaultMapping(meta), placement };
+  // Flagged against the account like the sync's: a rule naming a deleted field skips itself.
+  return { meta, rules: await loadRules(ctx.t, meta), mapping: saved?.rows ?? defaultMapping(meta), placement };
 }
 
 /** The row's cells as `column:<header>` facts, with the person taken from the columns the admin chose. */
@@ -93,7 +94,7 @@ type Planned = { skip: string } | PlannedLead;
 function planRow(setup: LeadSetup, headers: string[], rec: ImportRowRecord, problems: Set<string>): Planned {
   const row = rec.data.row!;
   const facts = leadRowFacts(headers, rec.data.values, row);
-  const plan = evaluateRules(setup.rules, "import.row", facts);
+  const plan = runChain(setup.rules, "import.row", facts);
   if (plan.skipped) {
     const rule = plan.trace.find((r) => r.ruleId === plan.stoppedBy)?.name ?? String(plan.stoppedBy);
     return { skip: `Строка ${rec.rowNumber}: пропущена правилом «${rule}» / row ${rec.rowNumber}: skipped by the rule «${rule}»` };
@@ -240,6 +241,7 @@ export async function processLeadChunk(ctx: ChunkContext, chunk: number): Promis
   const pending = await pendingChunkRows(ctx.t, ctx.imp.id, chunk);
   if (pending.length === 0) return result;
   const setup = await leadSetup(ctx);
+  if (chunk === 0) await recordInvalidImportRules((e) => writeAudit(ctx.t, e), setup.rules, ctx.imp.id);
   const problems = new Set<string>();
   // Rows are matched with the contact list the parse job read; should that be gone, each row is
   // searched instead: dearer, but nobody is created twice.

@@ -93,6 +93,24 @@ export async function recordChain(step: Step, plan: RulePlan, subject: string): 
   }
 }
 
+/**
+ * An import evaluates its rules once per row: an invalid `import.row` rule is reported once per
+ * import (by its first chunk), not once per row.
+ */
+export async function recordInvalidImportRules(step: Step, rules: Rule[], importId: number): Promise<void> {
+  for (const r of rules.filter((x) => x.trigger === "import.row" && x.enabled && x.problems?.length)) {
+    await step({
+      level: "warn",
+      source: "rules",
+      action: "rule.invalid",
+      message: `Rule ${ruleRef({ name: r.name, ruleId: r.id, version: r.version ?? 1 })} skipped itself for import ${importId}: ${r.problems!.join("; ")}. Fix or delete it on the Rules page.`,
+      entityType: "rule",
+      entityId: r.id,
+      data: { ruleId: r.id, version: r.version ?? 1, problems: r.problems, importId },
+    });
+  }
+}
+
 export interface Placement {
   pipelineId: number;
   statusId: number;

@@ -3,7 +3,11 @@
 import { describe, expect, it } from "vitest";
 import * as XLSX from "xlsx";
 import { and, eq } from "drizzle-orm";
+import { env } from "cloudflare:test";
 import { adminFetch, amo, db, installAccount, type Installed } from "./harness";
+import { createRule } from "../../src/db/rules";
+import { makeDb } from "../../src/db/client";
+import { tenant } from "../../src/db/tenant";
 import { sheetFile, startImportAs, uploadImport, waitForImport } from "./imports-harness";
 import { auditLog } from "../../src/db/schema";
 import { generateLeadsXlsx } from "../../bench/gen-xlsx";
@@ -153,6 +157,27 @@ describe("leads import", () => {
     expect(notes).toHaveLength(55);
     const noteRequests = (after.requests["POST /api/v4/leads/notes"] ?? 0) - (before.requests["POST /api/v4/leads/notes"] ?? 0);
     expect(noteRequests).toBe(2);
+  });
+
+  it("skips an import.row rule that no longer validates and says so once in the audit log", async () => {
+    const a = await installAccount();
+    // Saved before the checks existed: an imported row has no amoCRM custom field, so "empty" would
+    // have skipped every row. Flagged as invalid, it skips itself instead, and the rows go in.
+    await createRule(tenant(makeDb(env.DB), a.accountId), {
+      name: "Старое правило",
+      enabled: true,
+      trigger: "import.row",
+      conditions: { match: "all", items: [{ field: "lead.custom:777", op: "empty" }] },
+      actions: [{ type: "skip" }],
+    });
+    const rows: unknown[][] = [["Имя", "Телефон"]];
+    for (let i = 0; i < 3; i++) rows.push([`Строка ${i}`, `+7 904 000-00-0${i}`]);
+    const done = await importFile(a, "old-rule.xlsx", sheetFile(rows));
+    expect(done).toMatchObject({ status: "done", created: 3, skipped: 0, failed: 0 });
+    const invalid = await db().select().from(auditLog).where(and(eq(auditLog.accountId, a.accountId), eq(auditLog.action, "rule.invalid")));
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]!.message).toContain("«Старое правило»");
+    expect(invalid[0]!.message).toContain(`import ${done.id}`);
   });
 
   it("hands back an error report: the original columns plus the reason, every cell neutralised", async () => {
