@@ -7,6 +7,8 @@ import { buildZip, deflatedZeros, generateCallsXlsx, generateLeadsXlsx, sheetXml
 import { ImportFileError } from "../../../src/imports/errors";
 import { readImportFile, type XlsxReader } from "../../../src/imports/read";
 import { entryPayload, listZipEntries } from "../../../src/imports/zip-guard";
+import { peekSheetRows } from "../../../src/imports/xlsx-peek";
+import { entryHead } from "../../../src/imports/zip-verify";
 
 type Outcome = { book: Omit<ReturnType<typeof readImportFile>, "reader"> } | { error: string };
 
@@ -218,6 +220,18 @@ describe("import: streaming XLSX reader on large and damaged files", () => {
     expect(sheet.uncompressedSize).toBeGreaterThan(4 * 1024 * 1024);
     expect(readImportFile(big, "file.xlsx").reader).toBe("stream");
     expect(outcome(big, "stream")).toStrictEqual(outcome(big, "sheetjs"));
+  }, 60_000);
+
+  it("peeks at a sheet's declared size from its first kilobytes, unpacking no further", () => {
+    const bytes = generateLeadsXlsx({ rows: 20_000, seed: 5 }).bytes.slice();
+    const entries = listZipEntries(bytes);
+    const sheet = entries.find((e) => e.name === "xl/worksheets/sheet1.xml")!;
+    // Damage far past the head: only a read of the whole part would notice it.
+    const at = sheet.localHeaderOffset + 30 + sheet.name.length + Math.floor(sheet.compressedSize * 0.9);
+    for (let i = 0; i < 64; i++) bytes[at + i] = (i * 37) & 0xff;
+    expect(peekSheetRows(bytes, entries, sheet.name)).toEqual({ first: 0, last: 20_000 });
+    expect(entryHead(bytes, sheet, 1000).length).toBe(1000);
+    expect(outcome(bytes, "stream")).toEqual({ error: "corrupt" });
   }, 60_000);
 
   it("answers a damaged sheet stream with `corrupt`", () => {
