@@ -2,9 +2,10 @@
 // first kilobytes of a worksheet, check a whole entry (size and CRC) before SheetJS inflates it (its
 // inflater loops forever on some damaged streams), and hand a big worksheet to a streaming parser in
 // windows, so the whole XML never sits in memory.
-// Kept, measured (issue 16): workerd's DecompressionStream inflates each write whole, with no
-// backpressure (an 800 KB write of a 200 MB bomb was buffered entirely, 2.2 s), and fflate's Inflate
-// holds each push's whole output and ran 1-3x slower than this in the 4-16 KB pushes that bound it.
+// Kept, measured (issue 16): workerd's DecompressionStream inflates each write whole with no
+// backpressure (a 1.3 MB write of a 200 MB bomb was buffered entirely before it resolved, 2.2 s), and
+// fflate's Inflate holds each push's whole output and ran 1.2-3x slower than this (Node, 28 MB sheet)
+// in the 4-16 KB pushes that would bound that output.
 
 const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
@@ -149,6 +150,7 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
+// Neither workerd nor Node 20 exposes CRC-32 (zlib.crc32 is Node 22+), and the entry check needs it.
 export function crc32(data: Uint8Array): number {
   let c = 0xffffffff;
   for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
@@ -167,8 +169,6 @@ const CHUNK = 64 * 1024;
  * full chunk to `onChunk` (a view that is overwritten afterwards), counting bytes and the CRC-32.
  */
 class Chunker {
-  /** Set once the consumer has seen enough. */
-  stop = false;
   private readonly buf = new Uint8Array(WINDOW + CHUNK);
   private pos = 0;
   /** Start of the output not yet handed on. */
@@ -178,7 +178,7 @@ class Chunker {
 
   constructor(
     private readonly limit: number,
-    private readonly onChunk: (chunk: Uint8Array) => boolean | void,
+    private readonly onChunk: (chunk: Uint8Array) => void,
   ) {}
 
   get crc32(): number {
@@ -194,7 +194,7 @@ class Chunker {
   copy(distance: number, len: number): void {
     if (distance > this.total) throw new InflateError("distance points before the start");
     const buf = this.buf;
-    for (let i = 0; i < len && !this.stop; i++) {
+    for (let i = 0; i < len; i++) {
       if (++this.total > this.limit) throw new InflateLimitError("stream is longer than declared");
       buf[this.pos] = buf[this.pos - distance]!;
       if (++this.pos === buf.length) this.flush();
@@ -207,7 +207,7 @@ class Chunker {
     let c = this.crc;
     for (let i = 0; i < fresh.length; i++) c = CRC_TABLE[(c ^ fresh[i]!) & 0xff]! ^ (c >>> 8);
     this.crc = c;
-    if (fresh.length > 0 && this.onChunk(fresh) === false) this.stop = true;
+    if (fresh.length > 0) this.onChunk(fresh);
     if (this.pos > WINDOW) {
       this.buf.copyWithin(0, this.pos - WINDOW, this.pos);
       this.pos = WINDOW;
@@ -249,12 +249,11 @@ function readDynamicTables(r: Reader): [Huffman, Huffman] {
   return [buildHuffman(lengths.subarray(0, nLit), nLit), buildHuffman(lengths.subarray(nLit), nDist)];
 }
 
-/** Decodes into `sink`; false when the sink stopped it before the final block ended. */
-function inflateInto(input: Uint8Array, sink: Chunker): boolean {
+/** Decodes the whole stream into `sink`. */
+function inflateInto(input: Uint8Array, sink: Chunker): void {
   const r = new Reader(input);
   let last = false;
   while (!last) {
-    if (sink.stop) return false;
     last = r.bits(1) === 1;
     const type = r.bits(2);
     if (type === 0) {
@@ -262,13 +261,12 @@ function inflateInto(input: Uint8Array, sink: Chunker): boolean {
       const len = r.byte() | (r.byte() << 8);
       const nlen = r.byte() | (r.byte() << 8);
       if ((len ^ 0xffff) !== nlen) throw new InflateError("stored block length mismatch");
-      for (let i = 0; i < len && !sink.stop; i++) sink.push(r.byte());
+      for (let i = 0; i < len; i++) sink.push(r.byte());
       continue;
     }
     if (type === 3) throw new InflateError("invalid block type");
     const [lit, dist] = type === 1 ? fixedTables() : readDynamicTables(r);
     for (;;) {
-      if (sink.stop) return false;
       const sym = r.decode(lit);
       if (sym < 256) {
         sink.push(sym);
@@ -284,23 +282,17 @@ function inflateInto(input: Uint8Array, sink: Chunker): boolean {
       }
     }
   }
-  return true;
 }
 
 /**
- * Decodes a stream, handing its output to `onChunk` in pieces of at most 96 KB (views that are
- * reused, so copy what you keep) while holding 96 KB; `onChunk` returns false once it has seen
- * enough (a peek), and `complete` then says the stream was not read to its end. Returns the size
- * and CRC-32 of what was decoded; throws InflateLimitError past `maxOutput` bytes and InflateError
- * for a damaged stream.
+ * Decodes a whole stream, handing its output to `onChunk` in pieces of at most 96 KB (views that are
+ * reused, so copy what you keep) while holding 96 KB; a consumer that has seen enough throws.
+ * Returns the size and CRC-32; throws InflateLimitError past `maxOutput` bytes and InflateError for
+ * a damaged stream.
  */
-export function inflateChunks(
-  input: Uint8Array,
-  maxOutput: number,
-  onChunk: (chunk: Uint8Array) => boolean | void,
-): { size: number; crc32: number; complete: boolean } {
+export function inflateChunks(input: Uint8Array, maxOutput: number, onChunk: (chunk: Uint8Array) => void): { size: number; crc32: number } {
   const sink = new Chunker(maxOutput, onChunk);
-  const ended = inflateInto(input, sink);
-  if (!sink.stop) sink.flush();
-  return { size: sink.total, crc32: sink.crc32, complete: ended };
+  inflateInto(input, sink);
+  sink.flush();
+  return { size: sink.total, crc32: sink.crc32 };
 }

@@ -19,32 +19,27 @@ function damaged(name: string): ImportFileError {
 
 /**
  * Unpacks one entry, handing its bytes to `onChunk` in pieces (views that are reused) and checking
- * its size and CRC at the end; `onChunk` may return false to stop early (a peek), which skips the
- * check. Throws `corrupt` for a damaged entry and `zip-bomb` for one that inflates far past its
- * declared size; whatever `onChunk` throws passes through unchanged.
+ * its size and CRC at the end. Throws `corrupt` for a damaged entry and `zip-bomb` for one that
+ * inflates far past its declared size; whatever `onChunk` throws (to stop early too) passes through.
  */
-export function inflateEntry(bytes: Uint8Array, entry: ZipEntry, onChunk: (chunk: Uint8Array) => boolean | void): void {
+export function inflateEntry(bytes: Uint8Array, entry: ZipEntry, onChunk: (chunk: Uint8Array) => void): void {
   const payload = entryPayload(bytes, entry);
   if (!payload) throw damaged(entry.name);
   let size: number;
   let crc: number;
   if (entry.method === 0) {
-    for (let at = 0; at < payload.length; at += STORED_CHUNK) {
-      if (onChunk(payload.subarray(at, at + STORED_CHUNK)) === false) return;
-    }
+    for (let at = 0; at < payload.length; at += STORED_CHUNK) onChunk(payload.subarray(at, at + STORED_CHUNK));
     size = payload.length;
     crc = crc32(payload);
   } else if (entry.method === 8) {
     // Past its declared size a stream may just be damaged; far past it, it is a size lie, i.e. a bomb.
     const hardLimit = Math.max(entry.uncompressedSize * 2, entry.uncompressedSize + 1024 * 1024);
     let fromConsumer = false;
-    let complete: boolean;
     try {
-      ({ size, crc32: crc, complete } = inflateChunks(payload, hardLimit, (chunk) => {
+      ({ size, crc32: crc } = inflateChunks(payload, hardLimit, (chunk) => {
         fromConsumer = true;
-        const more = onChunk(chunk);
+        onChunk(chunk);
         fromConsumer = false;
-        return more;
       }));
     } catch (e) {
       if (fromConsumer) throw e;
@@ -59,23 +54,29 @@ export function inflateEntry(bytes: Uint8Array, entry: ZipEntry, onChunk: (chunk
       }
       throw damaged(entry.name);
     }
-    if (!complete) return;
   } else {
     throw damaged(entry.name);
   }
   if (size !== entry.uncompressedSize || crc !== entry.crc32) throw damaged(entry.name);
 }
 
+/** Ends a peek: thrown by its consumer once the head is full, so nothing past it is inflated. */
+const PEEKED = Symbol("peeked");
+
 /** The first `maxBytes` of an entry (a peek: checked against its size and CRC only when it ends within them). */
 export function entryHead(bytes: Uint8Array, entry: ZipEntry, maxBytes: number): Uint8Array {
   const head = new Uint8Array(Math.min(maxBytes, entry.uncompressedSize));
   let length = 0;
-  inflateEntry(bytes, entry, (chunk) => {
-    const take = Math.min(chunk.length, head.length - length);
-    head.set(chunk.subarray(0, take), length);
-    length += take;
-    return length < head.length;
-  });
+  try {
+    inflateEntry(bytes, entry, (chunk) => {
+      const take = Math.min(chunk.length, head.length - length);
+      head.set(chunk.subarray(0, take), length);
+      length += take;
+      if (length === head.length) throw PEEKED;
+    });
+  } catch (e) {
+    if (e !== PEEKED) throw e;
+  }
   return head.subarray(0, length);
 }
 
