@@ -2,6 +2,7 @@
 // file through the real admin API into the amoCRM simulator, measured against the 350 rows/s
 // ceiling (7 requests/s × 50 leads); and a 100,000-row parse inside workerd, with its memory.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as XLSX from "xlsx";
 import type { Sandbox } from "../scripts/sandbox-lib";
 import { generateLeadsXlsx, manyBigPartsXlsx } from "./gen-xlsx";
 import type { ImportUploadResponse, ImportView } from "../src/api-types";
@@ -238,9 +239,31 @@ function resetPeak(pids: number[]): void {
   }
 }
 
-export async function runParseBench(sandbox: Sandbox, opts: { rows?: number } = {}): Promise<ParseBenchResult> {
-  const rows = opts.rows ?? 100_000;
+/**
+ * The parse benchmark's leads file: an XLSX, or the same rows as a CSV saved the way Russian Excel
+ * does (windows-1251, `;`), which exercises the CSV reader and its legacy decoding.
+ */
+export function parseBenchFile(rows: number, format: "xlsx" | "csv-1251" = "xlsx"): { fileName: string; bytes: Uint8Array } {
   const file = generateLeadsXlsx({ rows, seed: 99 });
+  if (format === "xlsx") return file;
+  const wb = XLSX.read(file.bytes, { type: "array" });
+  const csv = XLSX.utils.sheet_to_csv(wb.Sheets[wb.SheetNames[0]!]!, { FS: ";", RS: "\r\n" });
+  return { fileName: `leads-${rows}.csv`, bytes: encodeCp1251(csv) };
+}
+
+/** Text as windows-1251 bytes, built by inverting the platform's decoder over all 256 bytes. */
+function encodeCp1251(text: string): Uint8Array {
+  const chars = new TextDecoder("windows-1251").decode(Uint8Array.from({ length: 256 }, (_, i) => i));
+  const byChar = new Map([...chars].map((ch, i) => [ch, i]));
+  const out = new Uint8Array(text.length);
+  let n = 0;
+  for (const ch of text) out[n++] = byChar.get(ch) ?? 0x3f;
+  return out.subarray(0, n);
+}
+
+export async function runParseBench(sandbox: Sandbox, opts: { rows?: number; format?: "xlsx" | "csv-1251" } = {}): Promise<ParseBenchResult> {
+  const rows = opts.rows ?? 100_000;
+  const file = parseBenchFile(rows, opts.format);
   await wakeUp(sandbox);
   const admin = await signInAdmin(sandbox);
   const before = sandboxWorkerdMemory(sandbox);

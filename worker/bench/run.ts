@@ -6,7 +6,7 @@ import path from "node:path";
 import { startSandbox } from "../scripts/sandbox-lib";
 import { runIntakeLatency, runIntakeLoad } from "./intake";
 import { measureSizes } from "./sizes";
-import { runImportBench, runParseBench, runWorstUploadBench } from "./imports";
+import { runImportBench, runParseBench, runWorstUploadBench, type ParseBenchResult } from "./imports";
 import { runHostileBench, type HostileKind } from "./hostile";
 import { runBurstBench } from "./burst";
 
@@ -16,6 +16,8 @@ const burstOnly = process.argv.includes("--burst-only");
 const skipImport = process.argv.includes("--skip-import") || burstOnly;
 /** `--hostile`: only the hostile-body CPU step (issue 14), on a sandbox of its own. */
 const hostileOnly = process.argv.includes("--hostile");
+/** `--parse-only`: only the file-reading steps (parse of each size and format, worst upload), to compare two builds. */
+const parseOnly = process.argv.includes("--parse-only");
 
 interface Row {
   figure: string;
@@ -33,7 +35,7 @@ rows.push = (...items: Row[]) => {
 };
 const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), quick };
 
-if (!hostileOnly) {
+if (!hostileOnly && !parseOnly) {
   const sizes = measureSizes();
   results.sizes = sizes;
   rows.push({ figure: "card widget JS (gzip)", value: `${(sizes.widgetJsGzip / 1024).toFixed(1)} KB`, target: "≤ 15 KB", ok: sizes.widgetJsGzip <= 15 * 1024 });
@@ -81,6 +83,34 @@ async function hostileStep(): Promise<void> {
 
 if (hostileOnly) {
   await hostileStep();
+  finish();
+  process.exit(0);
+}
+
+if (parseOnly) {
+  step("starting a fresh sandbox for parsing");
+  const sb = await startSandbox(sandboxOptions("bench-parse-"));
+  try {
+    const parses: ParseBenchResult[] = [];
+    for (const [rowCount, format] of [[10_000, "xlsx"], [100_000, "xlsx"], [100_000, "csv-1251"]] as const) {
+      step(`parse ${rowCount} rows (${format})`);
+      const parse = await runParseBench(sb, { rows: rowCount, format });
+      parses.push(parse);
+      rows.push({
+        figure: `${parse.rows.toLocaleString("en")}-row ${format} parse in workerd`,
+        value: `${parse.parseSeconds.toFixed(2)} s (read ${parse.inside.readMs} ms, ${parse.inside.reader}); upload ${parse.uploadSeconds.toFixed(2)} s; peak +${parse.memory.uploadDeltaMb.toFixed(0)} MB upload, +${parse.memory.parseDeltaMb.toFixed(0)} MB parse`,
+        target: "< 128 MB",
+        ok: parse.under128Mb,
+      });
+    }
+    results.parses = parses;
+    step("worst upload");
+    const worst = await runWorstUploadBench(sb);
+    results.worstUpload = worst;
+    rows.push({ figure: "worst upload (XLSX of many 10 MB parts)", value: `${worst.uploadSeconds.toFixed(2)} s; workerd peak +${worst.peakDeltaMb.toFixed(0)} MB`, target: "< 128 MB", ok: worst.under128Mb });
+  } finally {
+    await sb.stop();
+  }
   finish();
   process.exit(0);
 }
@@ -199,7 +229,7 @@ function finish(): void {
   for (const r of rows) console.log(line(r));
   results.table = rows;
   // `--hostile` alone keeps the full run's figures and writes its own file.
-  const file = hostileOnly ? "results-hostile.json" : "results.json";
+  const file = hostileOnly ? "results-hostile.json" : parseOnly ? "results-parse.json" : "results.json";
   writeFileSync(path.resolve(import.meta.dirname, file), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwritten to worker/bench/${file}`);
 }

@@ -1,26 +1,6 @@
 // CSV text: picks the encoding (UTF-8, UTF-16 with BOM, or Windows-1251 from Russian Excel), the
 // delimiter, and splits records by RFC 4180 quoting. Values stay text: phones keep their leading 8/+.
 
-// Windows-1251 bytes 0x80..0xBF; 0xC0..0xFF are А..я in order. Written out because TextDecoder in
-// workerd only promises UTF-8. 0x98 is unassigned and decodes as U+FFFD.
-const CP1251_HIGH =
-  "ЂЃ‚ѓ„…†‡€‰Љ‹ЊЌЋЏђ‘’“”•–—\ufffd™љ›њќћџ\u00a0ЎўЈ¤Ґ¦§Ё©Є«¬\u00ad®Ї°±Ііґµ¶·ё№є»јЅѕї";
-
-export function decodeCp1251(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  const CHUNK = 8192;
-  for (let start = 0; start < bytes.length; start += CHUNK) {
-    const end = Math.min(bytes.length, start + CHUNK);
-    const codes = new Array<number>(end - start);
-    for (let i = start; i < end; i++) {
-      const b = bytes[i]!;
-      codes[i - start] = b < 0x80 ? b : b >= 0xc0 ? 0x0410 + (b - 0xc0) : CP1251_HIGH.charCodeAt(b - 0x80);
-    }
-    parts.push(String.fromCharCode(...codes));
-  }
-  return parts.join("");
-}
-
 export type TextEncodingName = "utf-8" | "utf-16le" | "utf-16be" | "windows-1251";
 
 export function decodeText(bytes: Uint8Array): { text: string; encoding: TextEncodingName } {
@@ -37,7 +17,8 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: TextEnc
   try {
     return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes), encoding: "utf-8" };
   } catch {
-    return { text: decodeCp1251(bytes), encoding: "windows-1251" };
+    // The platform's WHATWG decoder (workerd and Node both carry windows-1251).
+    return { text: new TextDecoder("windows-1251").decode(bytes), encoding: "windows-1251" };
   }
 }
 

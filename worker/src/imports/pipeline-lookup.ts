@@ -9,6 +9,8 @@ import type { AmoContact } from "../sync/contact-finder";
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 import { contactIndexKey } from "./pipeline-files";
 import type { NormalizedImportRow } from "./types";
+import type { LookupDecision, PreparedImport } from "./pipeline-rows";
+import { rethrowUnlessBatchProblem, type CountingAmoClient } from "./pipeline-amo";
 
 export const CONTACT_PAGE = 250;
 /** A ceiling on reading the list at all: about 64 s of the budget and 100,000 contacts. */
@@ -113,4 +115,42 @@ export async function loadContactIndex(env: Env, accountId: number, importId: nu
 /** Once the import ended nobody matches against the index any more. */
 export async function dropContactIndex(env: Env, accountId: number, importId: number): Promise<void> {
   await env.FILES.delete(contactIndexKey(accountId, importId));
+}
+
+/**
+ * Existing contacts for the rows that need one: the contact list is read only while its pages stay
+ * fewer than those rows (then it is certainly the cheaper way); otherwise each row is searched later.
+ * The rows are left as they are (they are being stored meanwhile); chunks match them with `index`.
+ */
+export async function lookUpContacts(amo: CountingAmoClient, prepared: PreparedImport): Promise<{ decision: LookupDecision; index: ContactIndex | null }> {
+  const needing = prepared.rows.filter((r) => r.status === "pending" && r.data.row);
+  const decision: LookupDecision = { strategy: "none", rows: needing.length, pages: 0, contactsSeen: 0, matched: 0 };
+  if (needing.length === 0) return { decision, index: null };
+  const budget = prefetchPageBudget(needing.length);
+  if (budget > 0) {
+    const pre = await prefetchContacts(amo, budget, wantedKeys(needing.map((r) => r.data.row!))).catch((err: unknown) => {
+      throw rethrowUnlessBatchProblem(err);
+    });
+    decision.pages = pre.pages;
+    decision.contactsSeen = pre.contacts;
+    if (pre.complete) {
+      decision.strategy = "prefetch";
+      decision.matched = needing.filter((r) => matchContact(pre.index, r.data.row!) !== null).length;
+      return { decision, index: pre.index };
+    }
+  }
+  decision.strategy = "query";
+  return { decision, index: null };
+}
+
+export function lookupMessage(d: LookupDecision): string {
+  if (d.strategy === "prefetch") {
+    return `Existing contacts: read the whole contact list (${d.pages} page(s), ${d.contactsSeen} contacts) instead of at least ${d.rows} searches; ${d.matched} row(s) matched.`;
+  }
+  if (d.strategy === "query") {
+    return d.pages > 0
+      ? `Existing contacts: the list had more than ${d.pages} page(s), more than the ${d.rows} row(s) to look up; each row is searched instead (${d.pages} page request(s) spent finding that out).`
+      : `Existing contacts: ${d.rows} row(s) to look up, so one search per row is the cheapest.`;
+  }
+  return "Existing contacts: no row needed a lookup.";
 }

@@ -7,7 +7,7 @@ import { cellDisplay, errorCell, formulaCell } from "./cells";
 import { detectColumns, type DetectedColumns } from "./detect";
 import { formatCountEn, formatCountRu, importError, isImportFileError, type ImportFileError } from "./errors";
 import { countLines, decodeText, detectDelimiter, parseCsv, type Delimiter, type TextEncodingName } from "./csv";
-import { checkContent, passwordProtected, sniffContent, sniffFile, type SpreadsheetType } from "./sniff";
+import { passwordProtected, sniffFile, type SpreadsheetType } from "./sniff";
 import { findEntry, peekSheetRows, refRows, workbookInfo, type WorkbookInfo } from "./xlsx-peek";
 import { readSheetStream, RowLimitError, TextLimitError, type SheetGrid } from "./xlsx-stream";
 import { parseDate } from "./values";
@@ -61,7 +61,13 @@ export interface SheetChoice {
   hidden: boolean;
 }
 
+/** Which reader parsed the sheet: ours (streaming XLSX), SheetJS (XLS, or an XLSX ours cannot place), or the CSV reader. */
+export type SheetReader = XlsxReader | "csv";
+
 export interface WorkbookData {
+  /** What the file is, by its content (checked against its name). */
+  type: SpreadsheetType;
+  reader: SheetReader;
   sheetName: string;
   /** Every sheet of the workbook, in order; one pseudo-sheet for a CSV. */
   sheets: SheetChoice[];
@@ -244,7 +250,7 @@ function toTable(
   maxRows: number,
   seen: number | null,
   headerRow: number | undefined,
-): Omit<WorkbookData, "sheetName" | "sheets" | "date1904"> {
+): Omit<WorkbookData, "type" | "reader" | "sheetName" | "sheets" | "date1904"> {
   const rows: unknown[][] = [];
   const numbers: number[] = [];
   g.rows.forEach((row, i) => {
@@ -310,7 +316,7 @@ function readCsv(bytes: Uint8Array, maxRows: number, opts: ReadOptions): Workboo
   const seen = truncated ? Math.max(countLines(text) - 1, maxRows + 1) : null;
   const sheetName = "CSV";
   const table = toTable({ sheetName, rows: records, rowNumbers: numbers, filledRows: count }, maxRows, seen, opts.headerRow);
-  return { sheetName, sheets: [{ name: sheetName, hidden: false }], date1904: false, ...table, csv: { encoding, delimiter } };
+  return { type: "csv", reader: "csv", sheetName, sheets: [{ name: sheetName, hidden: false }], date1904: false, ...table, csv: { encoding, delimiter } };
 }
 
 /** A SheetJS cell as our readers give it: raw values, and markers for what has no faithful value. */
@@ -370,7 +376,7 @@ function sheetjsRead(bytes: Uint8Array, more: XLSX.ParsingOptions): XLSX.WorkBoo
   }
 }
 
-function readSpreadsheet(bytes: Uint8Array, maxRows: number, opts: ReadOptions): WorkbookData {
+function readSpreadsheet(bytes: Uint8Array, type: "xlsx" | "xls", maxRows: number, opts: ReadOptions): WorkbookData {
   // A first pass that builds one row per sheet: only it tells which sheets are hidden (in XLS too).
   const names = sheetjsRead(bytes, { sheetRows: 1 });
   const sheets: SheetChoice[] = names.SheetNames.map((name, i) => ({ name, hidden: Boolean(names.Workbook?.Sheets?.[i]?.Hidden) }));
@@ -391,7 +397,7 @@ function readSpreadsheet(bytes: Uint8Array, maxRows: number, opts: ReadOptions):
   // A cut preview counts the declared rows: the rows past the cut were never built.
   if (opts.previewOnly && declared !== null) grid.filledRows = Math.max(grid.filledRows, declared + 1);
   const table = toTable({ sheetName: wanted, ...grid }, maxRows, declared, opts.headerRow);
-  return { sheetName: wanted, sheets, date1904: Boolean(wb.Workbook?.WBProps?.date1904), ...table };
+  return { type, reader: "sheetjs", sheetName: wanted, sheets, date1904: Boolean(wb.Workbook?.WBProps?.date1904), ...table };
 }
 
 function readStreamed(bytes: Uint8Array, entries: ZipEntry[], info: WorkbookInfo, maxRows: number, opts: ReadOptions): WorkbookData {
@@ -412,19 +418,13 @@ function readStreamed(bytes: Uint8Array, entries: ZipEntry[], info: WorkbookInfo
   }
   const sheets = info.sheets.map((s) => ({ name: s.name, hidden: s.hidden }));
   const table = toTable({ sheetName: info.sheetName, ...grid }, maxRows, null, opts.headerRow);
-  return { sheetName: info.sheetName, sheets, date1904: info.date1904, ...table };
+  return { type: "xlsx", reader: "stream", sheetName: info.sheetName, sheets, date1904: info.date1904, ...table };
 }
 
 function pickReader(entries: ZipEntry[], info: WorkbookInfo | null, forced?: XlsxReader): XlsxReader {
   const sheet = info && findEntry(entries, info.sheetPath);
   if (!sheet) return "sheetjs";
   return forced ?? "stream";
-}
-
-/** The reader `readWorkbook` would use for this XLSX (for benchmarks and tests). */
-export function xlsxReaderFor(bytes: Uint8Array): XlsxReader {
-  const entries = listZipEntries(bytes);
-  return pickReader(entries, workbookInfo(bytes, entries));
 }
 
 /** The parts our reader unpacks besides the sheet and the strings it streams: the workbook and its relationships. */
@@ -443,18 +443,20 @@ function sheetList(bytes: Uint8Array, type: "xlsx" | "xls"): SheetChoice[] {
 }
 
 /**
- * Reads one sheet: `opts.sheet`, else the first visible one that holds a table (a cover sheet or an
- * empty first sheet does not stop the upload; the preview lets the user pick any sheet). Checks the
- * bytes against `type` and, for XLSX, the ZIP directory first; unpacks only the parts the reader needs.
+ * The one way into a spreadsheet upload, whatever its format: tells what the file is from its bytes
+ * (checked against its name), then reads one sheet: `opts.sheet`, else the first visible one that
+ * holds a table (a cover sheet or an empty first sheet does not stop the upload; the preview lets
+ * the user pick any sheet). For XLSX the ZIP directory is checked first and only the parts the
+ * reader needs are unpacked.
  */
-export function readWorkbook(bytes: Uint8Array, type: SpreadsheetType, opts: ReadOptions = {}): WorkbookData {
-  const actual = checkContent(type, sniffContent(bytes));
+export function readImportFile(bytes: Uint8Array, fileName: string, opts: ReadOptions = {}): WorkbookData {
+  const { type } = sniffFile(bytes, fileName);
   try {
     return readSheet(bytes, type, opts);
   } catch (err) {
     const unusable = isImportFileError(err) && (err.code === "empty" || err.code === "no-header");
-    if (!unusable || opts.sheet !== undefined || opts.headerRow !== undefined || actual === "csv") throw err;
-    const first = sheetList(bytes, actual);
+    if (!unusable || opts.sheet !== undefined || opts.headerRow !== undefined || type === "csv") throw err;
+    const first = sheetList(bytes, type);
     for (const s of first.filter((x) => !x.hidden).slice(1, 20)) {
       try {
         return readSheet(bytes, type, { ...opts, sheet: s.name });
@@ -466,11 +468,11 @@ export function readWorkbook(bytes: Uint8Array, type: SpreadsheetType, opts: Rea
   }
 }
 
+/** Reads a file whose content is known to be `type`. */
 function readSheet(bytes: Uint8Array, type: SpreadsheetType, opts: ReadOptions): WorkbookData {
   const maxRows = opts.maxRows ?? DEFAULT_MAX_ROWS;
-  const actual = checkContent(type, sniffContent(bytes));
-  if (actual === "csv") return readCsv(bytes, maxRows, opts);
-  if (actual === "xlsx") {
+  if (type === "csv") return readCsv(bytes, maxRows, opts);
+  if (type === "xlsx") {
     const entries = guardZip(bytes, opts.zipCaps);
     if (entries.some((e) => e.flags & 1)) throw passwordProtected();
     const listing = workbookInfo(bytes, entries);
@@ -495,10 +497,10 @@ function readSheet(bytes: Uint8Array, type: SpreadsheetType, opts: ReadOptions):
     const total = entries.reduce((n, e) => n + e.uncompressedSize, 0);
     if (total > SHEETJS_MAX_INFLATE) throw tooLarge("parts");
     verifyZipEntries(bytes, entries);
-    return { ...readSpreadsheet(bytes, maxRows, opts), inflatedBytes: total };
+    return { ...readSpreadsheet(bytes, "xlsx", maxRows, opts), inflatedBytes: total };
   }
   if (bytes.byteLength > XLS_MAX_BYTES) throw tooLarge("xls");
-  return readSpreadsheet(bytes, maxRows, opts);
+  return readSpreadsheet(bytes, "xls", maxRows, opts);
 }
 
 export interface WorkbookPreview {
@@ -529,14 +531,12 @@ function rowSummary(cells: unknown[]): string {
 }
 
 /**
- * The upload answer: what the file is, its sheets, the header row taken, its columns and a first
- * look at its rows. Reads only the first rows; the rest are counted, not kept.
+ * The upload answer from a read made with `previewOnly`: what the file is, its sheets, the header
+ * row taken, its columns and a first look at its rows.
  */
-export function previewWorkbook(bytes: Uint8Array, fileName: string, opts: ReadOptions = {}): WorkbookPreview {
-  const { type } = sniffFile(bytes, fileName);
-  const book = readWorkbook(bytes, type, { ...opts, previewOnly: true });
+export function previewOf(book: WorkbookData): WorkbookPreview {
   return {
-    type,
+    type: book.type,
     sheetName: book.sheetName,
     sheets: book.sheets,
     headerRow: book.headerRow,

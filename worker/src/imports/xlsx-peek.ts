@@ -1,19 +1,12 @@
 // Reads what an XLSX's workbook part says about its sheets (names, hidden state, paths, shared
 // strings, date system), and a sheet's declared size (`<dimension ref>`) by inflating only a few
 // kilobytes, so a million-row sheet is refused before anything reads all of it.
-import { inflateRaw } from "./inflate";
 import { unescapeXml } from "./xlsx-stream-xml";
-import { entryPayload, type ZipEntry } from "./zip-guard";
+import type { ZipEntry } from "./zip-guard";
+import { entryHead } from "./zip-verify";
 
 const HEAD_BYTES = 64 * 1024;
 const SMALL_PART_BYTES = 4 * 1024 * 1024;
-
-function entryBytes(bytes: Uint8Array, entry: ZipEntry, maxOutput: number): Uint8Array | null {
-  const raw = entryPayload(bytes, entry);
-  if (!raw) return null;
-  if (entry.method === 0) return raw.subarray(0, maxOutput);
-  return entry.method === 8 ? inflateRaw(raw, maxOutput).data : null;
-}
 
 /** The entry at a path inside the archive (some writers store names with a leading slash). */
 export function findEntry(entries: ZipEntry[], path: string): ZipEntry | undefined {
@@ -23,8 +16,7 @@ export function findEntry(entries: ZipEntry[], path: string): ZipEntry | undefin
 function textOf(bytes: Uint8Array, entries: ZipEntry[], name: string, maxOutput: number): string | null {
   const entry = findEntry(entries, name);
   if (!entry) return null;
-  const data = entryBytes(bytes, entry, maxOutput);
-  return data ? new TextDecoder("utf-8").decode(data) : null;
+  return new TextDecoder("utf-8").decode(entryHead(bytes, entry, maxOutput));
 }
 
 export interface SheetEntry {

@@ -1,7 +1,7 @@
 // Checks ZIP entries by inflating each once in a small window: the stream must be sound, end at its
 // declared size and match its CRC. SheetJS trusts all three, and loops forever on some broken
 // streams; and a size that lies would slip past the zip-bomb guard. The streaming sheet reader gets
-// its entry's bytes through the same check.
+// its entry's bytes through the same check, and the workbook peek its first kilobytes.
 import { crc32, inflateChunks, InflateLimitError } from "./inflate";
 import { importError, type ImportFileError } from "./errors";
 import { entryPayload, type ZipEntry } from "./zip-guard";
@@ -20,7 +20,7 @@ function damaged(name: string): ImportFileError {
 /**
  * Unpacks one entry, handing its bytes to `onChunk` in pieces (views that are reused) and checking
  * its size and CRC at the end. Throws `corrupt` for a damaged entry and `zip-bomb` for one that
- * inflates far past its declared size; whatever `onChunk` throws passes through unchanged.
+ * inflates far past its declared size; whatever `onChunk` throws (to stop early too) passes through.
  */
 export function inflateEntry(bytes: Uint8Array, entry: ZipEntry, onChunk: (chunk: Uint8Array) => void): void {
   const payload = entryPayload(bytes, entry);
@@ -58,6 +58,26 @@ export function inflateEntry(bytes: Uint8Array, entry: ZipEntry, onChunk: (chunk
     throw damaged(entry.name);
   }
   if (size !== entry.uncompressedSize || crc !== entry.crc32) throw damaged(entry.name);
+}
+
+/** Ends a peek: thrown by its consumer once the head is full, so nothing past it is inflated. */
+const PEEKED = Symbol("peeked");
+
+/** The first `maxBytes` of an entry (a peek: checked against its size and CRC only when it ends within them). */
+export function entryHead(bytes: Uint8Array, entry: ZipEntry, maxBytes: number): Uint8Array {
+  const head = new Uint8Array(Math.min(maxBytes, entry.uncompressedSize));
+  let length = 0;
+  try {
+    inflateEntry(bytes, entry, (chunk) => {
+      const take = Math.min(chunk.length, head.length - length);
+      head.set(chunk.subarray(0, take), length);
+      length += take;
+      if (length === head.length) throw PEEKED;
+    });
+  } catch (e) {
+    if (e !== PEEKED) throw e;
+  }
+  return head.subarray(0, length);
 }
 
 /**

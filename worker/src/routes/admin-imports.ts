@@ -22,7 +22,7 @@ import {
   type ImportRow,
 } from "../db/imports";
 import { isImportFileError, type ImportErrorCode, type ImportFileError } from "../imports/errors";
-import { previewWorkbook, type WorkbookPreview } from "../imports/read";
+import { previewOf, readImportFile, type WorkbookPreview } from "../imports/read";
 import { parseDate } from "../imports/values";
 import { accountTimeZone, type AccountZone } from "../imports/zone";
 import { dropContactIndex } from "../imports/pipeline-lookup";
@@ -99,7 +99,7 @@ async function previewStored(env: Env, imp: ImportRow, choice: { sheet?: string;
   const object = await env.FILES.get(imp.fileKey);
   if (!object) throw new Problem("not-found", "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
   try {
-    return previewWorkbook(new Uint8Array(await object.arrayBuffer()), imp.fileName, choice);
+    return previewOf(readImportFile(new Uint8Array(await object.arrayBuffer()), imp.fileName, { ...choice, previewOnly: true }));
   } catch (err) {
     if (isImportFileError(err)) throw fileProblem(err);
     throw err;
@@ -155,9 +155,9 @@ export function adminImportRoutes() {
     }
     const fileName = safeFileName(file.name);
     const bytes = new Uint8Array(await file.arrayBuffer());
-    let preview: ReturnType<typeof previewWorkbook>;
+    let preview: WorkbookPreview;
     try {
-      preview = previewWorkbook(bytes, fileName);
+      preview = previewOf(readImportFile(bytes, fileName, { previewOnly: true }));
     } catch (err) {
       if (isImportFileError(err)) throw fileProblem(err);
       throw err;

@@ -6,8 +6,7 @@ import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { tenant } from "../db/tenant";
 import { getImport } from "../db/imports";
-import { readWorkbook, xlsxReaderFor } from "../imports/read";
-import { sniffFile } from "../imports/sniff";
+import { readImportFile } from "../imports/read";
 import { detectColumns } from "../imports/detect";
 import { headerMapping, prepareRows } from "../imports/pipeline-rows";
 
@@ -27,11 +26,8 @@ export function devBenchRoutes() {
     if (!object) throw new Problem("not-found", "The import's file is not in R2.");
     const bytes = new Uint8Array(await object.arrayBuffer());
     await tick();
-    const type = sniffFile(bytes, imp.fileName).type;
-    // Which reader parsed it: SheetJS, or the streaming reader for big XLSX sheets.
-    const reader = type === "xlsx" ? xlsxReaderFor(bytes) : type;
     const t0 = Date.now();
-    const book = readWorkbook(bytes, type);
+    const book = readImportFile(bytes, imp.fileName);
     await tick();
     const t1 = Date.now();
     const detected = detectColumns(book.headers, book.rows.slice(0, 200));
@@ -40,7 +36,8 @@ export function devBenchRoutes() {
     const json = prepared.rows.reduce((n, row) => n + JSON.stringify(row.data).length, 0);
     await tick();
     const t2 = Date.now();
-    return c.json({ rows: book.totalRows, reader, kind, fileBytes: bytes.byteLength, readMs: t1 - t0, prepareMs: t2 - t1, totalMs: t2 - t0, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, storedJsonBytes: json });
+    // Which reader parsed it: ours (streaming XLSX), SheetJS or the CSV reader.
+    return c.json({ rows: book.totalRows, reader: book.reader, kind, fileBytes: bytes.byteLength, readMs: t1 - t0, prepareMs: t2 - t1, totalMs: t2 - t0, pending: prepared.pending, failed: prepared.failed, duplicates: prepared.duplicates, storedJsonBytes: json });
   });
 
   return r;

@@ -141,3 +141,15 @@ describe("import sources: sheets, header rows, dates", () => {
     }
   });
 });
+
+describe("import sources: CSV encodings inside workerd", () => {
+  it("reads a windows-1251 CSV from Russian Excel with the runtime's own decoder", async () => {
+    const a = await installAccount();
+    const text = "Телефон;ФИО;Комментарий\r\n+7 916 000-12-01;Ёлкина Юлия;«Перезвонить» — №5\r\n";
+    const table = new TextDecoder("windows-1251").decode(Uint8Array.from({ length: 256 }, (_, i) => i));
+    const byChar = new Map([...table].map((ch, i) => [ch, i]));
+    const up = await uploadImport(a, "export.csv", Uint8Array.from([...text].map((ch) => byChar.get(ch)!)));
+    expect(up.headers).toEqual(["Телефон", "ФИО", "Комментарий"]);
+    expect(up.rows).toEqual([["+7 916 000-12-01", "Ёлкина Юлия", "«Перезвонить» — №5"]]);
+  });
+});

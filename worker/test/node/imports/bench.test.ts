@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { formatPhone, generateCallsXlsx, generateLeadsXlsx } from "../../../bench/gen-xlsx";
 import { detectColumns, rowToRecord, toColumnMapping } from "../../../src/imports/detect";
 import { dedupeRows, normalizeRow } from "../../../src/imports/normalize";
-import { readWorkbook } from "../../../src/imports/read";
+import { readImportFile } from "../../../src/imports/read";
 
 describe("import: generated test files", () => {
   it("is deterministic by seed", () => {
@@ -13,7 +13,7 @@ describe("import: generated test files", () => {
 
   it("writes phones in the three everyday formats", () => {
     expect([0, 1, 2].map((s) => formatPhone("9991234567", s as 0 | 1 | 2))).toEqual(["+7 999 123-45-67", "8(999)1234567", "9991234567"]);
-    const book = readWorkbook(generateLeadsXlsx({ rows: 300, seed: 4 }).bytes, "xlsx");
+    const book = readImportFile(generateLeadsXlsx({ rows: 300, seed: 4 }).bytes, "file.xlsx");
     const phones = book.rows.map((r) => String(r[1]));
     expect(phones.some((p) => /^\+7 \d{3} \d{3}-\d{2}-\d{2}$/.test(p))).toBe(true);
     expect(phones.some((p) => /^8\(\d{3}\)\d{7}$/.test(p))).toBe(true);
@@ -27,7 +27,7 @@ describe("import: generated test files", () => {
     expect(file.matched).toBeLessThan(360);
     expect(file.expected.filter((e) => existing.includes(e.phone)).length).toBe(file.matched);
     // Matched phones repeat, so the file dedupes down to the unmatched rows plus the three existing.
-    const book = readWorkbook(file.bytes, "xlsx");
+    const book = readImportFile(file.bytes, "file.xlsx");
     const mapping = toColumnMapping(book.headers, detectColumns(book.headers, book.rows.slice(0, 100)));
     const rows = book.rows.map((r, i) => {
       const n = normalizeRow("leads", rowToRecord(book.headers, r), mapping, i + 2);
@@ -40,7 +40,7 @@ describe("import: generated test files", () => {
 
   it("round-trips a generated call log through read, detect and normalise", () => {
     const file = generateCallsXlsx({ rows: 200, seed: 11 });
-    const book = readWorkbook(file.bytes, "xlsx");
+    const book = readImportFile(file.bytes, "file.xlsx");
     const mapping = toColumnMapping(book.headers, detectColumns(book.headers, book.rows.slice(0, 100)));
     book.rows.forEach((r, i) => {
       const n = normalizeRow("calls", rowToRecord(book.headers, r), mapping, i + 2);

@@ -11,9 +11,8 @@ import { deflateRawSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildZip } from "../../../bench/gen-xlsx";
 import { isUnreadable } from "../../../src/imports/cells";
-import { decodeCp1251 } from "../../../src/imports/csv";
 import { normalizeRow } from "../../../src/imports/normalize";
-import { previewWorkbook, readWorkbook, type WorkbookData, type XlsxReader } from "../../../src/imports/read";
+import { previewOf, readImportFile, type WorkbookData, type XlsxReader } from "../../../src/imports/read";
 import { sniffFile } from "../../../src/imports/sniff";
 import { zonedToUnix } from "../../../src/imports/values";
 
@@ -145,7 +144,7 @@ describe("import corpus: files from real writers read exactly", () => {
       const type = typeOf(c.file);
       const paths: (XlsxReader | "xls" | "csv")[] = type === "xlsx" ? ["stream", "sheetjs"] : [type];
       for (const path of paths) {
-        const book = readWorkbook(bytesOf(c.file), type, path === "stream" || path === "sheetjs" ? { xlsxReader: path } : {});
+        const book = readImportFile(bytesOf(c.file), c.file.replace(/^lo\//, ""), path === "stream" || path === "sheetjs" ? { xlsxReader: path } : {});
         let diffs = differences(book, c);
         if (path === "sheetjs") {
           // SheetJS, which the product no longer uses for XLSX, is held to everything except its two
@@ -164,7 +163,7 @@ describe("import corpus: files from real writers read exactly", () => {
 
   it("the preview reads the same first rows, sheet and header row as the full read", () => {
     for (const c of cases) {
-      const p = previewWorkbook(bytesOf(c.file), c.file.replace(/^lo\//, ""));
+      const p = previewOf(readImportFile(bytesOf(c.file), c.file.replace(/^lo\//, ""), { previewOnly: true }));
       expect({ file: c.file, sheet: p.sheetName, headerRow: p.headerRow, headers: p.headers, total: p.totalRows }).toEqual({
         file: c.file,
         sheet: c.sheet,
@@ -172,7 +171,7 @@ describe("import corpus: files from real writers read exactly", () => {
         headers: c.headers,
         total: c.rows.length,
       });
-      const book = { ...readWorkbook(bytesOf(c.file), typeOf(c.file)), rows: p.rows, rowNumbers: p.rowNumbers };
+      const book = { ...readImportFile(bytesOf(c.file), c.file.replace(/^lo\//, "")), rows: p.rows, rowNumbers: p.rowNumbers };
       expect(differences(book, c), c.file).toEqual([]);
     }
   });
@@ -181,7 +180,7 @@ describe("import corpus: files from real writers read exactly", () => {
     const mapping = { phone: "Телефон", email: "E-mail", name: "Имя", date: "Дата звонка" };
     for (const timeZone of ["Europe/Moscow", "Asia/Yekaterinburg"]) {
       for (const c of cases) {
-        const book = readWorkbook(bytesOf(c.file), typeOf(c.file));
+        const book = readImportFile(bytesOf(c.file), c.file.replace(/^lo\//, ""));
         book.rows.forEach((values, r) => {
           const record = Object.fromEntries(book.headers.map((h, i) => [h, values[i]]));
           const result = normalizeRow("calls", record, mapping, book.rowNumbers[r], { timeZone, date1904: book.date1904 });
@@ -261,7 +260,7 @@ describe("import corpus: hand-made files with what only Excel writes", () => {
   });
 
   it("reads every cell as Excel shows it, the header under the merged title, dates from 1904", () => {
-    const book = readWorkbook(bytes, "xlsx");
+    const book = readImportFile(bytes, "file.xlsx");
     expect(book.sheets).toEqual([
       { name: "Скрытый", hidden: true },
       { name: "Звонки", hidden: false },
@@ -282,22 +281,22 @@ describe("import corpus: hand-made files with what only Excel writes", () => {
   });
 
   it("lets the user take the other sheet or another header row", () => {
-    expect(readWorkbook(bytes, "xlsx", { sheet: "Скрытый", headerRow: 1 }).sheetName).toBe("Скрытый");
+    expect(readImportFile(bytes, "file.xlsx", { sheet: "Скрытый", headerRow: 1 }).sheetName).toBe("Скрытый");
     // A row of data is no header, chosen or not: the answer says so instead of importing it as one.
-    expect(() => readWorkbook(bytes, "xlsx", { headerRow: 4 })).toThrow(/строка 4 .* похожа на данные/);
-    expect(readWorkbook(bytes, "xlsx", { headerRow: 1, sheet: "Скрытый" }).headers).toEqual(["Код"]);
-    expect(() => readWorkbook(bytes, "xlsx", { sheet: "Нет такого" })).toThrow(/нет листа «Нет такого»/);
-    expect(() => readWorkbook(bytes, "xlsx", { headerRow: 2 })).toThrow(/Строка 2 не может быть строкой заголовков/);
+    expect(() => readImportFile(bytes, "file.xlsx", { headerRow: 4 })).toThrow(/строка 4 .* похожа на данные/);
+    expect(readImportFile(bytes, "file.xlsx", { headerRow: 1, sheet: "Скрытый" }).headers).toEqual(["Код"]);
+    expect(() => readImportFile(bytes, "file.xlsx", { sheet: "Нет такого" })).toThrow(/нет листа «Нет такого»/);
+    expect(() => readImportFile(bytes, "file.xlsx", { headerRow: 2 })).toThrow(/Строка 2 не может быть строкой заголовков/);
   });
 
   it("reads Excel's CSV exports: windows-1251 with «;», Russian dates, and refuses phones Excel cut to scientific notation", () => {
     // Excel with Russian settings: cp1251, «;», a decimal comma, and long numbers as 7,91612E+10.
     const text = "Телефон;Имя;Дата звонка\r\n7,91612E+10;Иван;07.12.2026 14:30\r\n8 916 123-45-67;Мария;7 декабря 2026\r\n";
-    const all = decodeCp1251(Uint8Array.from({ length: 256 }, (_, i) => i));
+    const all = new TextDecoder("windows-1251").decode(Uint8Array.from({ length: 256 }, (_, i) => i));
     const reverse = new Map([...all].map((ch, i) => [ch, i]));
     const csv = Uint8Array.from([...text].map((ch) => reverse.get(ch)!));
     writeFileSync(join(dir || tmpdir(), "excel-cp1251.csv"), csv);
-    const book = readWorkbook(csv, "csv");
+    const book = readImportFile(csv, "file.csv");
     expect(book.csv).toEqual({ encoding: "windows-1251", delimiter: ";" });
     expect(book.rows).toEqual([
       ["7,91612E+10", "Иван", "07.12.2026 14:30"],

@@ -4,7 +4,7 @@ import * as XLSX from "xlsx";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateHostileFiles, generateLeadsXlsx, handMadeXlsx, manyBigPartsXlsx, sheetXml, type HostileFile, type HostileName } from "../../../bench/gen-xlsx";
 import { ImportFileError } from "../../../src/imports/errors";
-import { previewWorkbook, readWorkbook } from "../../../src/imports/read";
+import { previewOf, readImportFile } from "../../../src/imports/read";
 import { sniffFile } from "../../../src/imports/sniff";
 import { listZipEntries } from "../../../src/imports/zip-guard";
 
@@ -28,7 +28,7 @@ function expectBilingual(message: string): void {
 
 describe("import: hostile files", () => {
   let files: Record<HostileName, HostileFile>;
-  const upload = (name: HostileName) => refusal(() => previewWorkbook(files[name].bytes, files[name].fileName));
+  const upload = (name: HostileName) => refusal(() => previewOf(readImportFile(files[name].bytes, files[name].fileName, { previewOnly: true })));
 
   beforeAll(() => {
     files = generateHostileFiles();
@@ -36,7 +36,7 @@ describe("import: hostile files", () => {
 
   it("answers every hostile file with its own code and a bilingual message", () => {
     for (const [name, file] of Object.entries(files)) {
-      const e = refusal(() => previewWorkbook(file.bytes, file.fileName));
+      const e = refusal(() => previewOf(readImportFile(file.bytes, file.fileName, { previewOnly: true })));
       expect({ name, code: e.code }).toEqual({ name, code: file.expect });
       expectBilingual(e.message);
     }
@@ -120,11 +120,11 @@ describe("import: hostile files", () => {
 
   it("stops SheetJS at the row cap when the sheet declares no dimension", () => {
     const bytes = handMadeXlsx(sheetXml(200, false), true);
-    const e = refusal(() => readWorkbook(bytes, "xlsx", { maxRows: 50 }));
+    const e = refusal(() => readImportFile(bytes, "file.xlsx", { maxRows: 50 }));
     expect(e.code).toBe("too-many-rows");
     // Without a dimension the true count is unknown: the message says "more than".
     expect(e.message).toContain("больше 50, допустимо не больше 50");
-    expect(readWorkbook(bytes, "xlsx", { maxRows: 200 }).totalRows).toBe(200);
+    expect(readImportFile(bytes, "file.xlsx", { maxRows: 200 }).totalRows).toBe(200);
   });
 
   it("uses SheetJS's declared range for XLS files", () => {
@@ -132,12 +132,12 @@ describe("import: hostile files", () => {
     const wb = XLSX.utils.book_new();
     XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet(aoa), "Лист1");
     const xls = new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xls" }) as ArrayBuffer);
-    const e = refusal(() => readWorkbook(xls, "xls", { maxRows: 100 }));
+    const e = refusal(() => readImportFile(xls, "file.xls", { maxRows: 100 }));
     expect(e.message).toContain("строк: 120, допустимо не больше 100");
   });
 
   it("honours caller caps for the ZIP guard", () => {
-    const e = refusal(() => readWorkbook(files["no-header"].bytes, "xlsx", { zipCaps: { maxTotalUncompressed: 1000 } }));
+    const e = refusal(() => readImportFile(files["no-header"].bytes, "file.xlsx", { zipCaps: { maxTotalUncompressed: 1000 } }));
     expect(e.code).toBe("zip-bomb");
   });
 
@@ -148,12 +148,12 @@ describe("import: hostile files", () => {
     // Past every declared-size check: 18 parts just under the 10 MB ratio floor, under 200 MB in all.
     expect(declared).toBeGreaterThan(180 * 1024 * 1024);
     expect(bytes.byteLength).toBeLessThan(2 * 1024 * 1024);
-    const book = readWorkbook(bytes, "xlsx");
+    const book = readImportFile(bytes, "file.xlsx");
     expect(book.totalRows).toBe(50);
     expect(book.inflatedBytes).toBeLessThan(64 * 1024);
-    expect(previewWorkbook(bytes, "big.xlsx").totalRows).toBe(50);
+    expect(previewOf(readImportFile(bytes, "big.xlsx", { previewOnly: true })).totalRows).toBe(50);
     // SheetJS would unpack all 180 MB at once: its path refuses the file instead, saying why.
-    const refused = refusal(() => readWorkbook(bytes, "xlsx", { xlsxReader: "sheetjs" }));
+    const refused = refusal(() => readImportFile(bytes, "file.xlsx", { xlsxReader: "sheetjs" }));
     expect(refused.code).toBe("too-large");
     expect(refused.message).toMatch(/распаковывается больше чем в 8 МБ/);
   });
@@ -163,7 +163,7 @@ describe("import: hostile files", () => {
     const big = "я".repeat(1024 * 1024);
     const rows = Array.from({ length: 30 }, (_, i) => `<row r="${i + 2}"><c r="A${i + 2}" t="inlineStr"><is><t>${big}</t></is></c></row>`).join("");
     const sheet = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Имя</t></is></c></row>${rows}</sheetData></worksheet>`;
-    const e = refusal(() => readWorkbook(handMadeXlsx(sheet, true), "xlsx"));
+    const e = refusal(() => readImportFile(handMadeXlsx(sheet, true), "file.xlsx"));
     expect(e.code).toBe("too-large");
     expect(e.message).toMatch(/слишком много текста/);
   });
@@ -172,10 +172,10 @@ describe("import: hostile files", () => {
     const wb = XLSX.read(generateLeadsXlsx({ rows: 11_000, seed: 31 }).bytes, { type: "array" });
     const xls = new Uint8Array(XLSX.write(wb, { type: "array", bookType: "biff8" }) as ArrayBuffer);
     expect(xls.byteLength).toBeGreaterThan(2 * 1024 * 1024);
-    const e = refusal(() => readWorkbook(xls, "xls"));
+    const e = refusal(() => readImportFile(xls, "file.xls"));
     expect(e.code).toBe("too-large");
     expect(e.message).toMatch(/Сохраните его в Excel как XLSX/);
     // The same rows as XLSX are read by our reader.
-    expect(readWorkbook(new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xlsx" }) as ArrayBuffer), "xlsx").totalRows).toBe(11_000);
+    expect(readImportFile(new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xlsx" }) as ArrayBuffer), "file.xlsx").totalRows).toBe(11_000);
   }, 60_000);
 });

@@ -2,9 +2,9 @@
 import * as XLSX from "xlsx";
 import { describe, expect, it } from "vitest";
 import { generateCallsXlsx, generateLeadsXlsx, LEAD_HEADERS } from "../../../bench/gen-xlsx";
-import { decodeCp1251, detectDelimiter, parseCsv } from "../../../src/imports/csv";
+import { decodeText, detectDelimiter, parseCsv } from "../../../src/imports/csv";
 import { ImportFileError } from "../../../src/imports/errors";
-import { findHeaderIndex, HEADER_SCAN, previewWorkbook, readWorkbook, uniqueHeaders } from "../../../src/imports/read";
+import { findHeaderIndex, HEADER_SCAN, previewOf, readImportFile, uniqueHeaders } from "../../../src/imports/read";
 
 function xlsxOf(aoa: unknown[][], more?: (wb: XLSX.WorkBook) => void): Uint8Array {
   const wb = XLSX.utils.book_new();
@@ -25,7 +25,7 @@ function codeOf(run: () => unknown): string {
 
 /** Windows-1251 bytes of a string, through the reverse of our own table. */
 function cp1251(text: string): Uint8Array {
-  const all = decodeCp1251(Uint8Array.from({ length: 256 }, (_, i) => i));
+  const all = new TextDecoder("windows-1251").decode(Uint8Array.from({ length: 256 }, (_, i) => i));
   const reverse = new Map([...all].map((ch, i) => [ch, i]));
   return Uint8Array.from([...text].map((ch) => reverse.get(ch)!));
 }
@@ -40,7 +40,7 @@ describe("import: reading workbooks", () => {
       ],
       (wb) => XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet([["Другое"], ["x"]]), "Второй"),
     );
-    const book = readWorkbook(bytes, "xlsx");
+    const book = readImportFile(bytes, "file.xlsx");
     expect(book.sheetName).toBe("Лиды");
     expect(book.headers).toEqual(["Телефон", "Имя", "Дата"]);
     // Dates stay serial numbers: normalisation decides the zone, not the reader.
@@ -63,7 +63,7 @@ describe("import: reading workbooks", () => {
   });
 
   it("skips blank rows above the header and between data, and pads short rows", () => {
-    const book = readWorkbook(xlsxOf([[], ["Телефон", "Имя", "Комментарий"], ["89991234567"], [], [null, "Ольга", "звонить утром"]]), "xlsx");
+    const book = readImportFile(xlsxOf([[], ["Телефон", "Имя", "Комментарий"], ["89991234567"], [], [null, "Ольга", "звонить утром"]]), "file.xlsx");
     expect(book.headers).toEqual(["Телефон", "Имя", "Комментарий"]);
     expect(book.rows).toEqual([
       ["89991234567", null, null],
@@ -76,36 +76,36 @@ describe("import: reading workbooks", () => {
       ["Телефон", null, null, null],
       ["89991234567", "Иван", null, null],
     ]);
-    expect(readWorkbook(bytes, "xlsx").headers).toEqual(["Телефон", "Колонка 2"]);
+    expect(readImportFile(bytes, "file.xlsx").headers).toEqual(["Телефон", "Колонка 2"]);
   });
 
   it("refuses a header row made of numbers", () => {
-    expect(codeOf(() => readWorkbook(xlsxOf([[1, 2, 3], [4, 5, 6]]), "xlsx"))).toBe("no-header");
-    expect(codeOf(() => readWorkbook(xlsxOf([["2024", "2025"], [4, 5]]), "xlsx"))).toBe("no-header");
+    expect(codeOf(() => readImportFile(xlsxOf([[1, 2, 3], [4, 5, 6]]), "file.xlsx"))).toBe("no-header");
+    expect(codeOf(() => readImportFile(xlsxOf([["2024", "2025"], [4, 5]]), "file.xlsx"))).toBe("no-header");
   });
 
   it("accepts a header row with a year among the names", () => {
-    expect(readWorkbook(xlsxOf([["Телефон", 2024], ["89991234567", 5]]), "xlsx").headers).toEqual(["Телефон", "2024"]);
+    expect(readImportFile(xlsxOf([["Телефон", 2024], ["89991234567", 5]]), "file.xlsx").headers).toEqual(["Телефон", "2024"]);
   });
 
   it("refuses a file with only a header row as empty", () => {
-    expect(codeOf(() => readWorkbook(xlsxOf([["Телефон", "Имя"]]), "xlsx"))).toBe("empty");
+    expect(codeOf(() => readImportFile(xlsxOf([["Телефон", "Имя"]]), "file.xlsx"))).toBe("empty");
   });
 
   it("checks the bytes against the type it is asked to read", () => {
-    expect(codeOf(() => readWorkbook(new TextEncoder().encode("a;b\n1;2"), "xlsx"))).toBe("wrong-type");
+    expect(codeOf(() => readImportFile(new TextEncoder().encode("a;b\n1;2"), "file.xlsx"))).toBe("wrong-type");
   });
 
   it("reads XLS (BIFF8) through SheetJS", () => {
     const wb = XLSX.utils.book_new();
     XLSX.utils.book_append_sheet(wb, XLSX.utils.aoa_to_sheet([["Телефон", "Имя"], ["89991234567", "Пётр"]]), "Лист1");
     const xls = new Uint8Array(XLSX.write(wb, { type: "array", bookType: "xls" }) as ArrayBuffer);
-    expect(readWorkbook(xls, "xls").rows).toEqual([["89991234567", "Пётр"]]);
+    expect(readImportFile(xls, "file.xls").rows).toEqual([["89991234567", "Пётр"]]);
   });
 
   it("previews the first 20 rows, the total and the guessed columns", () => {
     const file = generateCallsXlsx({ rows: 45, seed: 5 });
-    const p = previewWorkbook(file.bytes, file.fileName);
+    const p = previewOf(readImportFile(file.bytes, file.fileName, { previewOnly: true }));
     expect(p.type).toBe("xlsx");
     expect(p.rows).toHaveLength(20);
     expect(p.totalRows).toBe(45);
@@ -114,7 +114,7 @@ describe("import: reading workbooks", () => {
 
   it("reads a generated 10,000-row file completely and in order", () => {
     const file = generateLeadsXlsx({ rows: 10_000, seed: 42 });
-    const book = readWorkbook(file.bytes, "xlsx");
+    const book = readImportFile(file.bytes, "file.xlsx");
     expect(book.headers).toEqual(LEAD_HEADERS);
     expect(book.totalRows).toBe(10_000);
     expect(book.rows[0]![0]).toBe(file.expected[0]!.name);
@@ -123,17 +123,17 @@ describe("import: reading workbooks", () => {
 });
 
 describe("import: reading CSV", () => {
-  it("decodes Windows-1251 exactly like the WHATWG decoder", () => {
+  it("decodes bytes that are not UTF-8 as Windows-1251, every byte as the WHATWG decoder maps it", () => {
     const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
-    const ours = decodeCp1251(bytes);
-    const theirs = new TextDecoder("windows-1251").decode(bytes);
-    // WHATWG maps the unassigned 0x98 to U+0098; we show it as U+FFFD. Everything else agrees.
-    expect(ours.slice(0, 0x98) + ours.slice(0x99)).toBe(theirs.slice(0, 0x98) + theirs.slice(0x99));
+    const { text, encoding } = decodeText(bytes);
+    expect(encoding).toBe("windows-1251");
+    expect(text).toBe(new TextDecoder("windows-1251").decode(bytes));
+    expect(text.slice(0xc0, 0xc3) + text[0xa8] + text[0xb8]).toBe("АБВЁё");
   });
 
   it("reads a cp1251 file with «;» as Russian Excel saves it", () => {
     const text = "Телефон;ФИО;Сумма\r\n8 (999) 123-45-67;Ёлкина Юлия;1 234,50\r\n+79161234567;Щукин Эдуард;99,9\r\n";
-    const book = readWorkbook(cp1251(text), "csv");
+    const book = readImportFile(cp1251(text), "file.csv");
     expect(book.csv).toEqual({ encoding: "windows-1251", delimiter: ";" });
     expect(book.headers).toEqual(["Телефон", "ФИО", "Сумма"]);
     expect(book.rows).toEqual([
@@ -144,7 +144,7 @@ describe("import: reading CSV", () => {
 
   it("reads UTF-8 with a BOM and commas, with quoted delimiters, quotes and line breaks", () => {
     const text = '\ufeffPhone,Name,Comment\n89991234567,"Doe, John","said ""call me""\nafter 6"\n';
-    const book = readWorkbook(new TextEncoder().encode(text), "csv");
+    const book = readImportFile(new TextEncoder().encode(text), "file.csv");
     expect(book.csv).toEqual({ encoding: "utf-8", delimiter: "," });
     expect(book.rows).toEqual([["89991234567", "Doe, John", 'said "call me"\nafter 6']]);
   });
@@ -185,8 +185,8 @@ describe("import: reading CSV", () => {
   it("counts rows of a CSV past the limit", () => {
     const lines = ["Телефон", ...Array.from({ length: 30 }, (_, i) => `8999000${String(i).padStart(4, "0")}`)];
     const bytes = new TextEncoder().encode(lines.join("\n"));
-    expect(codeOf(() => readWorkbook(bytes, "csv", { maxRows: 30 }))).toBe("accepted");
-    expect(() => readWorkbook(bytes, "csv", { maxRows: 10 })).toThrow(/строк: 30, допустимо не больше 10/);
+    expect(codeOf(() => readImportFile(bytes, "file.csv", { maxRows: 30 }))).toBe("accepted");
+    expect(() => readImportFile(bytes, "file.csv", { maxRows: 10 })).toThrow(/строк: 30, допустимо не больше 10/);
   });
 });
 
@@ -206,7 +206,7 @@ describe("import: finding the header row", () => {
 
   it("takes the header under a title and blank rows, drops empty leading columns and keeps the sheet's row numbers", () => {
     const csv = "Звонки за декабрь;;;\r\n;;;\r\n;Телефон;Имя;Дата\r\n;89991234567;Иван;07.12.2026\r\n\r\n;89161234567;Мария;08.12.2026\r\n";
-    const book = readWorkbook(new TextEncoder().encode(csv), "csv");
+    const book = readImportFile(new TextEncoder().encode(csv), "file.csv");
     expect(book.headerRow).toBe(3);
     expect(book.headers).toEqual(["Телефон", "Имя", "Дата"]);
     expect(book.rows).toEqual([
@@ -220,26 +220,26 @@ describe("import: finding the header row", () => {
   it("reads from another header row when asked, and refuses a row that is not among the first ones or is data", () => {
     const lines = ["Отчёт", "Телефон;Имя", ...Array.from({ length: 40 }, (_, i) => `8999000${String(i).padStart(4, "0")};Имя ${i}`)];
     const bytes = new TextEncoder().encode(lines.join("\n"));
-    expect(readWorkbook(bytes, "csv").headerRow).toBe(2);
-    expect(readWorkbook(bytes, "csv", { headerRow: 1 }).headers).toEqual(["Отчёт", "Колонка 2"]);
-    expect(codeOf(() => readWorkbook(bytes, "csv", { headerRow: 3 }))).toBe("no-header");
-    expect(codeOf(() => readWorkbook(bytes, "csv", { headerRow: HEADER_SCAN + 5 }))).toBe("no-header");
+    expect(readImportFile(bytes, "file.csv").headerRow).toBe(2);
+    expect(readImportFile(bytes, "file.csv", { headerRow: 1 }).headers).toEqual(["Отчёт", "Колонка 2"]);
+    expect(codeOf(() => readImportFile(bytes, "file.csv", { headerRow: 3 }))).toBe("no-header");
+    expect(codeOf(() => readImportFile(bytes, "file.csv", { headerRow: HEADER_SCAN + 5 }))).toBe("no-header");
   });
 });
 
 describe("import: the preview reads only the rows it shows", () => {
   it("keeps the first rows of a big CSV and a big XLSX, and counts the rest exactly", () => {
     const lines = ["Телефон;Имя", ...Array.from({ length: 5000 }, (_, i) => `8999${String(i).padStart(7, "0")};Имя ${i}`)];
-    const csv = readWorkbook(new TextEncoder().encode(lines.join("\n")), "csv", { previewOnly: true });
+    const csv = readImportFile(new TextEncoder().encode(lines.join("\n")), "file.csv", { previewOnly: true });
     expect(csv.totalRows).toBe(5000);
     expect(csv.rows.length).toBeLessThanOrEqual(HEADER_SCAN + 200);
     const xlsx = generateLeadsXlsx({ rows: 5000, seed: 12 }).bytes;
-    const book = readWorkbook(xlsx, "xlsx", { previewOnly: true });
+    const book = readImportFile(xlsx, "file.xlsx", { previewOnly: true });
     expect(book.totalRows).toBe(5000);
     expect(book.rows.length).toBeLessThanOrEqual(HEADER_SCAN + 200);
-    const full = readWorkbook(xlsx, "xlsx");
+    const full = readImportFile(xlsx, "file.xlsx");
     expect(book.rows).toEqual(full.rows.slice(0, book.rows.length));
-    const preview = previewWorkbook(xlsx, "leads.xlsx");
+    const preview = previewOf(readImportFile(xlsx, "leads.xlsx", { previewOnly: true }));
     expect(preview.rows).toEqual(full.rows.slice(0, 20));
     expect(preview.totalRows).toBe(5000);
   });

@@ -64,7 +64,9 @@ describe("import: windowed inflate", () => {
   it("hands on the whole output in pieces of at most 96 KB, with its size and CRC-32", () => {
     for (const level of [0, 1, 9]) {
       const pieces: Uint8Array[] = [];
-      const result = inflateChunks(deflateRawSync(text, { level }), text.length, (chunk) => pieces.push(chunk.slice()));
+      const result = inflateChunks(deflateRawSync(text, { level }), text.length, (chunk) => {
+        pieces.push(chunk.slice());
+      });
       expect(result).toEqual({ size: text.length, crc32: crc32(text) });
       expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(96 * 1024);
       expect(Buffer.concat(pieces).equals(Buffer.from(text))).toBe(true);
@@ -73,7 +75,11 @@ describe("import: windowed inflate", () => {
 
   it("stops a stream that runs past its allowance", () => {
     let seen = 0;
-    expect(() => inflateChunks(deflatedZeros(80_000), 1024 * 1024, (c) => (seen += c.length))).toThrow(InflateLimitError);
+    expect(() =>
+      inflateChunks(deflatedZeros(80_000), 1024 * 1024, (c) => {
+        seen += c.length;
+      }),
+    ).toThrow(InflateLimitError);
     expect(seen).toBeLessThanOrEqual(1024 * 1024);
   });
 });

@@ -1,20 +1,21 @@
 // Specification: the streaming XLSX reader gives exactly what the SheetJS path gives, for files
 // SheetJS writes and for hand-written SpreadsheetML, and fails the same way on damaged files.
-import { deflateRawSync } from "node:zlib";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import * as XLSX from "xlsx";
 import { describe, expect, it } from "vitest";
 import { buildZip, deflatedZeros, generateCallsXlsx, generateLeadsXlsx, sheetXml, type ZipInput } from "../../../bench/gen-xlsx";
 import { ImportFileError } from "../../../src/imports/errors";
-import { inflateRaw } from "../../../src/imports/inflate";
-import { readWorkbook, xlsxReaderFor, type XlsxReader } from "../../../src/imports/read";
+import { readImportFile, type XlsxReader } from "../../../src/imports/read";
 import { entryPayload, listZipEntries } from "../../../src/imports/zip-guard";
+import { peekSheetRows } from "../../../src/imports/xlsx-peek";
+import { entryHead } from "../../../src/imports/zip-verify";
 
-type Outcome = { book: ReturnType<typeof readWorkbook> } | { error: string };
+type Outcome = { book: Omit<ReturnType<typeof readImportFile>, "reader"> } | { error: string };
 
 function outcome(bytes: Uint8Array, reader: XlsxReader, maxRows?: number): Outcome {
   try {
-    // What each reader unpacks differs by design (SheetJS everything, ours only what it reads).
-    const { inflatedBytes: _inflated, ...book } = readWorkbook(bytes, "xlsx", { xlsxReader: reader, ...(maxRows ? { maxRows } : {}) });
+    // What each reader unpacks differs by design (SheetJS everything, ours only what it reads); so does its name.
+    const { inflatedBytes: _inflated, reader: _reader, ...book } = readImportFile(bytes, "file.xlsx", { xlsxReader: reader, ...(maxRows ? { maxRows } : {}) });
     return { book };
   } catch (e) {
     if (e instanceof ImportFileError) return { error: e.code };
@@ -78,7 +79,7 @@ function mixedSheet(origin?: string): XLSX.WorkSheet {
 function unzip(base: Uint8Array): ZipInput[] {
   return listZipEntries(base).map((e) => {
     const payload = entryPayload(base, e)!;
-    return { name: e.name, data: e.method === 8 ? inflateRaw(payload, e.uncompressedSize).data : payload };
+    return { name: e.name, data: e.method === 8 ? new Uint8Array(inflateRawSync(payload)) : payload };
   });
 }
 
@@ -204,8 +205,8 @@ describe("import: streaming XLSX reader agrees with SheetJS", () => {
 describe("import: streaming XLSX reader on large and damaged files", () => {
   it("reads a 100,000-row file through the streaming reader", () => {
     const file = generateLeadsXlsx({ rows: 100_000, seed: 99 });
-    expect(xlsxReaderFor(file.bytes)).toBe("stream");
-    const book = readWorkbook(file.bytes, "xlsx");
+    expect(readImportFile(file.bytes, "file.xlsx").reader).toBe("stream");
+    const book = readImportFile(file.bytes, "file.xlsx");
     expect(book.totalRows).toBe(100_000);
     expect(book.rows[0]![0]).toBe(file.expected[0]!.name);
     expect(book.rows[99_999]![2]).toBe(file.expected[99_999]!.email);
@@ -213,12 +214,24 @@ describe("import: streaming XLSX reader on large and damaged files", () => {
 
   it("streams every XLSX by default, small or big, and agrees with SheetJS on them", () => {
     const small = generateLeadsXlsx({ rows: 1_000, seed: 8 }).bytes;
-    expect(xlsxReaderFor(small)).toBe("stream");
+    expect(readImportFile(small, "file.xlsx").reader).toBe("stream");
     const big = generateCallsXlsx({ rows: 20_000, seed: 8 }).bytes;
     const sheet = listZipEntries(big).find((e) => e.name === "xl/worksheets/sheet1.xml")!;
     expect(sheet.uncompressedSize).toBeGreaterThan(4 * 1024 * 1024);
-    expect(xlsxReaderFor(big)).toBe("stream");
+    expect(readImportFile(big, "file.xlsx").reader).toBe("stream");
     expect(outcome(big, "stream")).toStrictEqual(outcome(big, "sheetjs"));
+  }, 60_000);
+
+  it("peeks at a sheet's declared size from its first kilobytes, unpacking no further", () => {
+    const bytes = generateLeadsXlsx({ rows: 20_000, seed: 5 }).bytes.slice();
+    const entries = listZipEntries(bytes);
+    const sheet = entries.find((e) => e.name === "xl/worksheets/sheet1.xml")!;
+    // Damage far past the head: only a read of the whole part would notice it.
+    const at = sheet.localHeaderOffset + 30 + sheet.name.length + Math.floor(sheet.compressedSize * 0.9);
+    for (let i = 0; i < 64; i++) bytes[at + i] = (i * 37) & 0xff;
+    expect(peekSheetRows(bytes, entries, sheet.name)).toEqual({ first: 0, last: 20_000 });
+    expect(entryHead(bytes, sheet, 1000).length).toBe(1000);
+    expect(outcome(bytes, "stream")).toEqual({ error: "corrupt" });
   }, 60_000);
 
   it("answers a damaged sheet stream with `corrupt`", () => {
@@ -234,7 +247,7 @@ describe("import: streaming XLSX reader on large and damaged files", () => {
     const inputs = unzip(sstBase).filter((e) => e.name !== "xl/worksheets/sheet1.xml");
     inputs.push({ name: "xl/worksheets/sheet1.xml", data: new Uint8Array(1 + 258 * 80_000), deflated: deflatedZeros(80_000), declaredSize: 5 * 1024 * 1024 });
     const bytes = buildZip(inputs);
-    expect(xlsxReaderFor(bytes)).toBe("stream");
+    expect(() => readImportFile(bytes, "file.xlsx")).toThrow(/распаковывается намного больше заявленного размера/);
     expect(bothReaders(bytes)).toEqual({ error: "zip-bomb" });
   });
 
@@ -259,7 +272,7 @@ describe("import: streaming XLSX reader on large and damaged files", () => {
     const undeclared = withParts(sstBase, { "xl/worksheets/sheet1.xml": sheetXml(200, false) });
     expect(bothReaders(declared, 50)).toEqual({ error: "too-many-rows" });
     expect(bothReaders(undeclared, 50)).toEqual({ error: "too-many-rows" });
-    expect(() => readWorkbook(undeclared, "xlsx", { maxRows: 50, xlsxReader: "stream" })).toThrow(/больше 50, допустимо не больше 50/);
+    expect(() => readImportFile(undeclared, "file.xlsx", { maxRows: 50, xlsxReader: "stream" })).toThrow(/больше 50, допустимо не больше 50/);
     expect(rowsOf(bothReaders(undeclared, 200))).toHaveLength(200);
   });
 
