@@ -3,7 +3,7 @@
 // can never revive a cancelled import; counters move with the row statuses in one D1 batch.
 import { and, asc, desc, eq, gt, inArray, isNotNull, notExists, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { auditLog, callResults, importRows, imports } from "./schema";
+import { accounts, auditLog, callResults, importRows, imports } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import type { ImportPlan, PreparedRow, RowStatus, StoredRow } from "../imports/pipeline-rows";
 
@@ -54,6 +54,26 @@ export const getImport = scoped(async (t: Tenant, id: number): Promise<ImportRow
 export const importStatus = scoped(async (t: Tenant, id: number): Promise<string | null> => {
   const rows = await t.db.select({ status: imports.status }).from(imports).where(mine(t, id)).limit(1);
   return rows[0]?.status ?? null;
+});
+
+/** Whether the import's rows may be written now: it runs, and the widget is not switched off in amoCRM. */
+export const importRunnable = scoped(async (t: Tenant, id: number): Promise<boolean> => {
+  const rows = await t.db
+    .select({ status: imports.status, pausedAt: accounts.pausedAt })
+    .from(imports)
+    .innerJoin(accounts, eq(accounts.accountId, imports.accountId))
+    .where(mine(t, id))
+    .limit(1);
+  return rows[0]?.status === "processing" && rows[0].pausedAt === null;
+});
+
+/** The account's imports still parsing or writing rows. */
+export const runningImportIds = scoped(async (t: Tenant): Promise<number[]> => {
+  const rows = await t.db
+    .select({ id: imports.id })
+    .from(imports)
+    .where(and(eq(imports.accountId, t.accountId), inArray(imports.status, ["parsing", "processing"])));
+  return rows.map((r) => r.id);
 });
 
 export const listImports = scoped(async (t: Tenant, limit: number = 50): Promise<ImportRow[]> => {

@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import type { Tenant } from "../db/tenant";
 import { chunkDone, chunkHasPending, chunksWithPending, getImport, importStatus, type ImportRow } from "../db/imports";
 import { amoGate } from "../amocrm/gate";
+import { getAccount } from "../db/accounts";
 import { sleep } from "../lib/budget";
 import { RetryLater } from "../queue/retry";
 import { CountingAmoClient, ImportStopped } from "./pipeline-amo";
@@ -82,7 +83,7 @@ async function processChunk(env: Env, t: Tenant, imp: ImportRow, chunk: number):
   }
   await step(t, imp.id, {
     action: result.stopped ? "import.chunk_stopped" : "import.chunk_done",
-    message: `Import #${imp.id}, chunk ${chunk + 1}/${imp.chunks}${result.stopped ? " stopped (the import is no longer running)" : " done"}: ${result.created} created, ${result.updated} added to existing contacts, ${result.skipped} skipped, ${result.failed} failed; ${amo.requests} amoCRM request(s).`,
+    message: `Import #${imp.id}, chunk ${chunk + 1}/${imp.chunks}${result.stopped ? " stopped (the import was stopped or the widget switched off)" : " done"}: ${result.created} created, ${result.updated} added to existing contacts, ${result.skipped} skipped, ${result.failed} failed; ${amo.requests} amoCRM request(s).`,
     data: { chunk, rows: result.rows, created: result.created, updated: result.updated, skipped: result.skipped, failed: result.failed, amoRequests: amo.requests },
   });
   if (!result.stopped && result.rows > 0) await chunkDone(t, imp.id);
@@ -100,6 +101,8 @@ export async function runImportChunkJob(env: Env, accountId: number, importId: n
   if (!imp) return;
   if (imp.status === "parsing") throw new RetryLater(2, "the import is still being parsed");
   if (imp.status !== "processing") return;
+  // Switched off in amoCRM: the rows wait; switching on sends the chunks again (resumeImports).
+  if ((await getAccount(t))?.pausedAt != null) return;
   const gate = amoGate(env, accountId);
   const slot = await takeSlot(env, t, importId, () => chunkHasPending(t, importId, chunk));
   if (!slot) return finish(env, t, importId);

@@ -2,7 +2,10 @@
 // sends one `import-chunk` job per chunk (job-parse.ts); chunk jobs write rows to amoCRM (job-chunk.ts);
 // here, what the cron and the dead-letter queue do for an import that stalled or failed.
 import type { Env } from "../env";
-import { chunksWithPending, importStatus } from "../db/imports";
+import type { Tenant } from "../db/tenant";
+import { getAccount } from "../db/accounts";
+import { writeAudit } from "../db/audit";
+import { chunksWithPending, importStatus, runningImportIds } from "../db/imports";
 import { finish, scope, sendChunks, stop } from "./job-state";
 
 export { runImportParseJob, STALLED_AFTER_MS } from "./job-parse";
@@ -15,6 +18,8 @@ export { CHUNKS_IN_FLIGHT, runImportChunkJob } from "./job-chunk";
  */
 export async function redriveImport(env: Env, accountId: number, importId: number): Promise<"parse" | "chunks" | "finish" | null> {
   const t = scope(env, accountId);
+  // Switched off in amoCRM: the import waits for the switch-on (resumeImports), not for the cron.
+  if ((await getAccount(t))?.pausedAt != null) return null;
   const status = await importStatus(t, importId);
   if (status === "parsing") {
     await env.SYNC_QUEUE.send({ kind: "import-parse", accountId, importId });
@@ -28,6 +33,15 @@ export async function redriveImport(env: Env, accountId: number, importId: numbe
   }
   await sendChunks(env, accountId, importId, chunks);
   return "chunks";
+}
+
+/** The widget was switched on again: the imports it held continue with the rows not yet written. */
+export async function resumeImports(env: Env, t: Tenant): Promise<number> {
+  const ids = await runningImportIds(t);
+  let resumed = 0;
+  for (const id of ids) if (await redriveImport(env, t.accountId, id)) resumed++;
+  if (resumed) await writeAudit(t, { source: "import", action: "imports.resumed", message: `${resumed} import(s) held while the widget was switched off continue with the rows not yet written.`, data: { imports: ids } });
+  return resumed;
 }
 
 /** The queue gave up on a job of this import: the import fails visibly instead of hanging. */

@@ -2,7 +2,7 @@
 // call id, so a file imported twice posts nothing twice), then `POST /api/v4/calls` 50 at a time;
 // amoCRM finds the contact by the phone itself, a call nobody has that phone for fails with a reason.
 import { getMetadata } from "../amocrm/metadata";
-import { importCallsByIds, importStatus, insertImportCalls, markImportCalls, pendingChunkRows, recordBatch, type BatchOutcome, type CallSync, type ImportRowRecord } from "../db/imports";
+import { importCallsByIds, importRunnable, insertImportCalls, markImportCalls, pendingChunkRows, recordBatch, type BatchOutcome, type CallSync, type ImportRowRecord } from "../db/imports";
 import { importRowFacts } from "../sync/facts";
 import { writeAudit } from "../db/audit";
 import { loadRules, recordInvalidImportRules, runChain } from "../sync/rule-chain";
@@ -63,7 +63,7 @@ export async function processCallChunk(ctx: ChunkContext, chunk: number): Promis
   const id = ctx.imp.id;
 
   await runLanes(Math.ceil(pending.length / AMO_BATCH), LANES_PER_CHUNK, async (b) => {
-    if ((await importStatus(ctx.t, id)) !== "processing") {
+    if (!(await importRunnable(ctx.t, id))) {
       result.stopped = true;
       return false;
     }

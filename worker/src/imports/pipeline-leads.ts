@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import type { Tenant } from "../db/tenant";
 import { getMetadata, fetchMetadata, storeMetadata } from "../amocrm/metadata";
 import { getSavedMapping } from "../db/mapping";
-import { followUpRows, importStatus, pendingChunkRows, recordBatch, setRowData, type BatchOutcome, type ImportRow, type ImportRowRecord } from "../db/imports";
+import { followUpRows, importRunnable, pendingChunkRows, recordBatch, setRowData, type BatchOutcome, type ImportRow, type ImportRowRecord } from "../db/imports";
 import { importRowFacts } from "../sync/facts";
 import { writeAudit } from "../db/audit";
 import { loadRules, recordInvalidImportRules, runChain } from "../sync/rule-chain";
@@ -251,7 +251,7 @@ export async function processLeadChunk(ctx: ChunkContext, chunk: number): Promis
 
   const batches = Math.ceil(pending.length / AMO_BATCH);
   await runLanes(batches, LANES_PER_CHUNK, async (b) => {
-    if ((await importStatus(ctx.t, ctx.imp.id)) !== "processing") {
+    if (!(await importRunnable(ctx.t, ctx.imp.id))) {
       result.stopped = true;
       return false;
     }

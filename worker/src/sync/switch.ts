@@ -5,6 +5,7 @@ import type { Tenant } from "../db/tenant";
 import { getAccount, setAccountPaused } from "../db/accounts";
 import { writeAudit } from "../db/audit";
 import { resumeHeld } from "./hold";
+import { resumeImports } from "../imports/jobs";
 
 export async function switchWidget(env: Env, t: Tenant, active: boolean, userId: number): Promise<void> {
   const before = await getAccount(t);
@@ -27,4 +28,5 @@ export async function switchWidget(env: Env, t: Tenant, active: boolean, userId:
     await writeAudit(t, { source: "widget", action: "widget.switched_on", actor: `amo-user:${userId}`, message: "Виджет снова включён в amoCRM. / The widget was switched on again in amoCRM." });
   }
   await resumeHeld(env, t, "the widget was switched on");
+  if (wasPaused) await resumeImports(env, t);
 }
