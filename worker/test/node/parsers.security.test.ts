@@ -1,7 +1,7 @@
 // Every parser of untrusted input costs time linear in its input: the amoCRM form parser, the JSON
 // depth guard, CSV, and the streaming XML tokenizer fed a long token in many chunks. Each is timed
 // at two sizes 16× apart (the fastest of many short runs, taken in turns, so load cannot fake a
-// failure; a ratio over the bar is measured once more) and must stay far below the 256× a quadratic
+// failure; a ratio over the bar is measured up to twice more) and must stay far below the 256× a quadratic
 // parser costs: linear is 16×, a little more where garbage collection grows with the heap.
 import { describe, expect, it } from "vitest";
 import { parseNestedForm, parseNestedFormBody, splitFormKey } from "../../src/lib/php-form";
@@ -30,7 +30,8 @@ function ratio<T>(make: (n: number) => T, run: (input: T) => void, small: number
     run(a);
     run(b);
     let reps = 1;
-    while (time(() => run(a), reps) < 1 && reps < 256) reps *= 2;
+    // Long enough (5 ms) that a timer tick or a scheduler hiccup cannot make up the difference.
+    while (time(() => run(a), reps) < 5 && reps < 1024) reps *= 2;
     let ta = Number.POSITIVE_INFINITY;
     let tb = Number.POSITIVE_INFINITY;
     for (let r = 0; r < 9; r++) {
@@ -39,8 +40,10 @@ function ratio<T>(make: (n: number) => T, run: (input: T) => void, small: number
     }
     return tb / Math.max(ta, 1e-6);
   };
-  const first = once();
-  return first > MAX_RATIO ? Math.min(first, once()) : first;
+  // A ratio over the bar is measured again (up to three times): load can only make one run slower.
+  let best = once();
+  for (let i = 0; i < 2 && best > MAX_RATIO; i++) best = Math.min(best, once());
+  return best;
 }
 
 describe("amoCRM form parser", () => {
