@@ -8,7 +8,8 @@ import { SignJWT, jwtVerify } from "jose";
 import { and, eq, gt, isNotNull, isNull, lt, lte, or } from "drizzle-orm";
 import type { Config, Env } from "../env";
 import type { AdminSession, AppEnv } from "../lib/hono-env";
-import { Problem } from "../lib/problem";
+import { Problem, problemOf } from "../lib/problem";
+import type { ErrorCode } from "../lib/errors";
 import { adminLinks, adminSessions, metadataCache } from "../db/schema";
 import type { Db } from "../db/client";
 import { amoGate, type AmoResult } from "../amocrm/gate";
@@ -171,11 +172,6 @@ async function askAdminRight(env: Env, accountId: number, userId: number): Promi
   }
 }
 
-const NOT_ADMIN =
-  "Вход завершён: в amoCRM у этого пользователя больше нет прав администратора. Попросите администратора аккаунта открыть страницу. / Signed out: this user no longer has admin rights in amoCRM. Ask an account admin to open the page.";
-const RIGHTS_UNCONFIRMED =
-  "Не удаётся подтвердить в amoCRM, что вы администратор: amoCRM сейчас не отвечает. Попробуйте позже или откройте страницу заново из amoCRM. / Cannot confirm with amoCRM that you are an admin: amoCRM is not answering. Try later, or open the page again from amoCRM.";
-
 /**
  * Re-checks the admin right when it is due. One request claims the check (the others go on under
  * the last confirmation); a lost right revokes the session; an unreachable amoCRM is tolerated for
@@ -205,11 +201,11 @@ async function recheckRights(c: Context<AppEnv>, row: SessionRow, now: number): 
         data: { sid: row.id },
         requestId: c.var.requestId,
       });
-      throw unauthorized("not_admin", NOT_ADMIN);
+      throw unauthorized("not_admin", "admin_not_admin");
     }
     logWarn("admin right could not be re-checked", { accountId: row.accountId, userId: row.userId, detail: answer.detail, requestId: c.var.requestId });
   }
-  if (now - row.rightsCheckedAt > RIGHTS_GRACE_MS) throw new Problem("upstream", RIGHTS_UNCONFIRMED, { reason: "rights_unconfirmed" });
+  if (now - row.rightsCheckedAt > RIGHTS_GRACE_MS) throw new Problem("admin_rights_unconfirmed", {}, { reason: "rights_unconfirmed" });
 }
 
 /** The user's name from the cached amoCRM users list, when metadata has been fetched. */
@@ -233,13 +229,14 @@ function refusedPage(status: 401 | 403, text: string): Response {
   });
 }
 
+// The sign-in pages are HTML served before any language is known, so they carry both languages.
 const LINK_REFUSED =
   "Ссылка для входа недействительна: она одноразовая и живёт одну минуту. Откройте страницу администратора заново из amoCRM (настройки виджета). / This sign-in link is not valid: it works once and for one minute. Open the admin page again from amoCRM (the widget's settings).";
 const UNINSTALLED =
   "Интеграция удалена из этого аккаунта amoCRM. Установите её заново из маркетплейса amoCRM. / The integration was removed from this amoCRM account. Install it again from the amoCRM marketplace.";
 
-function unauthorized(reason: string, detail: string): Problem {
-  return new Problem("unauthorized", detail, { reason });
+function unauthorized(reason: string, code: ErrorCode): Problem {
+  return problemOf(code, {}, { reason });
 }
 
 /**
@@ -252,29 +249,25 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     const origin = c.req.header("origin");
     const sameOrigin = origin ? origin === cfg.publicOrigin : c.req.header("sec-fetch-site") === "same-origin";
     if (!sameOrigin) {
-      throw new Problem(
-        "forbidden",
-        `Изменения принимаются только со страницы администратора (${cfg.publicOrigin}); запрос с другого сайта отклонён. / Changes are accepted only from the admin page (${cfg.publicOrigin}); this cross-origin request was refused.`,
-        { reason: "cross_origin" },
-      );
+      throw new Problem("admin_cross_origin", { origin: cfg.publicOrigin }, { reason: "cross_origin" });
     }
   }
   const raw = getCookie(c, sessionCookieName(cfg));
   if (!raw) {
-    throw unauthorized("no_session", "Вы не вошли: откройте страницу администратора из amoCRM (настройки виджета). / Not signed in: open the admin page from amoCRM (the widget's settings).");
+    throw unauthorized("no_session", "admin_no_session");
   }
   const session = await verifySession(raw, cfg);
   const row = session ? await sessionRow(c.var.db, session) : null;
   const now = Date.now();
   if (!row || row.expiresAt <= now) {
-    throw unauthorized("invalid_session", "Сессия истекла или недействительна: откройте страницу администратора заново из amoCRM. / The session has expired or is invalid: open the admin page again from amoCRM.");
+    throw unauthorized("invalid_session", "admin_session_invalid");
   }
   if (row.revokedAt) {
-    if (row.revokedReason === "not_admin") throw unauthorized("not_admin", NOT_ADMIN);
-    throw unauthorized("revoked", "Эта сессия завершена (выход или вход другим пользователем). Откройте страницу администратора заново из amoCRM. / This session has ended (signed out, or replaced by another sign-in). Open the admin page again from amoCRM.");
+    if (row.revokedReason === "not_admin") throw unauthorized("not_admin", "admin_not_admin");
+    throw unauthorized("revoked", "admin_session_revoked");
   }
   const account = await getAccount(tenant(c.var.db, row.accountId));
-  if (account?.status === "uninstalled") throw unauthorized("uninstalled", UNINSTALLED);
+  if (account?.status === "uninstalled") throw unauthorized("uninstalled", "admin_uninstalled");
   if (row.nextCheckAt <= now) await recheckRights(c, row, now);
   c.set("admin", { accountId: row.accountId, userId: row.userId, sid: row.id });
   await next();
@@ -400,7 +393,7 @@ export function adminSessionRoutes() {
     const w = c.var.widget;
     const t = tenant(c.var.db, w.accountId);
     const account = await getAccount(t);
-    if (account?.status === "uninstalled") throw new Problem("forbidden", UNINSTALLED, { reason: "uninstalled" });
+    if (account?.status === "uninstalled") throw new Problem("admin_link_uninstalled", {}, { reason: "uninstalled" });
 
     const token = base64url(crypto.getRandomValues(new Uint8Array(32)));
     const now = Date.now();

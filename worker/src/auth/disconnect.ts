@@ -54,7 +54,7 @@ async function readParams(c: Context<AppEnv>): Promise<{ params: HookParams; var
           try {
             parsed = JSON.parse(text);
           } catch {
-            throw new Problem("bad-request", "The disconnect hook body is not valid JSON.");
+            throw new Problem("disconnect_body_invalid");
           }
           if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) sources.push(["json", pick(parsed as Record<string, unknown>)]);
         } else {
@@ -129,19 +129,19 @@ async function disconnect(c: Context<AppEnv>): Promise<Response> {
 
   const { account_id: rawAccountId, client_uuid: clientUuid, signature } = params;
   if (!rawAccountId || !clientUuid || !signature) {
-    throw new Problem("bad-request", "The disconnect hook needs `account_id`, `client_uuid` and `signature`.", {
+    throw new Problem("disconnect_fields_missing", {}, {
       missing: FIELDS.filter((f) => params[f] === undefined),
     });
   }
   const accountId = /^\d{1,15}$/.test(rawAccountId) ? Number(rawAccountId) : 0;
-  if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("bad-request", "`account_id` must be a positive integer.");
+  if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("disconnect_account_invalid");
   if (clientUuid !== cfg.amoClientId) {
     logWarn("disconnect hook for another integration refused", { requestId, accountId });
-    throw new Problem("unauthorized", "`client_uuid` is not this integration's id.", { reason: "client" });
+    throw new Problem("disconnect_client_mismatch", {}, { reason: "client" });
   }
   if (!(await verifyDisconnectSignature(cfg.amoClientSecret, clientUuid, rawAccountId, signature))) {
     logWarn("disconnect hook with a bad signature refused", { requestId, accountId });
-    throw new Problem("unauthorized", "The disconnect hook signature does not match.", { reason: "signature" });
+    throw new Problem("disconnect_signature_mismatch", {}, { reason: "signature" });
   }
 
   const t = tenant(c.var.db, accountId);
@@ -157,11 +157,7 @@ async function disconnect(c: Context<AppEnv>): Promise<Response> {
   }
   const outcome = await decideDisconnect(c.env, t, { variant, requestId, recheck: false });
   if (outcome === "refused") {
-    throw new Problem(
-      "conflict",
-      "amoCRM по-прежнему принимает доступ интеграции к этому аккаунту, поэтому отключение не применено (повтор старого запроса ничего не меняет). / amoCRM still accepts this integration's access for the account, so the uninstall was not applied (a replayed hook changes nothing).",
-      { reason: "access_still_valid" },
-    );
+    throw new Problem("disconnect_access_still_valid", {}, { reason: "access_still_valid" });
   }
   if (outcome === "pending") return c.json({ ok: true, pending: true }, 202);
   return c.json({ ok: true });

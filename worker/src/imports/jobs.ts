@@ -34,6 +34,7 @@ import { processLeadChunk, type ChunkContext, type ChunkResult } from "./pipelin
 import { processCallChunk } from "./pipeline-calls";
 import { storeErrorReport } from "./pipeline-report";
 import { accountTimeZone } from "./zone";
+import { ERRORS } from "../lib/errors";
 
 /**
  * Chunks of one import writing at the same time, each on LANES_PER_CHUNK lanes: enough requests
@@ -191,7 +192,7 @@ async function parseAndStore(env: Env, t: Tenant, imp: ImportRow): Promise<Prepa
     });
     const mapping = headerMapping(book.headers, plan.columns);
     const missing = missingColumns(plan.kind, mapping);
-    if (missing) return stopped(env, t, importId, missing);
+    if (missing) return stopped(env, t, importId, ERRORS[missing].detail);
     prepared = prepareRows(plan.kind, book.headers, book.rows, mapping, book.rowNumbers, { timeZone: zone.timeZone, date1904: book.date1904 });
   } catch (err) {
     if (isImportFileError(err)) return stopped(env, t, importId, err.message, { code: err.code });
