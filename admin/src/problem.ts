@@ -1,11 +1,32 @@
-// Turns an ApiError into the sentence a person reads: the server's `detail` in the interface
-// language (our details are written "русский / English"), or a plain word on what went wrong.
+// Turns an ApiError into the sentence a person reads: the problem's `code` through the page's i18n
+// (`problem.<code>`), the server's `detail` for a code we have no words for, or a plain word on what
+// went wrong.
+import type { ApiProblem } from "../../worker/src/api-types";
 import { ApiError } from "./api";
-import type { Lang } from "./i18n";
+import { fill, textOf, type Lang } from "./i18n";
 
 const CYRILLIC = /[А-Яа-яЁё]/;
+/** Parameters that are amounts (grouped by thousands), unlike ids and row numbers. */
+const AMOUNTS = new Set(["count", "limit", "size"]);
 
-/** The half of a "русский текст / English text" detail in the wanted language; other text whole. */
+/**
+ * A problem in `lang`: the code's text with its parameters filled in (a word from a fixed set through
+ * `param.<name>.<value>`, an amount grouped the local way), else the server's detail.
+ */
+export function problemText(problem: ApiProblem, lang: Lang): string {
+  const text = problem.code ? textOf(lang, `problem.${problem.code}`) : null;
+  if (text === null) return pickLanguage(problem.detail, lang);
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(problem.params ?? {})) {
+    params[name] = typeof value === "number" && AMOUNTS.has(name) ? new Intl.NumberFormat(lang === "ru" ? "ru-RU" : "en-GB").format(value) : (textOf(lang, `param.${name}.${value}`) ?? String(value));
+  }
+  return fill(text, params);
+}
+
+/**
+ * Stored texts (audit messages, event and import errors) still come as "русский текст / English text":
+ * the half in the wanted language; other text whole.
+ */
 export function pickLanguage(detail: string, lang: Lang): string {
   const parts = detail.split(" / ");
   for (let i = 1; i < parts.length; i++) {
@@ -27,9 +48,8 @@ export interface ErrorText {
 export function errorText(err: unknown, lang: Lang, fallback: { network: string; server: (status: number) => string }): ErrorText {
   if (!(err instanceof ApiError)) return { message: err instanceof Error ? err.message : String(err), requestId: null, status: -1 };
   if (err.status === 0) return { message: fallback.network, requestId: null, status: 0 };
-  const detail = err.problem?.detail;
   return {
-    message: detail ? pickLanguage(detail, lang) : fallback.server(err.status),
+    message: err.problem?.detail ? problemText(err.problem, lang) : fallback.server(err.status),
     requestId: err.problem?.requestId ?? null,
     status: err.status,
   };

@@ -116,7 +116,7 @@ export const ERRORS = {
   event_not_found: { kind: "not-found", detail: "Event {id} does not exist in this account.", shownIn: "admin" },
   event_replay_rejected: { kind: "conflict", detail: "A malformed event cannot be replayed: its body was never valid. Fix the sender and send it again.", shownIn: "admin" },
   event_replay_busy: { kind: "conflict", detail: "The event is already waiting or running.", shownIn: "admin" },
-  rule_invalid_condition: { kind: "validation", detail: "{field}: {issue}{more}.", shownIn: "admin" },
+  rule_invalid_condition: { kind: "validation", detail: "{field}: {issue} ({count} of the conditions do not fit).", shownIn: "admin" },
   rule_not_found: { kind: "not-found", detail: "Rule {id} does not exist in this account.", shownIn: "admin" },
   rule_changed_meanwhile: { kind: "conflict", detail: "Rule {id} was changed by someone else just now; reload it and try again.", shownIn: "admin" },
   rule_version_conflict: { kind: "conflict", detail: "Rule {id} was changed to version {current} after you opened version {opened}; reload it and apply your change again.", shownIn: "admin" },

@@ -76,8 +76,7 @@ async function saveSources(env: Env, t: Tenant): Promise<CheckSources> {
 function refuseIssues(issues: ConditionIssue[]): void {
   if (!issues.length) return;
   const [first] = issues;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
-  throw new Problem("rule_invalid_condition", { field: first!.path, issue: first!.message, more }, { field: first!.path, fieldName: first!.field, issues });
+  throw new Problem("rule_invalid_condition", { field: first!.path, issue: first!.message, count: issues.length }, { field: first!.path, fieldName: first!.field, issues });
 }
 
 function versionView(row: RuleVersionRow): RuleVersionView {
