@@ -10,17 +10,33 @@ const CYRILLIC = /[А-Яа-яЁё]/;
 const AMOUNTS = new Set(["count", "limit", "size"]);
 
 /**
- * A problem in `lang`: the code's text with its parameters filled in (a word from a fixed set through
- * `param.<name>.<value>`, an amount grouped the local way), else the server's detail.
+ * The dictionary's text for `key` with `values` filled in (a word from a fixed set through
+ * `param.<name>.<value>`, an amount grouped the local way); null when the dictionary has no such key.
  */
-export function problemText(problem: ApiProblem, lang: Lang): string {
-  const text = problem.code ? textOf(lang, `problem.${problem.code}`) : null;
-  if (text === null) return pickLanguage(problem.detail, lang);
+function filled(lang: Lang, key: string, values: Record<string, string | number> | undefined): string | null {
+  const text = textOf(lang, key);
+  if (text === null) return null;
   const params: Record<string, string> = {};
-  for (const [name, value] of Object.entries(problem.params ?? {})) {
+  for (const [name, value] of Object.entries(values ?? {})) {
     params[name] = typeof value === "number" && AMOUNTS.has(name) ? new Intl.NumberFormat(lang === "ru" ? "ru-RU" : "en-GB").format(value) : (textOf(lang, `param.${name}.${value}`) ?? String(value));
   }
   return fill(text, params);
+}
+
+/** A problem in `lang`: its code's words, else the server's detail. */
+export function problemText(problem: ApiProblem, lang: Lang): string {
+  return (problem.code ? filled(lang, `problem.${problem.code}`, problem.params) : null) ?? pickLanguage(problem.detail, lang);
+}
+
+/** An audit entry in `lang`: the words for the code the Worker put in `data.text`, else its stored message. */
+export function auditMessage(entry: { message: string; data: Record<string, unknown> | null }, lang: Lang): string {
+  const text = entry.data?.text;
+  if (text && typeof text === "object" && "code" in text && typeof text.code === "string") {
+    const params = "params" in text && text.params && typeof text.params === "object" ? (text.params as Record<string, string | number>) : undefined;
+    const words = filled(lang, `audit.text.${text.code}`, params);
+    if (words !== null) return words;
+  }
+  return pickLanguage(entry.message, lang);
 }
 
 /**

@@ -657,6 +657,23 @@ export const ru = {
   "param.issue.too_short": "архив слишком короткий",
   "param.issue.record_damaged": "запись оглавления ZIP повреждена",
   "param.issue.record_truncated": "запись оглавления ZIP обрывается",
+  // Audit-log messages by the code the Worker stores in `data.text` (worker/src/lib/audit-texts.ts).
+  "audit.text.tokens_not_forgotten": "Не удалось удалить токены amoCRM после отключения",
+  "audit.text.disconnect_refused_final": "Сигнал об отключении отклонён окончательно: amoCRM по-прежнему принимает доступ интеграции; ничего не изменено",
+  "audit.text.disconnect_refused": "Получен подписанный сигнал об отключении, но amoCRM по-прежнему принимает доступ интеграции (возможно, повтор старого запроса); ничего не изменено, проверим ещё раз через 5 минут",
+  "audit.text.disconnect_pending": "Получен сигнал об отключении, но amoCRM сейчас недоступен: данные не тронуты, проверка повторится позже",
+  "audit.text.disconnect_unconfirmed": "Отключение не подтверждено: amoCRM не ответил после {attempts} попыток; данные не тронуты",
+  "audit.text.uninstalled": "Интеграция отключена в amoCRM; данные будут удалены через {days} дн., если её не установят снова",
+  "audit.text.restored_before_purge": "Интеграцию установили снова до удаления данных: данные сохранены",
+  "audit.text.admin_rights_lost": "Сессия администратора {userId} завершена: {why}",
+  "audit.text.admin_signed_in": "Администратор {userId} вошёл на страницу администратора",
+  "audit.text.admin_link_issued": "Администратор {userId} получил одноразовую ссылку на страницу администратора",
+  "audit.text.admin_signed_out": "Администратор {userId} вышел",
+  "audit.text.widget_switched_off": "Виджет отключён в amoCRM: события сохраняются и ждут включения.",
+  "audit.text.widget_switched_on": "Виджет снова включён в amoCRM.",
+  "param.why.user_gone": "пользователя больше нет в amoCRM",
+  "param.why.user_inactive": "пользователь отключён в amoCRM",
+  "param.why.not_admin": "пользователь больше не администратор amoCRM",
 } as const;
 
 export type Key = keyof typeof ru;

@@ -10,6 +10,7 @@ import type { Config, Env } from "../env";
 import type { AdminSession, AppEnv } from "../lib/hono-env";
 import { Problem, problemOf } from "../lib/problem";
 import type { ErrorCode } from "../lib/errors";
+import { auditText, type AUDIT_WORDS } from "../lib/audit-texts";
 import { adminLinks, adminSessions, metadataCache } from "../db/schema";
 import type { Db } from "../db/client";
 import { amoGate, type AmoResult } from "../amocrm/gate";
@@ -154,18 +155,18 @@ async function currentSession(c: Context<AppEnv>): Promise<SessionRow | null> {
   return null;
 }
 
-type RightsAnswer = { kind: "admin" } | { kind: "lost"; why: string } | { kind: "unknown"; detail: string };
+type RightsAnswer = { kind: "admin" } | { kind: "lost"; why: keyof typeof AUDIT_WORDS.why } | { kind: "unknown"; detail: string };
 
 /** Asks amoCRM (through the account's gate and budget) whether the user is still an active admin. */
 async function askAdminRight(env: Env, accountId: number, userId: number): Promise<RightsAnswer> {
   try {
     const r = (await amoGate(env, accountId).request({ method: "GET", path: `/api/v4/users/${userId}` })) as AmoResult;
     if (!r.ok) return { kind: "unknown", detail: r.detail };
-    if (r.status === 404) return { kind: "lost", why: "the user no longer exists in amoCRM" };
+    if (r.status === 404) return { kind: "lost", why: "user_gone" };
     if (r.status !== 200) return { kind: "unknown", detail: `GET /api/v4/users/${userId} answered ${r.status}` };
     const rights = (r.body as { rights?: { is_admin?: unknown; is_active?: unknown } } | null)?.rights;
-    if (rights?.is_active === false) return { kind: "lost", why: "the user was deactivated in amoCRM" };
-    if (rights?.is_admin !== true) return { kind: "lost", why: "the user is no longer an amoCRM admin" };
+    if (rights?.is_active === false) return { kind: "lost", why: "user_inactive" };
+    if (rights?.is_admin !== true) return { kind: "lost", why: "not_admin" };
     return { kind: "admin" };
   } catch (err) {
     return { kind: "unknown", detail: (err as Error).message };
@@ -196,9 +197,8 @@ async function recheckRights(c: Context<AppEnv>, row: SessionRow, now: number): 
         level: "warn",
         source: "admin",
         action: "admin.rights_lost",
-        message: `Сессия администратора ${row.userId} завершена: ${answer.why} / Admin user ${row.userId} was signed out: ${answer.why}`,
+        ...auditText("admin_rights_lost", { userId: row.userId, why: answer.why }, { sid: row.id }),
         actor: `amo-user:${row.userId}`,
-        data: { sid: row.id },
         requestId: c.var.requestId,
       });
       throw unauthorized("not_admin", "admin_not_admin");
@@ -304,9 +304,8 @@ async function signIn(c: Context<AppEnv>, link: AdminSession, now: number, previ
   await writeAudit(t, {
     source: "admin",
     action: "admin.login",
-    message: `Администратор ${link.userId} вошёл на страницу администратора / Admin user ${link.userId} signed in to the admin page`,
+    ...auditText("admin_signed_in", { userId: link.userId }, previous ? { sid, replaced: previous.id, replacedAccountId: previous.accountId, replacedUserId: previous.userId } : { sid }),
     actor: `amo-user:${link.userId}`,
-    data: previous ? { sid, replaced: previous.id, replacedAccountId: previous.accountId, replacedUserId: previous.userId } : { sid },
     requestId: c.var.requestId,
   });
   setCookie(c, sessionCookieName(cfg), jwt, { ...cookieOptions(cfg), maxAge: SESSION_TTL_S });
@@ -406,7 +405,7 @@ export function adminSessionRoutes() {
       auditInsert(t, {
         source: "widget",
         action: "admin.link_created",
-        message: `Администратор ${w.userId} получил одноразовую ссылку на страницу администратора / Admin user ${w.userId} got a one-time admin page link`,
+        ...auditText("admin_link_issued", { userId: w.userId }),
         actor: `amo-user:${w.userId}`,
         requestId: c.var.requestId,
       }),
@@ -441,7 +440,7 @@ export function adminSessionRoutes() {
     await writeAudit(tenant(c.var.db, s.accountId), {
       source: "admin",
       action: "admin.logout",
-      message: `Администратор ${s.userId} вышел / Admin user ${s.userId} signed out`,
+      ...auditText("admin_signed_out", { userId: s.userId }),
       actor: `amo-user:${s.userId}`,
       requestId: c.var.requestId,
     });

@@ -14,6 +14,7 @@ import { writeAudit } from "../db/audit";
 import { makeDb } from "../db/client";
 import { RetryLater } from "../queue/retry";
 import { amoGate } from "../amocrm/gate";
+import { auditText } from "../lib/audit-texts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const FIELDS = ["account_id", "client_uuid", "signature"] as const;
@@ -107,7 +108,7 @@ async function forgetAmoTokens(env: Env, t: Tenant, requestId: string): Promise<
       level: "error",
       source: "amocrm",
       action: "account.tokens_not_forgotten",
-      message: "Не удалось удалить токены amoCRM после отключения / Could not delete the amoCRM tokens after the uninstall",
+      ...auditText("tokens_not_forgotten"),
       requestId,
     }).catch(() => undefined);
     return false;
@@ -202,10 +203,7 @@ export async function decideDisconnect(env: Env, t: Tenant, check: DisconnectChe
       level: "warn",
       source: "amocrm",
       action: "account.disconnect_refused",
-      message: check.recheck
-        ? "Сигнал об отключении отклонён окончательно: amoCRM по-прежнему принимает доступ интеграции; ничего не изменено / The uninstall hook was refused for good: amoCRM still accepts the integration's access; nothing was changed"
-        : "Получен подписанный сигнал об отключении, но amoCRM по-прежнему принимает доступ интеграции (возможно, повтор старого запроса); ничего не изменено, проверим ещё раз через 5 минут / A signed uninstall hook arrived, but amoCRM still accepts the integration's access (possibly a replayed request); nothing was changed, checking once more in 5 minutes",
-      data: { variant: check.variant, detail, recheck: check.recheck },
+      ...auditText(check.recheck ? "disconnect_refused_final" : "disconnect_refused", {}, { variant: check.variant, detail, recheck: check.recheck }),
       requestId: check.requestId,
     });
     if (!check.recheck) {
@@ -219,8 +217,7 @@ export async function decideDisconnect(env: Env, t: Tenant, check: DisconnectChe
       level: "warn",
       source: "amocrm",
       action: "account.disconnect_pending",
-      message: "Получен сигнал об отключении, но amoCRM сейчас недоступен: данные не тронуты, проверка повторится позже / An uninstall hook arrived but amoCRM cannot be reached now: nothing was touched, the check will be retried",
-      data: { variant: check.variant, detail },
+      ...auditText("disconnect_pending", {}, { variant: check.variant, detail }),
       requestId: check.requestId,
     });
     await env.SYNC_QUEUE.send({ kind: "disconnect-check", accountId: t.accountId, variant: check.variant, requestId: check.requestId, recheck: check.recheck }, { delaySeconds: UNKNOWN_RETRY_SECONDS });
@@ -253,7 +250,7 @@ export async function deadDisconnectCheckJob(env: Env, accountId: number, attemp
     level: "error",
     source: "amocrm",
     action: "account.disconnect_unconfirmed",
-    message: `Отключение не подтверждено: amoCRM не ответил после ${attempts} попыток; данные не тронуты / The uninstall could not be confirmed: amoCRM did not answer after ${attempts} attempts; nothing was touched`,
+    ...auditText("disconnect_unconfirmed", { attempts }),
   });
 }
 
@@ -273,8 +270,7 @@ async function markUninstalled(env: Env, t: Tenant, check: DisconnectCheck, conf
       level: "warn",
       source: "amocrm",
       action: "account.uninstalled",
-      message: `Интеграция отключена в amoCRM; данные будут удалены через ${cfg.uninstallGraceDays} дн., если её не установят снова / The integration was disabled in amoCRM; data is deleted after ${cfg.uninstallGraceDays} days unless it is reinstalled`,
-      data: { purgeAfter, variant: check.variant, confirmation },
+      ...auditText("uninstalled", { days: cfg.uninstallGraceDays }, { purgeAfter, variant: check.variant, confirmation }),
       requestId: check.requestId,
     });
   }

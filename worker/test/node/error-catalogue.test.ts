@@ -1,5 +1,6 @@
 // Specification: every error the API returns is declared once (worker/src/lib/errors.ts) with a
-// stable code, and each client that shows it has words for it in Russian and in English.
+// stable code, and each client that shows it has words for it in Russian and in English; so do the
+// audit-log messages the admin page shows (worker/src/lib/audit-texts.ts).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,7 +12,8 @@ import { ERRORS, PARAM_WORDS, renderDetail, type ErrorCode } from "../../src/lib
 import { Problem } from "../../src/lib/problem";
 import { createT, type Dict } from "../../../widget/src/i18n";
 import { problemText as widgetProblemText } from "../../../widget/src/problem";
-import { problemText as adminProblemText } from "../../../admin/src/problem";
+import { auditMessage, problemText as adminProblemText } from "../../../admin/src/problem";
+import { AUDIT_TEXTS, AUDIT_WORDS, auditText } from "../../src/lib/audit-texts";
 
 const CODES = Object.keys(ERRORS) as ErrorCode[];
 const CYRILLIC = /[А-Яа-яЁё]/;
@@ -133,5 +135,49 @@ describe("clients word a problem by its code", () => {
     expect(adminProblemText(rows, "ru").replace(/\s/g, " ")).toBe("В файле слишком много строк: 1 000 000, допустимо не больше 100 000. Разбейте файл на части.");
     expect(adminProblemText(rows, "en")).toBe("The file has too many rows: 1,000,000, the limit is 100,000. Split it into parts.");
     expect(adminProblemText({ ...rows, code: "from_a_newer_server", detail: "Something new." }, "ru")).toBe("Something new.");
+  });
+});
+
+describe("audit-log messages", () => {
+  const ru: Record<string, string> = adminRu;
+  const en: Record<string, string> = adminEn;
+
+  it("stores the English text and the code with its params beside the row's other data", () => {
+    expect(auditText("uninstalled", { days: 30 }, { purgeAfter: 5 })).toEqual({
+      message: "The integration was disabled in amoCRM; data is deleted after 30 days unless it is reinstalled",
+      data: { purgeAfter: 5, text: { code: "uninstalled", params: { days: 30 } } },
+    });
+    expect(auditText("admin_rights_lost", { userId: 7, why: "user_gone" }).message).toBe("Admin user 7 was signed out: the user no longer exists in amoCRM");
+  });
+
+  it("has Russian and English words on the admin page for every code and fixed word", () => {
+    for (const c of Object.keys(AUDIT_TEXTS)) {
+      expect({ c, ru: CYRILLIC.test(ru[`audit.text.${c}`] ?? ""), en: typeof en[`audit.text.${c}`] }).toEqual({ c, ru: true, en: "string" });
+      const known = new Set(names(AUDIT_TEXTS[c as keyof typeof AUDIT_TEXTS]));
+      for (const n of [...names(ru[`audit.text.${c}`]!), ...names(en[`audit.text.${c}`]!)]) expect({ c, n, known: known.has(n) }).toEqual({ c, n, known: true });
+    }
+    for (const v of Object.keys(AUDIT_WORDS.why)) expect({ v, ru: CYRILLIC.test(ru[`param.why.${v}`] ?? ""), en: typeof en[`param.why.${v}`] }).toEqual({ v, ru: true, en: "string" });
+  });
+
+  it("writes no Russian text into the audit log", () => {
+    const offenders: string[] = [];
+    for (const file of sourceFiles(WORKER_SRC)) {
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/(writeAudit|auditInsert)\(/g)) {
+        const call = text.slice(m.index!, text.indexOf("});", m.index!));
+        if (CYRILLIC.test(call)) offenders.push(`${file}: ${call.slice(0, 80)}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("shows an entry in the page's language from its code, and an older entry by its stored message", () => {
+    const entry = { message: "Admin user 7 signed out", data: { sid: "s", text: { code: "admin_signed_out", params: { userId: 7 } } } };
+    expect(auditMessage(entry, "ru")).toBe("Администратор 7 вышел");
+    expect(auditMessage(entry, "en")).toBe("Admin user 7 signed out");
+    const lost = auditText("admin_rights_lost", { userId: 7, why: "not_admin" });
+    expect(auditMessage(lost, "ru")).toBe("Сессия администратора 7 завершена: пользователь больше не администратор amoCRM");
+    expect(auditMessage({ message: "Администратор 7 вышел / Admin user 7 signed out", data: null }, "en")).toBe("Admin user 7 signed out");
+    expect(auditMessage({ message: "Rule «x» saved.", data: { text: { code: "from_a_newer_server" } } }, "ru")).toBe("Rule «x» saved.");
   });
 });
