@@ -169,7 +169,7 @@ export const ERRORS = {
   import_header_row_invalid: { kind: "validation", detail: "Row {row} cannot be the header row: it is empty or below the first {scan} rows with values. Choose another row.", shownIn: "admin" },
   import_header_row_missing: { kind: "validation", detail: 'No header row: row {row} ("{sample}") looks like data. Add a row with column names, e.g. "Phone", "Name", or choose another row.', shownIn: "admin" },
 
-  // Sandbox-only routes (/dev/*): for the developer at the terminal
+  // Sandbox-only routes (sandbox.ts and its dev routers): for the developer at the terminal
   dev_unavailable: { kind: "not-found", detail: "{why}", shownIn: "machine" },
   dev_account_required: { kind: "validation", detail: "{field} is required", shownIn: "machine" },
   dev_simulator_failed: { kind: "upstream", detail: "{why}", shownIn: "machine" },
