@@ -1,11 +1,48 @@
-// Turns an ApiError into the sentence a person reads: the server's `detail` in the interface
-// language (our details are written "русский / English"), or a plain word on what went wrong.
+// Turns an ApiError into the sentence a person reads: the problem's `code` through the page's i18n
+// (`problem.<code>`), the server's `detail` for a code we have no words for, or a plain word on what
+// went wrong.
+import type { ApiProblem } from "../../worker/src/api-types";
 import { ApiError } from "./api";
-import type { Lang } from "./i18n";
+import { fill, textOf, type Lang } from "./i18n";
 
 const CYRILLIC = /[А-Яа-яЁё]/;
+/** Parameters that are amounts (grouped by thousands), unlike ids and row numbers. */
+const AMOUNTS = new Set(["count", "limit", "size"]);
 
-/** The half of a "русский текст / English text" detail in the wanted language; other text whole. */
+/**
+ * The dictionary's text for `key` with `values` filled in (a word from a fixed set through
+ * `param.<name>.<value>`, an amount grouped the local way); null when the dictionary has no such key.
+ */
+function filled(lang: Lang, key: string, values: Record<string, string | number> | undefined): string | null {
+  const text = textOf(lang, key);
+  if (text === null) return null;
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values ?? {})) {
+    params[name] = typeof value === "number" && AMOUNTS.has(name) ? new Intl.NumberFormat(lang === "ru" ? "ru-RU" : "en-GB").format(value) : (textOf(lang, `param.${name}.${value}`) ?? String(value));
+  }
+  return fill(text, params);
+}
+
+/** A problem in `lang`: its code's words, else the server's detail. */
+export function problemText(problem: ApiProblem, lang: Lang): string {
+  return (problem.code ? filled(lang, `problem.${problem.code}`, problem.params) : null) ?? pickLanguage(problem.detail, lang);
+}
+
+/** An audit entry in `lang`: the words for the code the Worker put in `data.text`, else its stored message. */
+export function auditMessage(entry: { message: string; data: Record<string, unknown> | null }, lang: Lang): string {
+  const text = entry.data?.text;
+  if (text && typeof text === "object" && "code" in text && typeof text.code === "string") {
+    const params = "params" in text && text.params && typeof text.params === "object" ? (text.params as Record<string, string | number>) : undefined;
+    const words = filled(lang, `audit.text.${text.code}`, params);
+    if (words !== null) return words;
+  }
+  return pickLanguage(entry.message, lang);
+}
+
+/**
+ * Stored texts (audit messages, event and import errors) still come as "русский текст / English text":
+ * the half in the wanted language; other text whole.
+ */
 export function pickLanguage(detail: string, lang: Lang): string {
   const parts = detail.split(" / ");
   for (let i = 1; i < parts.length; i++) {
@@ -27,9 +64,8 @@ export interface ErrorText {
 export function errorText(err: unknown, lang: Lang, fallback: { network: string; server: (status: number) => string }): ErrorText {
   if (!(err instanceof ApiError)) return { message: err instanceof Error ? err.message : String(err), requestId: null, status: -1 };
   if (err.status === 0) return { message: fallback.network, requestId: null, status: 0 };
-  const detail = err.problem?.detail;
   return {
-    message: detail ? pickLanguage(detail, lang) : fallback.server(err.status),
+    message: err.problem?.detail ? problemText(err.problem, lang) : fallback.server(err.status),
     requestId: err.problem?.requestId ?? null,
     status: err.status,
   };

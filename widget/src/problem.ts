@@ -1,5 +1,6 @@
-// Turns a failed request into what the manager reads: the backend's problem `detail` in the
-// interface language, or a plain "the server is unreachable" when there was no answer at all.
+// Turns a failed request into what the manager reads: the backend's problem `code` through the
+// widget's i18n (`problems.<code>`), its `detail` for a code we have no words for, or a plain "the
+// server is unreachable" when there was no answer at all.
 import type { ApiProblem } from "../../worker/src/api-types";
 import type { Lang, T } from "./i18n";
 
@@ -34,9 +35,19 @@ export function toApiError(raw: unknown): ApiError {
 
 const CYRILLIC = /[А-Яа-яЁё]/;
 
+/** The problem in the interface language: its code's text from the i18n file, else the server's detail. */
+export function problemText(problem: ApiProblem, lang: Lang, t: T): string {
+  if (problem.code) {
+    const key = `problems.${problem.code}`;
+    const text = t(key, problem.params);
+    if (text !== key) return text;
+  }
+  return pickLanguage(problem.detail, lang);
+}
+
 /**
- * Our backend writes user-facing details as "русский текст / English text". Pick the half in the
- * interface language; a detail in one language only is shown whole.
+ * Stored texts (connection errors, sync results) still come as "русский текст / English text".
+ * Pick the half in the interface language; a text in one language only is shown whole.
  */
 export function pickLanguage(detail: string, lang: Lang): string {
   const parts = detail.split(" / ");
@@ -67,7 +78,7 @@ export function describeError(err: unknown, lang: Lang, t: T): ErrorView {
     const key = e.reason === "timeout" ? "errors.timeout" : "errors.network";
     return { kind: "network", message: t(key), hint: t("errors.network_hint"), requestId: null };
   }
-  const detail = e.problem?.detail ? pickLanguage(e.problem.detail, lang) : null;
+  const detail = e.problem?.detail ? problemText(e.problem, lang, t) : null;
   if (e.problem?.type?.endsWith("/reauth-required")) {
     return { kind: "reinstall", message: detail ?? t("errors.reinstall"), hint: null, requestId };
   }

@@ -9,6 +9,10 @@ export interface ApiProblem {
   title: string;
   status: number;
   detail: string;
+  /** The stable machine code (worker/src/lib/errors.ts) the widget and the admin page translate; absent only from older servers. */
+  code?: string;
+  /** The values the code's text names (`{field}`, `{limit}`…). */
+  params?: Record<string, string | number>;
   requestId?: string;
   /** Validation problems may name the field at fault. */
   field?: string;

@@ -58,9 +58,7 @@ export function createApp(extend?: (app: Hono<AppEnv>) => void, early?: (app: Ho
       maxSize,
       onError: (c) =>
         problemResponse(
-          new Problem("payload-too-large", `The request body is larger than ${formatBytes(maxSize)}. Send a smaller body${isUpload ? " or split the file" : ""}.`, {
-            limitBytes: maxSize,
-          }),
+          new Problem(isUpload ? "upload_too_large" : "body_too_large", { limit: formatBytes(maxSize), limitBytes: maxSize }, { limitBytes: maxSize }),
           c.var.requestId,
         ),
     })(c, next);
@@ -74,7 +72,7 @@ export function createApp(extend?: (app: Hono<AppEnv>) => void, early?: (app: Ho
   // recursively (a 1 MB `[[[[…` would otherwise overflow the stack as a 500).
   app.use("/api/*", async (c, next) => {
     if (c.req.method !== "GET" && c.req.method !== "HEAD" && (c.req.header("content-type") ?? "").toLowerCase().includes("application/json")) {
-      if (jsonTooDeep(await c.req.text())) throw new Problem("bad-request", `The JSON body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels.`, { limitDepth: MAX_JSON_DEPTH });
+      if (jsonTooDeep(await c.req.text())) throw new Problem("json_too_deep", { limitDepth: MAX_JSON_DEPTH }, { limitDepth: MAX_JSON_DEPTH });
     }
     await next();
   });
@@ -98,13 +96,13 @@ export function createApp(extend?: (app: Hono<AppEnv>) => void, early?: (app: Ho
   extend?.(app);
   app.route("/", adminAssetRoutes());
 
-  app.notFound((c) => problemResponse(new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`), c.var.requestId));
+  app.notFound((c) => problemResponse(new Problem("route_not_found", { method: c.req.method, path: c.req.path }), c.var.requestId));
 
   app.onError((err, c) => {
     const requestId = c.get("requestId");
     if (err instanceof Problem) return problemResponse(err, requestId);
     logError("unhandled error", err, { requestId, path: c.req.path });
-    return problemResponse(new Problem("internal", "Something went wrong on our side. Try again; if it keeps failing, contact support with the request id."), requestId);
+    return problemResponse(new Problem("internal_error"), requestId);
   });
 
   return app;

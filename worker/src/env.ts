@@ -176,20 +176,12 @@ export function config(env: Env): Config {
   for (const name of REQUIRED) if (!env[name] || !String(env[name]).trim()) missing.push(name);
   for (const name of BINDINGS) if (!env[name]) missing.push(`${name} (binding)`);
   if (missing.length) {
-    throw new Problem(
-      "missing-config",
-      `The server is missing configuration: ${missing.join(", ")}. Set secrets with \`wrangler secret put NAME\` (locally in .dev.vars) and vars in wrangler.toml.`,
-      { missing },
-    );
+    throw new Problem("config_missing", { names: missing.join(", ") }, { missing });
   }
   // A malformed value fails every request the same way, /healthz included, instead of a 500 later.
   const invalid = invalidVars(env);
   if (invalid.length) {
-    const problem = new Problem(
-      "invalid-config",
-      `The server configuration is invalid: ${invalid.map((v) => `${v.name} ${v.reason}`).join("; ")}. Secrets: \`wrangler secret put NAME\` (locally .dev.vars); vars: wrangler.toml.`,
-      { invalid },
-    );
+    const problem = new Problem("config_invalid", { problems: invalid.map((v) => `${v.name} ${v.reason}`).join("; ") }, { invalid });
     cache.set(env, problem);
     throw problem;
   }

@@ -34,7 +34,7 @@ function sandboxMode(app: Hono<AppEnv>): void {
 function mountSandbox(app: Hono<AppEnv>): void {
   // One lock for every /dev route: without SANDBOX=1 they answer 404 like any unknown path.
   app.use("/dev/*", async (c, next) => {
-    if (!c.var.cfg.sandbox) throw new Problem("not-found", `No route for ${c.req.method} ${c.req.path}.`);
+    if (!c.var.cfg.sandbox) throw new Problem("route_not_found", { method: c.req.method, path: c.req.path });
     await next();
   });
   app.route("/", devRoutes());

@@ -8,7 +8,7 @@ import { dateTime } from "../format";
 import { useLoad } from "../load";
 import { Link, query, setQuery } from "../router";
 import { Badge, Button, Card, ConfirmButton, Empty, ErrorBox, Field, Loading, Pager, StatusBadge, type Tone } from "../ui/kit";
-import { pickLanguage } from "../problem";
+import { auditMessage, pickLanguage } from "../problem";
 import { replayFailed, replayOne } from "./replay";
 import { auditApiQuery, auditFilterParams, eventApiQuery, hasFilter, PAGE, readAuditFilter, replayScope, type AuditFilter } from "./query";
 import { AUDIT_SOURCES, ENTITY_TYPES, EVENT_SOURCES, EVENT_STATUSES, entityLabel, eventTitle, sourceLabel } from "./words";
@@ -63,7 +63,7 @@ export function LogRows({ items }: LogRowsProps) {
               <div class="row-title">
                 <Badge tone={l.tone}>{t(l.key)}</Badge> <span class="muted small">{sourceLabel(a.source)}</span> <span class="muted small">{dateTime(a.at, lang.value)}</span>
               </div>
-              <p class="msg">{pickLanguage(a.message, lang.value)}</p>
+              <p class="msg">{auditMessage(a, lang.value)}</p>
               <p class="small muted">
                 <span class="mono">{a.action}</span>
                 {a.entityType ? ` · ${entityLabel(a.entityType)}${a.entityId ? ` ${a.entityId}` : ""}` : ""}

@@ -8,7 +8,7 @@ import { dateTime } from "../format";
 import { useLoad, usePoll } from "../load";
 import { Link } from "../router";
 import { Badge, Button, Card, Empty, ErrorBox, Loading, StatusBadge, type Tone } from "../ui/kit";
-import { pickLanguage } from "../problem";
+import { auditMessage, pickLanguage } from "../problem";
 import { replayOne } from "./replay";
 import { entityLabel, eventActionLabel, eventTitle, sourceLabel } from "./words";
 
@@ -123,7 +123,7 @@ export function EventPage({ id }: EventPageProps) {
                     <div class="row-title">
                       <Badge tone={LEVEL_TONE[s.level] ?? "info"}>{t(`level.${s.level}` as Key)}</Badge> <span class="small muted">{dateTime(s.at, lang.value)}</span>
                     </div>
-                    <p class="msg">{pickLanguage(s.message, lang.value)}</p>
+                    <p class="msg">{auditMessage(s, lang.value)}</p>
                     <p class="small muted">
                       <span class="mono">{s.action}</span>
                       {s.entityType ? ` · ${entityLabel(s.entityType)}${s.entityId ? ` ${s.entityId}` : ""}` : ""}

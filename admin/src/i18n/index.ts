@@ -37,6 +37,12 @@ export function fill(text: string, params?: Params): string {
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 
+/** The text of a key known only at run time (an API problem's code) in `l`, or null when there is none. */
+export function textOf(l: Lang, key: string): string | null {
+  const dict: Record<string, string> = DICTS[l];
+  return Object.prototype.hasOwnProperty.call(dict, key) ? (dict[key] ?? null) : null;
+}
+
 /** Reads `lang.value`, so a component that calls it re-renders when the language changes. */
 export function t(key: Key, params?: Params): string {
   return fill(DICTS[lang.value][key], params);

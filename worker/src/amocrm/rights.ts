@@ -5,7 +5,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Env } from "../env";
 import { amoUserRights, metadataCache } from "../db/schema";
 import { scoped, type Tenant } from "../db/tenant";
-import { Problem } from "../lib/problem";
+import { Problem, problemOf } from "../lib/problem";
+import type { ErrorCode } from "../lib/errors";
 import { logWarn } from "../lib/log";
 import { AmoClient, AmoError } from "./client";
 import { levelFor, may, parseUserRights, type Action, type EntityFacts, type ViewerRights } from "./rights-model";
@@ -18,17 +19,13 @@ export const USER_GROUPS_KIND = "user_groups";
 
 export type RefusalReason = "no_view_right" | "rights_unavailable";
 
-const REFUSALS: Record<RefusalReason, (entity: "leads" | "contacts") => string> = {
-  no_view_right: (e) =>
-    e === "leads"
-      ? "У вас нет доступа к этой сделке в amoCRM, поэтому данные LPTracker по ней скрыты. / You have no access to this lead in amoCRM, so its LPTracker data is hidden."
-      : "У вас нет доступа к этому контакту в amoCRM, поэтому данные LPTracker по нему скрыты. / You have no access to this contact in amoCRM, so its LPTracker data is hidden.",
-  rights_unavailable: () =>
-    "Не удалось проверить ваши права в amoCRM, поэтому данные LPTracker скрыты. Попробуйте позже или попросите администратора аккаунта. / Your amoCRM rights could not be checked, so LPTracker data is hidden. Try again later or ask an account administrator.",
+const REFUSALS: Record<RefusalReason, (entity: "leads" | "contacts") => ErrorCode> = {
+  no_view_right: (e) => (e === "leads" ? "card_lead_hidden" : "card_contact_hidden"),
+  rights_unavailable: () => "card_rights_unavailable",
 };
 
 export function refusal(reason: RefusalReason, entity: "leads" | "contacts"): Problem {
-  return new Problem("forbidden", REFUSALS[reason](entity), { reason });
+  return problemOf(REFUSALS[reason](entity), {}, { reason });
 }
 
 interface RightsRow {

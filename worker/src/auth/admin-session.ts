@@ -8,7 +8,9 @@ import { SignJWT, jwtVerify } from "jose";
 import { and, eq, gt, isNotNull, isNull, lt, lte, or } from "drizzle-orm";
 import type { Config, Env } from "../env";
 import type { AdminSession, AppEnv } from "../lib/hono-env";
-import { Problem } from "../lib/problem";
+import { Problem, problemOf } from "../lib/problem";
+import type { ErrorCode } from "../lib/errors";
+import { auditText, type AUDIT_WORDS } from "../lib/audit-texts";
 import { adminLinks, adminSessions, metadataCache } from "../db/schema";
 import type { Db } from "../db/client";
 import { amoGate, type AmoResult } from "../amocrm/gate";
@@ -153,28 +155,23 @@ async function currentSession(c: Context<AppEnv>): Promise<SessionRow | null> {
   return null;
 }
 
-type RightsAnswer = { kind: "admin" } | { kind: "lost"; why: string } | { kind: "unknown"; detail: string };
+type RightsAnswer = { kind: "admin" } | { kind: "lost"; why: keyof typeof AUDIT_WORDS.why } | { kind: "unknown"; detail: string };
 
 /** Asks amoCRM (through the account's gate and budget) whether the user is still an active admin. */
 async function askAdminRight(env: Env, accountId: number, userId: number): Promise<RightsAnswer> {
   try {
     const r = (await amoGate(env, accountId).request({ method: "GET", path: `/api/v4/users/${userId}` })) as AmoResult;
     if (!r.ok) return { kind: "unknown", detail: r.detail };
-    if (r.status === 404) return { kind: "lost", why: "the user no longer exists in amoCRM" };
+    if (r.status === 404) return { kind: "lost", why: "user_gone" };
     if (r.status !== 200) return { kind: "unknown", detail: `GET /api/v4/users/${userId} answered ${r.status}` };
     const rights = (r.body as { rights?: { is_admin?: unknown; is_active?: unknown } } | null)?.rights;
-    if (rights?.is_active === false) return { kind: "lost", why: "the user was deactivated in amoCRM" };
-    if (rights?.is_admin !== true) return { kind: "lost", why: "the user is no longer an amoCRM admin" };
+    if (rights?.is_active === false) return { kind: "lost", why: "user_inactive" };
+    if (rights?.is_admin !== true) return { kind: "lost", why: "not_admin" };
     return { kind: "admin" };
   } catch (err) {
     return { kind: "unknown", detail: (err as Error).message };
   }
 }
-
-const NOT_ADMIN =
-  "Вход завершён: в amoCRM у этого пользователя больше нет прав администратора. Попросите администратора аккаунта открыть страницу. / Signed out: this user no longer has admin rights in amoCRM. Ask an account admin to open the page.";
-const RIGHTS_UNCONFIRMED =
-  "Не удаётся подтвердить в amoCRM, что вы администратор: amoCRM сейчас не отвечает. Попробуйте позже или откройте страницу заново из amoCRM. / Cannot confirm with amoCRM that you are an admin: amoCRM is not answering. Try later, or open the page again from amoCRM.";
 
 /**
  * Re-checks the admin right when it is due. One request claims the check (the others go on under
@@ -200,16 +197,15 @@ async function recheckRights(c: Context<AppEnv>, row: SessionRow, now: number): 
         level: "warn",
         source: "admin",
         action: "admin.rights_lost",
-        message: `Сессия администратора ${row.userId} завершена: ${answer.why} / Admin user ${row.userId} was signed out: ${answer.why}`,
+        ...auditText("admin_rights_lost", { userId: row.userId, why: answer.why }, { sid: row.id }),
         actor: `amo-user:${row.userId}`,
-        data: { sid: row.id },
         requestId: c.var.requestId,
       });
-      throw unauthorized("not_admin", NOT_ADMIN);
+      throw unauthorized("not_admin", "admin_not_admin");
     }
     logWarn("admin right could not be re-checked", { accountId: row.accountId, userId: row.userId, detail: answer.detail, requestId: c.var.requestId });
   }
-  if (now - row.rightsCheckedAt > RIGHTS_GRACE_MS) throw new Problem("upstream", RIGHTS_UNCONFIRMED, { reason: "rights_unconfirmed" });
+  if (now - row.rightsCheckedAt > RIGHTS_GRACE_MS) throw new Problem("admin_rights_unconfirmed", {}, { reason: "rights_unconfirmed" });
 }
 
 /** The user's name from the cached amoCRM users list, when metadata has been fetched. */
@@ -233,13 +229,14 @@ function refusedPage(status: 401 | 403, text: string): Response {
   });
 }
 
+// The sign-in pages are HTML served before any language is known, so they carry both languages.
 const LINK_REFUSED =
   "Ссылка для входа недействительна: она одноразовая и живёт одну минуту. Откройте страницу администратора заново из amoCRM (настройки виджета). / This sign-in link is not valid: it works once and for one minute. Open the admin page again from amoCRM (the widget's settings).";
 const UNINSTALLED =
   "Интеграция удалена из этого аккаунта amoCRM. Установите её заново из маркетплейса amoCRM. / The integration was removed from this amoCRM account. Install it again from the amoCRM marketplace.";
 
-function unauthorized(reason: string, detail: string): Problem {
-  return new Problem("unauthorized", detail, { reason });
+function unauthorized(reason: string, code: ErrorCode): Problem {
+  return problemOf(code, {}, { reason });
 }
 
 /**
@@ -252,29 +249,25 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     const origin = c.req.header("origin");
     const sameOrigin = origin ? origin === cfg.publicOrigin : c.req.header("sec-fetch-site") === "same-origin";
     if (!sameOrigin) {
-      throw new Problem(
-        "forbidden",
-        `Изменения принимаются только со страницы администратора (${cfg.publicOrigin}); запрос с другого сайта отклонён. / Changes are accepted only from the admin page (${cfg.publicOrigin}); this cross-origin request was refused.`,
-        { reason: "cross_origin" },
-      );
+      throw new Problem("admin_cross_origin", { origin: cfg.publicOrigin }, { reason: "cross_origin" });
     }
   }
   const raw = getCookie(c, sessionCookieName(cfg));
   if (!raw) {
-    throw unauthorized("no_session", "Вы не вошли: откройте страницу администратора из amoCRM (настройки виджета). / Not signed in: open the admin page from amoCRM (the widget's settings).");
+    throw unauthorized("no_session", "admin_no_session");
   }
   const session = await verifySession(raw, cfg);
   const row = session ? await sessionRow(c.var.db, session) : null;
   const now = Date.now();
   if (!row || row.expiresAt <= now) {
-    throw unauthorized("invalid_session", "Сессия истекла или недействительна: откройте страницу администратора заново из amoCRM. / The session has expired or is invalid: open the admin page again from amoCRM.");
+    throw unauthorized("invalid_session", "admin_session_invalid");
   }
   if (row.revokedAt) {
-    if (row.revokedReason === "not_admin") throw unauthorized("not_admin", NOT_ADMIN);
-    throw unauthorized("revoked", "Эта сессия завершена (выход или вход другим пользователем). Откройте страницу администратора заново из amoCRM. / This session has ended (signed out, or replaced by another sign-in). Open the admin page again from amoCRM.");
+    if (row.revokedReason === "not_admin") throw unauthorized("not_admin", "admin_not_admin");
+    throw unauthorized("revoked", "admin_session_revoked");
   }
   const account = await getAccount(tenant(c.var.db, row.accountId));
-  if (account?.status === "uninstalled") throw unauthorized("uninstalled", UNINSTALLED);
+  if (account?.status === "uninstalled") throw unauthorized("uninstalled", "admin_uninstalled");
   if (row.nextCheckAt <= now) await recheckRights(c, row, now);
   c.set("admin", { accountId: row.accountId, userId: row.userId, sid: row.id });
   await next();
@@ -311,9 +304,8 @@ async function signIn(c: Context<AppEnv>, link: AdminSession, now: number, previ
   await writeAudit(t, {
     source: "admin",
     action: "admin.login",
-    message: `Администратор ${link.userId} вошёл на страницу администратора / Admin user ${link.userId} signed in to the admin page`,
+    ...auditText("admin_signed_in", { userId: link.userId }, previous ? { sid, replaced: previous.id, replacedAccountId: previous.accountId, replacedUserId: previous.userId } : { sid }),
     actor: `amo-user:${link.userId}`,
-    data: previous ? { sid, replaced: previous.id, replacedAccountId: previous.accountId, replacedUserId: previous.userId } : { sid },
     requestId: c.var.requestId,
   });
   setCookie(c, sessionCookieName(cfg), jwt, { ...cookieOptions(cfg), maxAge: SESSION_TTL_S });
@@ -400,7 +392,7 @@ export function adminSessionRoutes() {
     const w = c.var.widget;
     const t = tenant(c.var.db, w.accountId);
     const account = await getAccount(t);
-    if (account?.status === "uninstalled") throw new Problem("forbidden", UNINSTALLED, { reason: "uninstalled" });
+    if (account?.status === "uninstalled") throw new Problem("admin_link_uninstalled", {}, { reason: "uninstalled" });
 
     const token = base64url(crypto.getRandomValues(new Uint8Array(32)));
     const now = Date.now();
@@ -413,7 +405,7 @@ export function adminSessionRoutes() {
       auditInsert(t, {
         source: "widget",
         action: "admin.link_created",
-        message: `Администратор ${w.userId} получил одноразовую ссылку на страницу администратора / Admin user ${w.userId} got a one-time admin page link`,
+        ...auditText("admin_link_issued", { userId: w.userId }),
         actor: `amo-user:${w.userId}`,
         requestId: c.var.requestId,
       }),
@@ -448,7 +440,7 @@ export function adminSessionRoutes() {
     await writeAudit(tenant(c.var.db, s.accountId), {
       source: "admin",
       action: "admin.logout",
-      message: `Администратор ${s.userId} вышел / Admin user ${s.userId} signed out`,
+      ...auditText("admin_signed_out", { userId: s.userId }),
       actor: `amo-user:${s.userId}`,
       requestId: c.var.requestId,
     });

@@ -14,6 +14,7 @@ import { writeAudit } from "../db/audit";
 import { makeDb } from "../db/client";
 import { RetryLater } from "../queue/retry";
 import { amoGate } from "../amocrm/gate";
+import { auditText } from "../lib/audit-texts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const FIELDS = ["account_id", "client_uuid", "signature"] as const;
@@ -54,7 +55,7 @@ async function readParams(c: Context<AppEnv>): Promise<{ params: HookParams; var
           try {
             parsed = JSON.parse(text);
           } catch {
-            throw new Problem("bad-request", "The disconnect hook body is not valid JSON.");
+            throw new Problem("disconnect_body_invalid");
           }
           if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) sources.push(["json", pick(parsed as Record<string, unknown>)]);
         } else {
@@ -107,7 +108,7 @@ async function forgetAmoTokens(env: Env, t: Tenant, requestId: string): Promise<
       level: "error",
       source: "amocrm",
       action: "account.tokens_not_forgotten",
-      message: "Не удалось удалить токены amoCRM после отключения / Could not delete the amoCRM tokens after the uninstall",
+      ...auditText("tokens_not_forgotten"),
       requestId,
     }).catch(() => undefined);
     return false;
@@ -129,19 +130,19 @@ async function disconnect(c: Context<AppEnv>): Promise<Response> {
 
   const { account_id: rawAccountId, client_uuid: clientUuid, signature } = params;
   if (!rawAccountId || !clientUuid || !signature) {
-    throw new Problem("bad-request", "The disconnect hook needs `account_id`, `client_uuid` and `signature`.", {
+    throw new Problem("disconnect_fields_missing", {}, {
       missing: FIELDS.filter((f) => params[f] === undefined),
     });
   }
   const accountId = /^\d{1,15}$/.test(rawAccountId) ? Number(rawAccountId) : 0;
-  if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("bad-request", "`account_id` must be a positive integer.");
+  if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("disconnect_account_invalid");
   if (clientUuid !== cfg.amoClientId) {
     logWarn("disconnect hook for another integration refused", { requestId, accountId });
-    throw new Problem("unauthorized", "`client_uuid` is not this integration's id.", { reason: "client" });
+    throw new Problem("disconnect_client_mismatch", {}, { reason: "client" });
   }
   if (!(await verifyDisconnectSignature(cfg.amoClientSecret, clientUuid, rawAccountId, signature))) {
     logWarn("disconnect hook with a bad signature refused", { requestId, accountId });
-    throw new Problem("unauthorized", "The disconnect hook signature does not match.", { reason: "signature" });
+    throw new Problem("disconnect_signature_mismatch", {}, { reason: "signature" });
   }
 
   const t = tenant(c.var.db, accountId);
@@ -157,11 +158,7 @@ async function disconnect(c: Context<AppEnv>): Promise<Response> {
   }
   const outcome = await decideDisconnect(c.env, t, { variant, requestId, recheck: false });
   if (outcome === "refused") {
-    throw new Problem(
-      "conflict",
-      "amoCRM по-прежнему принимает доступ интеграции к этому аккаунту, поэтому отключение не применено (повтор старого запроса ничего не меняет). / amoCRM still accepts this integration's access for the account, so the uninstall was not applied (a replayed hook changes nothing).",
-      { reason: "access_still_valid" },
-    );
+    throw new Problem("disconnect_access_still_valid", {}, { reason: "access_still_valid" });
   }
   if (outcome === "pending") return c.json({ ok: true, pending: true }, 202);
   return c.json({ ok: true });
@@ -206,10 +203,7 @@ export async function decideDisconnect(env: Env, t: Tenant, check: DisconnectChe
       level: "warn",
       source: "amocrm",
       action: "account.disconnect_refused",
-      message: check.recheck
-        ? "Сигнал об отключении отклонён окончательно: amoCRM по-прежнему принимает доступ интеграции; ничего не изменено / The uninstall hook was refused for good: amoCRM still accepts the integration's access; nothing was changed"
-        : "Получен подписанный сигнал об отключении, но amoCRM по-прежнему принимает доступ интеграции (возможно, повтор старого запроса); ничего не изменено, проверим ещё раз через 5 минут / A signed uninstall hook arrived, but amoCRM still accepts the integration's access (possibly a replayed request); nothing was changed, checking once more in 5 minutes",
-      data: { variant: check.variant, detail, recheck: check.recheck },
+      ...auditText(check.recheck ? "disconnect_refused_final" : "disconnect_refused", {}, { variant: check.variant, detail, recheck: check.recheck }),
       requestId: check.requestId,
     });
     if (!check.recheck) {
@@ -223,8 +217,7 @@ export async function decideDisconnect(env: Env, t: Tenant, check: DisconnectChe
       level: "warn",
       source: "amocrm",
       action: "account.disconnect_pending",
-      message: "Получен сигнал об отключении, но amoCRM сейчас недоступен: данные не тронуты, проверка повторится позже / An uninstall hook arrived but amoCRM cannot be reached now: nothing was touched, the check will be retried",
-      data: { variant: check.variant, detail },
+      ...auditText("disconnect_pending", {}, { variant: check.variant, detail }),
       requestId: check.requestId,
     });
     await env.SYNC_QUEUE.send({ kind: "disconnect-check", accountId: t.accountId, variant: check.variant, requestId: check.requestId, recheck: check.recheck }, { delaySeconds: UNKNOWN_RETRY_SECONDS });
@@ -257,7 +250,7 @@ export async function deadDisconnectCheckJob(env: Env, accountId: number, attemp
     level: "error",
     source: "amocrm",
     action: "account.disconnect_unconfirmed",
-    message: `Отключение не подтверждено: amoCRM не ответил после ${attempts} попыток; данные не тронуты / The uninstall could not be confirmed: amoCRM did not answer after ${attempts} attempts; nothing was touched`,
+    ...auditText("disconnect_unconfirmed", { attempts }),
   });
 }
 
@@ -277,8 +270,7 @@ async function markUninstalled(env: Env, t: Tenant, check: DisconnectCheck, conf
       level: "warn",
       source: "amocrm",
       action: "account.uninstalled",
-      message: `Интеграция отключена в amoCRM; данные будут удалены через ${cfg.uninstallGraceDays} дн., если её не установят снова / The integration was disabled in amoCRM; data is deleted after ${cfg.uninstallGraceDays} days unless it is reinstalled`,
-      data: { purgeAfter, variant: check.variant, confirmation },
+      ...auditText("uninstalled", { days: cfg.uninstallGraceDays }, { purgeAfter, variant: check.variant, confirmation }),
       requestId: check.requestId,
     });
   }

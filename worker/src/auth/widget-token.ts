@@ -4,7 +4,8 @@ import type { MiddlewareHandler } from "hono";
 import { jwtVerify, type JWTPayload } from "jose";
 import type { Config } from "../env";
 import type { AppEnv, WidgetAuth } from "../lib/hono-env";
-import { Problem } from "../lib/problem";
+import { Problem, problemOf } from "../lib/problem";
+import { ERRORS, type ErrorCode } from "../lib/errors";
 import { getAccount } from "../db/accounts";
 import { tenant } from "../db/tenant";
 
@@ -26,35 +27,26 @@ export type WidgetTokenRefusal =
   | "claims"
   | "issuer";
 
-const REASONS: Record<WidgetTokenRefusal, string> = {
-  missing:
-    "Нет токена amoCRM (заголовок X-Auth-Token): откройте виджет из amoCRM заново. / The amoCRM token (X-Auth-Token header) is missing: reopen the widget from inside amoCRM.",
-  malformed:
-    "Токен amoCRM повреждён или имеет неизвестный формат: обновите страницу amoCRM. / The amoCRM token is damaged or in an unknown format: reload the amoCRM page.",
-  signature:
-    "Подпись токена amoCRM не подходит к этой интеграции: обновите страницу amoCRM; если ошибка повторится, переустановите интеграцию. / The amoCRM token is not signed for this integration: reload the amoCRM page; if it persists, reinstall the integration.",
-  expired:
-    "Токен amoCRM истёк: обновите страницу amoCRM. / The amoCRM token has expired: reload the amoCRM page.",
-  not_yet_valid:
-    "Токен amoCRM ещё не действует: проверьте, что часы компьютера идут верно, и обновите страницу. / The amoCRM token is not valid yet: check the computer's clock and reload the page.",
-  audience:
-    "Токен amoCRM выпущен для другого сервера: проверьте адрес интеграции в её настройках. / The amoCRM token was issued for another server: check the integration's redirect address.",
-  client:
-    "Токен amoCRM выпущен для другой интеграции: переустановите виджет из маркетплейса amoCRM. / The amoCRM token was issued for another integration: reinstall the widget from the amoCRM marketplace.",
-  claims:
-    "В токене amoCRM нет аккаунта или пользователя: обновите страницу amoCRM. / The amoCRM token names no account or user: reload the amoCRM page.",
-  issuer:
-    "Токен пришёл с адреса, который не совпадает с адресом аккаунта amoCRM: если адрес аккаунта менялся, переустановите интеграцию. / The token comes from a different address than this amoCRM account's: if the account's address changed, reinstall the integration.",
+const CODES: Record<WidgetTokenRefusal, ErrorCode> = {
+  missing: "widget_token_missing",
+  malformed: "widget_token_malformed",
+  signature: "widget_token_signature",
+  expired: "widget_token_expired",
+  not_yet_valid: "widget_token_not_yet_valid",
+  audience: "widget_token_audience",
+  client: "widget_token_client",
+  claims: "widget_token_claims",
+  issuer: "widget_token_issuer",
 };
 
 export class WidgetTokenError extends Error {
   constructor(readonly reason: WidgetTokenRefusal) {
-    super(REASONS[reason]);
+    super(ERRORS[CODES[reason]].detail);
   }
 }
 
 export function widgetTokenProblem(reason: WidgetTokenRefusal): Problem {
-  return new Problem("unauthorized", REASONS[reason], { reason });
+  return problemOf(CODES[reason], {}, { reason });
 }
 
 /** amoCRM puts `scheme://host` of the redirect URI into `aud`; the port form covers local sandboxes. */
@@ -63,7 +55,7 @@ export function expectedAudiences(redirectUri: string): string[] {
   try {
     url = new URL(redirectUri);
   } catch {
-    throw new Problem("missing-config", "AMOCRM_REDIRECT_URI is not an absolute URL, so widget tokens cannot be checked.", { missing: ["AMOCRM_REDIRECT_URI"] });
+    throw new Problem("redirect_uri_invalid", {}, { missing: ["AMOCRM_REDIRECT_URI"] });
   }
   return [...new Set([`${url.protocol}//${url.hostname}`, url.origin])];
 }
@@ -162,11 +154,7 @@ export const requireWidgetAdmin: MiddlewareHandler<AppEnv> = async (c, next) => 
   const widget = c.get("widget") as WidgetAuth | undefined;
   if (!widget) throw widgetTokenProblem("missing");
   if (!widget.isAdmin) {
-    throw new Problem(
-      "forbidden",
-      "Нужны права администратора amoCRM: попросите администратора аккаунта. / amoCRM admin rights required: ask an account administrator.",
-      { reason: "not_admin" },
-    );
+    throw new Problem("amo_admin_required", {}, { reason: "not_admin" });
   }
   await next();
 };

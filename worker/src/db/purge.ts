@@ -9,6 +9,7 @@ import { accounts } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import { auditInsert } from "./audit";
 import { logError, logInfo } from "../lib/log";
+import { auditText } from "../lib/audit-texts";
 
 interface TenantTable {
   table: SQLiteTable;
@@ -89,8 +90,7 @@ export const restoreAccount = scoped(async (t: Tenant, now: number = Date.now())
     auditInsert(t, {
       source: "system",
       action: "account.restored",
-      message: "Интеграцию установили снова до удаления данных: данные сохранены / The integration was reinstalled before the purge: data kept",
-      data: { uninstalledAt: row.uninstalledAt, purgeAfter: row.purgeAfter },
+      ...auditText("restored_before_purge", {}, { uninstalledAt: row.uninstalledAt, purgeAfter: row.purgeAfter }),
     }),
   ]);
   return true;

@@ -82,9 +82,7 @@ export const recentQuotaHits = scoped(async (t: Tenant, now: number = Date.now()
 
 /** The 429 a sender over its rate gets: what happened, and when to come back. */
 export function hookRateProblem(retryAfterSeconds: number): Problem {
-  return new Problem("rate-limited", `Too many webhooks for this URL. Wait ${retryAfterSeconds} seconds and send again; nothing of this request was kept.`, {
-    retryAfterSeconds,
-  });
+  return new Problem("hook_rate_limited", { retryAfterSeconds }, { retryAfterSeconds });
 }
 
 /** Asks a Rate Limiting binding whether `key` may go on. */

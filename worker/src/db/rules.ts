@@ -68,7 +68,11 @@ export const createRule = scoped(async (t: Tenant, input: RuleInputData, actor: 
 });
 
 /** Thrown when the rule changed between reading and writing it (another tab, another admin). */
-export class RuleConflict extends Error {}
+export class RuleConflict extends Error {
+  constructor(readonly ruleId: number) {
+    super(`Rule ${ruleId} was changed by someone else just now; reload it and try again.`);
+  }
+}
 
 /**
  * Writes a change and its history row together. The update only lands on the version that was read,
@@ -92,7 +96,7 @@ export const updateRule = scoped(
         .returning(),
       historyRow(t, id, version, kind, actor, current, after, note),
     ]);
-    if (!updated[0]) throw new RuleConflict(`Rule ${id} was changed by someone else just now; reload it and try again.`);
+    if (!updated[0]) throw new RuleConflict(id);
     return toRule(updated[0]);
   },
 );

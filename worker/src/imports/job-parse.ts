@@ -6,6 +6,7 @@ import type { Tenant } from "../db/tenant";
 import { beginProcessing, chunksWithPending, deleteImportRows, getImport, insertImportRows, type ImportRow } from "../db/imports";
 import { amoGate } from "../amocrm/gate";
 import { RetryLater } from "../queue/retry";
+import { ERRORS } from "../lib/errors";
 import { isImportFileError } from "./errors";
 import { missingColumns } from "./normalize";
 import { readImportFile } from "./read";
@@ -97,7 +98,7 @@ async function parseAndStore(env: Env, t: Tenant, imp: ImportRow): Promise<Prepa
     });
     const mapping = headerMapping(book.headers, plan.columns);
     const missing = missingColumns(plan.kind, mapping);
-    if (missing) return stopped(env, t, importId, missing);
+    if (missing) return stopped(env, t, importId, ERRORS[missing].detail);
     prepared = prepareRows(plan.kind, book.headers, book.rows, mapping, book.rowNumbers, { timeZone: zone.timeZone, date1904: book.date1904 });
   } catch (err) {
     if (isImportFileError(err)) return stopped(env, t, importId, err.message, { code: err.code });

@@ -166,13 +166,9 @@ export function normalizeRow(
 }
 
 /** What a mapping lacks for an import kind, as a user message; null when it is enough. */
-export function missingColumns(kind: ImportKind, mapping: ColumnMapping): string | null {
-  if (kind === "leads" && mapping.phone === undefined && mapping.email === undefined) {
-    return "Укажите колонку с телефоном или e-mail. / Choose the phone or e-mail column.";
-  }
-  if (kind === "calls" && mapping.phone === undefined) {
-    return "Укажите колонку с телефоном. / Choose the phone column.";
-  }
+export function missingColumns(kind: ImportKind, mapping: ColumnMapping): "import_contact_column_required" | "import_phone_column_required" | null {
+  if (kind === "leads" && mapping.phone === undefined && mapping.email === undefined) return "import_contact_column_required";
+  if (kind === "calls" && mapping.phone === undefined) return "import_phone_column_required";
   return null;
 }
 

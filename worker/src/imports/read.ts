@@ -5,7 +5,7 @@ import * as XLSX from "xlsx";
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 import { cellDisplay, errorCell, formulaCell } from "./cells";
 import { detectColumns, type DetectedColumns } from "./detect";
-import { formatCountEn, formatCountRu, importError, isImportFileError, type ImportFileError } from "./errors";
+import { importError, isImportFileError, type ImportFileError } from "./errors";
 import { countLines, decodeText, detectDelimiter, parseCsv, type Delimiter, type TextEncodingName } from "./csv";
 import { passwordProtected, sniffFile, type SpreadsheetType } from "./sniff";
 import { findEntry, peekSheetRows, refRows, workbookInfo, type WorkbookInfo } from "./xlsx-peek";
@@ -90,65 +90,36 @@ export interface WorkbookData {
 }
 
 function tooManyRows(maxRows: number, seen: number | null): ImportFileError {
-  const ru = seen === null ? `больше ${formatCountRu(maxRows)}` : formatCountRu(seen);
-  const en = seen === null ? `more than ${formatCountEn(maxRows)}` : formatCountEn(seen);
-  return importError(
-    "too-many-rows",
-    `В файле слишком много строк: ${ru}, допустимо не больше ${formatCountRu(maxRows)}. Разбейте файл на части.`,
-    `The file has too many rows: ${en}, the limit is ${formatCountEn(maxRows)}. Split it into parts.`,
-  );
+  return seen === null
+    ? importError("too-many-rows", "import_file_too_many_rows_over", { limit: maxRows })
+    : importError("too-many-rows", "import_file_too_many_rows", { count: seen, limit: maxRows });
 }
 
 function tooLarge(what: "parts" | "text" | "xls"): ImportFileError {
   if (what === "xls") {
-    return importError(
-      "too-large",
-      `Файл старого формата XLS больше ${XLS_MAX_BYTES / 1048576} МБ: такой файл читается только целиком в память. Сохраните его в Excel как XLSX (Файл → Сохранить как → Книга Excel) и загрузите снова.`,
-      `The old-format XLS file is larger than ${XLS_MAX_BYTES / 1048576} MB: such a file can only be read whole into memory. Save it from Excel as XLSX (File → Save As → Excel Workbook) and upload it again.`,
-    );
+    return importError("too-large", "import_file_xls_too_large", { limitMb: XLS_MAX_BYTES / 1048576 });
   }
   return what === "parts"
-    ? importError(
-        "too-large",
-        `Файл распаковывается больше чем в ${SHEETJS_MAX_INFLATE / 1048576} МБ, а его структуру не удалось прочитать по частям. Сохраните его в Excel как XLSX заново.`,
-        `The file unpacks to more than ${SHEETJS_MAX_INFLATE / 1048576} MB and its structure could not be read part by part. Save it again from Excel as XLSX.`,
-      )
-    : importError(
-        "too-large",
-        `В листе слишком много текста (больше ${formatCountRu(MAX_TEXT_CHARS)} символов). Разбейте файл на части.`,
-        `The sheet holds too much text (more than ${formatCountEn(MAX_TEXT_CHARS)} characters). Split it into parts.`,
-      );
+    ? importError("too-large", "import_file_unpacks_too_large", { limitMb: SHEETJS_MAX_INFLATE / 1048576 })
+    : importError("too-large", "import_file_too_much_text", { limit: MAX_TEXT_CHARS });
 }
 
 function corrupt(): ImportFileError {
-  return importError(
-    "corrupt",
-    "Файл повреждён или не читается. Откройте его в Excel и сохраните заново.",
-    "The file is damaged or unreadable. Open it in Excel and save it again.",
-  );
+  return importError("corrupt", "import_file_unreadable", {});
 }
 
 function emptySheet(detail: "no-rows" | "header-only", sheet: string): ImportFileError {
   return detail === "no-rows"
-    ? importError("empty", `Лист «${sheet}» пустой.`, `The sheet "${sheet}" is empty.`)
-    : importError(
-        "empty",
-        "В файле только строка заголовков, строк с данными нет.",
-        "The file has only a header row and no data rows.",
-      );
+    ? importError("empty", "import_sheet_empty", { sheet })
+    : importError("empty", "import_file_header_only", {});
 }
 
 function noSuchSheet(name: string, sheets: SheetChoice[]): ImportFileError {
-  const list = sheets.map((s) => `«${s.name}»`).join(", ");
-  return importError("no-sheet", `В файле нет листа «${name}»; есть ${list}.`, `The file has no sheet "${name}"; it has ${list}.`);
+  return importError("no-sheet", "import_sheet_missing", { sheet: name, sheets: sheets.map((s) => `«${s.name}»`).join(", ") });
 }
 
 function badHeaderRow(row: number): ImportFileError {
-  return importError(
-    "no-header",
-    `Строка ${row} не может быть строкой заголовков: она пустая или ниже первых ${HEADER_SCAN} строк с данными. Выберите другую строку.`,
-    `Row ${row} cannot be the header row: it is empty or below the first ${HEADER_SCAN} rows with values. Choose another row.`,
-  );
+  return importError("no-header", "import_header_row_invalid", { row, scan: HEADER_SCAN });
 }
 
 function isBlank(v: unknown): boolean {
@@ -191,12 +162,7 @@ function noHeader(first: unknown[], row: number): ImportFileError {
     .slice(0, 3)
     .map((v) => cellDisplay(v))
     .join(", ");
-  return importError(
-    "no-header",
-    `Не найдена строка заголовков: строка ${row} («${sample}») похожа на данные. ` +
-      "Добавьте строку с названиями колонок, например «Телефон», «Имя», или выберите другую строку.",
-    `No header row: row ${row} ("${sample}") looks like data. Add a row with column names, e.g. "Phone", "Name", or choose another row.`,
-  );
+  return importError("no-header", "import_header_row_missing", { row, sample });
 }
 
 function filledCount(row: unknown[]): number {

@@ -103,11 +103,7 @@ export function sniffContent(bytes: Uint8Array): ContentKind {
   if (startsWith(bytes, OLE_MAGIC)) {
     const names = oleStreamNames(bytes);
     if (!names) {
-      throw importError(
-        "corrupt",
-        "Файл повреждён: не читается структура документа Office. Сохраните его в Excel заново.",
-        "The file is damaged: its Office container cannot be read. Save it again from Excel.",
-      );
+      throw importError("corrupt", "import_file_office_unreadable", {});
     }
     // Excel puts a password-protected .xlsx into an OLE container with these two streams.
     if (names.includes("EncryptionInfo") || names.includes("EncryptedPackage")) return "ole-encrypted";
@@ -126,25 +122,8 @@ const EXTENSIONS: Record<string, SpreadsheetType> = {
   txt: "csv",
 };
 
-const WHAT_IT_IS: Record<Exclude<ContentKind, "empty">, [string, string]> = {
-  xlsx: ["книга Excel (XLSX)", "an Excel workbook (XLSX)"],
-  "zip-other": ["ZIP-архив, но не книга Excel", "a ZIP archive but not an Excel workbook"],
-  xls: ["книга старого формата Excel 97–2003 (XLS)", "an old Excel 97–2003 workbook (XLS)"],
-  "ole-encrypted": ["зашифрованный документ", "an encrypted document"],
-  "ole-other": ["документ Office, но не книга Excel", "an Office document but not an Excel workbook"],
-  text: ["текстовый файл", "a text file"],
-  binary: ["двоичный файл неизвестного формата", "a binary file of unknown format"],
-};
-
 function wrongType(named: SpreadsheetType, content: Exclude<ContentKind, "empty">): ImportFileError {
-  const [ru, en] = WHAT_IT_IS[content];
-  const label = named.toUpperCase();
-  const article = named === "csv" ? "a" : "an";
-  return importError(
-    "wrong-type",
-    `Файл не похож на ${label}: внутри ${ru}. Откройте его в Excel и сохраните как XLSX.`,
-    `The file is not ${article} ${label} file: it is ${en}. Open it in Excel and save it as XLSX.`,
-  );
+  return importError("wrong-type", "import_file_wrong_type", { expected: named.toUpperCase(), found: content });
 }
 
 function extensionOf(fileName: string): string {
@@ -153,16 +132,12 @@ function extensionOf(fileName: string): string {
 }
 
 export function passwordProtected(): ImportFileError {
-  return importError(
-    "password-protected",
-    "Файл защищён паролем. Снимите пароль в Excel (Файл → Сведения → Защитить книгу) и загрузите снова.",
-    "The file is password-protected. Remove the password in Excel (File → Info → Protect Workbook) and upload it again.",
-  );
+  return importError("password-protected", "import_file_password_protected", {});
 }
 
 /** The type to read `content` as, when it agrees with the type the name promised; throws otherwise. */
 export function checkContent(named: SpreadsheetType, content: ContentKind): SpreadsheetType {
-  if (content === "empty") throw importError("empty", "Файл пустой.", "The file is empty.");
+  if (content === "empty") throw importError("empty", "import_file_empty", {});
   // Encryption is reported whatever the name says: a renamed protected workbook is still protected.
   if (content === "ole-encrypted") throw passwordProtected();
   if (named === "xlsx" && content === "xlsx") return "xlsx";
@@ -177,11 +152,7 @@ export function sniffFile(bytes: Uint8Array, fileName: string): { type: Spreadsh
   const ext = extensionOf(fileName);
   const named = EXTENSIONS[ext];
   if (!named) {
-    throw importError(
-      "unsupported-type",
-      `Формат ${ext ? `«.${ext}»` : "файла без расширения"} не поддерживается: загрузите XLSX, XLS или CSV.`,
-      `${ext ? `The ".${ext}" format` : "A file without an extension"} is not supported: upload XLSX, XLS or CSV.`,
-    );
+    throw ext ? importError("unsupported-type", "import_file_unsupported_type", { ext }) : importError("unsupported-type", "import_file_no_extension", {});
   }
   return { type: checkContent(named, sniffContent(bytes)) };
 }

@@ -10,11 +10,7 @@ import { entryPayload, type ZipEntry } from "./zip-guard";
 const STORED_CHUNK = 64 * 1024;
 
 function damaged(name: string): ImportFileError {
-  return importError(
-    "corrupt",
-    `Файл повреждён: часть «${name}» не распаковывается. Сохраните его в Excel заново.`,
-    `The file is damaged: the part "${name}" cannot be unpacked. Save it again from Excel.`,
-  );
+  return importError("corrupt", "import_file_part_damaged", { part: name });
 }
 
 /**
@@ -44,13 +40,7 @@ export function inflateEntry(bytes: Uint8Array, entry: ZipEntry, onChunk: (chunk
     } catch (e) {
       if (fromConsumer) throw e;
       if (e instanceof InflateLimitError) {
-        throw importError(
-          "zip-bomb",
-          `Файл отклонён: часть «${entry.name}» распаковывается намного больше заявленного размера ` +
-            `(${entry.uncompressedSize} байт). Такие архивы не распаковываем.`,
-          `The file was refused: the part "${entry.name}" unpacks far past its declared size ` +
-            `(${entry.uncompressedSize} bytes). Such archives are not unpacked.`,
-        );
+        throw importError("zip-bomb", "import_file_part_bomb", { part: entry.name, size: entry.uncompressedSize });
       }
       throw damaged(entry.name);
     }

@@ -42,7 +42,7 @@ export function parseNestedFormBody(raw: string, limits: FormLimits = FORM_LIMIT
   let pairs = 1;
   for (let at = raw.indexOf("&"); at >= 0; at = raw.indexOf("&", at + 1)) {
     if (++pairs > limits.maxKeys) {
-      throw new Problem("payload-too-large", `The form has more than ${limits.maxKeys} fields. Send fewer at once.`, { limitKeys: limits.maxKeys });
+      throw new Problem("form_too_many_fields", { limitKeys: limits.maxKeys }, { limitKeys: limits.maxKeys });
     }
   }
   return parseNestedForm(new URLSearchParams(raw), limits);
@@ -55,14 +55,12 @@ export function parseNestedForm(params: URLSearchParams, limits: FormLimits = FO
   let count = 0;
   for (const [rawKey, value] of params) {
     if (++count > limits.maxKeys) {
-      throw new Problem("payload-too-large", `The form has more than ${limits.maxKeys} fields. Send fewer at once.`, { limitKeys: limits.maxKeys });
+      throw new Problem("form_too_many_fields", { limitKeys: limits.maxKeys }, { limitKeys: limits.maxKeys });
     }
     const path = splitFormKey(rawKey);
     if (!path) continue;
     if (path.length > limits.maxDepth) {
-      throw new Problem("bad-request", `The form field "${rawKey.slice(0, 60)}" is nested ${path.length} levels deep; at most ${limits.maxDepth} are accepted.`, {
-        limitDepth: limits.maxDepth,
-      });
+      throw new Problem("form_too_deep", { key: rawKey.slice(0, 60), depth: path.length, limitDepth: limits.maxDepth }, { limitDepth: limits.maxDepth });
     }
     if (path.some((p) => FORBIDDEN.has(p))) continue;
     let node = root;

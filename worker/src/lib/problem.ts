@@ -1,6 +1,8 @@
 // The one error shape of every API answer (RFC 9457 `application/problem+json`) and the one place
-// that maps error kinds to statuses.
-export type ProblemCode =
+// that maps error kinds to statuses; the codes themselves and their texts live in errors.ts.
+import { ERRORS, renderDetail, type ErrorCode, type ErrorParams, type ParamValue } from "./errors";
+
+export type ProblemKind =
   | "bad-request"
   | "validation"
   | "unauthorized"
@@ -16,7 +18,7 @@ export type ProblemCode =
   | "reauth-required"
   | "internal";
 
-const STATUS: Record<ProblemCode, number> = {
+const STATUS: Record<ProblemKind, number> = {
   "bad-request": 400,
   validation: 400,
   unauthorized: 401,
@@ -33,7 +35,7 @@ const STATUS: Record<ProblemCode, number> = {
   internal: 500,
 };
 
-const TITLE: Record<ProblemCode, string> = {
+const TITLE: Record<ProblemKind, string> = {
   "bad-request": "Bad request",
   validation: "Invalid input",
   unauthorized: "Not signed in",
@@ -55,24 +57,49 @@ export interface ProblemBody {
   title: string;
   status: number;
   detail: string;
+  /** The stable machine code the clients translate (errors.ts). */
+  code: ErrorCode;
+  params: Record<string, ParamValue>;
   requestId?: string;
   [extra: string]: unknown;
 }
 
-export class Problem extends Error {
+type ProblemArgs<C extends ErrorCode> = ErrorParams<C> extends Record<string, never>
+  ? [params?: Record<string, ParamValue>, extra?: Record<string, unknown>]
+  : [params: ErrorParams<C> & Record<string, ParamValue>, extra?: Record<string, unknown>];
+
+/**
+ * `params` fill the catalogue's detail template and travel to the clients for their own texts;
+ * `extra` members are machine fields kept at the top level of the body (`reason`, `field`, `missing`…).
+ */
+export class Problem<C extends ErrorCode = ErrorCode> extends Error {
   readonly status: number;
+  readonly kind: ProblemKind;
+  readonly detail: string;
+  readonly params: Record<string, ParamValue>;
+  readonly extra: Record<string, unknown>;
   constructor(
-    readonly code: ProblemCode,
-    readonly detail: string,
-    readonly extra: Record<string, unknown> = {},
+    readonly code: C,
+    ...[params, extra]: ProblemArgs<C>
   ) {
+    const p: Record<string, ParamValue> = params ?? {};
+    const detail = renderDetail(code, p);
     super(detail);
-    this.status = STATUS[code];
+    this.kind = ERRORS[code].kind;
+    this.status = STATUS[this.kind];
+    this.detail = detail;
+    this.params = p;
+    this.extra = extra ?? {};
   }
 
   body(requestId?: string): ProblemBody {
-    return { type: `/problems/${this.code}`, title: TITLE[this.code], status: this.status, detail: this.detail, requestId, ...this.extra };
+    return { type: `/problems/${this.kind}`, title: TITLE[this.kind], status: this.status, detail: this.detail, code: this.code, params: this.params, requestId, ...this.extra };
   }
+}
+
+/** For a code chosen at run time (a schema's message, a reader's code): its params are not type-checked. */
+export function problemOf(code: ErrorCode, params: Record<string, ParamValue>, extra?: Record<string, unknown>): Problem {
+  return new (Problem as unknown as new (c: ErrorCode, p: Record<string, ParamValue>, e?: Record<string, unknown>) => Problem)(code, params, extra);
 }
 
 export function problemResponse(problem: Problem, requestId?: string, headers?: HeadersInit): Response {

@@ -42,10 +42,10 @@ function parseKeySpec(spec: string): { id: string; raw: Uint8Array<ArrayBuffer> 
       try {
         raw = b64.decode((m ? m[2]! : part).trim());
       } catch {
-        throw new Problem("missing-config", `ENCRYPTION_KEY entry "${id}" is not base64; generate one with: openssl rand -base64 32`);
+        throw new Problem("encryption_key_not_base64", { id });
       }
       if (raw.length !== 32) {
-        throw new Problem("missing-config", `ENCRYPTION_KEY entry "${id}" must be 32 bytes of base64 (got ${raw.length}); generate one with: openssl rand -base64 32`);
+        throw new Problem("encryption_key_wrong_length", { id, length: raw.length });
       }
       return { id, raw };
     });
@@ -87,7 +87,7 @@ export function secretBox(keySpec: string): SecretBox {
   return {
     async seal(plain, context) {
       const [current] = await entries;
-      if (!current) throw new Problem("missing-config", "ENCRYPTION_KEY holds no key");
+      if (!current) throw new Problem("encryption_key_empty");
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const data = await crypto.subtle.encrypt(
         { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(context) },

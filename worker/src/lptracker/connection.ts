@@ -12,7 +12,7 @@ import { lptGate, lptPasswordContext } from "./gate";
 import { LptClient, LptError, type LptProject } from "./client";
 
 export const connectionBody = z.object({
-  login: z.string().trim().min(3, "Укажите логин LPTracker (e-mail) / Enter the LPTracker login (e-mail)").max(200),
+  login: z.string().trim().min(3, "lpt_login_required").max(200),
   // amoCRM's onSave sends the form as it is: an empty password means "keep the stored one".
   password: z
     .string()
@@ -64,7 +64,7 @@ export async function saveLptConnection(env: Env, t: Tenant, input: z.infer<type
   const existing = await getConnection(t);
   let password = input.password;
   if (!password) {
-    if (!existing || existing.login !== input.login) throw new Problem("validation", "Введите пароль LPTracker / Enter the LPTracker password.", { field: "password" });
+    if (!existing || existing.login !== input.login) throw new Problem("lpt_password_required", { field: "password" }, { field: "password" });
     // amoCRM's onSave sends the form as it is, password empty: keep what is stored and ask LPTracker
     // nothing unless something changed (a working login, the same projects, all hooks in place).
     if (existing.status === "active" && (await sameProjects(t, input.projects))) return connectionView(env, t);
@@ -73,9 +73,9 @@ export async function saveLptConnection(env: Env, t: Tenant, input: z.infer<type
   const check = (await lptGate(env, t.accountId).checkLogin(input.login, password)) as { ok: true; token: string } | { ok: false; kind: "credentials" | "transient"; detail: string };
   if (!check.ok) {
     if (check.kind === "credentials") {
-      throw new Problem("validation", `LPTracker не принял логин или пароль — проверьте их. / LPTracker refused the login or password (${check.detail}).`, { field: "password" });
+      throw new Problem("lpt_login_failed", { reason: check.detail, field: "password" }, { field: "password" });
     }
-    throw new Problem("upstream", `LPTracker сейчас недоступен, попробуйте позже. / LPTracker is unreachable right now: ${check.detail}`);
+    throw new Problem("lpt_unreachable", { reason: check.detail });
   }
   const token = check.token;
   const conn = await saveConnection(t, input.login, await box.seal(password, lptPasswordContext(t.accountId)));
@@ -83,7 +83,7 @@ export async function saveLptConnection(env: Env, t: Tenant, input: z.infer<type
   const client = new LptClient(env, t.accountId);
   const all = await client.projects();
   const unknown = input.projects.filter((id) => !all.some((p) => p.id === id));
-  if (unknown.length) throw new Problem("validation", `Проекты ${unknown.join(", ")} не найдены в LPTracker / Projects not found in LPTracker: ${unknown.join(", ")}.`);
+  if (unknown.length) throw new Problem("lpt_projects_not_found", { projects: unknown.join(", ") });
   const chosen = all.filter((p) => input.projects.includes(p.id));
   const rows = await selectProjects(t, conn.id, chosen.map((p) => ({ id: p.id, name: p.name })));
   for (const row of rows.filter((r) => r.enabled)) {

@@ -32,12 +32,12 @@ export const ADMIN_SECURITY_HEADERS: Record<string, string> = {
 
 async function indexHtml(c: Context<AppEnv>): Promise<Response> {
   const assets = c.env.ASSETS;
-  if (!assets) throw new Problem("missing-config", "The admin page's static assets are not bound (ASSETS).");
+  if (!assets) throw new Problem("admin_assets_unbound");
   let res = await assets.fetch(new Request(new URL("/admin/index.html", c.req.url)));
   // The asset server may answer /index.html with a redirect to the directory (auto-trailing-slash).
   if (res.status >= 300 && res.status < 400) res = await assets.fetch(new Request(new URL("/admin/", c.req.url)));
   if (!res.ok) {
-    throw new Problem("not-found", "The admin page is not built yet: run `npm run admin:build` (vite build --config admin/vite.config.ts).");
+    throw new Problem("admin_page_not_built");
   }
   const headers = new Headers(res.headers);
   for (const [k, v] of Object.entries(ADMIN_SECURITY_HEADERS)) headers.set(k, v);
@@ -60,7 +60,7 @@ export function adminAssetRoutes() {
     if (path.startsWith("/admin/assets/")) {
       // Normally served before the Worker runs; when it does reach us, a missing file must stay a 404, not the page.
       const res = c.env.ASSETS ? await c.env.ASSETS.fetch(c.req.raw) : null;
-      if (!res || res.status === 404) throw new Problem("not-found", `No file ${path}.`);
+      if (!res || res.status === 404) throw new Problem("admin_asset_not_found", { path });
       const headers = new Headers(res.headers);
       headers.set("x-content-type-options", "nosniff");
       return new Response(res.body, { status: res.status, headers });

@@ -10,7 +10,7 @@ import { listEvents } from "../db/events";
 import { recentQuotaHits } from "../db/quotas";
 import { writeAudit } from "../db/audit";
 import { activityBuckets, dayStarts, hourStarts, isTimeZone, lastEventAt, statusCounts } from "../db/stats";
-import { installStatus, REINSTALL_ACTION } from "../auth/install-status";
+import { installStatus } from "../auth/install-status";
 import { AmoError } from "../amocrm/client";
 import { Problem } from "../lib/problem";
 import { connectionView } from "../lptracker/connection";
@@ -49,8 +49,8 @@ async function fromAmo<T>(read: () => Promise<T>): Promise<T> {
     return await read();
   } catch (err) {
     if (!(err instanceof AmoError)) throw err;
-    if (err.kind === "reauth_required" || err.kind === "no_tokens") throw new Problem("reauth-required", REINSTALL_ACTION, { reason: err.kind });
-    throw new Problem("upstream", `amoCRM не ответил, попробуйте через минуту. / amoCRM did not answer, try again in a minute: ${err.message}`, { reason: err.kind });
+    if (err.kind === "reauth_required" || err.kind === "no_tokens") throw new Problem("amo_reauth_required", {}, { reason: err.kind });
+    throw new Problem("amo_unreachable", { reason: err.message }, { reason: err.kind });
   }
 }
 

@@ -62,7 +62,7 @@ export function adminEventRoutes() {
     const id = Number(c.req.param("id"));
     const tt = t(c);
     const event = Number.isSafeInteger(id) ? await getEvent(tt, id) : null;
-    if (!event) throw new Problem("not-found", `Event ${c.req.param("id")} does not exist in this account.`);
+    if (!event) throw new Problem("event_not_found", { id: c.req.param("id") });
     const steps = await listAudit(tt, { eventId: id, limit: 200 });
     let payload: unknown = event.payload;
     try {
@@ -77,9 +77,9 @@ export function adminEventRoutes() {
     const id = Number(c.req.param("id"));
     const tt = t(c);
     const event = Number.isSafeInteger(id) ? await getEvent(tt, id) : null;
-    if (!event) throw new Problem("not-found", `Event ${c.req.param("id")} does not exist in this account.`);
-    if (event.status === "rejected") throw new Problem("conflict", "A malformed event cannot be replayed: its body was never valid. Fix the sender and send it again.");
-    if (event.status === "received" || event.status === "processing") throw new Problem("conflict", "The event is already waiting or running.");
+    if (!event) throw new Problem("event_not_found", { id: c.req.param("id") });
+    if (event.status === "rejected") throw new Problem("event_replay_rejected");
+    if (event.status === "received" || event.status === "processing") throw new Problem("event_replay_busy");
     const replayed = await replayEvents(c.env, tt, [id], actor(c));
     return c.json({ replayed: replayed.length, eventIds: replayed });
   });

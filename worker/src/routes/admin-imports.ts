@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
-import { Problem, type ProblemCode } from "../lib/problem";
+import { Problem, problemOf } from "../lib/problem";
 import { parseOr400 } from "../lib/validate";
 import { tenant, type Tenant } from "../db/tenant";
 import { writeAudit } from "../db/audit";
@@ -21,7 +21,7 @@ import {
   TERMINAL,
   type ImportRow,
 } from "../db/imports";
-import { isImportFileError, type ImportErrorCode, type ImportFileError } from "../imports/errors";
+import { isImportFileError, type ImportFileError } from "../imports/errors";
 import { previewOf, readImportFile, type WorkbookPreview } from "../imports/read";
 import { parseDate } from "../imports/values";
 import { accountTimeZone, type AccountZone } from "../imports/zone";
@@ -40,22 +40,9 @@ const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 /** How long an upload waits for amoCRM to tell the account's time zone before showing dates in the default one (and saying so). */
 const UPLOAD_ZONE_WAIT_MS = 5000;
 
-/** Which HTTP answer each file problem gets: the wrong kind of file, too much of it, or a broken one. */
-const FILE_PROBLEMS: Record<ImportErrorCode, ProblemCode> = {
-  "unsupported-type": "unsupported-media-type",
-  "wrong-type": "unsupported-media-type",
-  "zip-bomb": "payload-too-large",
-  "too-many-rows": "payload-too-large",
-  "too-large": "payload-too-large",
-  "no-sheet": "validation",
-  "password-protected": "bad-request",
-  corrupt: "bad-request",
-  empty: "validation",
-  "no-header": "validation",
-};
-
+/** The reader's refusal as the API answers it: its catalogue code and parameters, its own kind as `reason`. */
 function fileProblem(err: ImportFileError): Problem {
-  return new Problem(FILE_PROBLEMS[err.code], err.message, { reason: err.code });
+  return problemOf(err.problem, err.params, { reason: err.code });
 }
 
 const choiceShape = {
@@ -97,7 +84,7 @@ function uploadBody(id: number, fileName: string, p: WorkbookPreview, zone: Acco
 /** The stored upload read again with another sheet or header row; a file problem becomes its problem answer. */
 async function previewStored(env: Env, imp: ImportRow, choice: { sheet?: string; headerRow?: number }): Promise<WorkbookPreview> {
   const object = await env.FILES.get(imp.fileKey);
-  if (!object) throw new Problem("not-found", "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
+  if (!object) throw new Problem("import_stored_file_missing");
   try {
     return previewOf(readImportFile(new Uint8Array(await object.arrayBuffer()), imp.fileName, { ...choice, previewOnly: true }));
   } catch (err) {
@@ -111,7 +98,7 @@ function megabytes(n: number): string {
 }
 
 function notFound(raw: string): Problem {
-  return new Problem("not-found", `Импорт ${raw} не найден в этом аккаунте. / Import ${raw} does not exist in this account.`);
+  return new Problem("import_not_found", { id: raw });
 }
 
 export function adminImportRoutes() {
@@ -130,28 +117,21 @@ export function adminImportRoutes() {
   r.post("/api/admin/imports", async (c) => {
     const cfg = c.var.cfg;
     if (!/^multipart\/form-data/i.test(c.req.header("content-type") ?? "")) {
-      throw new Problem(
-        "unsupported-media-type",
-        "Отправьте файл как multipart/form-data в поле «file». / Send the file as multipart/form-data in the field «file».",
-      );
+      throw new Problem("import_not_multipart");
     }
     let form: FormData;
     try {
       form = await c.req.formData();
     } catch {
-      throw new Problem("bad-request", "Не удалось прочитать форму с файлом; загрузите файл снова. / The upload form could not be read; upload the file again.");
+      throw new Problem("import_form_unreadable");
     }
     // workers-types declare get() as string-only; at run time a file field is a File.
     const file = form.get("file") as unknown;
     if (!(file instanceof File)) {
-      throw new Problem("validation", "Выберите файл XLSX, XLS или CSV. / Choose an XLSX, XLS or CSV file.", { field: "file" });
+      throw new Problem("import_file_required", { field: "file" }, { field: "file" });
     }
     if (file.size > cfg.maxUploadBytes) {
-      throw new Problem(
-        "payload-too-large",
-        `Файл больше ${megabytes(cfg.maxUploadBytes)} МБ; разбейте его на части. / The file is larger than ${megabytes(cfg.maxUploadBytes)} MB; split it into parts.`,
-        { reason: "too-large", limitBytes: cfg.maxUploadBytes },
-      );
+      throw new Problem("import_file_too_large", { limitMb: megabytes(cfg.maxUploadBytes) }, { reason: "too-large", limitBytes: cfg.maxUploadBytes });
     }
     const fileName = safeFileName(file.name);
     const bytes = new Uint8Array(await file.arrayBuffer());
@@ -204,7 +184,7 @@ export function adminImportRoutes() {
     const imp = await load(tt, c.req.param("id"));
     const body = parseOr400(previewSchema, await c.req.json().catch(() => null));
     if (imp.status !== "uploaded") {
-      throw new Problem("conflict", `Импорт ${imp.id} уже запущен (статус ${imp.status}). / Import ${imp.id} has already been started (status ${imp.status}).`);
+      throw new Problem("import_already_started", { id: imp.id, status: imp.status });
     }
     const preview = await previewStored(c.env, imp, body);
     c.header("cache-control", "no-store");
@@ -216,21 +196,21 @@ export function adminImportRoutes() {
     const imp = await load(tt, c.req.param("id"));
     const body = parseOr400(startSchema, await c.req.json().catch(() => null));
     if (imp.status !== "uploaded") {
-      throw new Problem("conflict", `Импорт ${imp.id} уже запущен (статус ${imp.status}). / Import ${imp.id} has already been started (status ${imp.status}).`);
+      throw new Problem("import_already_started", { id: imp.id, status: imp.status });
     }
     // Another sheet or header row means other columns: they are read again (the first rows only).
     const chosen = body.sheet !== undefined || body.headerRow !== undefined;
     const headers = chosen ? (await previewStored(c.env, imp, { sheet: body.sheet, headerRow: body.headerRow })).headers : imp.headers;
     for (const [column, index] of Object.entries(body.columns)) {
       if (index >= headers.length) {
-        throw new Problem("validation", `columns.${column}: в файле нет колонки №${index + 1} / the file has no column #${index + 1}`, { field: `columns.${column}` });
+        throw new Problem("import_column_missing", { field: `columns.${column}`, column: index + 1 }, { field: `columns.${column}` });
       }
     }
     const missing = missingColumns(body.kind, headerMapping(headers, body.columns));
-    if (missing) throw new Problem("validation", missing, { field: "columns" });
+    if (missing) throw new Problem(missing, { field: "columns" }, { field: "columns" });
     let projectId = body.projectId ?? null;
     if (projectId !== null && !(await getProject(tt, projectId))) {
-      throw new Problem("validation", `projectId: проект LPTracker ${projectId} не подключён / LPTracker project ${projectId} is not connected`, { field: "projectId" });
+      throw new Problem("import_project_not_connected", { projectId, field: "projectId" }, { field: "projectId" });
     }
     if (projectId === null && body.kind === "leads") {
       // With one connected project its saved mapping is the account's mapping; otherwise the default one.
@@ -245,7 +225,7 @@ export function adminImportRoutes() {
       ...(body.headerRow !== undefined ? { headerRow: body.headerRow } : {}),
     };
     const started = await startImport(tt, imp.id, plan, chosen ? headers : undefined);
-    if (!started) throw new Problem("conflict", `Импорт ${imp.id} уже запущен. / Import ${imp.id} has already been started.`);
+    if (!started) throw new Problem("import_start_conflict", { id: imp.id });
     try {
       await c.env.SYNC_QUEUE.send({ kind: "import-parse", accountId: tt.accountId, importId: imp.id });
     } catch (err) {
@@ -269,7 +249,7 @@ export function adminImportRoutes() {
     const imp = await load(tt, c.req.param("id"));
     const cancelled = await cancelImport(tt, imp.id);
     if (!cancelled) {
-      throw new Problem("conflict", `Импорт ${imp.id} уже завершён (статус ${imp.status}). / Import ${imp.id} has already ended (status ${imp.status}).`);
+      throw new Problem("import_already_ended", { id: imp.id, status: imp.status });
     }
     await writeAudit(tt, {
       source: "admin",
@@ -295,7 +275,7 @@ export function adminImportRoutes() {
     if (!key && (TERMINAL as readonly string[]).includes(imp.status) && imp.failed + imp.skipped > 0) key = await storeErrorReport(c.env, tt, imp);
     const object = key ? await c.env.FILES.get(key) : null;
     if (!object) {
-      throw new Problem("not-found", `У импорта ${imp.id} нет отчёта об ошибках: все строки загружены или импорт ещё идёт. / Import ${imp.id} has no error report: every row went through, or the import is still running.`);
+      throw new Problem("import_no_report", { id: imp.id });
     }
     return new Response(object.body, {
       headers: {

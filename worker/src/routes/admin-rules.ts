@@ -76,8 +76,7 @@ async function saveSources(env: Env, t: Tenant): Promise<CheckSources> {
 function refuseIssues(issues: ConditionIssue[]): void {
   if (!issues.length) return;
   const [first] = issues;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
-  throw new Problem("validation", `${first!.path}: ${first!.message}${more}.`, { field: first!.path, fieldName: first!.field, issues });
+  throw new Problem("rule_invalid_condition", { field: first!.path, issue: first!.message, count: issues.length }, { field: first!.path, fieldName: first!.field, issues });
 }
 
 function versionView(row: RuleVersionRow): RuleVersionView {
@@ -124,14 +123,14 @@ export function adminRuleRoutes() {
   const actor = (c: { var: AppEnv["Variables"] }) => `amo-user:${c.var.admin.userId}`;
   const ruleId = (raw: string) => {
     const id = Number(raw);
-    if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("not-found", `Rule ${raw} does not exist.`);
+    if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("rule_not_found", { id: raw });
     return id;
   };
   const saving = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof RuleConflict) throw new Problem("conflict", err.message);
+      if (err instanceof RuleConflict) throw new Problem("rule_changed_meanwhile", { id: err.ruleId });
       throw err;
     }
   };
@@ -160,14 +159,12 @@ export function adminRuleRoutes() {
     const id = ruleId(c.req.param("id"));
     const tt = t(c);
     const current = await getRule(tt, id);
-    if (!current) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
+    if (!current) throw new Problem("rule_not_found", { id });
     const raw = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
     // The version the editor loaded: a save over someone else's newer change is refused, not lost.
-    if (typeof raw?.version === "number" && raw.version !== current.version) {
-      throw new Problem(
-        "conflict",
-        `Правило ${id} уже изменено (версия ${current.version}, а открыта ${raw.version}): обновите страницу и внесите изменение снова / Rule ${id} was changed to version ${current.version} after you opened version ${raw.version}; reload it and apply your change again.`,
-      );
+    const opened = raw?.version;
+    if (typeof opened === "number" && opened !== current.version) {
+      throw new Problem("rule_version_conflict", { id, current: Number(current.version), opened });
     }
     const patch = parseOr400(ruleUpdateSchema, raw === null ? null : Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "version")));
     // Trigger and actions must still fit together once merged with what is stored.
@@ -185,7 +182,7 @@ export function adminRuleRoutes() {
     const id = ruleId(c.req.param("id"));
     const tt = t(c);
     const current = await getRule(tt, id);
-    if (!current || !(await deleteRule(tt, id, actor(c)))) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
+    if (!current || !(await deleteRule(tt, id, actor(c)))) throw new Problem("rule_not_found", { id });
     await writeAudit(tt, { source: "admin", action: "rule.deleted", actor: actor(c), message: `Rule «${current.name}» deleted; its history is kept and it can be restored.`, entityType: "rule", entityId: id });
     return c.body(null, 204);
   });
@@ -206,7 +203,7 @@ export function adminRuleRoutes() {
   r.get("/api/admin/rules/:id/history", async (c) => {
     const id = ruleId(c.req.param("id"));
     const items = await listRuleVersions(t(c), id);
-    if (!items.length) throw new Problem("not-found", `Rule ${id} has no history in this account.`);
+    if (!items.length) throw new Problem("rule_no_history", { id });
     const body: RuleHistoryResponse = { items: items.map(versionView) };
     return c.json(body);
   });
@@ -218,11 +215,11 @@ export function adminRuleRoutes() {
     const versions = await listRuleVersions(tt, id);
     const row = versions.find((v) => v.version === body.version);
     const content = row ? versionContent(row) : null;
-    if (!row || !content) throw new Problem("not-found", `Rule ${id} has no version ${body.version}.`);
+    if (!row || !content) throw new Problem("rule_version_not_found", { id, version: body.version });
     const input = parseOr400(ruleCreateSchema, { name: content.name, enabled: content.enabled, trigger: content.trigger, conditions: content.conditions, actions: content.actions });
     const issues = checkConditions(input.trigger, input.conditions, await saveSources(c.env, tt));
     if (issues.length) {
-      throw new Problem("validation", `Version ${body.version} cannot be restored as it was: ${issues[0]!.path}: ${issues[0]!.message}. Open the rule and fix that condition instead.`, { field: issues[0]!.path, fieldName: issues[0]!.field, issues });
+      throw new Problem("rule_version_invalid", { version: body.version, field: issues[0]!.path, issue: issues[0]!.message }, { field: issues[0]!.path, fieldName: issues[0]!.field, issues });
     }
     const rule = await saving(() => restoreRule(tt, id, row, input, actor(c)));
     await writeAudit(tt, { source: "admin", action: "rule.restored", actor: actor(c), message: `Rule «${rule.name}» restored from v${body.version} (now v${rule.version}).`, entityType: "rule", entityId: id });
@@ -232,12 +229,12 @@ export function adminRuleRoutes() {
   async function subjectOf(tt: Tenant, body: z.infer<typeof dryRunBody>): Promise<DryRunSubject> {
     if ("eventId" in body) {
       const event = await getEvent(tt, body.eventId);
-      if (!event) throw new Problem("not-found", `Event ${body.eventId} does not exist in this account.`);
-      if (event.status === "rejected") throw new Problem("validation", `Event ${body.eventId} has no readable payload (it was rejected as malformed).`);
+      if (!event) throw new Problem("event_not_found", { id: body.eventId });
+      if (event.status === "rejected") throw new Problem("rule_test_event_unreadable", { id: body.eventId });
       try {
         JSON.parse(event.payload);
       } catch {
-        throw new Problem("validation", `Event ${body.eventId} has no readable payload (it was rejected as malformed).`);
+        throw new Problem("rule_test_event_unreadable", { id: body.eventId });
       }
       const source = event.source === "amocrm" ? "amocrm" : event.source === "import" ? "import" : "lptracker";
       return { source, event };
@@ -250,13 +247,13 @@ export function adminRuleRoutes() {
     const subject = await subjectOf(tt, body);
     const wanted = body.trigger ?? trigger;
     if (wanted && factScope(wanted) !== factScope(subject.source === "amocrm" ? "amo." : subject.source === "import" ? "import" : "lpt.")) {
-      throw new Problem("validation", `A ${subject.source} event cannot be judged as «${wanted}»; pick an event of that kind.`, { field: "trigger" });
+      throw new Problem("rule_test_wrong_trigger", { source: subject.source, trigger: wanted, field: "trigger" }, { field: "trigger" });
     }
     try {
       return await dryRun(env, tt, subject, { remote: true, trigger: wanted });
     } catch (err) {
       if (err instanceof Problem) throw err;
-      if (subject.payload) throw new Problem("validation", `The payload does not look like a ${subject.source} event: ${(err as Error).message}`);
+      if (subject.payload) throw new Problem("rule_test_payload_invalid", { source: subject.source, reason: (err as Error).message });
       throw err;
     }
   }
@@ -270,7 +267,7 @@ export function adminRuleRoutes() {
     const id = ruleId(c.req.param("id"));
     const tt = t(c);
     const rule = await getRule(tt, id);
-    if (!rule) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
+    if (!rule) throw new Problem("rule_not_found", { id });
     const body = parseOr400(dryRunBody, await c.req.json().catch(() => null));
     // Always the whole chain: a rule alone can say "applies" where an earlier rule's stop wins.
     return c.json({ ...(await runDry(c.env, tt, body, rule.trigger)), ruleId: id });
@@ -291,7 +288,7 @@ export function adminRuleRoutes() {
       return issues.length ? { ...x, problems: issues.map((i) => i.message) } : x;
     });
     const existing = id !== undefined ? flagged.find((x) => x.id === id) : undefined;
-    if (id !== undefined && !existing) throw new Problem("not-found", `Rule ${id} does not exist in this account.`);
+    if (id !== undefined && !existing) throw new Problem("rule_not_found", { id });
     // A new rule goes to the end of the list, as saving it would put it; a changed one keeps its place.
     const candidate: Rule = existing
       ? { ...existing, ...candidateInput, problems: undefined, version: (existing.version ?? 1) + 1 }

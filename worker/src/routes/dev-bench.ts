@@ -18,12 +18,12 @@ export function devBenchRoutes() {
 
   r.post("/dev/imports/:id/parse-bench", async (c) => {
     const accountId = Number(c.req.query("account"));
-    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account is required", { field: "account" });
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("dev_account_required", { field: "account" }, { field: "account" });
     const id = Number(c.req.param("id"));
     const imp = Number.isSafeInteger(id) && id > 0 ? await getImport(tenant(c.var.db, accountId), id) : null;
-    if (!imp) throw new Problem("not-found", `Import ${c.req.param("id")} does not exist in account ${accountId}.`);
+    if (!imp) throw new Problem("dev_unavailable", { why: `Import ${c.req.param("id")} does not exist in account ${accountId}.` });
     const object = await c.env.FILES.get(imp.fileKey);
-    if (!object) throw new Problem("not-found", "The import's file is not in R2.");
+    if (!object) throw new Problem("dev_unavailable", { why: "The import's file is not in R2." });
     const bytes = new Uint8Array(await object.arrayBuffer());
     await tick();
     const t0 = Date.now();

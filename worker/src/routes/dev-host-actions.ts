@@ -11,7 +11,7 @@ import { DP_HOOK_PATH } from "./hooks-dp";
 
 async function sim(c: Context<AppEnv>, method: string, path: string, body?: unknown): Promise<Response> {
   const origin = c.env.AMOCRM_API_ORIGIN;
-  if (!origin) throw new Problem("not-found", "AMOCRM_API_ORIGIN is not set: the host page's lists and Digital Pipeline need the amoCRM simulator (`npm start`).");
+  if (!origin) throw new Problem("dev_unavailable", { why: "AMOCRM_API_ORIGIN is not set: the host page's lists and Digital Pipeline need the amoCRM simulator (`npm start`)." });
   const res = await fetch(`${trimOrigin(origin)}/__sim${path}`, {
     method,
     headers: body === undefined ? undefined : { "content-type": "application/json" },
@@ -23,7 +23,7 @@ async function sim(c: Context<AppEnv>, method: string, path: string, body?: unkn
 
 function accountOf(c: Context<AppEnv>): number {
   const id = Number(c.req.query("account_id"));
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("validation", "account_id is required");
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("dev_account_required", { field: "account_id" });
   return id;
 }
 

@@ -8,7 +8,7 @@ import { trimOrigin } from "../env";
 
 async function sim(c: Context<AppEnv>, method: string, path: string, body?: unknown): Promise<Response> {
   const origin = c.env.AMOCRM_API_ORIGIN;
-  if (!origin) throw new Problem("not-found", "AMOCRM_API_ORIGIN is not set: the host page's incoming leads need the amoCRM simulator (`npm start`).");
+  if (!origin) throw new Problem("dev_unavailable", { why: "AMOCRM_API_ORIGIN is not set: the host page's incoming leads need the amoCRM simulator (`npm start`)." });
   const res = await fetch(`${trimOrigin(origin)}/__sim${path}`, {
     method,
     headers: body === undefined ? undefined : { "content-type": "application/json" },
@@ -19,13 +19,13 @@ async function sim(c: Context<AppEnv>, method: string, path: string, body?: unkn
 
 function accountOf(c: Context<AppEnv>): number {
   const id = Number(c.req.query("account_id"));
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("validation", "account_id is required");
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("dev_account_required", { field: "account_id" });
   return id;
 }
 
 function uidOf(c: Context<AppEnv>): string {
   const uid = c.req.param("uid") ?? "";
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(uid)) throw new Problem("validation", "uid is not an incoming lead's uid");
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(uid)) throw new Problem("request_invalid", { field: "uid", issue: "is not an incoming lead's uid" });
   return uid;
 }
 

@@ -16,7 +16,7 @@ import { HOST_PROXY_HEADER } from "./dev-host-proxy";
 const MAX_CODE_DELAY_MS = 20_000;
 
 function simOrigin(amoApiOrigin: string | null): string {
-  if (!amoApiOrigin) throw new Problem("not-found", "AMOCRM_API_ORIGIN is not set: the host page needs the amoCRM simulator to issue codes.");
+  if (!amoApiOrigin) throw new Problem("dev_unavailable", { why: "AMOCRM_API_ORIGIN is not set: the host page needs the amoCRM simulator to issue codes." });
   return amoApiOrigin;
 }
 
@@ -66,10 +66,10 @@ export function devHostRoutes() {
 
   const fromAssets = async (c: { env: AppEnv["Bindings"]; req: { url: string; path: string } }) => {
     const assets = c.env.ASSETS;
-    if (!assets) throw new Problem("not-found", "Static assets are not bound; run the sandbox with `npm start`.");
+    if (!assets) throw new Problem("dev_unavailable", { why: "Static assets are not bound; run the sandbox with `npm start`." });
     const res = await assets.fetch(new Request(new URL(c.req.url).toString()));
     if (res.status === 404) {
-      throw new Problem("not-found", `${c.req.path} is not published: run \`npm run widget:build\` (Vite build + widget/tools/publish.ts).`);
+      throw new Problem("dev_unavailable", { why: `${c.req.path} is not published: run \`npm run widget:build\` (Vite build + widget/tools/publish.ts).` });
     }
     // Responses from a binding have immutable headers; the app's middleware adds its own.
     const copy = new Response(res.body, res);
@@ -93,10 +93,10 @@ export function devHostRoutes() {
     const body = (await c.req.json().catch(() => ({}))) as { account_id?: unknown; delay_ms?: unknown };
     const accountId = Number(body.account_id);
     const delayMs = Math.min(Math.max(Number(body.delay_ms) || 0, 0), MAX_CODE_DELAY_MS);
-    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("dev_account_required", { field: "account_id" });
     const sim = simOrigin(c.var.cfg.amoApiOrigin);
     const issued = await fetch(`${sim}/__sim/accounts/${accountId}/codes`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    if (!issued.ok) throw new Problem("upstream", `The amoCRM simulator refused a code for account ${accountId}: ${issued.status} ${(await issued.text()).slice(0, 200)}`);
+    if (!issued.ok) throw new Problem("dev_simulator_failed", { why: `The amoCRM simulator refused a code for account ${accountId}: ${issued.status} ${(await issued.text()).slice(0, 200)}` });
     const { code, referer } = (await issued.json()) as { code: string; referer: string };
     const target = new URL(c.var.cfg.amoRedirectUri);
     target.searchParams.set("code", code);
@@ -119,14 +119,14 @@ export function devHostRoutes() {
   r.post("/dev/amocrm/disable", async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { account_id?: unknown };
     const accountId = Number(body.account_id);
-    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("dev_account_required", { field: "account_id" });
     const sim = simOrigin(c.var.cfg.amoApiOrigin);
     const res = await fetch(`${sim}/__sim/accounts/${accountId}/disconnect`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ url: `${c.var.cfg.publicOrigin}/oauth/amocrm/disconnect`, variant: "query" }),
     });
-    if (!res.ok) throw new Problem("upstream", `The amoCRM simulator could not send the disconnect hook: ${res.status}`);
+    if (!res.ok) throw new Problem("dev_simulator_failed", { why: `The amoCRM simulator could not send the disconnect hook: ${res.status}` });
     return c.json({ sent: true });
   });
   r.get("/dev/vendor/*", (c) => fromAssets(c));

@@ -49,7 +49,7 @@ export function devRoutes() {
   /** The account's users as the metadata cache knows them, for the host page's user switch. */
   r.get("/dev/users", async (c) => {
     const accountId = Number(c.req.query("account_id"));
-    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("dev_account_required", { field: "account_id" });
     const meta = await getMetadata(tenant(c.var.db, accountId));
     return c.json({ users: meta.users.map((u) => ({ id: u.id, name: u.name, is_admin: !!u.is_admin })) });
   });
@@ -57,7 +57,7 @@ export function devRoutes() {
   /** One account's events in arrival order (id, status, LPTracker lead): the browser tests watch them held and resumed. */
   r.get("/dev/events", async (c) => {
     const accountId = Number(c.req.query("account_id"));
-    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("validation", "account_id is required");
+    if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("dev_account_required", { field: "account_id" });
     const rows = await c.var.db
       .select({ id: events.id, status: events.status, source: events.source, externalId: events.externalId, processedAt: events.processedAt })
       .from(events)
@@ -80,7 +80,7 @@ export function devRoutes() {
     const cfg = c.var.cfg;
     const body = (await c.req.json().catch(() => ({}))) as { account_id?: number; user_id?: number; is_admin?: boolean; subdomain?: string };
     const accountId = Number(body.account_id);
-    if (!accountId) throw new Problem("validation", "account_id is required");
+    if (!accountId) throw new Problem("dev_account_required", { field: "account_id" });
     const subdomain = body.subdomain ?? "demo";
     const aud = new URL(cfg.amoRedirectUri).origin;
     const token = await new SignJWT({

@@ -26,22 +26,22 @@ export function dpHookRoutes() {
   r.post(DP_HOOK_PATH, async (c) => {
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const read = readDpBody(c.req.header("content-type") ?? "", raw);
-    if (!read.ok) throw new Problem("bad-request", `Malformed Digital Pipeline hook: ${read.error}.`);
+    if (!read.ok) throw new Problem("dp_hook_malformed", { problem: read.error });
     const parsed = parseDpHook(read.body);
     const accountId = parsed.ok ? parsed.hook.accountId : parsed.accountId;
     const account = accountId ? await getAccount(tenant(c.var.db, accountId)) : null;
     // Unknown and uninstalled accounts learn nothing: the same 404 as a wrong URL.
-    if (!account || account.status === "uninstalled" || account.status === "pending") throw new Problem("not-found", "No installed integration for this account.");
+    if (!account || account.status === "uninstalled" || account.status === "pending") throw new Problem("dp_hook_not_installed");
     const t = tenant(c.var.db, account.accountId);
     if (!parsed.ok) {
       await insertEvent(t, { source: "amocrm", action: "rejected", dedupeKey: `rejected:${await sha256Hex(raw)}`, payload: redactKey(raw).slice(0, REJECTED_BODY_CAP), status: "rejected", error: `Digital Pipeline hook: ${parsed.reason}` });
       logWarn("DP hook rejected", { accountId: account.accountId, reason: parsed.reason });
-      throw new Problem("validation", `Digital Pipeline hook refused: ${parsed.reason}.`);
+      throw new Problem("dp_hook_refused", { problem: parsed.reason });
     }
     const expected = await storedDpKey(c.var.db, c.var.cfg.encryptionKey, account.accountId);
     if (!expected || !constantTimeEqual(parsed.key, expected)) {
       logWarn("DP hook with a wrong key", { accountId: account.accountId });
-      throw new Problem("forbidden", "The Digital Pipeline action's key does not match this account: open the action in amoCRM and save it again.");
+      throw new Problem("dp_hook_key_mismatch");
     }
     const { hook } = parsed;
     const settingsHash = (await sha256Hex(JSON.stringify(hook.settings))).slice(0, 12);

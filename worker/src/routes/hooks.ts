@@ -110,7 +110,7 @@ export function hookRoutes() {
         });
       } else quotaHit(c, accountId, "rejected_bodies");
       logWarn("LPTracker webhook rejected", { accountId, variant: parsed.variant, reason: problem, kept });
-      throw new Problem("bad-request", `Malformed LPTracker event: ${problem}.`, { kept });
+      throw new Problem("hook_lpt_malformed", { problem }, { kept });
     }
     const action = String(lead!.action ?? "update");
     const stamp = lead!.action_timestamp ?? null;
@@ -138,11 +138,11 @@ export function hookRoutes() {
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const form = parseNestedFormBody(raw);
     const acc = form.account as Record<string, FormValue> | undefined;
-    if (acc?.id !== undefined && Number(acc.id) !== account.accountId) throw new Problem("bad-request", "The webhook is for another amoCRM account.");
+    if (acc?.id !== undefined && Number(acc.id) !== account.accountId) throw new Problem("hook_amo_other_account");
     const leads = (form.leads ?? {}) as Record<string, FormValue>;
     const named = ["update", "status"].reduce((n, action) => n + (Array.isArray(leads[action]) ? (leads[action] as FormValue[]).length : 0), 0);
     if (named > MAX_AMO_LEADS_PER_HOOK) {
-      throw new Problem("payload-too-large", `The webhook names ${named} leads; at most ${MAX_AMO_LEADS_PER_HOOK} are accepted in one request.`, { limitLeads: MAX_AMO_LEADS_PER_HOOK });
+      throw new Problem("hook_amo_too_many_leads", { count: named, limitLeads: MAX_AMO_LEADS_PER_HOOK }, { limitLeads: MAX_AMO_LEADS_PER_HOOK });
     }
     const receivedAt = Date.now();
     const queued: HookMessage[] = [];

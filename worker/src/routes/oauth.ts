@@ -63,35 +63,35 @@ export function oauthRoutes() {
     const ip = c.req.header("cf-connecting-ip");
     if (ip && !(await c.env.INSTALL_LIMITER.limit({ key: `install:${ip}` })).success) {
       return problemResponse(
-        new Problem("rate-limited", `Too many install attempts from your address. Wait ${INSTALL_LIMIT_PERIOD_S} seconds and install again from amoCRM.`, { retryAfterSeconds: INSTALL_LIMIT_PERIOD_S }),
+        new Problem("install_rate_limited", { retryAfterSeconds: INSTALL_LIMIT_PERIOD_S }, { retryAfterSeconds: INSTALL_LIMIT_PERIOD_S }),
         c.var.requestId,
         { "retry-after": String(INSTALL_LIMIT_PERIOD_S) },
       );
     }
     const q = c.req.query();
     for (const [name, max] of [["code", MAX_CODE_LENGTH], ["state", MAX_STATE_LENGTH], ["referer", MAX_REFERER_LENGTH]] as const) {
-      if ((q[name]?.length ?? 0) > max) throw new Problem("bad-request", `\`${name}\` is longer than ${max} characters; this is not an install callback from amoCRM.`, { field: name, limit: max });
+      if ((q[name]?.length ?? 0) > max) throw new Problem("install_param_too_long", { field: name, limit: max }, { field: name, limit: max });
     }
     if (q.error) {
       return page("Установка отменена / Install cancelled", "Доступ не выдан, ничего не сохранено. Установите интеграцию заново из amoCRM. / Access was not granted; nothing was saved.");
     }
     const code = q.code?.trim();
     const referer = hostOf(q.referer);
-    if (!code || !referer) throw new Problem("bad-request", "The install callback needs `code` and `referer` from amoCRM.");
-    if (!AMO_HOST.test(referer)) throw new Problem("bad-request", `\`referer\` "${referer.slice(0, 80)}" is not an amoCRM account domain.`);
+    if (!code || !referer) throw new Problem("install_params_missing");
+    if (!AMO_HOST.test(referer)) throw new Problem("install_referer_invalid", { referer: referer.slice(0, 80) });
     let flow: "marketplace" | "button";
     if (q.state !== undefined) {
       try {
         const { payload } = await jwtVerify(q.state, stateKey(cfg.sessionSecret), { algorithms: ["HS256"] });
         if (payload.purpose !== "install") throw new Error("wrong purpose");
       } catch {
-        throw new Problem("bad-request", "The install `state` is invalid or expired. Start the install again from the button.");
+        throw new Problem("install_state_invalid");
       }
       flow = "button";
     } else if (q.from_widget !== undefined) {
       flow = "marketplace";
     } else {
-      throw new Problem("bad-request", "An install callback needs either our `state` (button install) or `from_widget` (marketplace install).");
+      throw new Problem("install_flow_unknown");
     }
     const id = crypto.randomUUID();
     const sealedCode = await secretBox(cfg.encryptionKey).seal(code, installCodeContext(id));

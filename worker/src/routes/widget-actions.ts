@@ -25,8 +25,8 @@ const listBody = z.object({
   countSelected: z.coerce.number().int().nonnegative(),
   selected: z
     .array(z.object({ id: z.coerce.number().int().positive(), type: z.enum(["lead", "contact", "company"]).optional(), name: z.string().max(500).optional() }))
-    .min(1, "Выберите хотя бы одну запись. / Select at least one entity.")
-    .max(LIST_MAX, `Не больше ${LIST_MAX} записей за раз. / At most ${LIST_MAX} entities at once.`),
+    .min(1, "list_empty")
+    .max(LIST_MAX, "list_too_many"),
 });
 
 export function widgetActionRoutes() {
@@ -61,13 +61,13 @@ export function widgetActionRoutes() {
     const body = parseOr400(listBody, await c.req.json().catch(() => null));
     const tt = t(c);
     const project = await getProject(tt, body.projectId);
-    if (!project || !project.enabled) throw new Problem("validation", `Проект LPTracker ${body.projectId} не подключён. / LPTracker project ${body.projectId} is not connected.`, { field: "projectId" });
+    if (!project || !project.enabled) throw new Problem("list_project_not_connected", { projectId: body.projectId, field: "projectId" }, { field: "projectId" });
     const defaultType = body.entity === "leads" ? "lead" : "contact";
     const seen = new Set<string>();
     const items = [];
     for (const s of body.selected) {
       const type = s.type ?? defaultType;
-      if (body.entity === "leads" && type !== "lead") throw new Problem("validation", "В списке сделок можно выбрать только сделки. / Only leads can be selected in the leads list.");
+      if (body.entity === "leads" && type !== "lead") throw new Problem("list_only_leads");
       if (seen.has(`${type}:${s.id}`)) continue;
       seen.add(`${type}:${s.id}`);
       items.push({ entityType: type, entityId: s.id, name: s.name?.trim() || null });
@@ -89,7 +89,7 @@ export function widgetActionRoutes() {
     const id = Number(c.req.param("id"));
     const tt = t(c);
     const job = Number.isSafeInteger(id) && id > 0 ? await getListJob(tt, id) : null;
-    if (!job) throw new Problem("not-found", `Задание ${c.req.param("id")} не найдено. / List job ${c.req.param("id")} not found.`);
+    if (!job) throw new Problem("list_job_not_found", { id: c.req.param("id") });
     const [counts, items] = await Promise.all([listJobCounts(tt, id), listJobItemsOf(tt, id)]);
     c.header("cache-control", "no-store");
     return c.json({

@@ -15,7 +15,7 @@ import { leadPolicySchema, policyIssues } from "../sync/lead-policy";
 
 async function connected(t: Tenant, projectId: number) {
   if (!Number.isSafeInteger(projectId) || projectId <= 0 || !(await getProject(t, projectId))) {
-    throw new Problem("not-found", `LPTracker project ${projectId} is not connected to this account.`);
+    throw new Problem("lpt_project_not_connected", { projectId });
   }
 }
 
@@ -39,7 +39,7 @@ export function leadPolicyRoutes() {
     const schema = await cachedSchema(t, projectId);
     const staff = schema?.staff?.length ? new Set(schema.staff.map((s) => s.id)) : null;
     const issues = policyIssues(body, await getMetadata(t), staff);
-    if (issues.length) throw new Problem("validation", `${issues[0]!.field}: ${issues[0]!.message}`, { field: issues[0]!.field, issues });
+    if (issues.length) throw new Problem("request_invalid", { field: issues[0]!.field, issue: issues[0]!.message }, { field: issues[0]!.field, issues });
     await saveLeadPolicy(t, projectId, body, c.var.widget.userId);
     await writeAudit(t, {
       source: "widget",

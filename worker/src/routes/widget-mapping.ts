@@ -22,7 +22,7 @@ export function mappingRoutes() {
 
   const load = async (c: { var: AppEnv["Variables"] }, projectId: number): Promise<MappingResponse> => {
     const t = tenant(c.var.db, c.var.widget.accountId);
-    if (!(await getProject(t, projectId))) throw new Problem("not-found", `LPTracker project ${projectId} is not connected to this account.`);
+    if (!(await getProject(t, projectId))) throw new Problem("lpt_project_not_connected", { projectId });
     const meta = await getMetadata(t);
     const saved = await getSavedMapping(t, projectId);
     const rows = validateMapping(saved?.rows ?? defaultMapping(meta), meta);
@@ -34,7 +34,7 @@ export function mappingRoutes() {
   r.put("/api/widget/mapping/:projectId", requireWidgetAdmin, async (c) => {
     const projectId = Number(c.req.param("projectId"));
     const t = tenant(c.var.db, c.var.widget.accountId);
-    if (!(await getProject(t, projectId))) throw new Problem("not-found", `LPTracker project ${projectId} is not connected to this account.`);
+    if (!(await getProject(t, projectId))) throw new Problem("lpt_project_not_connected", { projectId });
     const body = parseOr400(saveBody, await c.req.json().catch(() => null));
     await saveMapping(t, projectId, body.rows, body.stageMap, c.var.widget.userId);
     await writeAudit(t, {

@@ -26,7 +26,7 @@ async function view(t: Tenant, projectId: number): Promise<UnsortedSettingRespon
 async function connected(t: Tenant, raw: string): Promise<number> {
   const projectId = Number(raw);
   if (!Number.isSafeInteger(projectId) || projectId <= 0 || !(await getProject(t, projectId))) {
-    throw new Problem("not-found", `LPTracker project ${raw} is not connected to this account.`);
+    throw new Problem("lpt_project_not_connected", { projectId: raw });
   }
   return projectId;
 }
@@ -44,7 +44,7 @@ export function unsortedSettingRoutes() {
     if (body.pipelineId !== null) {
       const meta = await getMetadata(tt);
       if (!meta.pipelines.some((p) => p.id === body.pipelineId)) {
-        throw new Problem("validation", `amoCRM has no pipeline ${body.pipelineId}. Refresh amoCRM fields and choose a pipeline from the list. / В amoCRM нет воронки ${body.pipelineId}: обновите поля amoCRM и выберите воронку из списка.`, { field: "pipelineId" });
+        throw new Problem("unsorted_pipeline_unknown", { pipelineId: body.pipelineId }, { field: "pipelineId" });
       }
     }
     await saveUnsortedSetting(tt, projectId, body.pipelineId, c.var.widget.userId);

@@ -41,7 +41,7 @@ export function widgetRoutes() {
 
   r.put("/api/widget/lptracker", requireWidgetAdmin, async (c) => {
     const raw = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
-    if (!raw) throw new Problem("bad-request", "Send the connection as JSON: { login, password, projects, consent }.");
+    if (!raw) throw new Problem("connection_body_missing");
     const body = parse(connectionBody, raw);
     const tt = t(c);
     // amoCRM may run onSave before it delivers the OAuth code: the signed token proves the account,
@@ -50,7 +50,7 @@ export function widgetRoutes() {
     const account = (await getAccount(tt)) ?? (await ensurePendingAccount(tt, { subdomain: w.subdomain, domain: hostOf(w.issuer) ?? `${w.subdomain}.amocrm.ru` }));
     const settings = (account.settings ?? {}) as AccountSettings;
     if (raw.consent !== true && !settings.consentAt) {
-      throw new Problem("validation", "Подтвердите согласие на передачу данных на наш сервер. / Confirm your consent to send data to our server.", { field: "consent" });
+      throw new Problem("consent_required", { field: "consent" }, { field: "consent" });
     }
     if (raw.consent === true && !settings.consentAt) {
       await c.var.db
@@ -82,7 +82,7 @@ export function widgetRoutes() {
   r.get("/api/widget/lptracker/projects/:id/schema", async (c) => {
     const projectId = Number(c.req.param("id"));
     const tt = t(c);
-    if (!(await getProject(tt, projectId))) throw new Problem("not-found", `LPTracker project ${projectId} is not connected to this account.`);
+    if (!(await getProject(tt, projectId))) throw new Problem("lpt_project_not_connected", { projectId });
     return c.json(await lptProjectSchema(c.env, tt, projectId, { fresh: c.req.query("fresh") === "1" }));
   });
 
@@ -111,7 +111,7 @@ export function widgetRoutes() {
     const tt = t(c);
     const scope = await cardScope(c.env, tt, c.var.widget, q.entity, q.id);
     const links = await findLinksByAmo(tt, "lead", scope.leadIds);
-    if (!links.length) throw new Problem("not-found", "К этой карточке не привязана заявка LPTracker. / No LPTracker lead is linked to this card.");
+    if (!links.length) throw new Problem("card_not_linked");
     const eventIds: number[] = [];
     for (const link of links) {
       const id = await insertEvent(tt, {
@@ -135,12 +135,12 @@ export function widgetRoutes() {
     const tt = t(c);
     const existing = await findLinkByLpt(tt, "lead", body.lptLeadId);
     if (existing && existing.amoId !== String(body.id)) {
-      throw new Problem("conflict", `Эта заявка LPTracker уже связана со сделкой ${existing.amoId}. / This LPTracker lead is already linked to amoCRM lead ${existing.amoId}.`);
+      throw new Problem("card_lead_already_linked", { amoId: existing.amoId });
     }
     const lead = await new LptClient(c.env, tt.accountId).lead(body.lptLeadId).catch(() => null);
     const projectId = Number((lead as { project_id?: number; contact?: { project_id?: number } } | null)?.project_id ?? (lead as { contact?: { project_id?: number } } | null)?.contact?.project_id ?? 0);
     const project = lead && projectId ? await getProject(tt, projectId) : null;
-    if (!lead || !project) throw new Problem("not-found", `LPTracker lead ${body.lptLeadId} is not in a project connected to this account.`);
+    if (!lead || !project) throw new Problem("lpt_lead_not_in_project", { lptLeadId: body.lptLeadId });
     if (body.entity === "leads") {
       // Until the queued sync fills it in, the card shows what LPTracker just told us.
       const l = normalizeLptLead(lead);

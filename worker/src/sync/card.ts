@@ -51,10 +51,7 @@ interface AmoEntity {
 const leadFacts = (l: AmoEntity): EntityFacts => ({ type: "leads", responsibleUserId: l.responsible_user_id ?? null, pipelineId: l.pipeline_id ?? null, statusId: l.status_id ?? null });
 
 function notInAmo(entity: "leads" | "contacts", id: number): Problem {
-  return new Problem(
-    "not-found",
-    entity === "leads" ? `Сделка ${id} не найдена в amoCRM. / Lead ${id} was not found in amoCRM.` : `Контакт ${id} не найден в amoCRM. / Contact ${id} was not found in amoCRM.`,
-  );
+  return new Problem(entity === "leads" ? "card_lead_not_found" : "card_contact_not_found", { id });
 }
 
 /**

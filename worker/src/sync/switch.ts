@@ -6,6 +6,7 @@ import { getAccount, setAccountPaused } from "../db/accounts";
 import { writeAudit } from "../db/audit";
 import { resumeHeld } from "./hold";
 import { resumeImports } from "../imports/jobs";
+import { auditText } from "../lib/audit-texts";
 
 export async function switchWidget(env: Env, t: Tenant, active: boolean, userId: number): Promise<void> {
   const before = await getAccount(t);
@@ -19,13 +20,13 @@ export async function switchWidget(env: Env, t: Tenant, active: boolean, userId:
         source: "widget",
         action: "widget.switched_off",
         actor: `amo-user:${userId}`,
-        message: "Виджет отключён в amoCRM: события сохраняются и ждут включения. / The widget was switched off in amoCRM: events are kept until it is switched on.",
+        ...auditText("widget_switched_off"),
       });
     }
     return;
   }
   if (wasPaused) {
-    await writeAudit(t, { source: "widget", action: "widget.switched_on", actor: `amo-user:${userId}`, message: "Виджет снова включён в amoCRM. / The widget was switched on again in amoCRM." });
+    await writeAudit(t, { source: "widget", action: "widget.switched_on", actor: `amo-user:${userId}`, ...auditText("widget_switched_on") });
   }
   await resumeHeld(env, t, "the widget was switched on");
   if (wasPaused) await resumeImports(env, t);

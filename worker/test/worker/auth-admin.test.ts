@@ -40,8 +40,8 @@ describe("admin link (POST /api/widget/admin-link)", () => {
   it("refuses an amoCRM user who is not an admin with 403", async () => {
     const res = await requestLink(uniqueAccountId(), 501, false);
     expect(res.status).toBe(403);
-    const body = (await res.json()) as { detail: string };
-    expect(body.detail).toMatch(/администратора/);
+    const body = (await res.json()) as { detail: string; code: string };
+    expect(body.code).toBe("amo_admin_required");
     expect(body.detail).toMatch(/admin rights required/);
   });
 

@@ -55,9 +55,11 @@ async function expectVisible(res: Response): Promise<CardResponse> {
 async function expectRefused(res: Response, reason: string): Promise<void> {
   expect(res.status).toBe(403);
   expect(res.headers.get("content-type")).toContain("application/problem+json");
-  const body = (await res.json()) as { reason: string; detail: string; leads?: unknown };
+  const body = (await res.json()) as { reason: string; code: string; detail: string; leads?: unknown };
   expect(body.reason).toBe(reason);
-  expect(body.detail).toMatch(/[А-я]+.* \/ [A-z]/);
+  // The widget words it from the code; the detail is the catalogue's English for API consumers.
+  expect(body.code).toMatch(reason === "no_view_right" ? /^card_(lead|contact)_hidden$/ : /^card_rights_unavailable$/);
+  expect(body.detail).toMatch(/LPTracker data is hidden/);
   expect(JSON.stringify(body)).not.toContain("LPT ");
 }
 

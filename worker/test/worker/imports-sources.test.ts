@@ -79,10 +79,10 @@ describe("import sources: sheets, header rows, dates", () => {
 
     const noSheet = await preview(a, up.id, { sheet: "Нет такого" });
     expect(noSheet.status).toBe(400);
-    expect(((await noSheet.json()) as ApiProblem).detail).toContain("нет листа «Нет такого»");
+    expect((await noSheet.json()) as ApiProblem).toMatchObject({ code: "import_sheet_missing", params: { sheet: "Нет такого" } });
     const dataRow = await preview(a, up.id, { sheet: "Отчёт", headerRow: 4 });
     expect(dataRow.status).toBe(400);
-    expect(((await dataRow.json()) as ApiProblem).detail).toContain("строка 4");
+    expect((await dataRow.json()) as ApiProblem).toMatchObject({ code: "import_header_row_missing", params: { row: 4 } });
     const bad = await preview(a, up.id, { headerRow: "три" });
     expect(bad.status).toBe(400);
   });
@@ -124,7 +124,7 @@ describe("import sources: sheets, header rows, dates", () => {
     const up = await uploadImport(a, "отчёт.xlsx", reportFile());
     const res = await adminFetch(a, `/api/admin/imports/${up.id}/start`, { method: "POST", json: { kind: "leads", columns: { phone: 0, name: 3 }, sheet: "Лиды" } });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as ApiProblem).detail).toContain("нет колонки №4");
+    expect((await res.json()) as ApiProblem).toMatchObject({ code: "import_column_missing", params: { column: 4 } });
     const v = (await (await adminFetch(a, `/api/admin/imports/${up.id}`)).json()) as ImportView;
     expect(v.status).toBe("uploaded");
   });

@@ -83,8 +83,9 @@ describe.concurrent("LPTracker → amoCRM sync", () => {
     const user = await lpt.createUser({ projects: 1 });
     const res = await widgetFetch(a, "/api/widget/lptracker", { method: "PUT", json: { login: user.login, password: "wrong-password", projects: [user.projects[0]!.id], consent: true } });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { detail: string; field: string };
-    expect(body.detail).toMatch(/логин или пароль|login or password/);
+    const body = (await res.json()) as { detail: string; field: string; code: string };
+    expect(body.code).toBe("lpt_login_failed");
+    expect(body.detail).toMatch(/login or password/);
     expect(body.field).toBe("password");
     const view = (await (await widgetFetch(a, "/api/widget/lptracker")).json()) as { connected: boolean };
     expect(view.connected).toBe(false);

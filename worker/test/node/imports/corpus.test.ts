@@ -283,10 +283,10 @@ describe("import corpus: hand-made files with what only Excel writes", () => {
   it("lets the user take the other sheet or another header row", () => {
     expect(readImportFile(bytes, "file.xlsx", { sheet: "Скрытый", headerRow: 1 }).sheetName).toBe("Скрытый");
     // A row of data is no header, chosen or not: the answer says so instead of importing it as one.
-    expect(() => readImportFile(bytes, "file.xlsx", { headerRow: 4 })).toThrow(/строка 4 .* похожа на данные/);
+    expect(() => readImportFile(bytes, "file.xlsx", { headerRow: 4 })).toThrow(/row 4 .* looks like data/);
     expect(readImportFile(bytes, "file.xlsx", { headerRow: 1, sheet: "Скрытый" }).headers).toEqual(["Код"]);
-    expect(() => readImportFile(bytes, "file.xlsx", { sheet: "Нет такого" })).toThrow(/нет листа «Нет такого»/);
-    expect(() => readImportFile(bytes, "file.xlsx", { headerRow: 2 })).toThrow(/Строка 2 не может быть строкой заголовков/);
+    expect(() => readImportFile(bytes, "file.xlsx", { sheet: "Нет такого" })).toThrow(/no sheet "Нет такого"/);
+    expect(() => readImportFile(bytes, "file.xlsx", { headerRow: 2 })).toThrow(/Row 2 cannot be the header row/);
   });
 
   it("reads Excel's CSV exports: windows-1251 with «;», Russian dates, and refuses phones Excel cut to scientific notation", () => {

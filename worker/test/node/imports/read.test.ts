@@ -186,7 +186,7 @@ describe("import: reading CSV", () => {
     const lines = ["Телефон", ...Array.from({ length: 30 }, (_, i) => `8999000${String(i).padStart(4, "0")}`)];
     const bytes = new TextEncoder().encode(lines.join("\n"));
     expect(codeOf(() => readImportFile(bytes, "file.csv", { maxRows: 30 }))).toBe("accepted");
-    expect(() => readImportFile(bytes, "file.csv", { maxRows: 10 })).toThrow(/строк: 30, допустимо не больше 10/);
+    expect(() => readImportFile(bytes, "file.csv", { maxRows: 10 })).toThrow(/too many rows: 30, the limit is 10/);
   });
 });
 
