@@ -8,6 +8,9 @@ import type { LeadPolicy, RepeatDecision, RepeatWhy } from "./lead-policy";
 export type { RepeatDecision, RepeatWhy };
 import type { LptLead } from "./lpt-lead";
 import type { AmoMetadata } from "./types";
+import type { UnsortedDecision } from "./unsorted-decision";
+
+export type { UnsortedDecision };
 
 export type Placement = { pipelineId: number; statusId: number };
 
@@ -62,18 +65,6 @@ export interface WaitingEntry {
   own: boolean;
 }
 
-/** How the plan used the project's incoming-leads setting (shown in the dry-run). */
-export type UnsortedDecision =
-  | { outcome: "off" }
-  | { outcome: "declined"; uid: string }
-  | { outcome: "joined"; uid: string; leadId: number; why: "linked" | "person" | "own" }
-  | { outcome: "entry"; pipelineId: number }
-  /** The repeat-request policy attached the request to an open lead first. */
-  | { outcome: "repeat_first"; leadId: number }
-  /** The chosen pipeline is gone: the lead goes straight into a pipeline. */
-  | { outcome: "pipeline_missing"; pipelineId: number }
-  /** The lead is linked to an amoCRM lead already (accepted, or never an entry): it is updated. */
-  | { outcome: "linked" };
 
 export interface PlanReason {
   /** Audit action name. */

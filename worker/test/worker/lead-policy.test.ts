@@ -80,12 +80,19 @@ describe.concurrent("lead policy: repeat requests", () => {
     expect(await actions(a.accountId)).toContain("lead.repeat_attached");
     expect(await actions(a.accountId)).not.toContain("unsorted.created");
 
-    await lpt.createLead(a.projectId, { name: "Новый человек", contactName: "Нина", phone: "+79990020002" });
+    // The dry-run shows the same decisions, from the same plan step, before anything is synced.
+    const dryRun = async (lptLeadId: number) => ((await (await adminFetch(a, "/api/admin/rules/dry-run", { method: "POST", json: { lptLeadId } })).json()) as DryRunResponse).outcome;
+    const nina = await lpt.createLead(a.projectId, { name: "Новый человек", contactName: "Нина", phone: "+79990020002" });
+    const third = await lpt.createLead(a.projectId, { name: "Третья заявка", contactName: "Пётр", phone: "+79990020001" });
+    expect(await dryRun(nina.id)).toMatchObject({ amoLead: { action: "unsorted", pipelineId: a.main.id }, unsorted: { outcome: "entry", pipelineId: a.main.id } });
+    expect(await dryRun(third.id)).toMatchObject({ amoLead: { action: "attach", id: open.id }, unsorted: { outcome: "repeat_first", leadId: open.id } });
     await sync(a);
+    expect(await dryRun(nina.id)).toMatchObject({ amoLead: { action: "unsorted_note" }, unsorted: { outcome: "joined", why: "linked" } });
     state = await amo.state(a.accountId);
     expect((await amo.unsorted(a.accountId)).entries.filter((e) => e.state === "pending")).toHaveLength(1);
     expect(await actions(a.accountId)).toContain("unsorted.created");
-    expect((await eventsOf(a.accountId)).map((e) => e.status)).toEqual(["done", "done", "done"]);
+    expect(state.leads.filter((l) => l.name !== "Первая заявка").map((l) => l.name)).not.toContain("Третья заявка");
+    expect((await eventsOf(a.accountId)).map((e) => e.status)).toEqual(["done", "done", "done", "done"]);
   });
 
   it("«attach»: a second request adds a note and a task to the open lead and links to it; nothing new is created", async () => {
