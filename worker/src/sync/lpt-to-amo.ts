@@ -1,7 +1,7 @@
 // The sync job for one LPTracker event: re-read the lead (the webhook is only a hint), let the
-// rules decide, map it, plan the amoCRM writes (sync/plan.ts: update the linked lead, create one, or
-// add a repeat request to the contact's open lead) and run them, run the rule actions, post the
-// calls, and record every step in the audit log.
+// rules decide, map it, plan the amoCRM writes (sync/plan.ts: update the linked lead, add a repeat
+// request to an open lead, post or join an incoming-leads entry, or create a lead) and run them, run
+// the rule actions, post the calls, and record the event in one D1 batch.
 import type { Env } from "../env";
 import { AmoClient } from "../amocrm/client";
 import { amoGate } from "../amocrm/gate";
