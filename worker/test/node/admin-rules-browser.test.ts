@@ -219,7 +219,7 @@ describe("rule editor in the browser", () => {
       await page.waitForSelector(tid("dry-unsorted"));
       expect(await text(page, tid("dry-unsorted"))).toContain("эта заявка LPTracker ещё ждёт решения менеджера");
       expect(await text(page, tid("dry-outcome"))).toContain("Заявка добавится примечанием к ожидающей в «Неразобранном» сделке");
-      await screenshot(page, "admin-dry-run-unsorted-desktop");
+      await screenshot(page, "admin-dry-run-unsorted-desktop", { selector: tid("dry-outcome") });
       expect(w.errors, w.errors.join("\n")).toEqual([]);
     } finally {
       await setting(null);
