@@ -3,7 +3,7 @@
 import { env } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { amo, connectLpt, db, installAccount, lpt } from "./harness";
+import { amo, connectLpt, db, deliverLptHooks, installAccount, lpt, settle, widgetFetch } from "./harness";
 import { auditLog, callResults, events, links } from "../../src/db/schema";
 import { insertEvent } from "../../src/db/events";
 import { tenant } from "../../src/db/tenant";
@@ -73,5 +73,28 @@ describe("LPTracker → amoCRM: a failure between the amoCRM writes and the fina
     await runEventJob(env, a.accountId, eventId);
     expect((await amo.state(a.accountId)).requests["POST /api/v4/leads/complex"]).toBe(1);
     expect((await db().select().from(auditLog).where(and(eq(auditLog.accountId, a.accountId), eq(auditLog.eventId, eventId)))).length).toBe(audit.length);
+  });
+
+  it("adds a repeat request's note and task to the open lead once, however often the job is retried", async () => {
+    const a = await connectLpt(await installAccount());
+    const policy = { repeatMode: "attach", repeatPipelines: [], assignMode: "none", fixedUserId: null, rrUsers: [], staffMap: [], fallbackUserId: null, contactOwnerWins: false };
+    expect((await widgetFetch(a, `/api/widget/lead-policy/${a.projectId}`, { method: "PUT", json: policy })).status).toBe(200);
+    await lpt.createLead(a.projectId, { name: "Первая", contactName: "Рита", phone: "+79990030002" });
+    await deliverLptHooks(a.login);
+    await settle(a.accountId);
+    const second = await lpt.createLead(a.projectId, { name: "Вторая", contactName: "Рита", phone: "+79990030002" });
+    const t = tenant(db(), a.accountId);
+    const eventId = (await insertEvent(t, { source: "lptracker", action: "create", dedupeKey: `retry-test:${second.id}`, projectId: a.projectId, externalId: String(second.id), payload: "{}" }))!;
+
+    await expect(runEventJob(failingBatchOnce().env, a.accountId, eventId)).rejects.toThrow(/Network connection lost/);
+    await runEventJob(env, a.accountId, eventId);
+    const state = await amo.state(a.accountId);
+    expect(state.leads).toHaveLength(1);
+    expect(state.notes.filter((n) => n.note_type === "common" && String(n.params.text).includes("Повторная заявка"))).toHaveLength(1);
+    expect(state.tasks).toHaveLength(1);
+    const [link] = await db().select().from(links).where(and(eq(links.accountId, a.accountId), eq(links.lptId, String(second.id))));
+    expect(link?.amoId).toBe(String(state.leads[0]!.id));
+    const audit = (await db().select().from(auditLog).where(and(eq(auditLog.accountId, a.accountId), eq(auditLog.eventId, eventId)))).map((r) => r.action);
+    expect(audit.filter((x) => x === "lead.repeat_noted")).toHaveLength(1);
   });
 });
