@@ -304,8 +304,12 @@ export interface DryRunOutcome {
   /** The sync would stop here: a rule's skip, an unlinked amoCRM lead, an echo, a deleted lead… */
   stop: { kind: "skip" | "nothing"; reason: string; ruleId?: number } | null;
   amoLead: {
-    /** attach: a repeat request added to the contact's open lead `id` (a note and a task). */
-    action: "create" | "update" | "attach";
+    /**
+     * attach: a repeat request added to the contact's open lead `id` (a note and a task);
+     * unsorted: an entry in amoCRM's incoming leads of `pipelineId` instead of a lead;
+     * unsorted_note: a note on the waiting entry's lead `id`, no second entry.
+     */
+    action: "create" | "update" | "attach" | "unsorted" | "unsorted_note";
     id?: number;
     name?: string;
     /** Where it goes; null on an update that leaves the stage alone. */
@@ -336,6 +340,8 @@ export interface DryRunOutcome {
   repeat?: import("./sync/lead-policy").RepeatDecision | null;
   /** Where a new lead's responsible user comes from; for the round-robin, the user of the next slot. */
   assignment?: { from: "rule" | "contact" | "mapping" | "fixed" | "lpt_owner" | "fallback" | "round_robin" | "none"; userId?: number; userName?: string } | null;
+  /** How the project's incoming-leads setting («Неразобранное») applies to this lead (absent: off). */
+  unsorted?: import("./sync/unsorted-decision").UnsortedDecision | null;
 }
 
 export interface DryRunResult {

@@ -78,6 +78,24 @@ export interface ChainViewProps {
   focus?: number;
 }
 
+/** The incoming-leads decision of the plan, in the user's words. */
+function unsortedLine(u: NonNullable<DryRunResponse["outcome"]["unsorted"]>): string {
+  switch (u.outcome) {
+    case "joined":
+      return t(`out.unsorted.joined.${u.why}` as Key, { uid: u.uid });
+    case "declined":
+      return t("out.unsorted.declined", { uid: u.uid });
+    case "repeat_first":
+      return t("out.unsorted.repeat_first", { id: u.leadId });
+    case "pipeline_missing":
+      return t("out.unsorted.pipeline_missing", { id: u.pipelineId });
+    case "entry":
+      return t("out.unsorted.entry");
+    default:
+      return t("out.unsorted.linked");
+  }
+}
+
 export function ChainView({ result, names, fields, label, focus }: ChainViewProps) {
   const o = result.outcome;
   const ctx = { fields, label };
@@ -113,6 +131,7 @@ export function ChainView({ result, names, fields, label, focus }: ChainViewProp
       <ul class="plain-list outcome" data-testid="dry-outcome">
         {o.stop?.kind === "skip" ? <li class="warn-text">{t("out.skip", { name: stopRule ?? `#${o.stop.ruleId}` })}</li> : null}
         {o.stop?.kind === "nothing" ? <li class="warn-text">{t("out.nothing", { reason: o.stop.reason })}</li> : null}
+        {o.unsorted && o.unsorted.outcome !== "off" ? <li data-testid="dry-unsorted">{unsortedLine(o.unsorted)}</li> : null}
         {lead ? (
           <>
             <li>
@@ -121,6 +140,10 @@ export function ChainView({ result, names, fields, label, focus }: ChainViewProp
                   ? t("out.create", { name: lead.name ?? "" })
                   : lead.action === "attach"
                     ? t("out.attach", { id: lead.id ?? "" })
+                    : lead.action === "unsorted"
+                      ? t("out.unsortedEntry", { name: lead.name ?? "", pipeline: lead.pipelineName ?? `#${lead.pipelineId}` })
+                      : lead.action === "unsorted_note"
+                        ? t("out.unsortedNote", { id: lead.id ?? "" })
                     : result.source === "amocrm"
                       ? t("out.updateRules", { id: lead.id ?? "" })
                       : t("out.update", { id: lead.id ?? "" })}
@@ -129,11 +152,14 @@ export function ChainView({ result, names, fields, label, focus }: ChainViewProp
             {o.repeat ? (
               <li data-testid="dry-repeat">{t(`out.repeat.${o.repeat.outcome}` as Key, { mode: t(`out.repeatMode.${o.repeat.mode}` as Key), why: t(`out.why.${o.repeat.code}` as Key, { id: o.repeat.leadId ?? "" }) })}</li>
             ) : null}
-            <li>
-              {lead.pipelineId !== null
-                ? t("out.place", { pipeline: lead.pipelineName ?? `#${lead.pipelineId}`, status: lead.statusName ?? `#${lead.statusId}`, from: from(lead.placementFrom) })
-                : t("out.placeSame")}
-            </li>
+            {/* An entry names its pipeline in its own line; its stage is amoCRM's incoming leads. */}
+            {lead.action === "unsorted" ? null : (
+              <li>
+                {lead.pipelineId !== null
+                  ? t("out.place", { pipeline: lead.pipelineName ?? `#${lead.pipelineId}`, status: lead.statusName ?? `#${lead.statusId}`, from: from(lead.placementFrom) })
+                  : t("out.placeSame")}
+              </li>
+            )}
             {o.assignment && lead.action === "create" ? (
               <li data-testid="dry-assignment">{t(`out.assign.${o.assignment.from}` as Key, { name: o.assignment.userName ?? `#${o.assignment.userId ?? ""}` })}</li>
             ) : lead.responsibleUserId ? (

@@ -23,6 +23,22 @@ export const insertCalls = scoped(async (t: Tenant, calls: NewCall[]): Promise<n
   return inserted;
 });
 
+/** Call rows to write in a job's final batch: new ones inserted, known ones updated by id. */
+export const callWriteQueries = scoped((t: Tenant, fresh: NewCall[], updates: { id: number; patch: Parameters<typeof setCallSync>[2] }[]) => {
+  const queries = [];
+  // D1 binds at most 100 parameters per statement: a call row has up to 18 columns.
+  for (let i = 0; i < fresh.length; i += 5) {
+    queries.push(
+      t.db
+        .insert(callResults)
+        .values(fresh.slice(i, i + 5).map((c) => ({ ...c, accountId: t.accountId })))
+        .onConflictDoNothing({ target: [callResults.accountId, callResults.source, callResults.callId] }),
+    );
+  }
+  for (const u of updates) queries.push(t.db.update(callResults).set({ ...u.patch, updatedAt: Date.now() }).where(and(eq(callResults.accountId, t.accountId), eq(callResults.id, u.id))));
+  return queries;
+});
+
 export const callsForLptLeads = scoped(async (t: Tenant, lptLeadIds: string[]): Promise<CallRow[]> => {
   if (!lptLeadIds.length) return [];
   return t.db

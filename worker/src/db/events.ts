@@ -78,6 +78,20 @@ export const finishEvent = scoped(async (t: Tenant, id: number, status: EventSta
   await t.db.update(events).set({ status, error, processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
 });
 
+/**
+ * `finishEvent` as a query, for a job that records its event's end in its own D1 batch; the
+ * journal of amoCRM writes is recorded now, so a later replay syncs afresh.
+ */
+export const finishEventQuery = scoped((t: Tenant, id: number, status: EventStatus, error: string | null = null) => {
+  const now = Date.now();
+  return t.db.update(events).set({ status, error, progress: null, processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
+});
+
+/** Saves the sync job's journal of amoCRM writes done for this event (read back on a retry). */
+export const saveEventProgress = scoped(async (t: Tenant, id: number, progress: Record<string, unknown>) => {
+  await t.db.update(events).set({ progress, updatedAt: Date.now() }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
+});
+
 export interface EventFilter {
   status?: string;
   source?: string;

@@ -202,6 +202,8 @@ export const events = sqliteTable(
     payload: text("payload").notNull(),
     attempts: integer("attempts").notNull().default(0),
     error: text("error"),
+    /** The sync job's journal of amoCRM writes not to repeat on a retry (sync/lpt-to-amo.ts). */
+    progress: text("progress", { mode: "json" }).$type<Record<string, unknown>>(),
     receivedAt: integer("received_at").notNull().default(now),
     processedAt: integer("processed_at"),
     updatedAt: updatedAt(),

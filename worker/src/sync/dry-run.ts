@@ -1,4 +1,5 @@
-// The dry-run: what the sync would do with one event now, by the sync's own steps (rule-chain.ts),
+// The dry-run: what the sync would do with one event now, by the sync's own steps (rule-chain.ts,
+// and plan.ts for repeat requests, the responsible user and incoming leads),
 // reading amoCRM and LPTracker where the sync reads them and writing nothing anywhere — no D1 row,
 // no cache refresh, no amoCRM or LPTracker write.
 import { and, eq } from "drizzle-orm";
@@ -21,7 +22,9 @@ import { findAmoContact } from "./contact-finder";
 import { defaultPlacement } from "./lpt-to-amo";
 import { getLeadPolicy, roundRobinUser } from "../db/lead-policy";
 import { DEFAULT_LEAD_POLICY } from "./lead-policy";
-import { needsContactLeads, planAmoWrites, REPEAT_TASK_HOURS, type AmoLeadState } from "./plan";
+import { needsContactLeads, planAmoWrites, REPEAT_TASK_HOURS, type AmoLeadState, type WaitingEntry } from "./plan";
+import { entryByLptLead, entryByUid, getUnsortedSetting, pendingEntryForPerson } from "../db/unsorted";
+import { linkUnsorted } from "./unsorted";
 import { amoTrigger, isOwnEcho, loadRules, runChain, shapeAmoEvent, shapeLptLead } from "./rule-chain";
 import type { AmoMetadata, Facts, Rule, RulePlan, RuleTrigger } from "./types";
 import type { DryRunOutcome, DryRunResult, DryRunSource } from "../api-types";
@@ -173,6 +176,34 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
   const person = { name: shape.contact.name, phones: lead.contact.phones, emails: lead.contact.emails };
   const amo = opts.remote ? new AmoClient(env, t.accountId) : null;
 
+  // An entry in amoCRM's incoming leads: the manager's decision rules, as in the sync's plan.
+  const linkState = link ? linkUnsorted(link) : null;
+  if (link && (linkState?.state === "pending" || linkState?.state === "declined")) {
+    const entry = linkState.state === "pending" ? await entryByUid(t, linkState.uid) : null;
+    const decided = planAmoWrites({
+      lead,
+      link: { amoId: link.amoId, attached: link.meta.attached === true },
+      contactDraft: shape.contact,
+      leadDraft: shape.lead,
+      placement: shape.placement,
+      defaultPlacement: defaultPlacement(meta),
+      stageChanged: false,
+      policy: DEFAULT_LEAD_POLICY,
+      meta,
+      now: Date.now(),
+      linkUnsorted: linkState,
+      waiting: { uid: linkState.uid, amoLeadId: linkState.leadId, amoContactId: entry?.amoContactId ?? null, own: false },
+    });
+    out.unsorted = decided.unsorted;
+    if (decided.unsorted.outcome === "declined") {
+      out.stop = { kind: "nothing", reason: `LPTracker lead ${lead.id} was declined in amoCRM's incoming leads; the sync creates nothing in amoCRM` };
+      return result;
+    }
+    out.amoLead = { action: "unsorted_note", id: Number(linkState.leadId), name: shape.lead.name, pipelineId: null, statusId: null, placementFrom: "unchanged", tags: [], customFields: 0 };
+    out.contact = { action: "linked", ...(entry?.amoContactId ? { id: Number(entry.amoContactId) } : {}), ...person };
+    return result;
+  }
+
   if (link) {
     const existing = amo
       ? await amo.get<{ id: number; pipeline_id: number; status_id: number; _embedded?: { contacts?: { id: number; is_main?: boolean }[] } }>(`/api/v4/leads/${link.amoId}`, { with: "contacts" }).catch((err: unknown) => {
@@ -203,6 +234,15 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
   out.amoLead = { action: "create", ...common, pipelineId: placement?.pipelineId ?? null, statusId: placement?.statusId ?? null, ...placementNames(meta, placement?.pipelineId ?? null, placement?.statusId ?? null), placementFrom: from };
   if (!placement) out.stop = { kind: "nothing", reason: "the amoCRM account has no pipeline with an open status to put the lead in; the sync would fail" };
   const policy = projectId ? await once(opts, `policy:${projectId}`, () => getLeadPolicy(t, projectId)) : { ...DEFAULT_LEAD_POLICY, rrNext: 0 };
+  // Incoming leads, read as the sync reads them: the setting, then this lead's or the person's waiting entry.
+  const setting = !link && projectId ? await once(opts, `unsorted:${projectId}`, () => getUnsortedSetting(t, projectId)) : null;
+  let waiting: WaitingEntry | null = null;
+  if (setting && projectId && meta.pipelines.some((p) => p.id === setting.pipelineId)) {
+    const own = await entryByLptLead(t, String(lead.id));
+    const keys = [...lead.contact.phones.map((p) => `phone:${p}`), ...lead.contact.emails.map((e) => `email:${e}`)];
+    const entry = own?.state === "pending" ? own : await pendingEntryForPerson(t, projectId, keys);
+    waiting = entry ? { uid: entry.uid, amoLeadId: entry.amoLeadId, amoContactId: entry.amoContactId, own: entry === own } : null;
+  }
   let found: Awaited<ReturnType<typeof findAmoContact>> | undefined;
   let contactLeads: AmoLeadState[] | undefined;
   if (amo) {
@@ -218,7 +258,7 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
     if (needsContactLeads(policy)) notes.push(`Repeat requests («${policy.repeatMode}») are judged on the contact's amoCRM leads, which were not read.`);
   }
   // The sync's own plan step decides repeat requests and the responsible user (sync/plan.ts).
-  if (placement || (found && needsContactLeads(policy))) {
+  if (placement || setting || (found && needsContactLeads(policy))) {
     const ruleResponsible = [...plan.actions].reverse().find((a) => a.type === "set_responsible");
     const decided = (() => {
       try {
@@ -236,6 +276,8 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
           ruleResponsibleUserId: ruleResponsible?.type === "set_responsible" ? ruleResponsible.userId : undefined,
           meta,
           now: Date.now(),
+          unsorted: setting ? { pipelineId: setting.pipelineId } : null,
+          waiting,
         });
       } catch {
         return null;
@@ -243,8 +285,19 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
     })();
     if (decided) {
       out.repeat = amo || policy.repeatMode === "new" ? decided.repeat : null;
+      if (decided.unsorted.outcome !== "off") out.unsorted = decided.unsorted;
       const attach = decided.ops.find((o) => o.kind === "attach_repeat");
-      if (attach && attach.kind === "attach_repeat") {
+      const entryOp = decided.ops.find((o) => o.kind === "create_unsorted" || o.kind === "join_unsorted");
+      if (entryOp?.kind === "create_unsorted") {
+        out.stop = null;
+        out.amoLead = { action: "unsorted", name: shape.lead.name, pipelineId: entryOp.pipelineId, statusId: null, ...placementNames(meta, entryOp.pipelineId, null), placementFrom: "unchanged", tags: [...new Set(shape.lead.tags)], customFields: shape.lead.customFields.length };
+        // The entry carries its own contact; amoCRM makes it when the entry is posted.
+        out.contact = { action: "create", ...person };
+      } else if (entryOp?.kind === "join_unsorted") {
+        out.stop = null;
+        out.amoLead = { action: "unsorted_note", id: entryOp.leadId, name: shape.lead.name, pipelineId: null, statusId: null, placementFrom: "unchanged", tags: [], customFields: 0 };
+        out.contact = { action: "linked", ...(entryOp.contactId ? { id: entryOp.contactId } : {}), ...person };
+      } else if (attach && attach.kind === "attach_repeat") {
         out.stop = null;
         out.amoLead = { action: "attach", id: attach.leadId, name: shape.lead.name, pipelineId: attach.status.pipelineId, statusId: attach.status.statusId, ...placementNames(meta, attach.status.pipelineId, attach.status.statusId), placementFrom: "unchanged", responsibleUserId: attach.task.responsibleUserId ?? undefined, responsibleName: attach.task.responsibleUserId ? meta.users.find((u) => u.id === attach.task.responsibleUserId)?.name : undefined, tags: [], customFields: 0 };
         out.notes.unshift({ text: attach.note, ruleId: 0 });

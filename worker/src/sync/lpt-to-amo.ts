@@ -1,7 +1,7 @@
 // The sync job for one LPTracker event: re-read the lead (the webhook is only a hint), let the
-// rules decide, map it, plan the amoCRM writes (sync/plan.ts: update the linked lead, create one, or
-// add a repeat request to the contact's open lead) and run them, run the rule actions, post the
-// calls, and record every step in the audit log.
+// rules decide, map it, plan the amoCRM writes (sync/plan.ts: update the linked lead, add a repeat
+// request to an open lead, post or join an incoming-leads entry, or create a lead) and run them, run
+// the rule actions, post the calls, and record the event in one D1 batch.
 import type { Env } from "../env";
 import { AmoClient } from "../amocrm/client";
 import { amoGate } from "../amocrm/gate";
@@ -12,27 +12,32 @@ import type { Tenant } from "../db/tenant";
 import type { EventRow } from "../db/events";
 import { getProject } from "../db/lptracker";
 import { findLinkByLpt, updateLinkMeta, upsertLinkQuery, type LinkRow } from "../db/links";
+import { finishEventQuery, saveEventProgress } from "../db/events";
+import { entryByLptLead, entryByUid, getUnsortedSetting, insertUnsortedEntry, pendingEntryForPerson } from "../db/unsorted";
+import { addLeadNote, formsItem, postFormsEntry, requestNoteText } from "../amocrm/unsorted";
+import type { BatchItem } from "drizzle-orm/batch";
 import { getSavedMapping, getStageMap } from "../db/mapping";
-import { insertCalls } from "../db/calls";
+import { callsForLptLeads, callWriteQueries, type NewCall } from "../db/calls";
 import { auditInsert, writeAudit, type AuditEntry } from "../db/audit";
 import { normalizeLptLead, type LptLead } from "./lpt-lead";
 import { leadFacts } from "./facts";
 import { loadRules, recordChain, runChain, shapeLptLead } from "./rule-chain";
 import { applyMapping, defaultMapping } from "./mapping";
-import { complexLeadBody, contactPatchBody, leadCreateBody, leadPatchBody, type AmoContactBody } from "./amo-payload";
+import { complexLeadBody, contactPatchBody, leadCreateBody, type AmoContactBody } from "./amo-payload";
 import type { AmoContact } from "./contact-finder";
 import { leadFromCallback, updateKind } from "./lpt-payload";
-import { postPendingCalls } from "./post-calls";
+import { postCalls } from "./post-calls";
 import { runAmoRuleActions } from "./rule-actions";
 import type { AmoMetadata, Facts, RulePlan } from "./types";
 import { RetryLater } from "../queue/retry";
 import { sharedRead } from "./shared-read";
-import { routeViaUnsorted, unsortedLinkMeta } from "./unsorted";
+import { linkUnsorted, type LinkUnsorted } from "./unsorted";
 import { getLeadPolicy, roundRobinUser, takeRoundRobinSlot } from "../db/lead-policy";
 import { DEFAULT_LEAD_POLICY, type LeadPolicy } from "./lead-policy";
-import { needsContactLeads, planAmoWrites, type AmoLeadState, type AmoOp } from "./plan";
+import { needsContactLeads, planAmoWrites, type AmoLeadState, type AmoOp, type WaitingEntry } from "./plan";
 
-export type JobResult = { status: "done" | "skipped"; note: string };
+/** `recorded`: the job wrote the event's status and closing audit entry in its own final batch. */
+export type JobResult = { status: "done" | "skipped"; note: string; recorded?: boolean };
 
 export interface LeadSnapshot {
   name: string | null;
@@ -153,15 +158,15 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
   try {
     // The link may have appeared while we waited for the lock.
     const link = (await findLinkByLpt(t, "lead", lead.id)) ?? leadLink;
-    // The amoCRM steps are written together with the links, in one D1 round trip (a burst runs
-    // hundreds of these jobs through one database).
+    // Every D1 record of the event (links, calls, audit, its status) is written in one batch at the
+    // end, so a failure or a replay never finds half an event; amoCRM is written before it.
     const noted: Omit<AuditEntry, "eventId">[] = [];
     const note = async (e: Omit<AuditEntry, "eventId">) => void noted.push(e);
-    // Projects set to amoCRM's incoming leads: a new lead becomes an entry there (sync/unsorted.ts).
-    const viaUnsorted = await routeViaUnsorted({ t, amo, lead, link, contactDraft, leadDraft, projectId, projectName: project?.name ?? null, meta, step });
-    if (viaUnsorted?.kind === "declined") return viaUnsorted.result;
-    const { amoLeadId, amoContactId, amoStatus, attached } = viaUnsorted
-      ? { amoLeadId: viaUnsorted.amoLeadId, amoContactId: viaUnsorted.amoContactId, amoStatus: null, attached: false }
+    // The journal of amoCRM writes an earlier attempt of this job made and could not record.
+    const journal = (event.progress ?? {}) as Journal;
+    if (journal.amo) noted.push(...journal.amo.noted);
+    const done: AmoWrite = journal.amo
+      ? journal.amo.result
       : await upsertInAmo({
           t,
           amo,
@@ -174,11 +179,23 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
           meta,
           step: note,
           projectId,
+          projectName: project?.name ?? null,
           receivedAt: event.receivedAt,
           policy,
           ruleResponsibleUserId: ruleResponsible?.type === "set_responsible" ? ruleResponsible.userId : undefined,
         });
+    if (!journal.amo && done.once) {
+      // A created lead or an added note cannot be written twice: a retry reads this instead.
+      journal.amo = { result: done, noted: [...noted] };
+      await saveEventProgress(t, event.id, journal);
+    }
+    if (done.declined) {
+      await recordEvent(t, event.id, noted, [], { status: "skipped", note: "declined in amoCRM's incoming leads; not recreated" });
+      return { status: "skipped", note: "declined in amoCRM's incoming leads; not recreated", recorded: true };
+    }
+    const { amoLeadId, amoContactId, amoStatus, attached } = done;
 
+    const kept = linkUnsorted(link);
     const linkMeta = {
       facts,
       snapshot: {
@@ -195,63 +212,129 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
       amoWrote: { ...((link?.meta.amoWrote as object | undefined) ?? {}), ...(amoStatus ? { ...amoStatus, at: Date.now() } : {}) },
       lptStage: lead.stage?.id ?? null,
       lptAt: appliedAt,
-      ...unsortedLinkMeta(link, viaUnsorted),
+      ...(done.unsorted ? { unsorted: done.unsorted } : kept ? { unsorted: kept } : {}),
       // A repeat request added to an open lead: later updates leave that lead's fields alone.
       ...(attached ? { attached: true } : {}),
     };
-    const [first, ...rest] = [
-      upsertLinkQuery(t, "lead", lead.id, amoLeadId, projectId, linkMeta),
-      ...(lead.contact.id && amoContactId ? [upsertLinkQuery(t, "contact", lead.contact.id, amoContactId, projectId, {})] : []),
-      ...noted.map((e) => auditInsert(t, { ...e, eventId: event.id })),
-    ];
-    await t.db.batch([first!, ...rest]);
 
+    // Rule actions journal themselves (one audit row per action, sync/rule-actions.ts).
     await runAmoRuleActions(env, t, amo, lpt, plan, { amoLeadId: Number(amoLeadId), lptLeadId: lead.id, eventId: event.id, step });
 
-    if (lead.calls.length) {
-      const fresh = await insertCalls(
-        t,
-        lead.calls.map((c) => ({
-          source: "lptracker",
-          callId: c.id,
-          lptLeadId: String(lead.id),
-          amoLeadId: String(amoLeadId),
-          amoContactId: amoContactId ? String(amoContactId) : null,
-          phone: lead.contact.phones[0] ?? null,
-          direction: c.direction,
-          startedAt: c.at,
-          duration: c.durationSec,
-          result: c.disposition,
-          recordingUrl: c.recordingUrl,
-          operator: c.ownerId ? (schema?.staff?.find((m) => m.id === c.ownerId)?.name ?? String(c.ownerId)) : null,
-        })),
-      );
-      const posted = await postPendingCalls(t, amo, String(lead.id), { amoLeadId: String(amoLeadId), amoContactId: amoContactId ? String(amoContactId) : null, responsibleUserId: leadDraft.responsibleUserId });
-      if (posted.posted || posted.viaNotes || posted.failed) {
-        await step({
-          level: posted.failed ? "warn" : "info",
-          source: "amocrm",
-          action: "calls.posted",
-          message: `Calls: ${fresh} new, ${posted.posted} posted as calls, ${posted.viaNotes} as notes, ${posted.failed} failed.`,
-          entityType: "amo_lead",
-          entityId: amoLeadId,
-        });
-      }
-      if (posted.droppedLinks.length) {
-        await step({
-          level: "warn",
-          source: "amocrm",
-          action: "calls.link_dropped",
-          message: `Recording link left out for call${posted.droppedLinks.length > 1 ? "s" : ""} ${posted.droppedLinks.slice(0, 10).join(", ")}: only http(s) links are sent to amoCRM.`,
-          entityType: "amo_lead",
-          entityId: amoLeadId,
-        });
-      }
-    }
-    return { status: "done", note: `amoCRM lead ${amoLeadId}` };
+    const callQueries = lead.calls.length ? await syncCalls({ t, amo, lead, schema, amoLeadId, amoContactId, leadDraft, journal, eventId: event.id, note }) : [];
+    const result: JobResult = { status: "done", note: `amoCRM lead ${amoLeadId}` };
+    await recordEvent(t, event.id, noted, [
+      upsertLinkQuery(t, "lead", lead.id, amoLeadId, projectId, linkMeta),
+      ...(lead.contact.id && amoContactId ? [upsertLinkQuery(t, "contact", lead.contact.id, amoContactId, projectId, {})] : []),
+      ...callQueries,
+    ], result);
+    return { ...result, recorded: true };
   } finally {
     await gate.unlock(lock);
   }
+}
+
+/** What an earlier attempt of the job wrote to amoCRM and could not record (`events.progress`). */
+type Journal = {
+  amo?: { result: AmoWrite; noted: Omit<AuditEntry, "eventId">[] };
+  /** Calls already in amoCRM: call id → amoCRM call id (null: posted as a note). */
+  calls?: Record<string, string | null>;
+};
+
+/** The event's final batch: its rows, its audit entries, its status and the closing audit entry. */
+async function recordEvent(t: Tenant, eventId: number, noted: Omit<AuditEntry, "eventId">[], rows: BatchItem<"sqlite">[], result: JobResult): Promise<void> {
+  const [first, ...rest] = [
+    ...rows,
+    ...noted.map((e) => auditInsert(t, { ...e, eventId })),
+    finishEventQuery(t, eventId, result.status, result.status === "skipped" ? result.note : null),
+    auditInsert(t, { source: "system", action: `event.${result.status}`, message: `Event ${eventId} ${result.status}: ${result.note}.`, eventId }),
+  ];
+  await t.db.batch([first!, ...rest]);
+}
+
+/**
+ * Posts the lead's calls amoCRM does not have yet and returns the call rows for the final batch.
+ * A retry skips the calls the journal says were posted, so amoCRM gets each call once.
+ */
+async function syncCalls(i: {
+  t: Tenant;
+  amo: AmoClient;
+  lead: LptLead;
+  schema: Awaited<ReturnType<typeof lptProjectSchema>> | null;
+  amoLeadId: string;
+  amoContactId: string | null;
+  leadDraft: UpsertInput["leadDraft"];
+  journal: Journal;
+  eventId: number;
+  note: (e: Omit<AuditEntry, "eventId">) => Promise<void>;
+}): Promise<BatchItem<"sqlite">[]> {
+  const { t, lead, amoLeadId, amoContactId } = i;
+  const stored = await callsForLptLeads(t, [String(lead.id)]);
+  const known = new Set(stored.filter((c) => c.source === "lptracker").map((c) => c.callId));
+  const fresh: NewCall[] = lead.calls
+    .filter((c) => !known.has(c.id))
+    .map((c) => ({
+      source: "lptracker",
+      callId: c.id,
+      lptLeadId: String(lead.id),
+      amoLeadId,
+      amoContactId,
+      phone: lead.contact.phones[0] ?? null,
+      direction: c.direction,
+      startedAt: c.at,
+      duration: c.durationSec,
+      result: c.disposition,
+      recordingUrl: c.recordingUrl,
+      operator: c.ownerId ? (i.schema?.staff?.find((m) => m.id === c.ownerId)?.name ?? String(c.ownerId)) : null,
+    }));
+  const pendingStored = stored.filter((c) => c.syncStatus === "pending" || c.syncStatus === "failed");
+  const journaled = i.journal.calls ?? {};
+  type Candidate = { callId: string; phone: string | null; direction: string | null; duration: number; result: string | null; recordingUrl: string | null; startedAt: number | null; rowId?: number; fresh?: NewCall };
+  const candidates: Candidate[] = [
+    ...pendingStored.map((c) => ({ ...c, rowId: c.id })),
+    ...fresh.map((c) => ({ callId: c.callId, phone: c.phone ?? null, direction: c.direction ?? null, duration: c.duration ?? 0, result: c.result ?? null, recordingUrl: c.recordingUrl ?? null, startedAt: c.startedAt ?? null, fresh: c })),
+  ];
+  const toPost = candidates.filter((c) => !(c.callId in journaled));
+  const posted = await postCalls(i.amo, toPost, { amoLeadId, amoContactId, responsibleUserId: i.leadDraft.responsibleUserId });
+  const outcome = new Map<string, { syncStatus: "posted" | "failed"; amoCallId: string | null; error: string | null }>();
+  for (const [callId, amoCallId] of Object.entries(journaled)) outcome.set(callId, { syncStatus: "posted", amoCallId, error: null });
+  for (const o of posted.outcomes) outcome.set(o.call.callId, { syncStatus: o.syncStatus, amoCallId: o.amoCallId ?? null, error: o.error ?? null });
+  const nowPosted = posted.outcomes.filter((o) => o.syncStatus === "posted");
+  if (nowPosted.length) {
+    // Posted calls are in amoCRM now: a retry before the final batch must not post them again.
+    i.journal.calls = { ...journaled, ...Object.fromEntries(nowPosted.map((o) => [o.call.callId, o.amoCallId ?? null])) };
+    await saveEventProgress(t, i.eventId, i.journal);
+  }
+  const target = { amoLeadId, amoContactId };
+  const rows = callWriteQueries(
+    t,
+    candidates.filter((c) => c.fresh).map((c) => ({ ...c.fresh!, ...(outcome.get(c.callId) ?? {}) })),
+    candidates.filter((c) => c.rowId !== undefined && outcome.has(c.callId)).map((c) => {
+      const o = outcome.get(c.callId)!;
+      return { id: c.rowId!, patch: o.syncStatus === "posted" ? { ...o, ...target } : { syncStatus: o.syncStatus, error: o.error } };
+    }),
+  );
+  const fromJournal = candidates.filter((c) => c.callId in journaled).length;
+  if (posted.posted || posted.viaNotes || posted.failed || fromJournal) {
+    await i.note({
+      level: posted.failed ? "warn" : "info",
+      source: "amocrm",
+      action: "calls.posted",
+      message: `Calls: ${fresh.length} new, ${posted.posted} posted as calls, ${posted.viaNotes} as notes, ${posted.failed} failed${fromJournal ? `, ${fromJournal} posted by an earlier attempt` : ""}.`,
+      entityType: "amo_lead",
+      entityId: amoLeadId,
+    });
+  }
+  if (posted.droppedLinks.length) {
+    await i.note({
+      level: "warn",
+      source: "amocrm",
+      action: "calls.link_dropped",
+      message: `Recording link left out for call${posted.droppedLinks.length > 1 ? "s" : ""} ${posted.droppedLinks.slice(0, 10).join(", ")}: only http(s) links are sent to amoCRM.`,
+      entityType: "amo_lead",
+      entityId: amoLeadId,
+    });
+  }
+  return rows;
 }
 
 interface UpsertInput {
@@ -266,6 +349,7 @@ interface UpsertInput {
   meta: AmoMetadata;
   step: (e: Omit<AuditEntry, "eventId">) => Promise<void>;
   projectId: number | null;
+  projectName: string | null;
   /** When the event reached us: the contact lookup must see every contact made before it. */
   receivedAt: number;
   policy: LeadPolicy;
@@ -281,17 +365,39 @@ async function contactLeads(amo: AmoClient, contact: AmoContact): Promise<AmoLea
   return read.filter((l): l is AmoLeadState => l !== null);
 }
 
+/** What the executor wrote; `once`: something amoCRM must not get twice (a retry reads the journal). */
+type AmoWrite = { amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus | null; attached: boolean; unsorted?: LinkUnsorted; declined?: boolean; once: boolean };
+
+const personKeys = (lead: LptLead) => [...lead.contact.phones.map((p) => `phone:${p}`), ...lead.contact.emails.map((e) => `email:${e}`)];
+
 /**
- * The executor: reads what the plan needs (the linked lead; else the contact, and its leads only
- * when the repeat policy asks), plans (sync/plan.ts), and runs the operations through the gate.
+ * The executor: reads what the plan needs (the link's incoming-lead state and the project's
+ * setting, the waiting entry; the linked lead; else the contact, and its leads only when the
+ * repeat policy asks), plans (sync/plan.ts), and runs the operations through the gate.
  */
-async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus | null; attached: boolean }> {
-  const { amo, lead, contactDraft, leadDraft, step } = i;
+async function upsertInAmo(i: UpsertInput): Promise<AmoWrite> {
+  const { t, amo, lead, contactDraft, leadDraft, step } = i;
+  const linkState = linkUnsorted(i.link);
+  const settled = linkState?.state === "pending" || linkState?.state === "declined";
+  const setting = !i.link && i.projectId !== null ? await getUnsortedSetting(t, i.projectId) : null;
+  const settingLive = !!setting && i.meta.pipelines.some((p) => p.id === setting.pipelineId);
+  let waiting: WaitingEntry | null = null;
+  if (linkState?.state === "pending") {
+    const entry = await entryByUid(t, linkState.uid);
+    waiting = { uid: linkState.uid, amoLeadId: linkState.leadId, amoContactId: entry?.amoContactId ?? null, own: false };
+  } else if (settingLive && i.projectId !== null) {
+    // A retried job finds the entry its first attempt posted; else a waiting entry of the same person.
+    const own = await entryByLptLead(t, String(lead.id));
+    const entry = own?.state === "pending" ? own : await pendingEntryForPerson(t, i.projectId, personKeys(lead));
+    waiting = entry ? { uid: entry.uid, amoLeadId: entry.amoLeadId, amoContactId: entry.amoContactId, own: entry === own } : null;
+  }
   // Read and written together with the other jobs' linked leads (amocrm/gate.ts).
-  const linked = i.link ? await amo.readLead<AmoLeadState>(Number(i.link.amoId)) : undefined;
+  const linked = i.link && !settled ? await amo.readLead<AmoLeadState>(Number(i.link.amoId)) : undefined;
   let found: Awaited<ReturnType<AmoClient["findContact"]>> | undefined;
   let leadsOfContact: AmoLeadState[] | undefined;
-  if (!linked) {
+  // The contact is looked up only when the plan can use it: an incoming-leads entry brings its own.
+  const lookUp = !linked && !settled && !waiting?.own && !(settingLive && !needsContactLeads(i.policy));
+  if (lookUp) {
     // Leads of jobs running side by side share the lookup and the `leads/complex` call (amocrm/gate.ts).
     found = await amo.findContact(lead.contact.phones, lead.contact.emails, i.receivedAt);
     if (found && needsContactLeads(i.policy)) leadsOfContact = await contactLeads(amo, found.contact);
@@ -305,20 +411,23 @@ async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoCont
     placement: i.placement,
     defaultPlacement: defaultPlacement(i.meta),
     stageChanged: i.stageChanged,
-    found,
+    found: lookUp ? found : undefined,
     contactLeads: leadsOfContact,
     policy: i.policy,
     ruleResponsibleUserId: i.ruleResponsibleUserId,
     meta: i.meta,
     now: Date.now(),
+    unsorted: setting ? { pipelineId: setting.pipelineId } : null,
+    linkUnsorted: linkState,
+    waiting,
   });
-  for (const r of plan.reasons.filter((x) => x.action === "lead.link_stale")) await step({ level: r.level, source: "amocrm", action: r.action, message: r.message });
+  for (const r of plan.reasons.filter((x) => x.action === "lead.link_stale" || x.action.startsWith("unsorted."))) await step({ level: r.level, source: "amocrm", action: r.action, message: r.message, ...(r.action === "unsorted.declined_kept" ? { entityType: "lpt_lead", entityId: lead.id } : {}) });
   if (found) await step({ source: "amocrm", action: "contact.found", message: `amoCRM contact ${found.contact.id} found by ${found.by}.`, entityType: "amo_contact", entityId: found.contact.id });
-  for (const r of plan.reasons.filter((x) => x.action !== "lead.link_stale")) {
+  for (const r of plan.reasons.filter((x) => x.action !== "lead.link_stale" && !x.action.startsWith("unsorted."))) {
     await step({ level: r.level, source: "sync", action: r.action, message: r.message, ...(r.leadId ? { entityType: "amo_lead", entityId: r.leadId } : {}) });
   }
 
-  let result: { amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus | null; attached: boolean } | null = null;
+  let result: AmoWrite | null = null;
   let contactId: number | null = null;
   for (const op of plan.ops) {
     switch (op.kind) {
@@ -335,7 +444,7 @@ async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoCont
               : { source: "amocrm", action: "lead.up_to_date", message: `amoCRM lead ${op.leadId} already holds what LPTracker lead ${lead.id} maps to.`, entityType: "amo_lead", entityId: op.leadId },
           );
         }
-        result = { amoLeadId: String(op.leadId), amoContactId: null, amoStatus: op.status, attached: op.keptForRepeat };
+        result = { amoLeadId: String(op.leadId), amoContactId: null, amoStatus: op.status, attached: op.keptForRepeat, once: false };
         break;
       case "attach_repeat":
         await amo.post("/api/v4/leads/notes", [{ entity_id: op.leadId, note_type: "common", params: { text: op.note } }]);
@@ -350,18 +459,60 @@ async function upsertInAmo(i: UpsertInput): Promise<{ amoLeadId: string; amoCont
           },
         ]);
         await step({ source: "amocrm", action: "lead.repeat_noted", message: `Note «Повторная заявка» and a task added to amoCRM lead ${op.leadId}.`, entityType: "amo_lead", entityId: op.leadId });
-        result = { amoLeadId: String(op.leadId), amoContactId: String(op.contactId), amoStatus: op.status, attached: true };
+        result = { amoLeadId: String(op.leadId), amoContactId: String(op.contactId), amoStatus: op.status, attached: true, once: true };
         break;
       case "create_lead":
-        result = { ...(await createLead(i, op)), attached: false };
+        result = { ...(await createLead(i, op)), attached: false, once: true };
+        break;
+      case "keep_declined":
+        result = { amoLeadId: i.link?.amoId ?? "", amoContactId: null, amoStatus: null, attached: false, declined: true, once: false };
+        break;
+      case "join_unsorted":
+        if (op.note) {
+          await addLeadNote(amo, op.leadId, requestNoteText(lead, true));
+          await step({
+            source: "amocrm",
+            action: "unsorted.repeat_added",
+            message:
+              op.why === "linked"
+                ? `LPTracker lead ${lead.id} changed while its incoming lead ${op.uid} waits in amoCRM: added to it as a note on lead ${op.leadId}.`
+                : `LPTracker lead ${lead.id} is a repeat request of a person whose incoming lead ${op.uid} still waits in amoCRM: added to it as a note on lead ${op.leadId}, no second entry.`,
+            entityType: "amo_lead",
+            entityId: op.leadId,
+          });
+        }
+        result = { amoLeadId: String(op.leadId), amoContactId: op.contactId ? String(op.contactId) : null, amoStatus: null, attached: false, unsorted: { uid: op.uid, state: "pending", leadId: String(op.leadId) }, once: op.note };
         break;
       case "create_unsorted":
-        throw new Error("Incoming leads («Неразобранное») are not planned by this version of the sync.");
+        result = { ...(await createUnsorted(i, op.pipelineId)), once: true };
+        break;
     }
   }
   if (!result) throw new Error("The sync plan wrote no amoCRM lead.");
   if (contactId && !result.amoContactId) result.amoContactId = String(contactId);
   return result;
+}
+
+/** Runs a planned `create_unsorted`: the forms entry with the request's metadata, stored at once, then the request as a note. */
+async function createUnsorted(i: UpsertInput, pipelineId: number): Promise<Omit<AmoWrite, "once">> {
+  const { t, amo, lead, step } = i;
+  const projectId = i.projectId!;
+  const { body, problems } = complexLeadBody(i.leadDraft, i.contactDraft, { pipelineId, statusId: 0 });
+  if (problems.length) await step({ level: "warn", source: "mapping", action: "mapping.truncated", message: problems.map((p) => `${p.entity} ${p.field}: ${p.reason}`).join("; ") });
+  const item = formsItem(lead, body, { projectId, projectName: i.projectName, pipelineId, now: Date.now() });
+  const posted = await postFormsEntry(amo, item);
+  // Stored at once: a retry of this job must find the entry, not post a second one.
+  await insertUnsortedEntry(t, { uid: posted.uid, projectId, lptLeadId: String(lead.id), amoLeadId: String(posted.leadId), amoContactId: posted.contactId ? String(posted.contactId) : null, personKeys: personKeys(lead) });
+  await step({
+    source: "amocrm",
+    action: "unsorted.created",
+    message: `LPTracker lead ${lead.id} sent to amoCRM's incoming leads of pipeline ${pipelineId} (entry ${posted.uid}, lead ${posted.leadId}); it waits for a manager to accept or decline it.`,
+    entityType: "amo_lead",
+    entityId: posted.leadId,
+    data: { uid: posted.uid, metadata: item.metadata },
+  });
+  await addLeadNote(amo, posted.leadId, requestNoteText(lead, false));
+  return { amoLeadId: String(posted.leadId), amoContactId: posted.contactId ? String(posted.contactId) : null, amoStatus: null, attached: false, unsorted: { uid: posted.uid, state: "pending", leadId: String(posted.leadId) } };
 }
 
 /** Runs a planned `create_lead`: the responsible user resolved (a round-robin slot taken now), then `leads/complex`. */

@@ -8,6 +8,9 @@ import type { LeadPolicy, RepeatDecision, RepeatWhy } from "./lead-policy";
 export type { RepeatDecision, RepeatWhy };
 import type { LptLead } from "./lpt-lead";
 import type { AmoMetadata } from "./types";
+import type { UnsortedDecision } from "./unsorted-decision";
+
+export type { UnsortedDecision };
 
 export type Placement = { pipelineId: number; statusId: number };
 
@@ -40,12 +43,32 @@ export type AmoOp =
   | { kind: "create_lead"; placement: Placement; contactId: number | null; responsible: ResponsibleDecision }
   /** A repeat request: a note and a task on the contact's open lead, nothing created. */
   | { kind: "attach_repeat"; leadId: number; contactId: number; status: Placement; note: string; task: { text: string; responsibleUserId: number | null; taskTypeId: number; completeTill: number } }
-  /** Reserved for incoming leads («Неразобранное»): the entry instead of a lead. Not planned yet. */
-  | { kind: "create_unsorted"; placement: Placement; contactId: number | null };
+  /** Incoming leads («Неразобранное»): a forms entry in the pipeline instead of a lead (with its contact). */
+  | { kind: "create_unsorted"; pipelineId: number }
+  /** A request added to an entry still waiting in incoming leads; `note` false: the entry is this lead's own (a retry). */
+  | { kind: "join_unsorted"; uid: string; leadId: number; contactId: number | null; note: boolean; why: "linked" | "person" | "own" }
+  /** The manager declined the entry: nothing is created or updated in amoCRM. */
+  | { kind: "keep_declined"; uid: string };
+
+/** What a lead link remembers of its incoming lead (`links.meta.unsorted`). */
+export interface LinkUnsortedState {
+  uid: string;
+  state: "pending" | "accepted" | "declined";
+  leadId: string;
+}
+
+/** A waiting entry found before planning: this lead's own (a retried job) or the same person's. */
+export interface WaitingEntry {
+  uid: string;
+  amoLeadId: string;
+  amoContactId: string | null;
+  own: boolean;
+}
+
 
 export interface PlanReason {
   /** Audit action name. */
-  action: "lead.link_stale" | "lead.repeat_attached" | "lead.repeat_new" | "lead.repeat_kept" | "lead.assigned";
+  action: "lead.link_stale" | "lead.repeat_attached" | "lead.repeat_new" | "lead.repeat_kept" | "lead.assigned" | "unsorted.pipeline_missing" | "unsorted.declined_kept";
   level: "info" | "warn";
   message: string;
   leadId?: number;
@@ -57,6 +80,7 @@ export interface AmoPlan {
   reasons: PlanReason[];
   repeat: RepeatDecision | null;
   responsible: ResponsibleDecision | null;
+  unsorted: UnsortedDecision;
 }
 
 export interface PlanInput {
@@ -80,6 +104,12 @@ export interface PlanInput {
   ruleResponsibleUserId?: number;
   meta: Pick<AmoMetadata, "users" | "taskTypes" | "pipelines">;
   now: number;
+  /** The project's incoming-leads pipeline (null: new leads go straight into a pipeline). */
+  unsorted?: { pipelineId: number } | null;
+  /** The link's incoming-lead state, when the link came from an entry. */
+  linkUnsorted?: LinkUnsortedState | null;
+  /** A waiting entry of this lead or of the same person (read only when incoming leads are on). */
+  waiting?: WaitingEntry | null;
 }
 
 const CLOSED = new Set([142, 143]);
@@ -163,6 +193,18 @@ export function planAmoWrites(i: PlanInput): AmoPlan {
   const reasons: PlanReason[] = [];
   const { lead } = i;
 
+  // A link made by an entry follows the manager's decision: declined creates nothing, waiting takes a note.
+  const lu = i.link ? i.linkUnsorted : null;
+  if (lu?.state === "declined") {
+    reasons.push({ action: "unsorted.declined_kept", level: "info", message: `LPTracker lead ${lead.id} was declined in amoCRM's incoming leads (${lu.uid}); this update creates nothing in amoCRM.` });
+    return { ops: [{ kind: "keep_declined", uid: lu.uid }], reasons, repeat: null, responsible: null, unsorted: { outcome: "declined", uid: lu.uid } };
+  }
+  if (lu?.state === "pending") {
+    const contactId = i.waiting?.uid === lu.uid && i.waiting.amoContactId ? Number(i.waiting.amoContactId) : null;
+    ops.push({ kind: "join_unsorted", uid: lu.uid, leadId: Number(lu.leadId), contactId, note: true, why: "linked" });
+    return { ops, reasons, repeat: null, responsible: null, unsorted: { outcome: "joined", uid: lu.uid, leadId: Number(lu.leadId), why: "linked" } };
+  }
+
   if (i.link && i.linked) {
     const existing = i.linked;
     let status: Placement = { pipelineId: existing.pipeline_id, statusId: existing.status_id };
@@ -188,10 +230,17 @@ export function planAmoWrites(i: PlanInput): AmoPlan {
     }
     const contactId = existing._embedded?.contacts?.find((c) => c.is_main)?.id ?? existing._embedded?.contacts?.[0]?.id ?? null;
     if (contactId) ops.push({ kind: "update_contact", contactId });
-    return { ops, reasons, repeat: null, responsible: null };
+    return { ops, reasons, repeat: null, responsible: null, unsorted: i.unsorted === undefined ? { outcome: "off" } : { outcome: "linked" } };
   }
   if (i.link && i.linked === null) {
     reasons.push({ action: "lead.link_stale", level: "warn", message: `The linked amoCRM lead ${i.link.amoId} no longer exists; a new one is created.` });
+  }
+
+  // A retried job finds the entry its first attempt posted: it joins it and posts nothing again.
+  if (!i.link && i.unsorted && i.waiting?.own) {
+    const w = i.waiting;
+    ops.push({ kind: "join_unsorted", uid: w.uid, leadId: Number(w.amoLeadId), contactId: w.amoContactId ? Number(w.amoContactId) : null, note: false, why: "own" });
+    return { ops, reasons, repeat: null, responsible: null, unsorted: { outcome: "joined", uid: w.uid, leadId: Number(w.amoLeadId), why: "own" } };
   }
 
   const found = i.found ?? null;
@@ -200,7 +249,9 @@ export function planAmoWrites(i: PlanInput): AmoPlan {
     if (!found) {
       repeat = { mode: i.policy.repeatMode, outcome: "not_repeat", code: "no_contact", why: "no amoCRM contact has this phone or e-mail" };
     } else {
-      const target = repeatTarget(i.policy, i.contactLeads);
+      // The lead of a waiting entry is not an open lead to attach to: the request joins the entry below.
+      const waitingLead = i.waiting ? Number(i.waiting.amoLeadId) : null;
+      const target = repeatTarget(i.policy, i.contactLeads?.filter((l) => l.id !== waitingLead));
       if (target.lead) {
         const open = target.lead;
         repeat = { mode: i.policy.repeatMode, outcome: "attached", leadId: open.id, code: target.code, why: target.why };
@@ -219,10 +270,27 @@ export function planAmoWrites(i: PlanInput): AmoPlan {
           },
         });
         reasons.push({ action: "lead.repeat_attached", level: "info", leadId: open.id, message: `Repeat request: LPTracker lead ${lead.id} added to ${target.why} (a note and a task), no new lead.` });
-        return { ops, reasons, repeat, responsible: null };
+        return { ops, reasons, repeat, responsible: null, unsorted: !i.unsorted ? { outcome: "off" } : i.link ? { outcome: "linked" } : { outcome: "repeat_first", leadId: open.id } };
       }
       repeat = { mode: i.policy.repeatMode, outcome: "new", ...(target.leadId ? { leadId: target.leadId } : {}), code: target.code, why: target.why };
       reasons.push({ action: "lead.repeat_new", level: "info", message: `Repeat request from contact ${found.contact.id}: a new lead, because ${target.why}.` });
+    }
+  }
+
+  // Incoming leads only for a lead we never linked (a stale link is recreated where it was).
+  let unsorted: UnsortedDecision = i.link && i.unsorted ? { outcome: "linked" } : { outcome: "off" };
+  if (!i.link && i.unsorted) {
+    const pipelineId = i.unsorted.pipelineId;
+    if (!i.meta.pipelines.some((p) => p.id === pipelineId)) {
+      unsorted = { outcome: "pipeline_missing", pipelineId };
+      reasons.push({ action: "unsorted.pipeline_missing", level: "warn", message: `The pipeline ${pipelineId} chosen for incoming leads no longer exists in amoCRM; LPTracker lead ${lead.id} goes straight into a pipeline. Choose another pipeline in the widget's settings.` });
+    } else if (i.waiting) {
+      const w = i.waiting;
+      ops.push({ kind: "join_unsorted", uid: w.uid, leadId: Number(w.amoLeadId), contactId: w.amoContactId ? Number(w.amoContactId) : null, note: true, why: "person" });
+      return { ops, reasons, repeat, responsible: null, unsorted: { outcome: "joined", uid: w.uid, leadId: Number(w.amoLeadId), why: "person" } };
+    } else {
+      ops.push({ kind: "create_unsorted", pipelineId });
+      return { ops, reasons, repeat, responsible: null, unsorted: { outcome: "entry", pipelineId } };
     }
   }
 
@@ -235,5 +303,5 @@ export function planAmoWrites(i: PlanInput): AmoPlan {
   }
   if (found) ops.push({ kind: "update_contact", contactId: found.contact.id, known: found.contact });
   ops.push({ kind: "create_lead", placement, contactId: found ? found.contact.id : null, responsible });
-  return { ops, reasons, repeat, responsible };
+  return { ops, reasons, repeat, responsible, unsorted };
 }

@@ -1,9 +1,9 @@
 // Posts a lead's new call records to amoCRM as calls (`POST /api/v4/calls`), falling back to
-// call_in/call_out notes on the contact when amoCRM cannot place a call.
+// call_in/call_out notes on the contact when amoCRM cannot place a call. Writes no D1 row: the
+// sync job records the outcomes in its final batch (sync/lpt-to-amo.ts).
 import type { AmoClient } from "../amocrm/client";
 import { AmoError } from "../amocrm/client";
-import type { Tenant } from "../db/tenant";
-import { pendingCallsForLead, setCallSync, type CallRow } from "../db/calls";
+import type { CallRow } from "../db/calls";
 import { outboundLink } from "../lib/links";
 
 /** amoCRM call_status: 4 = conversation held, 6 = no answer, 7 = busy, 8 = undefined. */
@@ -23,9 +23,18 @@ export interface PostedCalls {
   droppedLinks: string[];
 }
 
-export async function postPendingCalls(t: Tenant, amo: AmoClient, lptLeadId: string, target: { amoLeadId: string; amoContactId: string | null; responsibleUserId?: number }): Promise<PostedCalls> {
-  const pending = await pendingCallsForLead(t, lptLeadId);
-  const out: PostedCalls = { posted: 0, viaNotes: 0, failed: 0, droppedLinks: [] };
+export type CallToPost = Pick<CallRow, "callId" | "phone" | "direction" | "duration" | "result" | "recordingUrl" | "startedAt">;
+
+/** What became of one call: the row update the caller writes. */
+export interface CallOutcome<C extends CallToPost = CallToPost> {
+  call: C;
+  syncStatus: "posted" | "failed";
+  amoCallId?: string;
+  error?: string;
+}
+
+export async function postCalls<C extends CallToPost>(amo: AmoClient, pending: C[], target: { amoLeadId: string; amoContactId: string | null; responsibleUserId?: number }): Promise<PostedCalls & { outcomes: CallOutcome<C>[] }> {
+  const out: PostedCalls & { outcomes: CallOutcome<C>[] } = { posted: 0, viaNotes: 0, failed: 0, droppedLinks: [], outcomes: [] };
   if (!pending.length) return out;
   // amoCRM shows the link as a player/download in the card: only http(s) ever goes there.
   const links = new Map<string, string | null>();
@@ -47,7 +56,7 @@ export async function postPendingCalls(t: Tenant, amo: AmoClient, lptLeadId: str
     created_at: c.startedAt ? Math.floor(c.startedAt / 1000) : undefined,
     responsible_user_id: target.responsibleUserId,
   }));
-  const notPlaced: CallRow[] = pending.filter((c) => !c.phone);
+  const notPlaced: C[] = pending.filter((c) => !c.phone);
   for (let i = 0; i < items.length; i += 50) {
     const batch = items.slice(i, i + 50);
     const rows = withPhone.slice(i, i + 50);
@@ -63,7 +72,7 @@ export async function postPendingCalls(t: Tenant, amo: AmoClient, lptLeadId: str
       const hit = placed.find((p) => p.uniq === batch[idx]!.uniq) ?? (placed.length === rows.length ? placed[idx] : undefined);
       if (hit?.id) {
         out.posted++;
-        await setCallSync(t, row.id, { syncStatus: "posted", amoCallId: String(hit.id), error: null, amoLeadId: target.amoLeadId, amoContactId: target.amoContactId });
+        out.outcomes.push({ call: row, syncStatus: "posted", amoCallId: String(hit.id) });
       } else {
         notPlaced.push(row);
       }
@@ -80,11 +89,11 @@ export async function postPendingCalls(t: Tenant, amo: AmoClient, lptLeadId: str
     }));
     try {
       await amo.post(`/api/v4/${entity}/notes`, notes);
-      for (const c of notPlaced) await setCallSync(t, c.id, { syncStatus: "posted", error: null, amoLeadId: target.amoLeadId, amoContactId: target.amoContactId });
+      for (const c of notPlaced) out.outcomes.push({ call: c, syncStatus: "posted" });
       out.viaNotes += notPlaced.length;
     } catch (err) {
       if (err instanceof AmoError && err.transient) throw err;
-      for (const c of notPlaced) await setCallSync(t, c.id, { syncStatus: "failed", error: (err as Error).message });
+      for (const c of notPlaced) out.outcomes.push({ call: c, syncStatus: "failed", error: (err as Error).message });
       out.failed += notPlaced.length;
     }
   }

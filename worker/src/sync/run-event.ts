@@ -59,8 +59,11 @@ export async function runEventJob(env: Env, accountId: number, eventId: number):
   }
   try {
     const result = await dispatch(env, t, event);
-    await finishEvent(t, eventId, result.status, result.status === "skipped" ? result.note : null);
-    await writeAudit(t, { source: "system", action: `event.${result.status}`, message: `Event ${eventId} ${result.status}: ${result.note}.`, eventId });
+    // The LPTracker sync job records its status in its own final batch (sync/lpt-to-amo.ts).
+    if (!result.recorded) {
+      await finishEvent(t, eventId, result.status, result.status === "skipped" ? result.note : null);
+      await writeAudit(t, { source: "system", action: `event.${result.status}`, message: `Event ${eventId} ${result.status}: ${result.note}.`, eventId });
+    }
   } catch (err) {
     if (err instanceof RetryLater) {
       await finishEvent(t, eventId, "processing", `Will retry: ${err.message}`);

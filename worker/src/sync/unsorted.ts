@@ -1,22 +1,17 @@
-// Incoming leads («Неразобранное»): a new LPTracker lead of a project set to it becomes an amoCRM
-// forms entry instead of a pipeline lead; a repeat request while it waits becomes a note on it; the
+// Incoming leads («Неразобранное»): whether a lead becomes an amoCRM forms entry, or a note on a
+// waiting one, is decided by the plan (sync/plan.ts) and run by lpt-to-amo.ts; here the
 // manager's accept/decline (amoCRM's unsorted webhook) moves our links to the accepted lead or
 // marks them declined, so later LPTracker updates update that lead or recreate nothing.
 import type { Env } from "../env";
-import type { AmoClient } from "../amocrm/client";
 import { amoGate } from "../amocrm/gate";
-import { addLeadNote, formsItem, postFormsEntry, requestNoteText } from "../amocrm/unsorted";
 import type { Tenant } from "../db/tenant";
 import type { EventRow } from "../db/events";
 import { findLinksByAmo, upsertLinkQuery, type LinkRow } from "../db/links";
-import { writeAudit, type AuditEntry } from "../db/audit";
-import { entryByLptLead, entryByUid, getUnsortedSetting, insertUnsortedEntry, pendingEntryForPerson, setEntryState, type UnsortedState } from "../db/unsorted";
+import { writeAudit } from "../db/audit";
+import { entryByUid, setEntryState, type UnsortedState } from "../db/unsorted";
 import type { FormValue } from "../lib/php-form";
 import { resultLead } from "./unsorted-hook";
 import { RetryLater } from "../queue/retry";
-import { complexLeadBody, type AmoContactDraft, type AmoLeadDraft } from "./amo-payload";
-import type { LptLead } from "./lpt-lead";
-import type { AmoMetadata } from "./types";
 
 type JobResult = { status: "done" | "skipped"; note: string };
 
@@ -31,95 +26,6 @@ export interface LinkUnsorted {
 export function linkUnsorted(link: Pick<LinkRow, "meta"> | null | undefined): LinkUnsorted | null {
   const u = link?.meta.unsorted as LinkUnsorted | undefined;
   return u && typeof u.uid === "string" ? u : null;
-}
-
-export interface UnsortedInput {
-  t: Tenant;
-  amo: AmoClient;
-  lead: LptLead;
-  link: LinkRow | null;
-  contactDraft: AmoContactDraft;
-  leadDraft: AmoLeadDraft;
-  projectId: number | null;
-  projectName: string | null;
-  meta: AmoMetadata;
-  step: (e: Omit<AuditEntry, "eventId">) => Promise<void>;
-}
-
-export type UnsortedRoute =
-  | { kind: "declined"; result: JobResult }
-  | { kind: "entry"; amoLeadId: string; amoContactId: string | null; unsorted: LinkUnsorted };
-
-function personKeys(lead: LptLead): string[] {
-  return [...lead.contact.phones.map((p) => `phone:${p}`), ...lead.contact.emails.map((e) => `email:${e}`)];
-}
-
-/**
- * Decides whether the LPTracker lead goes through amoCRM's incoming leads; null means the usual
- * path (no such setting, or the entry was accepted and the link now names the accepted lead).
- * Runs under the job's lock on the lead and the person.
- */
-export async function routeViaUnsorted(i: UnsortedInput): Promise<UnsortedRoute | null> {
-  const { t, amo, lead, link, step } = i;
-  const current = linkUnsorted(link);
-  if (current?.state === "declined") {
-    await step({
-      source: "amocrm",
-      action: "unsorted.declined_kept",
-      message: `LPTracker lead ${lead.id} was declined in amoCRM's incoming leads (${current.uid}); this update creates nothing in amoCRM.`,
-      entityType: "lpt_lead",
-      entityId: lead.id,
-    });
-    return { kind: "declined", result: { status: "skipped", note: "declined in amoCRM's incoming leads; not recreated" } };
-  }
-  if (current?.state === "pending" && link) {
-    await addLeadNote(amo, Number(current.leadId), requestNoteText(lead, true));
-    await step({ source: "amocrm", action: "unsorted.repeat_added", message: `LPTracker lead ${lead.id} changed while its incoming lead ${current.uid} waits in amoCRM: added to it as a note on lead ${current.leadId}.`, entityType: "amo_lead", entityId: current.leadId });
-    const entry = await entryByUid(t, current.uid);
-    return { kind: "entry", amoLeadId: current.leadId, amoContactId: entry?.amoContactId ?? null, unsorted: current };
-  }
-  if (link || i.projectId === null) return null;
-  const setting = await getUnsortedSetting(t, i.projectId);
-  if (!setting) return null;
-  if (!i.meta.pipelines.some((p) => p.id === setting.pipelineId)) {
-    await step({ level: "warn", source: "amocrm", action: "unsorted.pipeline_missing", message: `The pipeline ${setting.pipelineId} chosen for incoming leads no longer exists in amoCRM; LPTracker lead ${lead.id} goes straight into a pipeline. Choose another pipeline in the widget's settings.` });
-    return null;
-  }
-
-  // A retried job finds the entry its first attempt posted; a waiting entry of the same person takes the request.
-  const own = await entryByLptLead(t, String(lead.id));
-  const waiting = own?.state === "pending" ? own : await pendingEntryForPerson(t, i.projectId, personKeys(lead));
-  if (waiting) {
-    if (waiting !== own) {
-      await addLeadNote(amo, Number(waiting.amoLeadId), requestNoteText(lead, true));
-      await step({ source: "amocrm", action: "unsorted.repeat_added", message: `LPTracker lead ${lead.id} is a repeat request of a person whose incoming lead ${waiting.uid} still waits in amoCRM: added to it as a note on lead ${waiting.amoLeadId}, no second entry.`, entityType: "amo_lead", entityId: waiting.amoLeadId });
-    }
-    return { kind: "entry", amoLeadId: waiting.amoLeadId, amoContactId: waiting.amoContactId, unsorted: { uid: waiting.uid, state: "pending", leadId: waiting.amoLeadId } };
-  }
-
-  const { body, problems } = complexLeadBody(i.leadDraft, i.contactDraft, { pipelineId: setting.pipelineId, statusId: 0 });
-  if (problems.length) await step({ level: "warn", source: "mapping", action: "mapping.truncated", message: problems.map((p) => `${p.entity} ${p.field}: ${p.reason}`).join("; ") });
-  const item = formsItem(lead, body, { projectId: i.projectId, projectName: i.projectName, pipelineId: setting.pipelineId, now: Date.now() });
-  const posted = await postFormsEntry(amo, item);
-  // Stored at once: a retry of this job must find the entry, not post a second one.
-  await insertUnsortedEntry(t, { uid: posted.uid, projectId: i.projectId, lptLeadId: String(lead.id), amoLeadId: String(posted.leadId), amoContactId: posted.contactId ? String(posted.contactId) : null, personKeys: personKeys(lead) });
-  await step({
-    source: "amocrm",
-    action: "unsorted.created",
-    message: `LPTracker lead ${lead.id} sent to amoCRM's incoming leads of pipeline ${setting.pipelineId} (entry ${posted.uid}, lead ${posted.leadId}); it waits for a manager to accept or decline it.`,
-    entityType: "amo_lead",
-    entityId: posted.leadId,
-    data: { uid: posted.uid, metadata: item.metadata },
-  });
-  await addLeadNote(amo, posted.leadId, requestNoteText(lead, false));
-  return { kind: "entry", amoLeadId: String(posted.leadId), amoContactId: posted.contactId ? String(posted.contactId) : null, unsorted: { uid: posted.uid, state: "pending", leadId: String(posted.leadId) } };
-}
-
-/** The link meta key to keep: what the route decided, else what the link already had. */
-export function unsortedLinkMeta(link: LinkRow | null, route: UnsortedRoute | null): { unsorted?: LinkUnsorted } {
-  if (route?.kind === "entry") return { unsorted: route.unsorted };
-  const kept = linkUnsorted(link);
-  return kept ? { unsorted: kept } : {};
 }
 
 export function isUnsortedEvent(event: Pick<EventRow, "source" | "action">): boolean {

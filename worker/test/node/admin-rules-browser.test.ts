@@ -197,4 +197,33 @@ describe("rule editor in the browser", () => {
       await w.close();
     }
   }, 180_000);
+
+  it("words the incoming-leads decision of the plan in the dry-run: a request still waiting in «Неразобранное» gets a note", async () => {
+    const w = await signedIn();
+    const { page } = w;
+    const projectId = sb.demo.projectId!;
+    const setting = async (pipelineId: number | null) => {
+      const res = await fetch(`${sb.workerUrl}/api/widget/unsorted/${projectId}`, { method: "PUT", headers: { "x-auth-token": await sb.widgetToken(), "content-type": "application/json" }, body: JSON.stringify({ pipelineId }) });
+      if (res.status !== 200) throw new Error(`unsorted setting answered ${res.status}: ${await res.text()}`);
+    };
+    try {
+      const pipeline = (await sb.amo.state(sb.demo.accountId)).account.pipelines.find((p) => p.is_main)!;
+      await setting(pipeline.id);
+      const lead = await sb.lpt.createLead(projectId, { name: "Ждёт в неразобранном", contactName: "Зоя", phone: "+79161239901" });
+      await waitUntil(async () => (await sb.amo.unsorted(sb.demo.accountId)).entries.find((e) => e.state === "pending" && e.lead?.name === "Ждёт в неразобранном"), "the incoming lead in the amoCRM simulator", 60_000);
+      const rule = await api<{ id: number }>(page, "POST", "/api/admin/rules", { name: "Неразобранное: проверка", enabled: false, trigger: "lpt.lead.updated", conditions: { match: "all", items: [] }, actions: [{ type: "add_tags", tags: ["н"] }] });
+      await page.goto(`${sb.workerUrl}/admin/rules/${rule.id}`);
+      await page.waitForSelector(tid("dry-lead"));
+      await page.fill(tid("dry-lead"), String(lead.id));
+      await page.click(tid("dry-run-lead"));
+      await page.waitForSelector(tid("dry-unsorted"));
+      expect(await text(page, tid("dry-unsorted"))).toContain("эта заявка LPTracker ещё ждёт решения менеджера");
+      expect(await text(page, tid("dry-outcome"))).toContain("Заявка добавится примечанием к ожидающей в «Неразобранном» сделке");
+      await screenshot(page, "admin-dry-run-unsorted-desktop", { selector: tid("dry-outcome") });
+      expect(w.errors, w.errors.join("\n")).toEqual([]);
+    } finally {
+      await setting(null);
+      await w.close();
+    }
+  }, 180_000);
 });

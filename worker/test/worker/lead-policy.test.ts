@@ -62,6 +62,39 @@ describe.concurrent("lead policy: settings API", () => {
 });
 
 describe.concurrent("lead policy: repeat requests", () => {
+  it("«attach» beats incoming leads: a repeat request goes to the open lead; a new person still becomes an entry", async () => {
+    const a = await setup();
+    await lpt.createLead(a.projectId, { name: "Первая заявка", contactName: "Пётр", phone: "+79990020001" });
+    await sync(a);
+    await savePolicy(a, { repeatMode: "attach" });
+    expect((await widgetFetch(a, `/api/widget/unsorted/${a.projectId}`, { method: "PUT", json: { pipelineId: a.main.id } })).status).toBe(200);
+    const second = await lpt.createLead(a.projectId, { name: "Вторая заявка", contactName: "Пётр", phone: "+79990020001" });
+    await sync(a);
+    let state = await amo.state(a.accountId);
+    const open = state.leads.find((l) => l.name === "Первая заявка")!;
+    expect(state.leads).toHaveLength(1);
+    expect((await amo.unsorted(a.accountId)).entries).toEqual([]);
+    expect(state.notes.some((n) => n.entity_id === open.id && String(n.params.text).includes("Повторная заявка из LPTracker"))).toBe(true);
+    const [link] = await db().select().from(links).where(and(eq(links.accountId, a.accountId), eq(links.kind, "lead"), eq(links.lptId, String(second.id))));
+    expect(link?.amoId).toBe(String(open.id));
+    expect(await actions(a.accountId)).toContain("lead.repeat_attached");
+    expect(await actions(a.accountId)).not.toContain("unsorted.created");
+
+    // The dry-run shows the same decisions, from the same plan step, before anything is synced.
+    const dryRun = async (lptLeadId: number) => ((await (await adminFetch(a, "/api/admin/rules/dry-run", { method: "POST", json: { lptLeadId } })).json()) as DryRunResponse).outcome;
+    const nina = await lpt.createLead(a.projectId, { name: "Новый человек", contactName: "Нина", phone: "+79990020002" });
+    const third = await lpt.createLead(a.projectId, { name: "Третья заявка", contactName: "Пётр", phone: "+79990020001" });
+    expect(await dryRun(nina.id)).toMatchObject({ amoLead: { action: "unsorted", pipelineId: a.main.id }, unsorted: { outcome: "entry", pipelineId: a.main.id } });
+    expect(await dryRun(third.id)).toMatchObject({ amoLead: { action: "attach", id: open.id }, unsorted: { outcome: "repeat_first", leadId: open.id } });
+    await sync(a);
+    expect(await dryRun(nina.id)).toMatchObject({ amoLead: { action: "unsorted_note" }, unsorted: { outcome: "joined", why: "linked" } });
+    state = await amo.state(a.accountId);
+    expect((await amo.unsorted(a.accountId)).entries.filter((e) => e.state === "pending")).toHaveLength(1);
+    expect(await actions(a.accountId)).toContain("unsorted.created");
+    expect(state.leads.filter((l) => l.name !== "Первая заявка").map((l) => l.name)).not.toContain("Третья заявка");
+    expect((await eventsOf(a.accountId)).map((e) => e.status)).toEqual(["done", "done", "done", "done"]);
+  });
+
   it("«attach»: a second request adds a note and a task to the open lead and links to it; nothing new is created", async () => {
     const a = await setup();
     await savePolicy(a, { repeatMode: "attach", assignMode: "fixed", fixedUserId: a.users[2]! });

@@ -207,3 +207,44 @@ describe("lead policy checks", () => {
     expect(policyIssues({ ...DEFAULT_LEAD_POLICY, assignMode: "fixed", fixedUserId: 1 }, meta, null)).toEqual([]);
   });
 });
+
+describe("plan: incoming leads («Неразобранное») in the order an amoCRM user expects", () => {
+  const on = { unsorted: { pipelineId: 20 } };
+  const waitingOf = (own: boolean) => ({ uid: "u-1", amoLeadId: "900", amoContactId: "901", own });
+  const openLead = amoLead(300, 10, 101, { responsible_user_id: 2 });
+  const linked = { link: { amoId: "400", attached: false }, linked: amoLead(400, 10, 101, { name: "Заявка с сайта" }) };
+  type Case = [name: string, over: Partial<PlanInput>, policy: Partial<LeadPolicy>, ops: string[], unsorted: Record<string, unknown>];
+  const cases: Case[] = [
+    ["off: a new lead, as before", {}, {}, ["create_lead"], { outcome: "off" }],
+    ["on: a new entry instead of a lead", { ...on }, {}, ["create_unsorted"], { outcome: "entry", pipelineId: 20 }],
+    ["on, the person waits already: a note on that entry, no second one", { ...on, waiting: waitingOf(false) }, {}, ["join_unsorted"], { outcome: "joined", uid: "u-1", why: "person" }],
+    ["on, a retry finds its own entry: joins it without a note", { ...on, waiting: waitingOf(true) }, { repeatMode: "attach" }, ["join_unsorted"], { outcome: "joined", why: "own" }],
+    ["«attach» beats incoming leads: the open lead gets the request", { ...on, found: contact(7), contactLeads: [openLead] }, { repeatMode: "attach" }, ["update_contact", "attach_repeat"], { outcome: "repeat_first", leadId: 300 }],
+    ["«new_if_closed» with an open last lead beats incoming leads", { ...on, found: contact(7), contactLeads: [openLead] }, { repeatMode: "new_if_closed" }, ["update_contact", "attach_repeat"], { outcome: "repeat_first", leadId: 300 }],
+    ["«attach», every lead closed: a new entry", { ...on, found: contact(7), contactLeads: [amoLead(301, 10, 143)] }, { repeatMode: "attach" }, ["create_unsorted"], { outcome: "entry" }],
+    ["«attach», the only open lead is the waiting entry's own: the request joins the entry", { ...on, found: contact(7), contactLeads: [amoLead(900, 20, 201)], waiting: waitingOf(false) }, { repeatMode: "attach" }, ["join_unsorted"], { outcome: "joined", why: "person" }],
+    ["«new» with a known contact: still a new entry", { ...on, found: contact(7) }, {}, ["create_unsorted"], { outcome: "entry" }],
+    ["on, the pipeline is gone: straight into a pipeline, with a warning", { unsorted: { pipelineId: 99 } }, {}, ["create_lead"], { outcome: "pipeline_missing", pipelineId: 99 }],
+    ["linked lead, on: updated, no entry", { ...on, ...linked }, {}, ["update_lead"], { outcome: "linked" }],
+    ["linked to a waiting entry: a note on it", { ...on, link: { amoId: "900", attached: false }, linkUnsorted: { uid: "u-1", state: "pending", leadId: "900" }, waiting: waitingOf(false) }, {}, ["join_unsorted"], { outcome: "joined", why: "linked", leadId: 900 }],
+    ["linked to a declined entry: nothing at all", { link: { amoId: "900", attached: false }, linkUnsorted: { uid: "u-1", state: "declined", leadId: "900" } }, {}, ["keep_declined"], { outcome: "declined", uid: "u-1" }],
+    ["linked to an accepted entry: the accepted lead is updated", { ...linked, linkUnsorted: { uid: "u-1", state: "accepted", leadId: "400" } }, {}, ["update_lead"], { outcome: "off" }],
+    ["a stale link is recreated as a lead, not an entry", { ...on, link: { amoId: "400", attached: false }, linked: null }, {}, ["create_lead"], { outcome: "linked" }],
+  ];
+  it.each(cases)("%s", (_name, over, policy, ops, unsorted) => {
+    const plan = planAmoWrites(input(over, policy));
+    expect(plan.ops.map((o) => o.kind)).toEqual(ops);
+    expect(plan.unsorted).toMatchObject(unsorted);
+  });
+
+  it("words the audit: a warning for a missing pipeline, an info for a declined entry", () => {
+    expect(planAmoWrites(input({ unsorted: { pipelineId: 99 } })).reasons).toContainEqual(expect.objectContaining({ action: "unsorted.pipeline_missing", level: "warn" }));
+    const declined = planAmoWrites(input({ link: { amoId: "900", attached: false }, linkUnsorted: { uid: "u-1", state: "declined", leadId: "900" } }));
+    expect(declined.reasons).toEqual([expect.objectContaining({ action: "unsorted.declined_kept" })]);
+  });
+
+  it("a note on a waiting entry names its lead and contact; a new entry goes to the chosen pipeline", () => {
+    expect(planAmoWrites(input({ ...on, waiting: waitingOf(false) })).ops[0]).toEqual({ kind: "join_unsorted", uid: "u-1", leadId: 900, contactId: 901, note: true, why: "person" });
+    expect(planAmoWrites(input({ ...on })).ops[0]).toEqual({ kind: "create_unsorted", pipelineId: 20 });
+  });
+});
