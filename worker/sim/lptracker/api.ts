@@ -32,6 +32,7 @@ async function admit(store: Store, user: UserRec, key: string, path: string): Pr
     user.served503++;
     return rateLimited(store, user);
   }
+  await user.faults.delay(path);
   const fault = user.faults.pick(path);
   if (fault === "503") user.served503++;
   return fault ? user.faults.apply(fault, (status) => renderFault(store, user, status)) : null;

@@ -16,6 +16,8 @@ export interface FaultPlan {
   paths?: string[];
   /** A burst: the next N matching calls fail with the first kind, regardless of rate. */
   burst?: number;
+  /** Every matching call is held this long before it is answered (a slow network; nothing fails). */
+  latencyMs?: number;
 }
 
 /** mulberry32: small, fast and good enough to make a fault sequence repeatable. */
@@ -45,6 +47,13 @@ export class FaultInjector {
 
   get current(): FaultPlan | null {
     return this.plan;
+  }
+
+  /** Holds a matching call for the plan's latency, if any. */
+  async delay(path: string): Promise<void> {
+    const plan = this.plan;
+    if (!plan?.latencyMs || (plan.paths && !plan.paths.some((p) => path.startsWith(p)))) return;
+    await new Promise((r) => setTimeout(r, plan.latencyMs));
   }
 
   /** Decides whether this call fails, and how. */

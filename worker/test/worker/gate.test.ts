@@ -87,7 +87,11 @@ describe("LPTracker connection gate", () => {
     const a = await connectLpt(await installAccount());
     const before = (await lpt.state(a.login)).requests;
     const t = tenant(db(), a.accountId);
+    // Each answer takes 1.5 s, so all twenty jobs start while the first read is still on its way,
+    // however slowly a busy machine schedules them.
+    await lpt.setFaults(a.login, { rate: 0, kinds: [], seed: 1, latencyMs: 1500 });
     const schemas = await Promise.all(Array.from({ length: 20 }, () => lptProjectSchema(env, t, a.projectId, { fresh: true })));
+    await lpt.setFaults(a.login, null);
     expect(new Set(schemas.map((s) => JSON.stringify(s))).size).toBe(1);
     const after = (await lpt.state(a.login)).requests;
     for (const route of ["GET /project/:id/funnel", "GET /project/:id/customs", "GET /project/:id/fields", "GET /staff"]) {
