@@ -9,9 +9,10 @@ import { Problem } from "../lib/problem";
 import { trimOrigin } from "../env";
 import { DP_HOOK_PATH } from "./hooks-dp";
 
-async function sim(c: Context<AppEnv>, method: string, path: string, body?: unknown): Promise<Response> {
+/** Calls the amoCRM simulator's control API for a host page view (`what` names it in the error). */
+export async function simCall(c: Context<AppEnv>, what: string, method: string, path: string, body?: unknown): Promise<Response> {
   const origin = c.env.AMOCRM_API_ORIGIN;
-  if (!origin) throw new Problem("dev_unavailable", { why: "AMOCRM_API_ORIGIN is not set: the host page's lists and Digital Pipeline need the amoCRM simulator (`npm start`)." });
+  if (!origin) throw new Problem("dev_unavailable", { why: `AMOCRM_API_ORIGIN is not set: the host page's ${what} need the amoCRM simulator (\`npm start\`).` });
   const res = await fetch(`${trimOrigin(origin)}/__sim${path}`, {
     method,
     headers: body === undefined ? undefined : { "content-type": "application/json" },
@@ -21,7 +22,9 @@ async function sim(c: Context<AppEnv>, method: string, path: string, body?: unkn
   return new Response(text, { status: res.status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
 }
 
-function accountOf(c: Context<AppEnv>): number {
+const sim = (c: Context<AppEnv>, method: string, path: string, body?: unknown) => simCall(c, "lists and Digital Pipeline", method, path, body);
+
+export function accountOf(c: Context<AppEnv>): number {
   const id = Number(c.req.query("account_id"));
   if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("dev_account_required", { field: "account_id" });
   return id;

@@ -4,24 +4,9 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { trimOrigin } from "../env";
+import { accountOf, simCall } from "./dev-host-actions";
 
-async function sim(c: Context<AppEnv>, method: string, path: string, body?: unknown): Promise<Response> {
-  const origin = c.env.AMOCRM_API_ORIGIN;
-  if (!origin) throw new Problem("dev_unavailable", { why: "AMOCRM_API_ORIGIN is not set: the host page's incoming leads need the amoCRM simulator (`npm start`)." });
-  const res = await fetch(`${trimOrigin(origin)}/__sim${path}`, {
-    method,
-    headers: body === undefined ? undefined : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return new Response(await res.text(), { status: res.status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
-}
-
-function accountOf(c: Context<AppEnv>): number {
-  const id = Number(c.req.query("account_id"));
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("dev_account_required", { field: "account_id" });
-  return id;
-}
+const sim = (c: Context<AppEnv>, method: string, path: string, body?: unknown) => simCall(c, "incoming leads", method, path, body);
 
 function uidOf(c: Context<AppEnv>): string {
   const uid = c.req.param("uid") ?? "";

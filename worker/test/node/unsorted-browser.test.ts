@@ -2,38 +2,25 @@
 // both simulators: the per-project setting in the widget's mapping editor, an LPTracker lead
 // arriving as an incoming lead, and a manager's accept and «attach to a lead» from the host page's
 // «Неразобранное» view, after which the amoCRM card shows the LPTracker lead.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "vite";
-import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
-import { publish } from "../../../widget/tools/publish";
-import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
-
-const ROOT = path.resolve(import.meta.dirname, "../../..");
+import { type Sandbox } from "../../scripts/sandbox-lib";
+import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
-let stateDir: string;
+let suite: BrowserSuite | undefined;
 
 function hostUrl(hash: string): string {
   return `${sb.workerUrl}/dev/amocrm?account_id=${sb.demo.accountId}${hash}`;
 }
 
 beforeAll(async () => {
-  await build({ configFile: path.join(ROOT, "widget", "vite.config.ts"), logLevel: "error" });
-  publish();
-  stateDir = mkdtempSync(path.join(os.tmpdir(), "unsorted-browser-"));
-  sb = await startSandbox({ workerPort: 18977, amoPort: 18978, lptPort: 18979, persistTo: stateDir, fresh: true, log: () => {} });
-  chromium = await launchChromium();
+  suite = await startBrowserSuite("unsorted-browser", { workerPort: 18977, amoPort: 18978, lptPort: 18979 });
+  ({ sb, chromium } = suite);
 }, 180_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await sb?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => suite?.stop());
 
 async function pendingFor(name: string) {
   return waitUntil(

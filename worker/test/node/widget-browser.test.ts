@@ -1,19 +1,16 @@
 // The widget in Chromium on the sandbox's local amoCRM host page (/dev/amocrm), against the real
 // Worker and both simulators: the card with LPTracker data and calls, «Синхронизировать», the
 // mapping editor, consent before any request, the settings modal's errors, and the offline state.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
+import { type Sandbox } from "../../scripts/sandbox-lib";
 import type { CardResponse } from "../../src/api-types";
-import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
-
+import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
-let stateDir: string;
+let suite: BrowserSuite | undefined;
 let projectId: number;
 let lptLeadId: number;
 let amoLeadId: number;
@@ -74,11 +71,10 @@ async function openCard(w: WatchedPage, hash: string, params: Record<string, str
 }
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-browser-"));
-  sb = await startSandbox({ workerPort: 18787, amoPort: 18788, lptPort: 18789, persistTo: stateDir, fresh: true, log: () => {} });
+  suite = await startBrowserSuite("widget-browser", { workerPort: 18787, amoPort: 18788, lptPort: 18789 });
+  ({ sb, chromium } = suite);
   const host = await fetch(`${sb.workerUrl}/dev/amocrm`);
   if (host.status !== 200) throw new Error(`GET /dev/amocrm answered ${host.status}: mount devHostRoutes() (worker/src/routes/dev-host.ts) in app.ts`);
-  chromium = await launchChromium();
   projectId = sb.demo.projectId!;
 
   const now = Math.floor(Date.now() / 1000);
@@ -110,11 +106,7 @@ beforeAll(async () => {
   }, "the card to show the lead's three calls", 30_000);
 }, 120_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await sb?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => suite?.stop());
 
 describe("widget in the amoCRM lead card", () => {
   it("shows the linked LPTracker lead: stage, project, source, created date and calls", async () => {

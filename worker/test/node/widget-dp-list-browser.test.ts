@@ -2,17 +2,14 @@
 // both simulators: the Digital Pipeline action set up through dpSettings (pickers filled from the
 // account's LPTracker data, hidden key) and run by moving a lead; the list action on checked leads
 // and contacts with progress and a result per entity, and amoCRM's partial "select all".
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
-import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
-
+import { type Sandbox } from "../../scripts/sandbox-lib";
+import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
-let stateDir: string;
+let suite: BrowserSuite | undefined;
 let projectId: number;
 let stages: { id: number; name: string }[];
 const leadIds: number[] = [];
@@ -23,9 +20,8 @@ function hostUrl(hash: string): string {
 }
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-dp-list-"));
-  sb = await startSandbox({ workerPort: 18947, amoPort: 18948, lptPort: 18949, persistTo: stateDir, fresh: true, log: () => {} });
-  chromium = await launchChromium();
+  suite = await startBrowserSuite("widget-dp-list", { workerPort: 18947, amoPort: 18948, lptPort: 18949 });
+  ({ sb, chromium } = suite);
   projectId = sb.demo.projectId!;
   stages = (await sb.lpt.state(sb.demo.lptLogin)).projects.find((p) => p.id === projectId)!.funnel.map((s) => ({ id: s.id, name: s.name }));
   // Twelve leads, so that the list has a second page (amoCRM's "select all" hands over one page).
@@ -37,11 +33,7 @@ beforeAll(async () => {
   }
 }, 180_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await sb?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => suite?.stop());
 
 describe("Digital Pipeline action (dpSettings)", () => {
   it("sets the action up from the account's own LPTracker data and runs it when a lead enters the stage", async () => {

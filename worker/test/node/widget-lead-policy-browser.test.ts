@@ -2,21 +2,15 @@
 // real Worker and both simulators: pickers from the account's pipelines, users and LPTracker staff,
 // a refused save explained in Russian, a saved round-robin that the next sync follows, and a repeat
 // request that lands as a note on the open lead.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "vite";
-import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
-import { publish } from "../../../widget/tools/publish";
+import { type Sandbox } from "../../scripts/sandbox-lib";
 import type { LeadPolicyResponse } from "../../src/sync/lead-policy";
-import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
-
-const ROOT = path.resolve(import.meta.dirname, "../../..");
+import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
-let stateDir: string;
+let suite: BrowserSuite | undefined;
 let projectId: number;
 
 async function widgetApi<T>(method: string, route: string): Promise<T> {
@@ -26,19 +20,12 @@ async function widgetApi<T>(method: string, route: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  await build({ configFile: path.join(ROOT, "widget", "vite.config.ts"), logLevel: "error" });
-  publish();
-  stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-lead-policy-"));
-  sb = await startSandbox({ workerPort: 18877, amoPort: 18878, lptPort: 18879, persistTo: stateDir, fresh: true, log: () => {} });
-  chromium = await launchChromium();
+  suite = await startBrowserSuite("widget-lead-policy", { workerPort: 18877, amoPort: 18878, lptPort: 18879 });
+  ({ sb, chromium } = suite);
   projectId = sb.demo.projectId!;
 }, 180_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await sb?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => suite?.stop());
 
 describe("widget lead policy (mapping editor)", () => {
   it("sets repeat requests and a round-robin from the account's own data, and the sync follows them", async () => {

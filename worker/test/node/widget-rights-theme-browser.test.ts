@@ -1,19 +1,16 @@
 // The widget in Chromium on the local amoCRM page, for what depends on who is looking and how:
 // managers whose amoCRM rights hide a lead see a clear refusal (RU/EN) and no admin controls, and
 // the card, the settings modal and the mapping editor stay readable in amoCRM's light and dark themes.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { startSandbox, type Sandbox } from "../../scripts/sandbox-lib";
+import { type Sandbox } from "../../scripts/sandbox-lib";
 import type { SimUser } from "../../sim/amocrm/types";
-import { launchChromium, screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
-
+import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
+import { screenshot, waitUntil, watchedPage, type BrowserHarness, type WatchedPage } from "./browser-harness";
 
 let sb: Sandbox;
 let chromium: BrowserHarness;
-let stateDir: string;
+let suite: BrowserSuite | undefined;
 let amoLeadId: number;
 let viewer: SimUser;
 let outsider: SimUser;
@@ -71,9 +68,8 @@ const isDark = (rgb: string) => {
 };
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-rights-theme-"));
-  sb = await startSandbox({ workerPort: 18917, amoPort: 18918, lptPort: 18919, persistTo: stateDir, fresh: true, log: () => {} });
-  chromium = await launchChromium();
+  suite = await startBrowserSuite("widget-rights-theme", { workerPort: 18917, amoPort: 18918, lptPort: 18919 });
+  ({ sb, chromium } = suite);
   const lead = await sb.lpt.createLead(sb.demo.projectId!, { name: "Заявка: двери", contactName: "Олег", phone: "+7 916 555-01-02", source: "google" });
   const state = await waitUntil(async () => {
     const s = await sb.amo.state(sb.demo.accountId);
@@ -87,11 +83,7 @@ beforeAll(async () => {
   if (!refreshed.ok) throw new Error(`metadata refresh answered ${refreshed.status}`);
 }, 150_000);
 
-afterAll(async () => {
-  await chromium?.close();
-  await sb?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-});
+afterAll(() => suite?.stop());
 
 describe("widget and amoCRM user rights", () => {
   it("tells a manager without access to the lead why nothing is shown, in Russian and in English", async () => {
