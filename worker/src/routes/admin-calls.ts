@@ -8,7 +8,7 @@ import { tenant, type Tenant } from "../db/tenant";
 import { listCalls, type CallFilter, type CallRow } from "../db/calls";
 import { distinctCallResults, isTimeZone, tzOffsetMs } from "../db/stats";
 import { buildXlsx } from "../imports/report";
-import type { CallListResponse, CallView } from "../api-types";
+import type { CallListResponse } from "../api-types";
 
 export const EXPORT_MAX_ROWS = 50_000;
 /** listCalls answers at most 5,000 rows per call. */
@@ -55,7 +55,7 @@ export function callItem(row: CallRow): CallItem {
     result: row.result,
     recordingUrl: row.recordingUrl,
     operator: row.operator,
-    syncStatus: (row.syncStatus as CallView["syncStatus"]) ?? "pending",
+    syncStatus: row.syncStatus,
     phone: row.phone,
     source: row.source,
     lptLeadId: row.lptLeadId,

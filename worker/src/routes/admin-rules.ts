@@ -24,7 +24,7 @@ import {
   versionContent,
   type RuleVersionRow,
 } from "../db/rules";
-import { getEvent, type EventRow } from "../db/events";
+import { getEvent, type EventRow, type EventSource } from "../db/events";
 import { events } from "../db/schema";
 import { listProjects } from "../db/lptracker";
 import { writeAudit } from "../db/audit";
@@ -81,8 +81,7 @@ function refuseIssues(issues: ConditionIssue[]): void {
 }
 
 function versionView(row: RuleVersionRow): RuleVersionView {
-  const strip = (s: RuleVersionRow["after"]) => (s ? { ...s, trigger: s.trigger as RuleTrigger, conditions: s.conditions as Rule["conditions"], actions: s.actions as Rule["actions"] } : null);
-  return { ruleId: row.ruleId, version: row.version, change: row.change as RuleVersionView["change"], actor: row.actor, at: row.at, before: strip(row.before), after: strip(row.after), note: row.note };
+  return { ruleId: row.ruleId, version: row.version, change: row.change, actor: row.actor, at: row.at, before: row.before, after: row.after, note: row.note };
 }
 
 /** One line per thing the sync would do differently, for the preview. */
@@ -112,7 +111,7 @@ function outcomeChanges(a: DryRunOutcome, b: DryRunOutcome): PreviewChange[] {
   return out;
 }
 
-const SOURCES_OF: Record<ReturnType<typeof factScope>, { in?: string[]; notIn?: string[] }> = {
+const SOURCES_OF: Record<ReturnType<typeof factScope>, { in?: EventSource[]; notIn?: EventSource[] }> = {
   lpt: { notIn: ["amocrm", "import"] },
   amo: { in: ["amocrm"] },
   import: { in: ["import"] },
