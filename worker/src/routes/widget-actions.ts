@@ -2,10 +2,10 @@
 // account's LPTracker projects and stages, and the action's hidden key), and the list action
 // «Синхронизировать с LPTracker» (start a background job, read its progress and per-entity results).
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { parseOr400 } from "../lib/validate";
+import { jsonBody } from "../lib/validate";
+import { LIST_MAX, listSyncRequestSchema } from "../contracts/widget";
 import { tenant } from "../db/tenant";
 import { requireWidgetAdmin } from "../auth";
 import { getProject, listProjects } from "../db/lptracker";
@@ -17,17 +17,7 @@ import { DP_ACTIONS, DP_COMMENT_MAX } from "../sync/dp-hook";
 import { DP_HOOK_PATH } from "./hooks-dp";
 
 /** The most entities one list action takes: amoCRM's longest list page. */
-export const LIST_MAX = 500;
-
-const listBody = z.object({
-  entity: z.enum(["leads", "contacts"]),
-  projectId: z.coerce.number().int().positive(),
-  countSelected: z.coerce.number().int().nonnegative(),
-  selected: z
-    .array(z.object({ id: z.coerce.number().int().positive(), type: z.enum(["lead", "contact", "company"]).optional(), name: z.string().max(500).optional() }))
-    .min(1, "Выберите хотя бы одну запись. / Select at least one entity.")
-    .max(LIST_MAX, `Не больше ${LIST_MAX} записей за раз. / At most ${LIST_MAX} entities at once.`),
-});
+export { LIST_MAX };
 
 export function widgetActionRoutes() {
   const r = new Hono<AppEnv>();
@@ -57,8 +47,8 @@ export function widgetActionRoutes() {
     });
   });
 
-  r.post("/api/widget/list-sync", requireWidgetAdmin, async (c) => {
-    const body = parseOr400(listBody, await c.req.json().catch(() => null));
+  r.post("/api/widget/list-sync", requireWidgetAdmin, jsonBody(listSyncRequestSchema), async (c) => {
+    const body = c.req.valid("json");
     const tt = t(c);
     const project = await getProject(tt, body.projectId);
     if (!project || !project.enabled) throw new Problem("validation", `Проект LPTracker ${body.projectId} не подключён. / LPTracker project ${body.projectId} is not connected.`, { field: "projectId" });
