@@ -8,7 +8,8 @@ import { accountByHookKey } from "../db/accounts";
 import { tenant } from "../db/tenant";
 import { insertEvent } from "../db/events";
 import { sha256Hex } from "../lib/keys";
-import { parseNestedFormBody, type FormValue } from "../lib/php-form";
+import { parseNestedFormBody } from "../lib/php-form";
+import { amoHookFormSchema, amoHookLeadSchema, lptHookBodySchema } from "../contracts/hooks";
 import { logWarn } from "../lib/log";
 import { jsonTooDeep, MAX_JSON_DEPTH } from "../lib/json-guard";
 import { hookRateProblem, recordQuotaHit, rejectedBodyAllowed, underLimit, type QuotaKind } from "../db/quotas";
@@ -79,8 +80,9 @@ export function hookRoutes() {
     if (!(await underLimit(c.env.LPT_HOOK_LIMITER, `lpt:${c.req.param("hookKey")}`))) return tooManyHooks(c, accountId, LPT_LIMIT_PERIOD_S);
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const parsed = await readLptBody(c, raw);
-    const lead = "json" in parsed && parsed.json && typeof parsed.json === "object" && !Array.isArray(parsed.json) ? (parsed.json as Record<string, unknown>) : null;
-    const leadId = lead ? Number(lead.id ?? (lead.lead as { id?: unknown } | undefined)?.id) : NaN;
+    const body = "json" in parsed ? parsed.json : undefined;
+    const lead = lptHookBodySchema.safeParse(body).data ?? null;
+    const leadId = lead ? Number(lead.id ?? lead.lead?.id) : NaN;
     const payloadProject = lead?.project_id !== undefined ? Number(lead.project_id) : projectId;
     let problem: string | null = null;
     if ("error" in parsed) problem = parsed.error;
@@ -110,7 +112,8 @@ export function hookRoutes() {
     const action = String(lead!.action ?? "update");
     const stamp = lead!.action_timestamp ?? null;
     const dedupeKey = `lpt:${projectId}:${leadId}:${action}:${stamp ?? (await sha256Hex(raw))}`;
-    const payload = JSON.stringify(lead);
+    // As LPTracker sent it (the parsed copy may order keys differently).
+    const payload = JSON.stringify(body);
     const event = { action, dedupeKey, projectId, externalId: String(leadId), payload };
     if (payload.length <= QUEUED_PAYLOAD_MAX) {
       // The queue holds the event durably once `send` resolves; the consumer stores it in D1 under
@@ -132,23 +135,20 @@ export function hookRoutes() {
     if (!(await underLimit(c.env.AMO_HOOK_LIMITER, `amo:${key}`))) return tooManyHooks(c, account.accountId, AMO_LIMIT_PERIOD_S);
     const t = tenant(c.var.db, account.accountId);
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
-    const form = parseNestedFormBody(raw);
-    const acc = form.account as Record<string, FormValue> | undefined;
-    if (acc?.id !== undefined && Number(acc.id) !== account.accountId) throw new Problem("bad-request", "The webhook is for another amoCRM account.");
-    const leads = (form.leads ?? {}) as Record<string, FormValue>;
-    const named = ["update", "status"].reduce((n, action) => n + (Array.isArray(leads[action]) ? (leads[action] as FormValue[]).length : 0), 0);
+    const form = amoHookFormSchema.parse(parseNestedFormBody(raw));
+    if (form.account?.id !== undefined && Number(form.account.id) !== account.accountId) throw new Problem("bad-request", "The webhook is for another amoCRM account.");
+    const leads = form.leads ?? {};
+    const named = (leads.update?.length ?? 0) + (leads.status?.length ?? 0);
     if (named > MAX_AMO_LEADS_PER_HOOK) {
       throw new Problem("payload-too-large", `The webhook names ${named} leads; at most ${MAX_AMO_LEADS_PER_HOOK} are accepted in one request.`, { limitLeads: MAX_AMO_LEADS_PER_HOOK });
     }
     const stored: number[] = [];
     let duplicates = 0;
     // `add` items are not subscribed (and are mostly the echo of our own creates): ignored if sent.
-    for (const action of ["update", "status"]) {
-      const items = leads[action];
-      if (!Array.isArray(items)) continue;
-      for (const item of items) {
-        if (!item || typeof item !== "object" || Array.isArray(item)) continue;
-        const lead = item as Record<string, FormValue>;
+    for (const action of ["update", "status"] as const) {
+      for (const item of leads[action] ?? []) {
+        const lead = amoHookLeadSchema.safeParse(item).data;
+        if (!lead) continue;
         const id = Number(lead.id);
         if (!Number.isSafeInteger(id) || id <= 0) continue;
         const version = String(lead.updated_at ?? lead.last_modified ?? "") + ":" + String(lead.status_id ?? "");
@@ -157,7 +157,8 @@ export function hookRoutes() {
           action,
           dedupeKey: `amo:${id}:${action}:${version}`,
           externalId: String(id),
-          payload: JSON.stringify(lead),
+          // As amoCRM sent it (the parsed copy may order keys differently).
+          payload: JSON.stringify(item),
         });
         if (eventId === null) duplicates++;
         else stored.push(eventId);
