@@ -168,6 +168,18 @@ export const cardSyncResponseSchema = z.object({ queued: z.number().int(), event
 /** POST /api/widget/admin-link (admin) */
 export const adminLinkResponseSchema = z.object({ url: z.string(), expiresAt: z.number() });
 
+/** A project the Digital Pipeline settings and the list action offer, with its stages (or why they could not be read). */
+export const actionProjectSchema = z.object({ id, name: z.string(), stages: z.array(z.object({ id, name: z.string() })), error: z.string().nullable() });
+/** GET /api/widget/actions/options[?dp=1] (admin); with dp=1 also the action's hidden key and the hook URL. */
+export const actionOptionsSchema = z.object({
+  projects: z.array(actionProjectSchema),
+  actions: z.array(z.string()),
+  commentMax: z.number().int(),
+  listMax: z.number().int(),
+  dpKey: z.string().optional(),
+  dpWebhookUrl: z.string().optional(),
+});
+
 /** The most entities one list action takes: amoCRM's longest list page. */
 export const LIST_MAX = 500;
 
@@ -226,6 +238,9 @@ export type CardLinkRequest = z.input<typeof cardLinkRequestSchema>;
 export type CardResponse = z.infer<typeof cardResponseSchema>;
 export type CardSyncResponse = z.infer<typeof cardSyncResponseSchema>;
 export type AdminLinkResponse = z.infer<typeof adminLinkResponseSchema>;
-export type ListSyncRequest = z.input<typeof listSyncRequestSchema>;
+/** What the widget sends (the route also takes numeric strings for the numbers). */
+export type ListSyncRequest = z.output<typeof listSyncRequestSchema>;
+export type ActionProject = z.infer<typeof actionProjectSchema>;
+export type ActionOptions = z.infer<typeof actionOptionsSchema>;
 export type ListSyncStarted = z.infer<typeof listSyncStartedSchema>;
 export type ListJobResponse = z.infer<typeof listJobResponseSchema>;

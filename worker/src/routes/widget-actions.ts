@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { jsonBody } from "../lib/validate";
-import { LIST_MAX, listSyncRequestSchema } from "../contracts/widget";
+import { LIST_MAX, listSyncRequestSchema, type ActionOptions, type ActionProject, type ListJobResponse, type ListSyncStarted } from "../contracts/widget";
 import { tenant } from "../db/tenant";
 import { requireWidgetAdmin } from "../auth";
 import { getProject, listProjects } from "../db/lptracker";
@@ -27,11 +27,11 @@ export function widgetActionRoutes() {
   r.get("/api/widget/actions/options", requireWidgetAdmin, async (c) => {
     const tt = t(c);
     const projects = (await listProjects(tt)).filter((p) => p.enabled);
-    const out = [];
+    const out: ActionProject[] = [];
     for (const p of projects) {
       try {
         const schema = await lptProjectSchema(c.env, tt, p.projectId);
-        out.push({ id: p.projectId, name: p.name ?? `#${p.projectId}`, stages: schema.stages, error: null as string | null });
+        out.push({ id: p.projectId, name: p.name ?? `#${p.projectId}`, stages: schema.stages, error: null });
       } catch (err) {
         out.push({ id: p.projectId, name: p.name ?? `#${p.projectId}`, stages: [], error: (err as Error).message });
       }
@@ -40,11 +40,11 @@ export function widgetActionRoutes() {
     const dp = c.req.query("dp") === "1";
     return c.json({
       projects: out,
-      actions: DP_ACTIONS,
+      actions: [...DP_ACTIONS],
       commentMax: DP_COMMENT_MAX,
       listMax: LIST_MAX,
       ...(dp ? { dpKey: await dpKeyFor(c.var.db, c.var.cfg.encryptionKey, tt.accountId), dpWebhookUrl: `${c.var.cfg.publicOrigin}${DP_HOOK_PATH}` } : {}),
-    });
+    } satisfies ActionOptions);
   });
 
   r.post("/api/widget/list-sync", requireWidgetAdmin, jsonBody(listSyncRequestSchema), async (c) => {
@@ -72,7 +72,7 @@ export function widgetActionRoutes() {
       message: `List action: ${items.length} ${body.entity} to LPTracker project ${body.projectId}${countSelected > items.length ? ` (${countSelected} selected in amoCRM, ${items.length} handed over)` : ""}.`,
       data: { listJob: jobId },
     });
-    return c.json({ jobId, total: items.length, countSelected }, 202);
+    return c.json({ jobId, total: items.length, countSelected } satisfies ListSyncStarted, 202);
   });
 
   r.get("/api/widget/list-sync/:id", requireWidgetAdmin, async (c) => {
@@ -93,7 +93,7 @@ export function widgetActionRoutes() {
       counts,
       error: job.error,
       items: items.map((i) => ({ type: i.entityType, id: i.entityId, name: i.name, status: i.status, code: i.reasonCode, reason: i.reason, lptLeadIds: i.lptLeadIds ?? [] })),
-    });
+    } satisfies ListJobResponse);
   });
 
   return r;
