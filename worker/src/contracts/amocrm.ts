@@ -80,6 +80,12 @@ export const amoContactSchema = z.looseObject({
 /** GET /api/v4/contacts?query=… */
 export const amoContactsAnswerSchema = halPageSchema("contacts", amoContactSchema);
 
+/** A lead or contact in a list answer: only its id is read; the rest is handed on as amoCRM sent it. */
+export const amoEntityRefSchema = z.looseObject({ id });
+
+/** GET /oauth2/account/current/subdomain: which host a refresh token's account lives on now. */
+export const amoAccountDomainAnswerSchema = z.looseObject({ domain: z.string().optional(), subdomain: z.string().optional(), top_level_domain: z.string().optional() });
+
 /** One row of POST /api/v4/leads/complex. */
 export const amoComplexAnswerSchema = z.array(z.looseObject({ id, contact_id: id.nullish() }));
 

@@ -33,7 +33,7 @@ const DAILY_BUCKETS = 14;
 
 async function lptView(env: Env, t: Tenant): Promise<LptConnectionResponse> {
   // connectionView types hookStatus as a plain string; the stored values are the contract's union.
-  return (await connectionView(env, t)) as LptConnectionResponse;
+  return connectionView(env, t);
 }
 
 /** Reads amoCRM, turning its failures into problems the page can show instead of a bare 500. */
