@@ -32,7 +32,6 @@ const HOURLY_BUCKETS = 24;
 const DAILY_BUCKETS = 14;
 
 async function lptView(env: Env, t: Tenant): Promise<LptConnectionResponse> {
-  // connectionView types hookStatus as a plain string; the stored values are the contract's union.
   return connectionView(env, t);
 }
 
