@@ -1,8 +1,11 @@
 // The contract schemas (worker/src/contracts/) describe what the routes really answer: real answers
 // from a freshly installed and connected account parse with them, bad requests get the same
 // problem+json shape, and the webhook and upstream schemas accept what the simulators send.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
+import { z } from "zod";
+import { AmoClient, AmoError } from "../../src/amocrm/client";
+import { LptClient, LptError } from "../../src/lptracker/client";
 import { adminFetch, connectLpt, installAccount, widgetFetch, type Connected } from "./harness";
 import {
   apiProblemSchema,
@@ -26,6 +29,7 @@ import {
 } from "../../src/contracts/admin";
 import { amoHookFormSchema, lptHookBodySchema } from "../../src/contracts/hooks";
 import { lptFunnelAnswerSchema, lptProjectsAnswerSchema } from "../../src/contracts/lptracker";
+import { amoAccountInfoSchema } from "../../src/contracts/amocrm";
 
 let connected: Promise<Connected> | null = null;
 const account = () => (connected ??= installAccount().then(connectLpt));
@@ -103,5 +107,23 @@ describe("webhook and upstream contracts", () => {
     expect(lptFunnelAnswerSchema.parse({ funnels: [{ id: 1, name: "New" }] })).toMatchObject([{ id: 1, name: "New" }]);
     expect(lptFunnelAnswerSchema.parse([{ id: 2, name: "Won" }])).toMatchObject([{ id: 2, name: "Won" }]);
     expect(lptProjectsAnswerSchema.safeParse([{ id: "not a number", name: "x" }]).success).toBe(false);
+  });
+});
+
+describe("upstream answers", () => {
+  it("are read through their schemas, and another shape fails naming the call and the first mismatch", async () => {
+    const a = await account();
+    const amo = new AmoClient(env, a.accountId);
+    expect((await amo.read(amoAccountInfoSchema, "/api/v4/account"))?.id).toBe(a.accountId);
+    const amoErr = await amo.read(z.object({ no_such_field: z.string() }), "/api/v4/account").catch((e: unknown) => e);
+    expect(amoErr).toBeInstanceOf(AmoError);
+    expect((amoErr as AmoError).message).toMatch(/GET \/api\/v4\/account in an unexpected shape \(no_such_field: /);
+    expect((amoErr as AmoError).transient).toBe(false);
+
+    const lpt = new LptClient(env, a.accountId);
+    expect((await lpt.projects()).map((p) => p.id)).toContain(a.projectId);
+    const lptErr = await lpt.read(z.array(z.object({ id: z.string() })), { method: "GET", path: "/projects" }).catch((e: unknown) => e);
+    expect(lptErr).toBeInstanceOf(LptError);
+    expect((lptErr as LptError).message).toMatch(/GET \/projects in an unexpected shape \(0\.id: /);
   });
 });
