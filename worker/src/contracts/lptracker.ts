@@ -18,6 +18,9 @@ export const lptCallbackUrlSchema = z.looseObject({ id, url: z.string(), name: z
 export const lptStaffSchema = z.looseObject({ id, name: z.string() });
 export const lptIdSchema = z.looseObject({ id });
 
+/** POST /login: the session token (absent on a refusal, which the envelope reports). */
+export const lptLoginAnswerSchema = z.looseObject({ token: z.string().optional() });
+
 /** A list answer; LPTracker answers an empty list as null. */
 export const listOf = <T extends z.ZodType>(item: T) => z.array(item).nullable().transform((v) => v ?? []);
 
@@ -41,6 +44,11 @@ export const lptCallbackUrlsAnswerSchema = listOf(lptCallbackUrlSchema);
 export const lptStaffAnswerSchema = listOf(lptStaffSchema);
 /** GET /contact/search, GET /contact/:id/leads: only the ids are read. */
 export const lptIdsAnswerSchema = listOf(lptIdSchema);
+/** GET /lead/:id, as far as linking reads it: the project the lead (or its contact) belongs to. */
+export const lptLeadProjectSchema = z.looseObject({
+  project_id: z.unknown(),
+  contact: z.looseObject({ project_id: z.unknown() }).optional().catch(undefined),
+});
 /** POST /lead */
 export const lptCreatedLeadSchema = z.looseObject({ id, contact_id: id.nullish() });
 

@@ -28,6 +28,7 @@ import { meBody } from "../auth/widget-me";
 import { switchWidget } from "../sync/switch";
 import type { MeResponse } from "../api-types";
 import { cardLinkRequestSchema, cardQuerySchema, lptConnectionRequestSchema, widgetStateRequestSchema } from "../contracts/widget";
+import { lptLeadProjectSchema } from "../contracts/lptracker";
 
 export function widgetRoutes() {
   const r = new Hono<AppEnv>();
@@ -134,7 +135,8 @@ export function widgetRoutes() {
       throw new Problem("conflict", `Эта заявка LPTracker уже связана со сделкой ${existing.amoId}. / This LPTracker lead is already linked to amoCRM lead ${existing.amoId}.`);
     }
     const lead = await new LptClient(c.env, tt.accountId).lead(body.lptLeadId).catch(() => null);
-    const projectId = Number((lead as { project_id?: number; contact?: { project_id?: number } } | null)?.project_id ?? (lead as { contact?: { project_id?: number } } | null)?.contact?.project_id ?? 0);
+    const ref = lptLeadProjectSchema.safeParse(lead).data;
+    const projectId = Number(ref?.project_id ?? ref?.contact?.project_id ?? 0);
     const project = lead && projectId ? await getProject(tt, projectId) : null;
     if (!lead || !project) throw new Problem("not-found", `LPTracker lead ${body.lptLeadId} is not in a project connected to this account.`);
     if (body.entity === "leads") {
