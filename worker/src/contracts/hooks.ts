@@ -12,7 +12,7 @@ export const lptHookBodySchema = z.looseObject({
 
 /** One lead of an amoCRM hook: its id and what tells two deliveries of the same change apart. */
 export const amoHookLeadSchema = z.looseObject({
-  id: z.unknown(),
+  id: z.unknown().optional(),
   updated_at: z.unknown().optional(),
   last_modified: z.unknown().optional(),
   status_id: z.unknown().optional(),

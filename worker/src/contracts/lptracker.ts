@@ -46,8 +46,8 @@ export const lptStaffAnswerSchema = listOf(lptStaffSchema);
 export const lptIdsAnswerSchema = listOf(lptIdSchema);
 /** GET /lead/:id, as far as linking reads it: the project the lead (or its contact) belongs to. */
 export const lptLeadProjectSchema = z.looseObject({
-  project_id: z.unknown(),
-  contact: z.looseObject({ project_id: z.unknown() }).optional().catch(undefined),
+  project_id: z.unknown().optional(),
+  contact: z.looseObject({ project_id: z.unknown().optional() }).optional().catch(undefined),
 });
 /** POST /lead */
 export const lptCreatedLeadSchema = z.looseObject({ id, contact_id: id.nullish() });

@@ -5,8 +5,8 @@ import { z } from "zod";
 
 export type LptEnvelope = { ok: true; result: unknown } | { ok: false; code: number; message: string };
 
-const envelopeSchema = z.looseObject({ status: z.unknown(), result: z.unknown(), errors: z.unknown() });
-const errorSchema = z.looseObject({ code: z.unknown(), message: z.unknown() });
+const envelopeSchema = z.looseObject({ status: z.unknown().optional(), result: z.unknown().optional(), errors: z.unknown().optional() });
+const errorSchema = z.looseObject({ code: z.unknown().optional(), message: z.unknown().optional() });
 
 export function readEnvelope(httpStatus: number, body: unknown): LptEnvelope {
   let b = body;
