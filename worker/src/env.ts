@@ -1,48 +1,34 @@
 // Bindings and configuration of the Worker, typed in one place, and the check that names whatever
 // is missing instead of letting a request crash on it later.
-import type { AmoAccountGate } from "./amocrm/gate";
-import type { LptConnectionGate } from "./lptracker/gate";
 import type { HookMessage, JobMessage } from "./queue/messages";
 import { Problem } from "./lib/problem";
 
-export interface Env {
-  DB: D1Database;
-  SYNC_QUEUE: Queue<JobMessage>;
-  HOOK_QUEUE: Queue<HookMessage>;
-  FILES: R2Bucket;
-  AMO_GATE: DurableObjectNamespace<AmoAccountGate>;
-  LPT_GATE: DurableObjectNamespace<LptConnectionGate>;
-  ASSETS?: Fetcher;
-  /** Rate Limiting bindings (wrangler.toml `[[ratelimits]]`): per LPTracker hook key, per amoCRM hook key, per client IP at the install callback. */
-  LPT_HOOK_LIMITER: RateLimit;
-  AMO_HOOK_LIMITER: RateLimit;
-  INSTALL_LIMITER: RateLimit;
+/**
+ * Bindings, vars and secrets as `wrangler types` reads them from wrangler.toml and .dev.vars.example
+ * (worker/worker-configuration.d.ts; `npm run types` regenerates it, `npm run types:check` fails when
+ * it is stale).
+ */
+type Generated = Cloudflare.Env;
+type VarName = { [K in keyof Generated]-?: Generated[K] extends string ? K : never }[keyof Generated];
 
-  PUBLIC_ORIGIN?: string;
-  AMOCRM_CLIENT_ID?: string;
-  AMOCRM_CLIENT_SECRET?: string;
-  AMOCRM_REDIRECT_URI?: string;
-  LPTRACKER_API_ORIGIN?: string;
-  AMOCRM_API_ORIGIN?: string;
-  ENCRYPTION_KEY?: string;
-  SESSION_SECRET?: string;
-  AMOCRM_RATE_PER_SECOND?: string;
-  LPTRACKER_RATE_PER_SECOND?: string;
-  AMOCRM_TIMEOUT_MS?: string;
-  LPTRACKER_TIMEOUT_MS?: string;
-  MAX_BODY_BYTES?: string;
-  MAX_UPLOAD_BYTES?: string;
-  UNINSTALL_GRACE_DAYS?: string;
-  /** Seconds to wait for amoCRM's OAuth code after an install before the widget calls it lost (default 120). */
-  INSTALL_WAIT_SECONDS?: string;
-  /** "1" in the local sandbox: the sandbox entry (sandbox.ts) serves /dev/* only then. */
-  SANDBOX?: string;
-  /** Sandbox only (read by sandbox.ts): the origin of the local amoCRM host page, allowed by the widget API's CORS. */
-  DEV_HOST_ORIGIN?: string;
-  /** Optional: who processes the data and how to reach them, named on the /privacy page. */
-  PRIVACY_OPERATOR?: string;
-  PRIVACY_CONTACT?: string;
-}
+/**
+ * The Worker's env: the generated bindings, with the queues typed by their messages. Every var and
+ * secret may be missing or malformed in a deploy, so each is optional here and `config()` checks it.
+ */
+export type Env = Omit<Generated, VarName | "SYNC_QUEUE" | "HOOK_QUEUE" | "ASSETS"> &
+  Partial<Pick<Generated, VarName>> & {
+    SYNC_QUEUE: Queue<JobMessage>;
+    HOOK_QUEUE: Queue<HookMessage>;
+    /** Absent when the Worker runs without its static assets (the Worker test pool). */
+    ASSETS?: Fetcher;
+    /** Optional vars that wrangler.toml leaves out (their defaults live in `config()`). */
+    AMOCRM_TIMEOUT_MS?: string;
+    LPTRACKER_TIMEOUT_MS?: string;
+    /** Seconds to wait for amoCRM's OAuth code after an install before the widget calls it lost (default 120). */
+    INSTALL_WAIT_SECONDS?: string;
+    /** Sandbox only (read by sandbox.ts): the origin of the local amoCRM host page, allowed by the widget API's CORS. */
+    DEV_HOST_ORIGIN?: string;
+  };
 
 /** Configuration after validation: every required value is present. */
 export interface Config {

@@ -1,46 +1,18 @@
-// Requests of the Digital Pipeline settings and the list action, and the shapes they answer with
-// (worker/src/routes/widget-actions.ts).
+// Requests of the Digital Pipeline settings and the list action; their shapes come from the API
+// contract (worker/src/contracts/widget.ts).
 import type { Transport } from "../api";
 import { toApiError } from "../problem";
+import type { ActionOptions, ActionProject, ListJobResponse, ListSyncRequest, ListSyncStarted } from "../../../worker/src/api-types";
 
-export interface ActionProject {
-  id: number;
-  name: string;
-  stages: { id: number; name: string }[];
-  error: string | null;
-}
-
-export interface ActionOptions {
-  projects: ActionProject[];
-  actions: string[];
-  commentMax: number;
-  listMax: number;
-  dpKey?: string;
-  dpWebhookUrl?: string;
-}
-
-export type ItemStatus = "pending" | "created" | "updated" | "skipped" | "failed";
-
-export interface ListJobView {
-  id: number;
-  status: "queued" | "running" | "done" | "failed";
-  total: number;
-  countSelected: number;
-  done: number;
-  counts: Record<ItemStatus, number>;
-  error: string | null;
-  items: { type: "lead" | "contact" | "company"; id: number; name: string | null; status: ItemStatus; code: string | null; reason: string | null; lptLeadIds: number[] }[];
-}
-
-export interface SelectedEntity {
-  id: number;
-  type?: "lead" | "contact" | "company";
-  name?: string;
-}
+export type { ActionOptions, ActionProject };
+/** What the list panel reads of a job (it shows a started job before the first poll answers). */
+export type ListJobView = Omit<ListJobResponse, "entity" | "projectId">;
+export type ItemStatus = ListJobResponse["items"][number]["status"];
+export type SelectedEntity = ListSyncRequest["selected"][number];
 
 export interface ActionApi {
   options(dp: boolean): Promise<ActionOptions>;
-  startList(body: { entity: "leads" | "contacts"; projectId: number; countSelected: number; selected: SelectedEntity[] }): Promise<{ jobId: number; total: number; countSelected: number }>;
+  startList(body: ListSyncRequest): Promise<ListSyncStarted>;
   listJob(id: number): Promise<ListJobView>;
 }
 

@@ -3,7 +3,8 @@
 import type { Env } from "../env";
 import { amoGate, type AmoRequest, type AmoResult } from "./gate";
 import type { LookupResult } from "./contact-index";
-import type { AmoContact } from "../sync/contact-finder";
+import type { z } from "zod";
+import { amoComplexAnswerSchema, amoErrorBodySchema, halPageSchema, type AmoContact } from "../contracts/amocrm";
 
 export type AmoErrorKind = "no_tokens" | "reauth_required" | "blocked" | "transient" | "http";
 
@@ -26,17 +27,11 @@ export class AmoError extends Error {
 }
 
 function describeHttpError(status: number, body: unknown): string {
-  const b = (body ?? {}) as { title?: string; detail?: string; "validation-errors"?: { errors?: { path?: string; detail?: string }[] }[] };
+  const parsed = amoErrorBodySchema.safeParse(body);
+  const b = parsed.success ? parsed.data : {};
   const validation = b["validation-errors"]?.flatMap((v) => v.errors ?? []).map((e) => `${e.path ?? ""} ${e.detail ?? ""}`.trim());
   const parts = [b.title, b.detail, validation?.length ? validation.join("; ") : undefined].filter(Boolean);
   return `amoCRM answered ${status}${parts.length ? `: ${parts.join(" — ")}` : ""}`;
-}
-
-interface HalPage<T> {
-  _embedded?: Record<string, T[]>;
-  _links?: { next?: { href: string } };
-  _page?: number;
-  _page_count?: number;
 }
 
 export class AmoClient {
@@ -67,10 +62,10 @@ export class AmoClient {
 
   /** One lead through `/api/v4/leads/complex`, sent together with other jobs' leads. */
   async createComplex(body: unknown, newContact: { phones: string[]; emails: string[] }): Promise<{ id: number; contact_id: number | null }> {
-    const r = this.unwrap<{ id: number; contact_id: number | null }[]>((await amoGate(this.env, this.accountId).createComplex({ body, ...newContact })) as AmoResult);
-    const row = r.body[0];
+    const r = this.unwrap((await amoGate(this.env, this.accountId).createComplex({ body, ...newContact })) as AmoResult);
+    const row = this.check(amoComplexAnswerSchema, r.body, "POST /api/v4/leads/complex")[0];
     if (!row?.id) throw new Error("amoCRM did not return the new lead's id");
-    return row;
+    return { id: row.id, contact_id: row.contact_id ?? null };
   }
 
   /** A lead (with its contacts) as amoCRM has it now (null when it is gone), read together with other jobs' reads. */
@@ -112,12 +107,26 @@ export class AmoClient {
     return r.status === 204 ? null : r.body;
   }
 
-  /** Walks every page of a HAL list (250 per page unless a smaller limit is given). */
-  async list<T>(path: string, entity: string, query: AmoRequest["query"] = {}, maxPages = 100): Promise<T[]> {
-    const out: T[] = [];
+  /** A GET whose answer is checked against `schema` (null on 204): another shape is an error naming the path, not a crash later. */
+  async read<S extends z.ZodType>(schema: S, path: string, query?: AmoRequest["query"]): Promise<z.output<S> | null> {
+    const body = await this.get(path, query);
+    return body === null ? null : this.check(schema, body, `GET ${path}`);
+  }
+
+  private check<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    throw new AmoError("http", `amoCRM answered ${what} in an unexpected shape (${issue.path.join(".") || "body"}: ${issue.message})`, undefined, body);
+  }
+
+  /** Walks every page of a HAL list (250 per page unless a smaller limit is given), each item checked against `item`. */
+  async list<S extends z.ZodType>(path: string, entity: string, item: S, query: AmoRequest["query"] = {}, maxPages = 100): Promise<z.output<S>[]> {
+    const out: z.output<S>[] = [];
     const limit = Number(query.limit ?? 250);
+    const pageSchema = halPageSchema(entity, item);
     for (let page = 1; page <= maxPages; page++) {
-      const body = await this.get<HalPage<T>>(path, { ...query, page, limit });
+      const body = await this.read(pageSchema, path, { ...query, page, limit });
       if (!body) break;
       const items = body._embedded?.[entity] ?? [];
       out.push(...items);

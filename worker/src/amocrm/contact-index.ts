@@ -5,6 +5,7 @@
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 import { contactHasEmail, contactHasPhone, findAmoContact, type AmoContact } from "../sync/contact-finder";
 import type { AmoRequest, AmoResult } from "./gate";
+import type { AmoClient } from "./client";
 
 /** Contacts seen this many seconds before the newest one are read again: commits land out of order. */
 const OVERLAP_SEC = 5;
@@ -270,14 +271,17 @@ export class ContactIndex {
 
   private async search(person: Person): Promise<LookupResult> {
     let failure: AmoResult | null = null;
-    const client = {
-      get: async <T>(path: string, query?: AmoRequest["query"]): Promise<T | null> => {
+    const client: Pick<AmoClient, "read"> = {
+      read: async (schema, path, query) => {
         const r = await this.send({ method: "GET", path, query });
         if (!r.ok || r.status >= 400) {
           failure = r;
           throw new Error("amoCRM refused the search");
         }
-        return r.status === 204 ? null : (r.body as T);
+        if (r.status === 204) return null;
+        const parsed = schema.safeParse(r.body);
+        if (!parsed.success) throw new Error(`amoCRM answered GET ${path} in an unexpected shape: ${parsed.error.issues[0]?.message ?? ""}`);
+        return parsed.data;
       },
     };
     try {

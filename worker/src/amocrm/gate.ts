@@ -13,6 +13,7 @@ import { writeAudit } from "../db/audit";
 import { logWarn } from "../lib/log";
 import { Coalescer } from "./coalesce";
 import { ContactIndex, type LookupResult, type Person } from "./contact-index";
+import { amoComplexAnswerSchema, amoEntityRefSchema, halPageSchema } from "../contracts/amocrm";
 
 const REFRESH_BEFORE_MS = 60 * 60 * 1000;
 const BLOCK_COOLDOWN_MS = 5 * 60 * 1000;
@@ -162,8 +163,8 @@ export class AmoAccountGate extends DurableObject<Env> {
 
   private async sendComplex(items: ComplexItem[]): Promise<AmoResult[]> {
     const r = await this.request({ method: "POST", path: "/api/v4/leads/complex", body: items.map((i) => i.body) });
-    if (r.ok && r.status < 300 && Array.isArray(r.body) && r.body.length === items.length) {
-      const rows = r.body as { id: number; contact_id: number | null }[];
+    const rows = r.ok && r.status < 300 ? amoComplexAnswerSchema.safeParse(r.body).data : undefined;
+    if (r.ok && rows && rows.length === items.length) {
       return rows.map((row, i) => {
         const item = items[i]!;
         if (row.contact_id && (item.phones.length || item.emails.length)) this.contactIndex().putKeys(row.contact_id, item.phones, item.emails);
@@ -188,7 +189,7 @@ export class AmoAccountGate extends DurableObject<Env> {
         const query = { "filter[id][]": unique, limit: MAX_PAGE, ...(kind === "leads" ? { with: "contacts" } : {}) };
         const r = await this.request({ method: "GET", path: `/api/v4/${kind}`, query });
         if (!r.ok || r.status >= 300) return ids.map(() => r);
-        const items = ((r.body as { _embedded?: Record<string, { id: number }[]> } | null)?._embedded?.[kind] ?? []) as { id: number }[];
+        const items = halPageSchema(kind, amoEntityRefSchema).safeParse(r.body).data?._embedded?.[kind] ?? [];
         const byId = new Map(items.map((x) => [x.id, x]));
         return ids.map((x) => (byId.has(x) ? { ok: true, status: 200, body: byId.get(x) } : { ok: true, status: 404, body: { title: "Not Found", detail: `${kind} ${x} not found` } }));
       });

@@ -14,7 +14,8 @@ import { logError, logInfo } from "../lib/log";
 import { amoGate } from "./gate";
 import { amoHeaders, amoOrigin, decodeAccessToken, exchangeCode, OAuthError, type TokenPair } from "./oauth";
 import { AmoClient } from "./client";
-import { refreshMetadata, type AmoAccountInfo } from "./metadata";
+import { refreshMetadata } from "./metadata";
+import { amoAccountInfoSchema, type AmoAccountInfo } from "../contracts/amocrm";
 import { RetryLater } from "../queue/retry";
 import { resumeHeld } from "../sync/hold";
 
@@ -70,14 +71,14 @@ export async function runInstallJob(env: Env, installId: string): Promise<void> 
   if (!accountId) {
     // Older tokens carry no account id: ask the account itself with the fresh token.
     const res = await fetch(`${amoOrigin(cfg, row.referer)}/api/v4/account`, { headers: amoHeaders(cfg, row.referer, { authorization: `Bearer ${pair.accessToken}` }) });
-    info = res.ok ? ((await res.json()) as AmoAccountInfo) : null;
+    info = res.ok ? (amoAccountInfoSchema.safeParse(await res.json().catch(() => null)).data ?? null) : null;
     accountId = info?.id ?? 0;
   }
   if (!accountId) return fail("could not learn the amoCRM account id after the code exchange");
 
   await amoGate(env, accountId).storeTokens({ accountId, domain: row.referer, apiDomain: claims.api_domain ?? null, ...pair });
   const client = new AmoClient(env, accountId);
-  info = (await client.get<AmoAccountInfo>("/api/v4/account")) ?? info;
+  info = (await client.read(amoAccountInfoSchema, "/api/v4/account")) ?? info;
   const t = tenant(db, accountId);
   const subdomain = info?.subdomain ?? row.referer.split(".")[0]!;
   const { created, restored, row: account } = await upsertInstalledAccount(t, {

@@ -5,67 +5,42 @@ import type { Env } from "../env";
 import { metadataCache } from "../db/schema";
 import { scoped, type Tenant } from "../db/tenant";
 import type { AmoCustomField, AmoMetadata, AmoPipeline, AmoTaskType, AmoUser } from "../sync/types";
+import { amoAccountInfoSchema, amoPipelinesAnswerSchema, amoRawFieldSchema, amoRawUserSchema, type AmoAccountInfo, type AmoRawField, type AmoRawUser } from "../contracts/amocrm";
 import { AmoClient, AmoError } from "./client";
 import { storeUserRights, USER_GROUPS_KIND } from "./rights";
 
-interface RawPipeline {
-  id: number;
-  name: string;
-  sort: number;
-  is_main: boolean;
-  _embedded?: { statuses?: { id: number; name: string; sort: number; color?: string; type?: number }[] };
-}
+/** What GET /api/v4/account answers (contracts/amocrm.ts). */
+export type { AmoAccountInfo };
 
-interface RawField {
-  id: number;
-  name: string;
-  code?: string | null;
-  type: string;
-  sort?: number;
-  enums?: { id: number; value: string; sort?: number }[] | null;
-}
-
-export interface AmoAccountInfo {
-  id: number;
-  name: string;
-  subdomain: string;
-  country?: string;
-  currency?: string;
-  current_user_id?: number;
-  _embedded?: { task_types?: { id: number; name: string; code?: string | null }[]; users_groups?: { id: number; name: string }[] };
-}
-
-function toField(f: RawField): AmoCustomField {
+function toField(f: AmoRawField): AmoCustomField {
   return {
     id: f.id,
     name: f.name,
     code: f.code ?? null,
     type: f.type,
     sort: f.sort,
-    enums: f.enums ? f.enums.map((e) => ({ id: e.id, value: e.value, sort: e.sort, code: (e as { code?: string }).code ?? e.value })) : null,
+    enums: f.enums ? f.enums.map((e) => ({ id: e.id, value: e.value, sort: e.sort, code: e.code ?? e.value })) : null,
   };
 }
 
 /** Users as amoCRM lists them, rights included; a 403 (users methods are for admins only) gives none. */
-async function listUsers(client: AmoClient): Promise<RawUser[] | null> {
+async function listUsers(client: AmoClient): Promise<AmoRawUser[] | null> {
   try {
-    return await client.list<RawUser>("/api/v4/users", "users");
+    return await client.list("/api/v4/users", "users", amoRawUserSchema);
   } catch (err) {
     if (err instanceof AmoError && err.kind === "http" && err.status === 403) return null;
     throw err;
   }
 }
 
-type RawUser = { id: number; name: string; email?: string; rights?: { is_admin?: boolean; group_id?: number | null } };
-
 export async function fetchMetadata(client: AmoClient): Promise<{
   account: AmoAccountInfo | null;
   meta: Omit<AmoMetadata, "fetchedAt">;
   /** The users with their rights (null when amoCRM refused to list them) and the account's user groups. */
-  people: { users: RawUser[] | null; groups: { id: number; name: string }[] };
+  people: { users: AmoRawUser[] | null; groups: { id: number; name: string }[] };
 }> {
-  const account = await client.get<AmoAccountInfo>("/api/v4/account", { with: "task_types,users_groups" });
-  const pipelinesBody = await client.get<{ _embedded?: { pipelines?: RawPipeline[] } }>("/api/v4/leads/pipelines");
+  const account = await client.read(amoAccountInfoSchema, "/api/v4/account", { with: "task_types,users_groups" });
+  const pipelinesBody = await client.read(amoPipelinesAnswerSchema, "/api/v4/leads/pipelines");
   const pipelines: AmoPipeline[] = (pipelinesBody?._embedded?.pipelines ?? []).map((p) => ({
     id: p.id,
     name: p.name,
@@ -73,8 +48,8 @@ export async function fetchMetadata(client: AmoClient): Promise<{
     is_main: p.is_main,
     statuses: (p._embedded?.statuses ?? []).map((s) => ({ id: s.id, name: s.name, sort: s.sort, color: s.color, type: s.type })),
   }));
-  const leadFields = (await client.list<RawField>("/api/v4/leads/custom_fields", "custom_fields")).map(toField);
-  const contactFields = (await client.list<RawField>("/api/v4/contacts/custom_fields", "custom_fields")).map(toField);
+  const leadFields = (await client.list("/api/v4/leads/custom_fields", "custom_fields", amoRawFieldSchema)).map(toField);
+  const contactFields = (await client.list("/api/v4/contacts/custom_fields", "custom_fields", amoRawFieldSchema)).map(toField);
   const rawUsers = await listUsers(client);
   const users: AmoUser[] = (rawUsers ?? []).map((u) => ({
     id: u.id,

@@ -1,6 +1,7 @@
 // amoCRM OAuth over HTTP: code exchange, refresh, and the api_domain lookup that finds an
 // account whose subdomain changed. No state here: the account gate owns the tokens.
 import type { Config } from "../env";
+import { amoAccountDomainAnswerSchema } from "../contracts/amocrm";
 
 export interface TokenPair {
   accessToken: string;
@@ -92,7 +93,7 @@ export async function lookupAccountDomain(cfg: Config, apiDomain: string, refres
     await res.body?.cancel();
     return null;
   }
-  const json = (await res.json()) as { domain?: string; subdomain?: string; top_level_domain?: string };
+  const json = amoAccountDomainAnswerSchema.safeParse(await res.json().catch(() => null)).data ?? {};
   if (json.domain) return json.domain;
   if (json.subdomain) return `${json.subdomain}.${json.top_level_domain ?? "amocrm.ru"}`;
   return null;

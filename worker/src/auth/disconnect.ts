@@ -79,7 +79,7 @@ async function readParams(c: Context<AppEnv>): Promise<{ params: HookParams; var
   return { params, variant: used.size ? [...used].join("+") : "none" };
 }
 
-function hexBytes(hex: string): Uint8Array | null {
+function hexBytes(hex: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) return null;
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);

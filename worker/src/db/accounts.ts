@@ -2,12 +2,12 @@
 // uninstall make to them.
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { accounts } from "./schema";
+import { accounts, type ACCOUNT_STATUSES } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import { randomKey } from "../lib/keys";
 
 export type AccountRow = typeof accounts.$inferSelect;
-export type InstallStatus = "pending" | "active" | "reauth_required" | "uninstalled";
+export type InstallStatus = (typeof ACCOUNT_STATUSES)[number];
 
 export const getAccount = scoped(async (t: Tenant): Promise<AccountRow | null> => {
   const rows = await t.db.select().from(accounts).where(eq(accounts.accountId, t.accountId)).limit(1);

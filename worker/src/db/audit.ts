@@ -1,11 +1,11 @@
 // The audit-log writer used by every mutation and every sync step. Text is masked (phones,
 // e-mails) before it is stored; callers never pass secrets.
 import { and, desc, eq, gte, lte, or, sql } from "drizzle-orm";
-import { auditLog } from "./schema";
+import { auditLog, type AUDIT_LEVELS } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import { maskText } from "../lib/mask";
 
-export type AuditLevel = "info" | "warn" | "error";
+export type AuditLevel = (typeof AUDIT_LEVELS)[number];
 
 export interface AuditEntry {
   level?: AuditLevel;
@@ -51,7 +51,7 @@ export const writeAudit = scoped(async (t: Tenant, entry: AuditEntry) => {
 });
 
 export interface AuditFilter {
-  level?: string;
+  level?: AuditLevel;
   source?: string;
   entityType?: string;
   entityId?: string;

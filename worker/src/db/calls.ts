@@ -66,7 +66,7 @@ export interface CallFilter {
   from?: number;
   to?: number;
   result?: string;
-  syncStatus?: string;
+  syncStatus?: CallRow["syncStatus"];
   sort?: "startedAt" | "duration";
   dir?: "asc" | "desc";
   limit?: number;

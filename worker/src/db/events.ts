@@ -2,16 +2,17 @@
 // received → processing → done | failed | skipped (or held: parked without amoCRM tokens, paused
 // while the widget is switched off; see sync/hold.ts).
 import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
-import { events } from "./schema";
+import { events, type EVENT_SOURCES, type EVENT_STATUSES } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 
 export type EventRow = typeof events.$inferSelect;
-export type EventStatus = "received" | "processing" | "done" | "failed" | "skipped" | "rejected" | "parked" | "paused";
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+export type EventSource = (typeof EVENT_SOURCES)[number];
 
 export const MAX_STORED_PAYLOAD = 64 * 1024;
 
 export interface NewEvent {
-  source: "lptracker" | "amocrm" | "import" | "reconcile" | "manual";
+  source: EventSource;
   action: string;
   dedupeKey: string;
   projectId?: number | null;
@@ -93,8 +94,8 @@ export const saveEventProgress = scoped(async (t: Tenant, id: number, progress: 
 });
 
 export interface EventFilter {
-  status?: string;
-  source?: string;
+  status?: EventStatus;
+  source?: EventSource;
   from?: number;
   to?: number;
   externalId?: string;

@@ -321,7 +321,7 @@ export const insertImportCalls = scoped(async (t: Tenant, calls: ImportCall[]) =
     params = 0;
   };
   for (const c of calls) {
-    const row = { ...c, accountId: t.accountId, source: "import" };
+    const row = { ...c, accountId: t.accountId, source: "import" as const };
     const cost = Object.values(row).filter((v) => v !== undefined).length;
     if (params + cost > MAX_PARAMS) flush();
     group.push(row);

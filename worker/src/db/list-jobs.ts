@@ -1,12 +1,12 @@
 // Tenant rows of list actions: the job (what was selected, for which project, how far it got) and
 // one item per selected entity with its result and the reason.
 import { and, asc, eq, sql } from "drizzle-orm";
-import { listJobItems, listJobs } from "./schema";
+import { listJobItems, listJobs, type ROW_STATUSES } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 
 export type ListJobRow = typeof listJobs.$inferSelect;
 export type ListItemRow = typeof listJobItems.$inferSelect;
-export type ListItemStatus = "pending" | "created" | "updated" | "skipped" | "failed";
+export type ListItemStatus = (typeof ROW_STATUSES)[number];
 
 export interface NewListJob {
   entity: "leads" | "contacts";
@@ -73,6 +73,6 @@ export const listJobCounts = scoped(async (t: Tenant, jobId: number): Promise<Re
     .where(and(eq(listJobItems.accountId, t.accountId), eq(listJobItems.jobId, jobId)))
     .groupBy(listJobItems.status);
   const out: Record<ListItemStatus, number> = { pending: 0, created: 0, updated: 0, skipped: 0, failed: 0 };
-  for (const r of rows) out[r.status as ListItemStatus] = r.n;
+  for (const r of rows) out[r.status] = r.n;
   return out;
 });

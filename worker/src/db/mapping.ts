@@ -11,12 +11,12 @@ export const getSavedMapping = scoped(async (t: Tenant, projectId: number): Prom
     .where(and(eq(fieldMappings.accountId, t.accountId), eq(fieldMappings.projectId, projectId)))
     .limit(1);
   const row = rows[0];
-  return row ? { rows: row.rows as MappingRow[], updatedAt: row.updatedAt } : null;
+  return row ? { rows: row.rows, updatedAt: row.updatedAt } : null;
 });
 
 export const getStageMap = scoped(async (t: Tenant, projectId: number): Promise<StageMapEntry[]> => {
   const rows = await t.db.select().from(stageMaps).where(and(eq(stageMaps.accountId, t.accountId), eq(stageMaps.projectId, projectId)));
-  return rows.map((r) => ({ lptStageId: r.lptStageId, amoPipelineId: r.amoPipelineId, amoStatusId: r.amoStatusId, direction: r.direction as StageMapEntry["direction"] }));
+  return rows.map((r) => ({ lptStageId: r.lptStageId, amoPipelineId: r.amoPipelineId, amoStatusId: r.amoStatusId, direction: r.direction }));
 });
 
 /** Saves the mapping and the stage map of a project in one batch. */

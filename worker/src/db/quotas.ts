@@ -2,11 +2,11 @@
 // Limiting binding), the malformed bodies kept for inspection per hour, and the record of refusals
 // the admin dashboard warns from. A refusal is written at most about once a minute per isolate.
 import { and, eq, gte, sql } from "drizzle-orm";
-import { events, quotaHits } from "./schema";
+import { events, quotaHits, type QUOTA_KINDS } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import { Problem } from "../lib/problem";
 
-export type QuotaKind = "hook_rate" | "rejected_bodies";
+export type QuotaKind = (typeof QUOTA_KINDS)[number];
 
 export const QUOTA_WINDOW_MS = 3_600_000;
 /** Malformed webhook bodies kept per tenant per hour, by count and by total size. */
@@ -77,7 +77,7 @@ export const recentQuotaHits = scoped(async (t: Tenant, now: number = Date.now()
     .where(and(eq(quotaHits.accountId, t.accountId), gte(quotaHits.windowStart, windowStart(now) - (hours - 1) * QUOTA_WINDOW_MS)))
     .orderBy(sql`${quotaHits.lastAt} desc`)
     .limit(50);
-  return rows.map((r) => ({ kind: r.kind as QuotaKind, windowStart: r.windowStart, refused: r.refused, lastAt: r.lastAt }));
+  return rows.map((r) => ({ kind: r.kind, windowStart: r.windowStart, refused: r.refused, lastAt: r.lastAt }));
 });
 
 /** The 429 a sender over its rate gets: what happened, and when to come back. */

@@ -15,9 +15,9 @@ function toRule(r: RuleRow): Rule {
     name: r.name,
     enabled: r.enabled,
     position: r.position,
-    trigger: r.trigger as RuleTrigger,
-    conditions: r.conditions as RuleGroup,
-    actions: r.actions as RuleAction[],
+    trigger: r.trigger,
+    conditions: r.conditions,
+    actions: r.actions,
     version: r.version,
   };
 }

@@ -2,6 +2,32 @@
 // owns the row. Reads and writes go through the tenant-scoped functions in this folder.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { MappingRow, RuleAction, RuleGroup, RuleTrigger } from "../sync/types";
+
+// The values each status column may hold. Drizzle types the columns with them (no CHECK in SQL: the
+// tables stay as migrated), and the data functions and the API take their unions from here.
+export const ACCOUNT_STATUSES = ["pending", "active", "reauth_required", "uninstalled"] as const;
+export const INSTALL_FLOWS = ["marketplace", "button"] as const;
+export const INSTALL_JOB_STATUSES = ["pending", "done", "failed"] as const;
+export const LPT_CONNECTION_STATUSES = ["active", "error"] as const;
+export const HOOK_STATUSES = ["pending", "registered", "failed"] as const;
+export const STAGE_DIRECTIONS = ["both", "to_amo", "to_lpt"] as const;
+export const RULE_TRIGGERS = ["lpt.lead.created", "lpt.lead.updated", "amo.lead.status_changed", "amo.lead.updated", "import.row"] as const satisfies readonly RuleTrigger[];
+export const RULE_CHANGES = ["created", "updated", "enabled", "disabled", "moved", "restored", "deleted"] as const;
+export const EVENT_SOURCES = ["lptracker", "amocrm", "import", "reconcile", "manual"] as const;
+export const EVENT_STATUSES = ["received", "processing", "done", "failed", "skipped", "rejected", "parked", "paused"] as const;
+export const LINK_KINDS = ["lead", "contact"] as const;
+export const IMPORT_KINDS = ["leads", "calls"] as const;
+export const IMPORT_STATUSES = ["uploaded", "parsing", "processing", "done", "failed", "cancelled"] as const;
+export const ROW_STATUSES = ["pending", "created", "updated", "skipped", "failed"] as const;
+export const CALL_SOURCES = ["lptracker", "import"] as const;
+export const CALL_DIRECTIONS = ["inbound", "outbound"] as const;
+export const CALL_SYNC_STATUSES = ["pending", "posted", "failed"] as const;
+export const AUDIT_LEVELS = ["info", "warn", "error"] as const;
+export const QUOTA_KINDS = ["hook_rate", "rejected_bodies"] as const;
+export const LIST_ENTITIES = ["leads", "contacts"] as const;
+export const LIST_JOB_STATUSES = ["queued", "running", "done", "failed"] as const;
+export const LIST_ITEM_TYPES = ["lead", "contact", "company"] as const;
 
 const now = sql`(unixepoch() * 1000)`;
 const createdAt = () => integer("created_at").notNull().default(now);
@@ -16,8 +42,7 @@ export const accounts = sqliteTable(
     domain: text("domain").notNull(),
     apiDomain: text("api_domain"),
     name: text("name"),
-    /** pending | active | reauth_required | uninstalled */
-    status: text("status").notNull().default("pending"),
+    status: text("status", { enum: ACCOUNT_STATUSES }).notNull().default("pending"),
     statusReason: text("status_reason"),
     /** Secret path key of this account's amoCRM webhook URL. */
     amoHookKey: text("amo_hook_key").notNull(),
@@ -49,13 +74,11 @@ export const installs = sqliteTable(
     id: text("id").primaryKey(),
     accountId: integer("account_id"),
     referer: text("referer").notNull(),
-    /** marketplace | button */
-    flow: text("flow").notNull(),
+    flow: text("flow", { enum: INSTALL_FLOWS }).notNull(),
     sealedCode: text("sealed_code").notNull(),
     /** The exchanged token pair, sealed, while the rest of the install job may still be retried. */
     sealedTokens: text("sealed_tokens"),
-    /** pending | done | failed */
-    status: text("status").notNull().default("pending"),
+    status: text("status", { enum: INSTALL_JOB_STATUSES }).notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     createdAt: createdAt(),
@@ -72,8 +95,7 @@ export const lptConnections = sqliteTable(
     accountId: integer("account_id").notNull(),
     login: text("login").notNull(),
     sealedPassword: text("sealed_password").notNull(),
-    /** active | error */
-    status: text("status").notNull().default("active"),
+    status: text("status", { enum: LPT_CONNECTION_STATUSES }).notNull().default("active"),
     lastError: text("last_error"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -91,8 +113,7 @@ export const lptProjects = sqliteTable(
     projectId: integer("project_id").notNull(),
     name: text("name"),
     hookKey: text("hook_key").notNull(),
-    /** pending | registered | failed */
-    hookStatus: text("hook_status").notNull().default("pending"),
+    hookStatus: text("hook_status", { enum: HOOK_STATUSES }).notNull().default("pending"),
     hookError: text("hook_error"),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     createdAt: createdAt(),
@@ -108,7 +129,7 @@ export const fieldMappings = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     accountId: integer("account_id").notNull(),
     projectId: integer("project_id").notNull(),
-    rows: text("rows", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    rows: text("rows", { mode: "json" }).$type<MappingRow[]>().notNull().default(sql`'[]'`),
     version: integer("version").notNull().default(1),
     updatedBy: integer("updated_by"),
     createdAt: createdAt(),
@@ -127,8 +148,7 @@ export const stageMaps = sqliteTable(
     lptStageId: integer("lpt_stage_id").notNull(),
     amoPipelineId: integer("amo_pipeline_id").notNull(),
     amoStatusId: integer("amo_status_id").notNull(),
-    /** both | to_amo | to_lpt */
-    direction: text("direction").notNull().default("both"),
+    direction: text("direction", { enum: STAGE_DIRECTIONS }).notNull().default("both"),
     createdAt: createdAt(),
   },
   (t) => [index("stage_maps_account_project").on(t.accountId, t.projectId)],
@@ -143,9 +163,9 @@ export const rules = sqliteTable(
     name: text("name").notNull(),
     position: integer("position").notNull().default(0),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
-    trigger: text("trigger").notNull(),
-    conditions: text("conditions", { mode: "json" }).$type<unknown>().notNull().default(sql`'{}'`),
-    actions: text("actions", { mode: "json" }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    trigger: text("trigger", { enum: RULE_TRIGGERS }).notNull(),
+    conditions: text("conditions", { mode: "json" }).$type<RuleGroup>().notNull().default(sql`'{}'`),
+    actions: text("actions", { mode: "json" }).$type<RuleAction[]>().notNull().default(sql`'[]'`),
     /** Counts saved changes (1 = as created); each one has a row in rule_versions. */
     version: integer("version").notNull().default(1),
     createdAt: createdAt(),
@@ -158,9 +178,9 @@ export const rules = sqliteTable(
 export interface RuleSnapshot {
   name: string;
   enabled: boolean;
-  trigger: string;
-  conditions: unknown;
-  actions: unknown[];
+  trigger: RuleTrigger;
+  conditions: RuleGroup;
+  actions: RuleAction[];
   position: number;
 }
 
@@ -173,8 +193,7 @@ export const ruleVersions = sqliteTable(
     ruleId: integer("rule_id").notNull(),
     /** The rule's version after this change. */
     version: integer("version").notNull(),
-    /** created | updated | enabled | disabled | moved | restored | deleted */
-    change: text("change").notNull(),
+    change: text("change", { enum: RULE_CHANGES }).notNull(),
     actor: text("actor"),
     at: integer("at").notNull().default(now),
     before: text("before", { mode: "json" }).$type<RuleSnapshot | null>(),
@@ -190,13 +209,11 @@ export const events = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     accountId: integer("account_id").notNull(),
-    /** lptracker | amocrm | import | reconcile | manual */
-    source: text("source").notNull(),
+    source: text("source", { enum: EVENT_SOURCES }).notNull(),
     /** create | update | delete | status | sync | rejected … */
     action: text("action").notNull(),
     dedupeKey: text("dedupe_key").notNull(),
-    /** received | processing | done | failed | skipped | rejected | parked | paused */
-    status: text("status").notNull().default("received"),
+    status: text("status", { enum: EVENT_STATUSES }).notNull().default("received"),
     projectId: integer("project_id"),
     externalId: text("external_id"),
     payload: text("payload").notNull(),
@@ -221,8 +238,7 @@ export const links = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     accountId: integer("account_id").notNull(),
-    /** lead | contact */
-    kind: text("kind").notNull(),
+    kind: text("kind", { enum: LINK_KINDS }).notNull(),
     lptId: text("lpt_id").notNull(),
     amoId: text("amo_id").notNull(),
     projectId: integer("project_id"),
@@ -274,10 +290,8 @@ export const imports = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     accountId: integer("account_id").notNull(),
-    /** leads | calls */
-    kind: text("kind"),
-    /** uploaded | parsing | processing | done | failed | cancelled */
-    status: text("status").notNull().default("uploaded"),
+    kind: text("kind", { enum: IMPORT_KINDS }),
+    status: text("status", { enum: IMPORT_STATUSES }).notNull().default("uploaded"),
     fileKey: text("file_key").notNull(),
     fileName: text("file_name").notNull(),
     fileSize: integer("file_size").notNull(),
@@ -312,8 +326,7 @@ export const importRows = sqliteTable(
     chunk: integer("chunk").notNull(),
     rowNumber: integer("row_number").notNull(),
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    /** pending | created | updated | skipped | failed */
-    status: text("status").notNull().default("pending"),
+    status: text("status", { enum: ROW_STATUSES }).notNull().default("pending"),
     error: text("error"),
   },
   (t) => [index("import_rows_import_chunk").on(t.accountId, t.importId, t.chunk), index("import_rows_import_status").on(t.accountId, t.importId, t.status)],
@@ -325,15 +338,13 @@ export const callResults = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     accountId: integer("account_id").notNull(),
-    /** lptracker | import */
-    source: text("source").notNull(),
+    source: text("source", { enum: CALL_SOURCES }).notNull(),
     callId: text("call_id").notNull(),
     lptLeadId: text("lpt_lead_id"),
     amoLeadId: text("amo_lead_id"),
     amoContactId: text("amo_contact_id"),
     phone: text("phone"),
-    /** inbound | outbound */
-    direction: text("direction"),
+    direction: text("direction", { enum: CALL_DIRECTIONS }),
     startedAt: integer("started_at"),
     duration: integer("duration").notNull().default(0),
     result: text("result"),
@@ -341,8 +352,7 @@ export const callResults = sqliteTable(
     operator: text("operator"),
     comment: text("comment"),
     importId: integer("import_id"),
-    /** pending | posted | failed */
-    syncStatus: text("sync_status").notNull().default("pending"),
+    syncStatus: text("sync_status", { enum: CALL_SYNC_STATUSES }).notNull().default("pending"),
     amoCallId: text("amo_call_id"),
     error: text("error"),
     createdAt: createdAt(),
@@ -362,8 +372,7 @@ export const auditLog = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     accountId: integer("account_id").notNull(),
     at: integer("at").notNull().default(now),
-    /** info | warn | error */
-    level: text("level").notNull().default("info"),
+    level: text("level", { enum: AUDIT_LEVELS }).notNull().default("info"),
     /** api | lptracker | amocrm | import | system | admin | widget */
     source: text("source").notNull(),
     action: text("action").notNull(),
@@ -454,7 +463,7 @@ export const quotaHits = sqliteTable(
   "quota_hits",
   {
     accountId: integer("account_id").notNull(),
-    kind: text("kind").notNull(),
+    kind: text("kind", { enum: QUOTA_KINDS }).notNull(),
     windowStart: integer("window_start").notNull(),
     refused: integer("refused").notNull().default(0),
     lastAt: integer("last_at").notNull(),
@@ -468,12 +477,10 @@ export const listJobs = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     accountId: integer("account_id").notNull(),
-    /** leads | contacts */
-    entity: text("entity").notNull(),
+    entity: text("entity", { enum: LIST_ENTITIES }).notNull(),
     /** The LPTracker project new leads go to. */
     projectId: integer("project_id").notNull(),
-    /** queued | running | done | failed */
-    status: text("status").notNull().default("queued"),
+    status: text("status", { enum: LIST_JOB_STATUSES }).notNull().default("queued"),
     total: integer("total").notNull(),
     /** What amoCRM said was selected; more than `total` when the selection spans pages it did not hand over. */
     countSelected: integer("count_selected").notNull(),
@@ -493,12 +500,10 @@ export const listJobItems = sqliteTable(
     accountId: integer("account_id").notNull(),
     jobId: integer("job_id").notNull(),
     position: integer("position").notNull(),
-    /** lead | contact | company */
-    entityType: text("entity_type").notNull(),
+    entityType: text("entity_type", { enum: LIST_ITEM_TYPES }).notNull(),
     entityId: integer("entity_id").notNull(),
     name: text("name"),
-    /** pending | created | updated | skipped | failed */
-    status: text("status").notNull().default("pending"),
+    status: text("status", { enum: ROW_STATUSES }).notNull().default("pending"),
     /** Why, as a code the widget translates (created, no_contact, …); `reason` is the English detail. */
     reasonCode: text("reason_code"),
     reason: text("reason"),

@@ -10,16 +10,7 @@ export const DAY_MS = 86_400_000;
 
 // ---- calendar arithmetic (pure) ----
 
-/** True for an IANA zone name the runtime knows ("Europe/Moscow"); anything else would throw later. */
-export function isTimeZone(tz: string): boolean {
-  if (!tz || tz.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone } from "../lib/time-zone";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

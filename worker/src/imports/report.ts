@@ -35,7 +35,7 @@ function widths(rows: unknown[][]): XLSX.ColInfo[] {
 }
 
 /** One sheet with a header row; every string neutralised. */
-export function buildXlsx(headers: string[], rows: unknown[][], sheetName = "Лист1"): Uint8Array {
+export function buildXlsx(headers: string[], rows: unknown[][], sheetName = "Лист1"): Uint8Array<ArrayBuffer> {
   const aoa = [headers.map(cellValue), ...rows.map((row) => row.map(cellValue))];
   const ws = XLSX.utils.aoa_to_sheet(aoa, { cellDates: false });
   ws["!cols"] = widths(aoa);

@@ -2,6 +2,7 @@
 // header literally named `token` on every later call. There is no refresh: log in again on 401.
 import type { Config } from "../env";
 import { readEnvelope } from "./envelope";
+import { lptLoginAnswerSchema } from "../contracts/lptracker";
 
 export const LPT_SERVICE_NAME = "amoCRM sync";
 
@@ -33,12 +34,12 @@ export async function lptLogin(cfg: Config, login: string, password: string): Pr
   } catch {
     /* handled below */
   }
-  const env = readEnvelope<{ token?: string }>(res.status, body);
+  const env = readEnvelope(res.status, body);
   if (!env.ok) {
     if (env.code === 401 || env.code === 403) throw new LptLoginError("credentials", `LPTracker refused the login: ${env.message}`);
     throw new LptLoginError("transient", `LPTracker login failed (${env.code}): ${env.message}`);
   }
-  const token = env.result?.token;
+  const token = lptLoginAnswerSchema.safeParse(env.result).data?.token;
   if (!token) throw new LptLoginError("transient", "LPTracker login answered without a token");
   return token;
 }

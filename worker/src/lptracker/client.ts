@@ -1,7 +1,25 @@
 // Typed LPTracker calls for one connection, all through its gate. Lead creation always sends
 // `callback: false`: with it on, LPTracker may dial a real phone.
 import type { Env } from "../env";
+import type { z } from "zod";
 import { lptGate, type LptRequest, type LptResult } from "./gate";
+import {
+  lptCallbackUrlsAnswerSchema,
+  lptContactFieldsAnswerSchema,
+  lptCreatedLeadSchema,
+  lptCustomsAnswerSchema,
+  lptFunnelAnswerSchema,
+  lptIdsAnswerSchema,
+  lptProjectsAnswerSchema,
+  lptStaffAnswerSchema,
+  type LptCallbackUrl,
+  type LptContactField,
+  type LptCustomField,
+  type LptProject,
+  type LptStage,
+} from "../contracts/lptracker";
+
+export type { LptCallbackUrl, LptContactField, LptCustomField, LptProject, LptStage };
 
 export class LptError extends Error {
   constructor(
@@ -18,67 +36,44 @@ export class LptError extends Error {
   }
 }
 
-export interface LptProject {
-  id: number;
-  name: string;
-  domain?: string;
-}
-export interface LptStage {
-  id: number;
-  name: string;
-  in_leads?: boolean;
-  in_deals?: boolean;
-}
-export interface LptCustomField {
-  id: number;
-  name: string;
-  type: string;
-  is_multi_select?: boolean;
-  categories?: { id?: number; name?: string; category?: string }[];
-}
-export interface LptContactField {
-  id: number;
-  name: string;
-  type: string;
-}
-export interface LptCallbackUrl {
-  id: number;
-  url: string;
-  name?: string;
-}
-
 export class LptClient {
   constructor(
     private env: Env,
     readonly accountId: number,
   ) {}
 
-  async call<T = unknown>(req: LptRequest): Promise<T> {
+  async call(req: LptRequest): Promise<unknown> {
     const r = (await lptGate(this.env, this.accountId).request(this.accountId, req)) as LptResult;
     if (!r.ok) throw new LptError(r.error, r.code, r.detail, r.retryAfterMs);
-    return r.result as T;
+    return r.result;
+  }
+
+  /** A call whose answer is checked against `schema`: another shape is an error naming the path, not a crash later. */
+  async read<S extends z.ZodType>(schema: S, req: LptRequest): Promise<z.output<S>> {
+    const parsed = schema.safeParse(await this.call(req));
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    throw new LptError("api", 502, `LPTracker answered ${req.method} ${req.path} in an unexpected shape (${issue.path.join(".") || "body"}: ${issue.message})`);
   }
 
   projects(): Promise<LptProject[]> {
-    return this.call<LptProject[]>({ method: "GET", path: "/projects" }).then((r) => r ?? []);
+    return this.read(lptProjectsAnswerSchema, { method: "GET", path: "/projects" });
   }
 
   funnel(projectId: number): Promise<LptStage[]> {
-    return this.call<LptStage[] | { funnels?: LptStage[]; stages?: LptStage[]; items?: LptStage[] }>({ method: "GET", path: `/project/${projectId}/funnel` }).then((r) =>
-      Array.isArray(r) ? r : (r?.funnels ?? r?.stages ?? r?.items ?? []),
-    );
+    return this.read(lptFunnelAnswerSchema, { method: "GET", path: `/project/${projectId}/funnel` });
   }
 
   customs(projectId: number): Promise<LptCustomField[]> {
-    return this.call<LptCustomField[]>({ method: "GET", path: `/project/${projectId}/customs` }).then((r) => r ?? []);
+    return this.read(lptCustomsAnswerSchema, { method: "GET", path: `/project/${projectId}/customs` });
   }
 
   contactFields(projectId: number): Promise<LptContactField[]> {
-    return this.call<LptContactField[]>({ method: "GET", path: `/project/${projectId}/fields` }).then((r) => r ?? []);
+    return this.read(lptContactFieldsAnswerSchema, { method: "GET", path: `/project/${projectId}/fields` });
   }
 
   callbackUrls(projectId: number): Promise<LptCallbackUrl[]> {
-    return this.call<LptCallbackUrl[]>({ method: "GET", path: `/project/${projectId}/callback-url` }).then((r) => r ?? []);
+    return this.read(lptCallbackUrlsAnswerSchema, { method: "GET", path: `/project/${projectId}/callback-url` });
   }
 
   /** Adds our webhook without touching the customer's others (GET first, PUT only when missing). */
@@ -92,7 +87,7 @@ export class LptClient {
   }
 
   staff(): Promise<{ id: number; name: string }[]> {
-    return this.call<{ id: number; name: string }[]>({ method: "GET", path: "/staff" }).then((r) => (Array.isArray(r) ? r : []));
+    return this.read(lptStaffAnswerSchema, { method: "GET", path: "/staff" });
   }
 
   lead(leadId: number | string): Promise<unknown> {
@@ -100,19 +95,19 @@ export class LptClient {
   }
 
   leadList(projectId: number, query: LptRequest["query"]): Promise<unknown[]> {
-    return this.call<unknown[]>({ method: "GET", path: `/lead/${projectId}/list`, query }).then((r) => (Array.isArray(r) ? r : []));
+    return this.call({ method: "GET", path: `/lead/${projectId}/list`, query }).then((r) => (Array.isArray(r) ? r : []));
   }
 
   searchContacts(projectId: number, by: { phone?: string; email?: string }): Promise<{ id: number }[]> {
-    return this.call<{ id: number }[]>({ method: "GET", path: "/contact/search", query: { project_id: projectId, ...by } }).then((r) => (Array.isArray(r) ? r : []));
+    return this.read(lptIdsAnswerSchema, { method: "GET", path: "/contact/search", query: { project_id: projectId, ...by } });
   }
 
   contactLeads(contactId: number): Promise<{ id: number }[]> {
-    return this.call<{ id: number }[]>({ method: "GET", path: `/contact/${contactId}/leads` }).then((r) => (Array.isArray(r) ? r : []));
+    return this.read(lptIdsAnswerSchema, { method: "GET", path: `/contact/${contactId}/leads` });
   }
 
-  createLead(body: Record<string, unknown>): Promise<{ id: number; contact_id?: number }> {
-    return this.call({ method: "POST", path: "/lead", body: { ...body, callback: false } });
+  createLead(body: Record<string, unknown>): Promise<{ id: number; contact_id?: number | null }> {
+    return this.read(lptCreatedLeadSchema, { method: "POST", path: "/lead", body: { ...body, callback: false } });
   }
 
   updateLead(leadId: number | string, body: Record<string, unknown>): Promise<unknown> {

@@ -1,6 +1,6 @@
 // Connecting an amoCRM account to LPTracker: check the login (nothing is saved when it fails),
 // seal the password, pick projects and register our webhook on each of them.
-import { z } from "zod";
+import type { z } from "zod";
 import type { Env } from "../env";
 import { config } from "../env";
 import type { Tenant } from "../db/tenant";
@@ -10,26 +10,10 @@ import { secretBox } from "../lib/secret-box";
 import { Problem } from "../lib/problem";
 import { lptGate, lptPasswordContext } from "./gate";
 import { LptClient, LptError, type LptProject } from "./client";
+import type { LptConnectionResponse, lptConnectionRequestSchema } from "../contracts/widget";
 
-export const connectionBody = z.object({
-  login: z.string().trim().min(3, "lpt_login_required").max(200),
-  // amoCRM's onSave sends the form as it is: an empty password means "keep the stored one".
-  password: z
-    .string()
-    .max(200)
-    .optional()
-    .transform((v) => v || undefined),
-  projects: z.array(z.number().int().positive()).max(50).default([]),
-});
-
-export interface ConnectionView {
-  connected: boolean;
-  login: string | null;
-  status: string | null;
-  lastError: string | null;
-  projects: { id: number; name: string; selected: boolean; hookStatus: string | null; hookError: string | null }[];
-  warning?: string;
-}
+/** What GET/PUT /api/widget/lptracker answer (contracts/widget.ts). */
+export type ConnectionView = LptConnectionResponse;
 
 export async function connectionView(env: Env, t: Tenant): Promise<ConnectionView> {
   const conn = await getConnection(t);
@@ -58,7 +42,7 @@ async function sameProjects(t: Tenant, wanted: number[]): Promise<boolean> {
   return enabled.length === want.size && enabled.every((p) => want.has(p.projectId) && p.hookStatus === "registered");
 }
 
-export async function saveLptConnection(env: Env, t: Tenant, input: z.infer<typeof connectionBody>, actor: string): Promise<ConnectionView> {
+export async function saveLptConnection(env: Env, t: Tenant, input: z.output<typeof lptConnectionRequestSchema>, actor: string): Promise<ConnectionView> {
   const cfg = config(env);
   const box = secretBox(cfg.encryptionKey);
   const existing = await getConnection(t);

@@ -180,7 +180,7 @@ export class LptConnectionGate extends DurableObject<Env> {
       } catch {
         body = null;
       }
-      const env = readEnvelope<unknown>(res.status, body);
+      const env = readEnvelope(res.status, body);
       if (env.ok) return { ok: true, result: env.result };
       if (env.code === 401 && !relogged) {
         relogged = true;

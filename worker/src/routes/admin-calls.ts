@@ -1,48 +1,19 @@
 // Admin API over call results: a filtered, sorted, paged list, the results that occur (for the
 // filter's picker), and the same filter as an XLSX download of up to 50,000 rows.
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
-import { parseOr400 } from "../lib/validate";
+import { queryOf } from "../lib/validate";
+import { callExportQuerySchema, callListQuerySchema } from "../contracts/admin";
 import { tenant, type Tenant } from "../db/tenant";
 import { listCalls, type CallFilter, type CallRow } from "../db/calls";
-import { distinctCallResults, isTimeZone, tzOffsetMs } from "../db/stats";
+import { distinctCallResults, tzOffsetMs } from "../db/stats";
 import { buildXlsx } from "../imports/report";
-import type { CallListResponse, CallView } from "../api-types";
+import type { CallListResponse } from "../api-types";
 
 export const EXPORT_MAX_ROWS = 50_000;
 /** listCalls answers at most 5,000 rows per call. */
 const EXPORT_PAGE = 5_000;
 
-const filterFields = {
-  from: z.coerce.number().int().nonnegative().optional(),
-  to: z.coerce.number().int().nonnegative().optional(),
-  result: z
-    .string()
-    .trim()
-    .max(200)
-    .transform((s) => s || undefined)
-    .optional(),
-  syncStatus: z.enum(["pending", "posted", "failed"], { error: "syncStatus must be pending, posted or failed" }).optional(),
-  sort: z.enum(["startedAt", "duration"], { error: "sort must be startedAt or duration" }).optional(),
-  dir: z.enum(["asc", "desc"], { error: "dir must be asc or desc" }).optional(),
-};
-
-const listQuery = z.object({
-  ...filterFields,
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
-});
-
-const exportQuery = z.object({
-  ...filterFields,
-  lang: z.enum(["ru", "en"]).default("ru"),
-  tz: z
-    .string()
-    .max(64)
-    .refine(isTimeZone, { error: "Unknown time zone: send an IANA name such as Europe/Moscow" })
-    .default("Europe/Moscow"),
-});
 
 type CallItem = CallListResponse["items"][number];
 
@@ -55,7 +26,7 @@ export function callItem(row: CallRow): CallItem {
     result: row.result,
     recordingUrl: row.recordingUrl,
     operator: row.operator,
-    syncStatus: (row.syncStatus as CallView["syncStatus"]) ?? "pending",
+    syncStatus: row.syncStatus,
     phone: row.phone,
     source: row.source,
     lptLeadId: row.lptLeadId,
@@ -117,8 +88,8 @@ export function adminCallRoutes() {
   const r = new Hono<AppEnv>();
   const t = (c: { var: AppEnv["Variables"] }) => tenant(c.var.db, c.var.admin.accountId);
 
-  r.get("/api/admin/calls", async (c) => {
-    const f = parseOr400(listQuery, c.req.query());
+  r.get("/api/admin/calls", queryOf(callListQuerySchema), async (c) => {
+    const f = c.req.valid("query");
     const { items, total } = await listCalls(t(c), f);
     const body: CallListResponse = { items: items.map(callItem), total };
     c.header("cache-control", "no-store");
@@ -130,8 +101,8 @@ export function adminCallRoutes() {
     return c.json({ items: await distinctCallResults(t(c)) });
   });
 
-  r.get("/api/admin/calls/export.xlsx", async (c) => {
-    const { lang, tz, ...f } = parseOr400(exportQuery, c.req.query());
+  r.get("/api/admin/calls/export.xlsx", queryOf(callExportQuerySchema), async (c) => {
+    const { lang, tz, ...f } = c.req.valid("query");
     const { rows, total } = await exportRows(t(c), f);
     const file = buildXlsx([...HEADERS[lang]], rows.map((row) => exportRow(row, lang, tz)), lang === "ru" ? "Звонки" : "Calls");
     const day = wallTime(Date.now(), tz)!.slice(0, 10);

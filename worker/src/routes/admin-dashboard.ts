@@ -1,16 +1,16 @@
 // Admin API for the state of the integration: the dashboard (install, LPTracker, counts, activity,
 // latest failures) and the cached amoCRM metadata and LPTracker projects the rule constructor picks from.
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
-import { parseOr400 } from "../lib/validate";
+import { queryOf } from "../lib/validate";
+import { dashboardQuerySchema } from "../contracts/admin";
 import { tenant, type Tenant } from "../db/tenant";
 import { getAccount } from "../db/accounts";
 import { listEvents } from "../db/events";
 import { recentQuotaHits } from "../db/quotas";
 import { writeAudit } from "../db/audit";
-import { activityBuckets, dayStarts, hourStarts, isTimeZone, lastEventAt, statusCounts } from "../db/stats";
-import { installStatus } from "../auth/install-status";
+import { activityBuckets, dayStarts, hourStarts, lastEventAt, statusCounts } from "../db/stats";
+import { installStatus, REINSTALL_ACTION } from "../auth/install-status";
 import { AmoError } from "../amocrm/client";
 import { Problem } from "../lib/problem";
 import { connectionView } from "../lptracker/connection";
@@ -27,20 +27,12 @@ import type { Env } from "../env";
  * (stages, lead fields) of every selected project, for the rule constructor's pickers.
  */
 
-const dashboardQuery = z.object({
-  tz: z
-    .string()
-    .max(64)
-    .refine(isTimeZone, { error: "Unknown time zone: send an IANA name such as Europe/Moscow" })
-    .default("Europe/Moscow"),
-});
 
 const HOURLY_BUCKETS = 24;
 const DAILY_BUCKETS = 14;
 
 async function lptView(env: Env, t: Tenant): Promise<LptConnectionResponse> {
-  // connectionView types hookStatus as a plain string; the stored values are the contract's union.
-  return (await connectionView(env, t)) as LptConnectionResponse;
+  return connectionView(env, t);
 }
 
 /** Reads amoCRM, turning its failures into problems the page can show instead of a bare 500. */
@@ -58,8 +50,8 @@ export function adminDashboardRoutes() {
   const r = new Hono<AppEnv>();
   const t = (c: { var: AppEnv["Variables"] }) => tenant(c.var.db, c.var.admin.accountId);
 
-  r.get("/api/admin/dashboard", async (c) => {
-    const { tz } = parseOr400(dashboardQuery, c.req.query());
+  r.get("/api/admin/dashboard", queryOf(dashboardQuerySchema), async (c) => {
+    const { tz } = c.req.valid("query");
     const tt = t(c);
     const now = Date.now();
     const days = dayStarts(tz, now, DAILY_BUCKETS);

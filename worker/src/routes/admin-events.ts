@@ -1,24 +1,16 @@
 // Admin API over inbound events: list by status and date, one event with its steps (audit rows),
 // replay one, and replay every event a filter selects.
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { parseOr400 } from "../lib/validate";
+import { jsonBody, queryOf } from "../lib/validate";
+import { eventFilterSchema } from "../contracts/admin";
 import { tenant, type Tenant } from "../db/tenant";
 import { eventIds, getEvent, listEvents, resetForReplay, type EventRow } from "../db/events";
 import { listAudit, writeAudit } from "../db/audit";
 import type { Env } from "../env";
 import type { EventView } from "../api-types";
 
-const filterSchema = z.object({
-  status: z.enum(["received", "processing", "done", "failed", "skipped", "rejected", "parked", "paused"]).optional(),
-  source: z.enum(["lptracker", "amocrm", "import", "reconcile", "manual"]).optional(),
-  from: z.coerce.number().int().nonnegative().optional(),
-  to: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
-});
 
 export function eventView(e: EventRow): EventView {
   return {
@@ -52,8 +44,8 @@ export function adminEventRoutes() {
   const t = (c: { var: AppEnv["Variables"] }) => tenant(c.var.db, c.var.admin.accountId);
   const actor = (c: { var: AppEnv["Variables"] }) => `amo-user:${c.var.admin.userId}`;
 
-  r.get("/api/admin/events", async (c) => {
-    const f = parseOr400(filterSchema, c.req.query());
+  r.get("/api/admin/events", queryOf(eventFilterSchema), async (c) => {
+    const f = c.req.valid("query");
     const { items, total } = await listEvents(t(c), f);
     return c.json({ items: items.map(eventView), total });
   });
@@ -84,8 +76,8 @@ export function adminEventRoutes() {
     return c.json({ replayed: replayed.length, eventIds: replayed });
   });
 
-  r.post("/api/admin/events/replay", async (c) => {
-    const f = parseOr400(filterSchema, await c.req.json().catch(() => ({})));
+  r.post("/api/admin/events/replay", jsonBody(eventFilterSchema, {}), async (c) => {
+    const f = c.req.valid("json");
     const tt = t(c);
     const ids = await eventIds(tt, { ...f, status: f.status ?? "failed" });
     const replayed = await replayEvents(c.env, tt, ids, actor(c));

@@ -1,10 +1,10 @@
 // Admin API for spreadsheet imports: upload (checked and previewed, then kept in R2), start with a
 // column mapping, progress, history, cancel and the error report.
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem, problemOf } from "../lib/problem";
 import { parseOr400 } from "../lib/validate";
+import { importPreviewRequestSchema, importStartRequestSchema } from "../contracts/admin";
 import { tenant, type Tenant } from "../db/tenant";
 import { writeAudit } from "../db/audit";
 import { getProject, listProjects } from "../db/lptracker";
@@ -28,7 +28,6 @@ import { accountTimeZone, type AccountZone } from "../imports/zone";
 import { dropContactIndex } from "../imports/pipeline-lookup";
 import { logError } from "../lib/log";
 import { missingColumns } from "../imports/normalize";
-import { IMPORT_COLUMNS, type ImportColumn } from "../imports/types";
 import { safeFileName, uploadKey } from "../imports/pipeline-files";
 import { headerMapping, type ImportPlan } from "../imports/pipeline-rows";
 import { importView } from "../imports/pipeline-view";
@@ -45,19 +44,6 @@ function fileProblem(err: ImportFileError): Problem {
   return problemOf(err.problem, err.params, { reason: err.code });
 }
 
-const choiceShape = {
-  sheet: z.string().min(1).max(255).optional(),
-  headerRow: z.number().int().min(1).max(1_048_576).optional(),
-};
-
-const startSchema = z.object({
-  kind: z.enum(["leads", "calls"], { error: "kind must be leads or calls" }),
-  columns: z.partialRecord(z.enum(IMPORT_COLUMNS as [ImportColumn, ...ImportColumn[]]), z.number().int().min(0)),
-  projectId: z.number().int().positive().optional(),
-  ...choiceShape,
-});
-
-const previewSchema = z.object(choiceShape);
 
 /** The upload answer: the preview plus what each of its cells means as a date in the account's zone. */
 function uploadBody(id: number, fileName: string, p: WorkbookPreview, zone: AccountZone): ImportUploadResponse {
@@ -182,7 +168,7 @@ export function adminImportRoutes() {
   r.post("/api/admin/imports/:id/preview", async (c) => {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
-    const body = parseOr400(previewSchema, await c.req.json().catch(() => null));
+    const body = parseOr400(importPreviewRequestSchema, await c.req.json().catch(() => null));
     if (imp.status !== "uploaded") {
       throw new Problem("import_already_started", { id: imp.id, status: imp.status });
     }
@@ -194,7 +180,7 @@ export function adminImportRoutes() {
   r.post("/api/admin/imports/:id/start", async (c) => {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
-    const body = parseOr400(startSchema, await c.req.json().catch(() => null));
+    const body = parseOr400(importStartRequestSchema, await c.req.json().catch(() => null));
     if (imp.status !== "uploaded") {
       throw new Problem("import_already_started", { id: imp.id, status: imp.status });
     }

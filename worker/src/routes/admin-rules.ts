@@ -7,7 +7,8 @@ import { and, desc, eq, inArray, ne, notInArray } from "drizzle-orm";
 import type { Env } from "../env";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { parseOr400 } from "../lib/validate";
+import { jsonBody, parseOr400 } from "../lib/validate";
+import { dryRunRequestSchema, ruleReorderRequestSchema, ruleRestoreRequestSchema } from "../contracts/admin";
 import { logWarn } from "../lib/log";
 import { tenant, type Tenant } from "../db/tenant";
 import {
@@ -24,11 +25,11 @@ import {
   versionContent,
   type RuleVersionRow,
 } from "../db/rules";
-import { getEvent, type EventRow } from "../db/events";
+import { getEvent, type EventRow, type EventSource } from "../db/events";
 import { events } from "../db/schema";
 import { listProjects } from "../db/lptracker";
 import { writeAudit } from "../db/audit";
-import { ruleCreateSchema, ruleUpdateSchema, TRIGGERS } from "../sync/schemas";
+import { ruleCreateSchema, ruleUpdateSchema } from "../sync/schemas";
 import { checkConditions, type CheckSources, type ConditionIssue } from "../sync/rule-check";
 import { ruleSources } from "../sync/rule-chain";
 import { dryRun, type DryRunSubject } from "../sync/dry-run";
@@ -39,17 +40,6 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import type { Rule, RuleTrigger } from "../sync/types";
 import type { DryRunOutcome, DryRunResult, PreviewChange, PreviewItem, PreviewResponse, RuleHistoryResponse, RuleListResponse, RuleVersionView, RuleView } from "../api-types";
 
-const triggerField = z.enum(TRIGGERS, { error: `trigger must be one of ${TRIGGERS.join(", ")}` }).optional();
-const dryRunBody = z.union([
-  z.object({ eventId: z.number().int().positive(), trigger: triggerField }),
-  z.object({ lptLeadId: z.number().int().positive(), trigger: triggerField }),
-  z.object({
-    trigger: triggerField,
-    payload: z.record(z.string(), z.unknown()),
-    source: z.enum(["lptracker", "amocrm", "import"], { error: "source must be lptracker, amocrm or import" }).optional(),
-    action: z.enum(["status", "update"], { error: 'action must be "status" or "update"' }).optional(),
-  }),
-]);
 
 /** How many stored events the preview tries an unsaved rule on. */
 export const PREVIEW_EVENTS = 100;
@@ -80,8 +70,7 @@ function refuseIssues(issues: ConditionIssue[]): void {
 }
 
 function versionView(row: RuleVersionRow): RuleVersionView {
-  const strip = (s: RuleVersionRow["after"]) => (s ? { ...s, trigger: s.trigger as RuleTrigger, conditions: s.conditions as Rule["conditions"], actions: s.actions as Rule["actions"] } : null);
-  return { ruleId: row.ruleId, version: row.version, change: row.change as RuleVersionView["change"], actor: row.actor, at: row.at, before: strip(row.before), after: strip(row.after), note: row.note };
+  return { ruleId: row.ruleId, version: row.version, change: row.change, actor: row.actor, at: row.at, before: row.before, after: row.after, note: row.note };
 }
 
 /** One line per thing the sync would do differently, for the preview. */
@@ -111,7 +100,7 @@ function outcomeChanges(a: DryRunOutcome, b: DryRunOutcome): PreviewChange[] {
   return out;
 }
 
-const SOURCES_OF: Record<ReturnType<typeof factScope>, { in?: string[]; notIn?: string[] }> = {
+const SOURCES_OF: Record<ReturnType<typeof factScope>, { in?: EventSource[]; notIn?: EventSource[] }> = {
   lpt: { notIn: ["amocrm", "import"] },
   amo: { in: ["amocrm"] },
   import: { in: ["import"] },
@@ -146,8 +135,8 @@ export function adminRuleRoutes() {
     return c.json(body);
   });
 
-  r.post("/api/admin/rules", async (c) => {
-    const body = parseOr400(ruleCreateSchema, await c.req.json().catch(() => null));
+  r.post("/api/admin/rules", jsonBody(ruleCreateSchema), async (c) => {
+    const body = c.req.valid("json");
     const tt = t(c);
     refuseIssues(checkConditions(body.trigger, body.conditions, await saveSources(c.env, tt)));
     const rule = await createRule(tt, body, actor(c));
@@ -187,8 +176,8 @@ export function adminRuleRoutes() {
     return c.body(null, 204);
   });
 
-  r.post("/api/admin/rules/reorder", async (c) => {
-    const body = parseOr400(z.object({ ids: z.array(z.number().int().positive()).max(500) }), await c.req.json().catch(() => null));
+  r.post("/api/admin/rules/reorder", jsonBody(ruleReorderRequestSchema), async (c) => {
+    const body = c.req.valid("json");
     const tt = t(c);
     const items = await reorderRules(tt, body.ids, actor(c));
     await writeAudit(tt, { source: "admin", action: "rule.reordered", actor: actor(c), message: `Rules reordered: ${items.map((x) => `«${x.name}»`).join(", ")}.` });
@@ -210,7 +199,7 @@ export function adminRuleRoutes() {
 
   r.post("/api/admin/rules/:id/restore", async (c) => {
     const id = ruleId(c.req.param("id"));
-    const body = parseOr400(z.object({ version: z.number({ error: "version must be a number" }).int().positive() }), await c.req.json().catch(() => null));
+    const body = parseOr400(ruleRestoreRequestSchema, await c.req.json().catch(() => null));
     const tt = t(c);
     const versions = await listRuleVersions(tt, id);
     const row = versions.find((v) => v.version === body.version);
@@ -226,7 +215,7 @@ export function adminRuleRoutes() {
     return c.json(rule);
   });
 
-  async function subjectOf(tt: Tenant, body: z.infer<typeof dryRunBody>): Promise<DryRunSubject> {
+  async function subjectOf(tt: Tenant, body: z.output<typeof dryRunRequestSchema>): Promise<DryRunSubject> {
     if ("eventId" in body) {
       const event = await getEvent(tt, body.eventId);
       if (!event) throw new Problem("event_not_found", { id: body.eventId });
@@ -243,7 +232,7 @@ export function adminRuleRoutes() {
     return { source: body.source ?? "lptracker", payload: body.payload, action: body.action };
   }
 
-  async function runDry(env: Env, tt: Tenant, body: z.infer<typeof dryRunBody>, trigger?: RuleTrigger): Promise<DryRunResult> {
+  async function runDry(env: Env, tt: Tenant, body: z.output<typeof dryRunRequestSchema>, trigger?: RuleTrigger): Promise<DryRunResult> {
     const subject = await subjectOf(tt, body);
     const wanted = body.trigger ?? trigger;
     if (wanted && factScope(wanted) !== factScope(subject.source === "amocrm" ? "amo." : subject.source === "import" ? "import" : "lpt.")) {
@@ -258,8 +247,8 @@ export function adminRuleRoutes() {
     }
   }
 
-  r.post("/api/admin/rules/dry-run", async (c) => {
-    const body = parseOr400(dryRunBody, await c.req.json().catch(() => null));
+  r.post("/api/admin/rules/dry-run", jsonBody(dryRunRequestSchema), async (c) => {
+    const body = c.req.valid("json");
     return c.json(await runDry(c.env, t(c), body));
   });
 
@@ -268,7 +257,7 @@ export function adminRuleRoutes() {
     const tt = t(c);
     const rule = await getRule(tt, id);
     if (!rule) throw new Problem("rule_not_found", { id });
-    const body = parseOr400(dryRunBody, await c.req.json().catch(() => null));
+    const body = parseOr400(dryRunRequestSchema, await c.req.json().catch(() => null));
     // Always the whole chain: a rule alone can say "applies" where an earlier rule's stop wins.
     return c.json({ ...(await runDry(c.env, tt, body, rule.trigger)), ruleId: id });
   });

@@ -5,7 +5,9 @@ import { Hono } from "hono";
 import { SignJWT } from "jose";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { accounts, events } from "../db/schema";
+import { z } from "zod";
+import { accounts, events, EVENT_SOURCES } from "../db/schema";
+import { parseOr400 } from "../lib/validate";
 import { eq, sql } from "drizzle-orm";
 import { getMetadata } from "../amocrm/metadata";
 import { tenant } from "../db/tenant";
@@ -41,7 +43,7 @@ export function devRoutes() {
 
   /** How many events of a source the sandbox stored (the benchmark counts lost webhooks with it). */
   r.get("/dev/events/count", async (c) => {
-    const source = c.req.query("source") ?? "lptracker";
+    const source = parseOr400(z.enum(EVENT_SOURCES).default("lptracker"), c.req.query("source"));
     const rows = await c.var.db.select({ n: sql<number>`count(*)` }).from(events).where(eq(events.source, source));
     return c.json({ source, count: rows[0]?.n ?? 0 });
   });

@@ -10,7 +10,8 @@ import { tenant } from "../db/tenant";
 import { insertEvent, type NewEvent } from "../db/events";
 import type { HookMessage } from "../queue/messages";
 import { sha256Hex } from "../lib/keys";
-import { parseNestedFormBody, type FormValue } from "../lib/php-form";
+import { parseNestedFormBody } from "../lib/php-form";
+import { amoHookFormSchema, amoHookLeadSchema, lptHookBodySchema } from "../contracts/hooks";
 import { logWarn } from "../lib/log";
 import { jsonTooDeep, MAX_JSON_DEPTH } from "../lib/json-guard";
 import { hookRateProblem, recordQuotaHit, rejectedBodyAllowed, underLimit, type QuotaKind } from "../db/quotas";
@@ -84,8 +85,9 @@ export function hookRoutes() {
     if (!(await underLimit(c.env.LPT_HOOK_LIMITER, `lpt:${c.req.param("hookKey")}`))) return tooManyHooks(c, accountId, LPT_LIMIT_PERIOD_S);
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
     const parsed = await readLptBody(c, raw);
-    const lead = "json" in parsed && parsed.json && typeof parsed.json === "object" && !Array.isArray(parsed.json) ? (parsed.json as Record<string, unknown>) : null;
-    const leadId = lead ? Number(lead.id ?? (lead.lead as { id?: unknown } | undefined)?.id) : NaN;
+    const body = "json" in parsed ? parsed.json : undefined;
+    const lead = lptHookBodySchema.safeParse(body).data ?? null;
+    const leadId = lead ? Number(lead.id ?? lead.lead?.id) : NaN;
     const payloadProject = lead?.project_id !== undefined ? Number(lead.project_id) : projectId;
     let problem: string | null = null;
     if ("error" in parsed) problem = parsed.error;
@@ -115,7 +117,8 @@ export function hookRoutes() {
     const action = String(lead!.action ?? "update");
     const stamp = lead!.action_timestamp ?? null;
     const dedupeKey = `lpt:${projectId}:${leadId}:${action}:${stamp ?? (await sha256Hex(raw))}`;
-    const payload = JSON.stringify(lead);
+    // As LPTracker sent it (the parsed copy may order keys differently).
+    const payload = JSON.stringify(body);
     const event = { action, dedupeKey, projectId, externalId: String(leadId), payload };
     if (payload.length <= QUEUED_PAYLOAD_MAX) {
       // The queue holds the event durably once `send` resolves; the consumer stores it in D1 under
@@ -136,11 +139,10 @@ export function hookRoutes() {
     if (!account || account.status === "uninstalled") return notFound(c);
     if (!(await underLimit(c.env.AMO_HOOK_LIMITER, `amo:${key}`))) return tooManyHooks(c, account.accountId, AMO_LIMIT_PERIOD_S);
     const raw = new TextDecoder().decode(await c.req.arrayBuffer());
-    const form = parseNestedFormBody(raw);
-    const acc = form.account as Record<string, FormValue> | undefined;
-    if (acc?.id !== undefined && Number(acc.id) !== account.accountId) throw new Problem("hook_amo_other_account");
-    const leads = (form.leads ?? {}) as Record<string, FormValue>;
-    const named = ["update", "status"].reduce((n, action) => n + (Array.isArray(leads[action]) ? (leads[action] as FormValue[]).length : 0), 0);
+    const form = amoHookFormSchema.parse(parseNestedFormBody(raw));
+    if (form.account?.id !== undefined && Number(form.account.id) !== account.accountId) throw new Problem("hook_amo_other_account");
+    const leads = form.leads ?? {};
+    const named = (leads.update?.length ?? 0) + (leads.status?.length ?? 0);
     if (named > MAX_AMO_LEADS_PER_HOOK) {
       throw new Problem("hook_amo_too_many_leads", { count: named, limitLeads: MAX_AMO_LEADS_PER_HOOK }, { limitLeads: MAX_AMO_LEADS_PER_HOOK });
     }
@@ -148,16 +150,14 @@ export function hookRoutes() {
     const queued: HookMessage[] = [];
     const direct: NewEvent[] = [];
     // `add` items are not subscribed (and are mostly the echo of our own creates): ignored if sent.
-    for (const action of ["update", "status"]) {
-      const items = leads[action];
-      if (!Array.isArray(items)) continue;
-      for (const item of items) {
-        if (!item || typeof item !== "object" || Array.isArray(item)) continue;
-        const lead = item as Record<string, FormValue>;
+    for (const action of ["update", "status"] as const) {
+      for (const item of leads[action] ?? []) {
+        const lead = amoHookLeadSchema.safeParse(item).data;
+        if (!lead) continue;
         const id = Number(lead.id);
         if (!Number.isSafeInteger(id) || id <= 0) continue;
         const version = String(lead.updated_at ?? lead.last_modified ?? "") + ":" + String(lead.status_id ?? "");
-        const event = { action, dedupeKey: `amo:${id}:${action}:${version}`, externalId: String(id), payload: JSON.stringify(lead) };
+        const event = { action, dedupeKey: `amo:${id}:${action}:${version}`, externalId: String(id), payload: JSON.stringify(item) };
         if (event.payload.length <= QUEUED_PAYLOAD_MAX) queued.push({ kind: "hook", source: "amocrm", accountId: account.accountId, projectId: null, receivedAt, ...event });
         else direct.push({ source: "amocrm", receivedAt, ...event });
       }

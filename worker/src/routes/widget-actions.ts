@@ -2,10 +2,10 @@
 // account's LPTracker projects and stages, and the action's hidden key), and the list action
 // «Синхронизировать с LPTracker» (start a background job, read its progress and per-entity results).
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { parseOr400 } from "../lib/validate";
+import { jsonBody } from "../lib/validate";
+import { LIST_MAX, listSyncRequestSchema, type ActionOptions, type ActionProject, type ListJobResponse, type ListSyncStarted } from "../contracts/widget";
 import { tenant } from "../db/tenant";
 import { requireWidgetAdmin } from "../auth";
 import { getProject, listProjects } from "../db/lptracker";
@@ -17,17 +17,7 @@ import { DP_ACTIONS, DP_COMMENT_MAX } from "../sync/dp-hook";
 import { DP_HOOK_PATH } from "./hooks-dp";
 
 /** The most entities one list action takes: amoCRM's longest list page. */
-export const LIST_MAX = 500;
-
-const listBody = z.object({
-  entity: z.enum(["leads", "contacts"]),
-  projectId: z.coerce.number().int().positive(),
-  countSelected: z.coerce.number().int().nonnegative(),
-  selected: z
-    .array(z.object({ id: z.coerce.number().int().positive(), type: z.enum(["lead", "contact", "company"]).optional(), name: z.string().max(500).optional() }))
-    .min(1, "list_empty")
-    .max(LIST_MAX, "list_too_many"),
-});
+export { LIST_MAX };
 
 export function widgetActionRoutes() {
   const r = new Hono<AppEnv>();
@@ -37,11 +27,11 @@ export function widgetActionRoutes() {
   r.get("/api/widget/actions/options", requireWidgetAdmin, async (c) => {
     const tt = t(c);
     const projects = (await listProjects(tt)).filter((p) => p.enabled);
-    const out = [];
+    const out: ActionProject[] = [];
     for (const p of projects) {
       try {
         const schema = await lptProjectSchema(c.env, tt, p.projectId);
-        out.push({ id: p.projectId, name: p.name ?? `#${p.projectId}`, stages: schema.stages, error: null as string | null });
+        out.push({ id: p.projectId, name: p.name ?? `#${p.projectId}`, stages: schema.stages, error: null });
       } catch (err) {
         out.push({ id: p.projectId, name: p.name ?? `#${p.projectId}`, stages: [], error: (err as Error).message });
       }
@@ -50,15 +40,15 @@ export function widgetActionRoutes() {
     const dp = c.req.query("dp") === "1";
     return c.json({
       projects: out,
-      actions: DP_ACTIONS,
+      actions: [...DP_ACTIONS],
       commentMax: DP_COMMENT_MAX,
       listMax: LIST_MAX,
       ...(dp ? { dpKey: await dpKeyFor(c.var.db, c.var.cfg.encryptionKey, tt.accountId), dpWebhookUrl: `${c.var.cfg.publicOrigin}${DP_HOOK_PATH}` } : {}),
-    });
+    } satisfies ActionOptions);
   });
 
-  r.post("/api/widget/list-sync", requireWidgetAdmin, async (c) => {
-    const body = parseOr400(listBody, await c.req.json().catch(() => null));
+  r.post("/api/widget/list-sync", requireWidgetAdmin, jsonBody(listSyncRequestSchema), async (c) => {
+    const body = c.req.valid("json");
     const tt = t(c);
     const project = await getProject(tt, body.projectId);
     if (!project || !project.enabled) throw new Problem("list_project_not_connected", { projectId: body.projectId, field: "projectId" }, { field: "projectId" });
@@ -82,7 +72,7 @@ export function widgetActionRoutes() {
       message: `List action: ${items.length} ${body.entity} to LPTracker project ${body.projectId}${countSelected > items.length ? ` (${countSelected} selected in amoCRM, ${items.length} handed over)` : ""}.`,
       data: { listJob: jobId },
     });
-    return c.json({ jobId, total: items.length, countSelected }, 202);
+    return c.json({ jobId, total: items.length, countSelected } satisfies ListSyncStarted, 202);
   });
 
   r.get("/api/widget/list-sync/:id", requireWidgetAdmin, async (c) => {
@@ -103,7 +93,7 @@ export function widgetActionRoutes() {
       counts,
       error: job.error,
       items: items.map((i) => ({ type: i.entityType, id: i.entityId, name: i.name, status: i.status, code: i.reasonCode, reason: i.reason, lptLeadIds: i.lptLeadIds ?? [] })),
-    });
+    } satisfies ListJobResponse);
   });
 
   return r;

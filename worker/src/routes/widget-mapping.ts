@@ -1,7 +1,6 @@
 // Field mapping and stage map per LPTracker project (read: any signed-in user; write: admins).
 // Rows are checked against the cached amoCRM metadata: a row whose field is gone shows as broken.
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { parseOr400 } from "../lib/validate";
@@ -12,10 +11,8 @@ import { getSavedMapping, getStageMap, saveMapping } from "../db/mapping";
 import { getMetadata } from "../amocrm/metadata";
 import { writeAudit } from "../db/audit";
 import { defaultMapping, validateMapping } from "../sync/mapping";
-import { mappingRowsSchema, stageMapSchema } from "../sync/schemas";
 import type { MappingResponse } from "../api-types";
-
-const saveBody = z.object({ rows: mappingRowsSchema, stageMap: stageMapSchema });
+import { mappingSaveRequestSchema } from "../contracts/widget";
 
 export function mappingRoutes() {
   const r = new Hono<AppEnv>();
@@ -35,7 +32,7 @@ export function mappingRoutes() {
     const projectId = Number(c.req.param("projectId"));
     const t = tenant(c.var.db, c.var.widget.accountId);
     if (!(await getProject(t, projectId))) throw new Problem("lpt_project_not_connected", { projectId });
-    const body = parseOr400(saveBody, await c.req.json().catch(() => null));
+    const body = parseOr400(mappingSaveRequestSchema, await c.req.json().catch(() => null));
     await saveMapping(t, projectId, body.rows, body.stageMap, c.var.widget.userId);
     await writeAudit(t, {
       source: "widget",

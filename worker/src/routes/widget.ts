@@ -1,13 +1,12 @@
 // The widget's API (/api/widget/*, signed in by amoCRM's X-Auth-Token): LPTracker connection,
 // cached metadata, field mapping, and the card panel with "sync now".
 import { Hono } from "hono";
-import { z } from "zod";
-import { parseOr400 as parse } from "../lib/validate";
+import { jsonBody, parseOr400 as parse, queryOf } from "../lib/validate";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { tenant } from "../db/tenant";
 import { requireWidgetAdmin } from "../auth";
-import { connectionBody, connectionView, saveLptConnection } from "../lptracker/connection";
+import { connectionView, saveLptConnection } from "../lptracker/connection";
 import { lptProjectSchema } from "../lptracker/project-schema";
 import { getMetadata, refreshMetadata } from "../amocrm/metadata";
 import { getProject } from "../db/lptracker";
@@ -30,8 +29,8 @@ import { hostOf } from "../auth/widget-token";
 import { meBody } from "../auth/widget-me";
 import { switchWidget } from "../sync/switch";
 import type { MeResponse } from "../api-types";
-
-const cardQuery = z.object({ entity: z.enum(["leads", "contacts"]), id: z.coerce.number().int().positive() });
+import { cardLinkRequestSchema, cardQuerySchema, lptConnectionRequestSchema, widgetStateRequestSchema } from "../contracts/widget";
+import { lptLeadProjectSchema } from "../contracts/lptracker";
 
 export function widgetRoutes() {
   const r = new Hono<AppEnv>();
@@ -40,19 +39,19 @@ export function widgetRoutes() {
   r.get("/api/widget/lptracker", async (c) => c.json(await connectionView(c.env, t(c))));
 
   r.put("/api/widget/lptracker", requireWidgetAdmin, async (c) => {
-    const raw = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+    const raw: unknown = await c.req.json().catch(() => null);
     if (!raw) throw new Problem("connection_body_missing");
-    const body = parse(connectionBody, raw);
+    const body = parse(lptConnectionRequestSchema, raw);
     const tt = t(c);
     // amoCRM may run onSave before it delivers the OAuth code: the signed token proves the account,
     // so the connection is kept on a pending account until the code is exchanged.
     const w = c.var.widget;
     const account = (await getAccount(tt)) ?? (await ensurePendingAccount(tt, { subdomain: w.subdomain, domain: hostOf(w.issuer) ?? `${w.subdomain}.amocrm.ru` }));
-    const settings = (account.settings ?? {}) as AccountSettings;
-    if (raw.consent !== true && !settings.consentAt) {
+    const settings: AccountSettings = account.settings ?? {};
+    if (body.consent !== true && !settings.consentAt) {
       throw new Problem("consent_required", { field: "consent" }, { field: "consent" });
     }
-    if (raw.consent === true && !settings.consentAt) {
+    if (body.consent === true && !settings.consentAt) {
       await c.var.db
         .update(accounts)
         .set({ settings: { ...settings, consentAt: Date.now(), consentBy: c.var.widget.userId } })
@@ -60,14 +59,14 @@ export function widgetRoutes() {
       await writeAudit(tt, { source: "widget", action: "consent.given", actor: `amo-user:${c.var.widget.userId}`, message: "Consent to send data to our server was given." });
     }
     const view = await saveLptConnection(c.env, tt, body, `amo-user:${c.var.widget.userId}`);
-    if (raw.active === true) await switchWidget(c.env, tt, true, c.var.widget.userId);
+    if (body.active === true) await switchWidget(c.env, tt, true, c.var.widget.userId);
     return c.json(view);
   });
 
   // amoCRM's onSave: evt.active 'N' when the widget is switched off (then destroy), 'Y' when it is
   // switched on. Off only records the pause (never blocked by LPTracker or an empty password).
-  r.put("/api/widget/state", requireWidgetAdmin, async (c) => {
-    const body = parse(z.object({ active: z.boolean() }), await c.req.json().catch(() => ({})));
+  r.put("/api/widget/state", requireWidgetAdmin, jsonBody(widgetStateRequestSchema, {}), async (c) => {
+    const body = c.req.valid("json");
     const tt = t(c);
     const w = c.var.widget;
     if (!(await getAccount(tt))) {
@@ -99,15 +98,15 @@ export function widgetRoutes() {
     return c.json(meta);
   });
 
-  r.get("/api/widget/card", async (c) => {
-    const q = parse(cardQuery, c.req.query());
+  r.get("/api/widget/card", queryOf(cardQuerySchema), async (c) => {
+    const q = c.req.valid("query");
     c.header("cache-control", "no-store");
     return c.json(await buildCard(c.env, t(c), q.entity, q.id, c.var.widget));
   });
 
   // Syncing writes into amoCRM with the install's admin token, past the manager's own field rights, so it is an admin's action.
-  r.post("/api/widget/card/sync", requireWidgetAdmin, async (c) => {
-    const q = parse(cardQuery, await c.req.json().catch(() => ({})));
+  r.post("/api/widget/card/sync", requireWidgetAdmin, jsonBody(cardQuerySchema, {}), async (c) => {
+    const q = c.req.valid("json");
     const tt = t(c);
     const scope = await cardScope(c.env, tt, c.var.widget, q.entity, q.id);
     const links = await findLinksByAmo(tt, "lead", scope.leadIds);
@@ -130,15 +129,16 @@ export function widgetRoutes() {
   });
 
   // Links the card to an LPTracker lead the user picked from the suggestions, then syncs it.
-  r.post("/api/widget/card/link", requireWidgetAdmin, async (c) => {
-    const body = parse(cardQuery.extend({ lptLeadId: z.coerce.number().int().positive() }), await c.req.json().catch(() => ({})));
+  r.post("/api/widget/card/link", requireWidgetAdmin, jsonBody(cardLinkRequestSchema, {}), async (c) => {
+    const body = c.req.valid("json");
     const tt = t(c);
     const existing = await findLinkByLpt(tt, "lead", body.lptLeadId);
     if (existing && existing.amoId !== String(body.id)) {
       throw new Problem("card_lead_already_linked", { amoId: existing.amoId });
     }
     const lead = await new LptClient(c.env, tt.accountId).lead(body.lptLeadId).catch(() => null);
-    const projectId = Number((lead as { project_id?: number; contact?: { project_id?: number } } | null)?.project_id ?? (lead as { contact?: { project_id?: number } } | null)?.contact?.project_id ?? 0);
+    const ref = lptLeadProjectSchema.safeParse(lead).data;
+    const projectId = Number(ref?.project_id ?? ref?.contact?.project_id ?? 0);
     const project = lead && projectId ? await getProject(tt, projectId) : null;
     if (!lead || !project) throw new Problem("lpt_lead_not_in_project", { lptLeadId: body.lptLeadId });
     if (body.entity === "leads") {

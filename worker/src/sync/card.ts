@@ -108,7 +108,7 @@ function toCardLead(link: LinkRow, calls: CallView[], lastEvent: CardLead["lastE
 
 export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts", id: number, viewer: CardViewer): Promise<CardResponse> {
   const account = await getAccount(t);
-  const installStatus: InstallStatus = (account?.status as InstallStatus | undefined) ?? "not_installed";
+  const installStatus: InstallStatus = account?.status ?? "not_installed";
   // Without a working install amoCRM cannot be asked who may see what: only admins see our records then.
   let scope: CardScope;
   if (installStatus === "active") scope = await cardScope(env, t, viewer, entity, id);
@@ -126,12 +126,12 @@ export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts
       .map((c) => ({
         id: c.callId,
         at: c.startedAt,
-        direction: (c.direction as CallView["direction"]) ?? null,
+        direction: c.direction,
         durationSec: c.duration,
         result: c.result,
         recordingUrl: c.recordingUrl,
         operator: c.operator,
-        syncStatus: c.syncStatus as CallView["syncStatus"],
+        syncStatus: c.syncStatus,
       }));
     const ev = (await listEvents(t, { externalId: link.lptId, limit: 1 })).items[0];
     leads.push(toCardLead(link, mine, ev ? { id: ev.id, status: ev.status, error: ev.error } : null));

@@ -4,14 +4,10 @@
 // request (a repeat-request policy needs them).
 import type { AmoClient } from "../amocrm/client";
 import { normalizeEmail, normalizePhone } from "../lib/phone";
+import { amoContactsAnswerSchema, type AmoContact } from "../contracts/amocrm";
 
-export interface AmoContact {
-  id: number;
-  name?: string;
-  responsible_user_id?: number;
-  custom_fields_values?: { field_id?: number; field_code?: string; values: { value?: unknown; enum_code?: string }[] }[] | null;
-  _embedded?: { tags?: { name: string }[]; leads?: { id: number }[] };
-}
+/** A contact as amoCRM answers it (contracts/amocrm.ts). */
+export type { AmoContact };
 
 function fieldValues(contact: AmoContact, code: "PHONE" | "EMAIL"): string[] {
   return (contact.custom_fields_values ?? []).filter((f) => f.field_code === code).flatMap((f) => f.values.map((v) => String(v.value ?? "")));
@@ -25,18 +21,18 @@ export function contactHasEmail(contact: AmoContact, email: string): boolean {
   return fieldValues(contact, "EMAIL").some((v) => normalizeEmail(v) === email);
 }
 
-export async function findAmoContact(client: Pick<AmoClient, "get">, phones: string[], emails: string[]): Promise<{ contact: AmoContact; by: "phone" | "email" } | null> {
+export async function findAmoContact(client: Pick<AmoClient, "read">, phones: string[], emails: string[]): Promise<{ contact: AmoContact; by: "phone" | "email" } | null> {
   for (const phone of phones) {
     const p = normalizePhone(phone);
     if (!p) continue;
-    const body = await client.get<{ _embedded?: { contacts?: AmoContact[] } }>("/api/v4/contacts", { query: p.last10, limit: 50, with: "leads" });
+    const body = await client.read(amoContactsAnswerSchema, "/api/v4/contacts", { query: p.last10, limit: 50, with: "leads" });
     const hit = body?._embedded?.contacts?.find((c) => contactHasPhone(c, p.e164));
     if (hit) return { contact: hit, by: "phone" };
   }
   for (const email of emails) {
     const e = normalizeEmail(email);
     if (!e) continue;
-    const body = await client.get<{ _embedded?: { contacts?: AmoContact[] } }>("/api/v4/contacts", { query: e, limit: 50, with: "leads" });
+    const body = await client.read(amoContactsAnswerSchema, "/api/v4/contacts", { query: e, limit: 50, with: "leads" });
     const hit = body?._embedded?.contacts?.find((c) => contactHasEmail(c, e));
     if (hit) return { contact: hit, by: "email" };
   }

@@ -26,7 +26,7 @@ import { applyMapping, defaultMapping } from "./mapping";
 import { complexLeadBody, contactPatchBody, leadCreateBody, type AmoContactBody } from "./amo-payload";
 import type { AmoContact } from "./contact-finder";
 import { leadFromCallback, updateKind } from "./lpt-payload";
-import { postCalls } from "./post-calls";
+import { postCalls, type CallToPost } from "./post-calls";
 import { runAmoRuleActions } from "./rule-actions";
 import type { AmoMetadata, Facts, RulePlan } from "./types";
 import { RetryLater } from "../queue/retry";
@@ -288,7 +288,7 @@ async function syncCalls(i: {
     }));
   const pendingStored = stored.filter((c) => c.syncStatus === "pending" || c.syncStatus === "failed");
   const journaled = i.journal.calls ?? {};
-  type Candidate = { callId: string; phone: string | null; direction: string | null; duration: number; result: string | null; recordingUrl: string | null; startedAt: number | null; rowId?: number; fresh?: NewCall };
+  type Candidate = CallToPost & { rowId?: number; fresh?: NewCall };
   const candidates: Candidate[] = [
     ...pendingStored.map((c) => ({ ...c, rowId: c.id })),
     ...fresh.map((c) => ({ callId: c.callId, phone: c.phone ?? null, direction: c.direction ?? null, duration: c.duration ?? 0, result: c.result ?? null, recordingUrl: c.recordingUrl ?? null, startedAt: c.startedAt ?? null, fresh: c })),

@@ -1,55 +1,8 @@
 // Domain types of mapping, stage maps and rules: the contract between the engine (pure functions
 // in this folder), the API, the widget's mapping editor and the admin page's rule constructor.
 
-/** amoCRM metadata as cached per account (filled at install, daily and on demand). */
-export interface AmoEnum {
-  id: number;
-  value: string;
-  code?: string;
-  sort?: number;
-}
-export interface AmoCustomField {
-  id: number;
-  name: string;
-  code?: string | null;
-  /** text | numeric | checkbox | select | multiselect | date | date_time | url | textarea | radiobutton | multitext | price | … */
-  type: string;
-  enums?: AmoEnum[] | null;
-  sort?: number;
-}
-export interface AmoStatus {
-  id: number;
-  name: string;
-  sort: number;
-  color?: string;
-  type?: number;
-}
-export interface AmoPipeline {
-  id: number;
-  name: string;
-  sort: number;
-  is_main: boolean;
-  statuses: AmoStatus[];
-}
-export interface AmoUser {
-  id: number;
-  name: string;
-  email?: string;
-  is_admin?: boolean;
-}
-export interface AmoTaskType {
-  id: number;
-  name: string;
-  code?: string | null;
-}
-export interface AmoMetadata {
-  pipelines: AmoPipeline[];
-  leadFields: AmoCustomField[];
-  contactFields: AmoCustomField[];
-  users: AmoUser[];
-  taskTypes: AmoTaskType[];
-  fetchedAt: number | null;
-}
+/** amoCRM metadata as cached per account (filled at install, daily and on demand); shapes in contracts/amocrm.ts. */
+export type { AmoEnum, AmoCustomField, AmoStatus, AmoPipeline, AmoUser, AmoTaskType, AmoMetadata } from "../contracts/amocrm";
 
 /**
  * Where a mapped value comes from. String paths so that pickers and storage stay simple:

@@ -35,10 +35,11 @@ export function resultLead(item: Record<string, FormValue>): string | null {
 }
 
 /** Events for the `unsorted[delete]` items of an amoCRM webhook body (`add`/`update` carry no decision). */
-export function unsortedHookEvents(unsorted: FormValue | undefined): Omit<NewEvent, "receivedAt">[] {
+export function unsortedHookEvents(unsorted: unknown): Omit<NewEvent, "receivedAt">[] {
   if (!unsorted || typeof unsorted !== "object" || Array.isArray(unsorted)) return [];
   const out: Omit<NewEvent, "receivedAt">[] = [];
-  for (const item of items(unsorted.delete)) {
+  // The form parser's output (lib/php-form.ts): nested objects of strings.
+  for (const item of items((unsorted as Record<string, FormValue>).delete)) {
     const uid = typeof item.uid === "string" ? item.uid : "";
     const action = typeof item.action === "string" ? item.action : "";
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(uid) || !ACTIONS.has(action)) continue;

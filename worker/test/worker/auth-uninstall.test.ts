@@ -46,7 +46,7 @@ async function seedTenantRows(accountId: number): Promise<string[]> {
     d.insert(schema.lptProjects).values({ accountId, connectionId: 1, projectId: 10, hookKey: `hook-${k}` }),
     d.insert(schema.fieldMappings).values({ accountId, projectId: 10 }),
     d.insert(schema.stageMaps).values({ accountId, projectId: 10, lptStageId: 1, amoPipelineId: 2, amoStatusId: 3 }),
-    d.insert(schema.rules).values({ accountId, name: "r", trigger: "lead.created" }),
+    d.insert(schema.rules).values({ accountId, name: "r", trigger: "lpt.lead.created" }),
     d.insert(schema.events).values({ accountId, source: "lptracker", action: "create", dedupeKey: `e-${k}`, payload: "{}" }),
     d.insert(schema.links).values({ accountId, kind: "lead", lptId: "1", amoId: "2" }),
     d.insert(schema.metadataCache).values({ accountId, kind: "users", data: [] }),

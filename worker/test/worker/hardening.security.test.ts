@@ -123,10 +123,10 @@ describe.concurrent("hardening (issue 14)", () => {
     const now = Date.now();
     const seeds = Array.from({ length: REJECTED_BODIES_PER_WINDOW }, (_, i) => ({
       accountId: a.accountId,
-      source: "lptracker",
+      source: "lptracker" as const,
       action: "rejected",
       dedupeKey: `rejected:seed-${i}`,
-      status: "rejected",
+      status: "rejected" as const,
       payload: "{}",
       receivedAt: now,
     }));
