@@ -13,7 +13,7 @@ import type {
   StageMapEntry,
   UnsortedSettingResponse,
 } from "../../worker/src/api-types";
-import type { LeadPolicy, LeadPolicyResponse } from "../../worker/src/sync/lead-policy";
+import type { LeadPolicy, LeadPolicyResponse } from "../../worker/src/sync/plan/lead-policy";
 import { toApiError } from "./problem";
 import * as req from "./requests";
 

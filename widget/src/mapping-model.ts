@@ -3,7 +3,7 @@
 import type { AmoMetadata, LptProjectSchema, MappingRow, MappingRowView, StageMapEntry } from "../../worker/src/api-types";
 import type { AmoCustomField, MappingTarget, Transform } from "../../worker/src/sync/types";
 import type { Params, T } from "./i18n";
-import { factCatalogue } from "../../worker/src/sync/facts";
+import { factCatalogue } from "../../worker/src/sync/rules/facts";
 
 export interface Option {
   value: string;

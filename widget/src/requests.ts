@@ -1,6 +1,6 @@
 // The widget's requests to our backend as plain data (method, path, body), built and checked here
 // so that components never assemble URLs or bodies by hand.
-import type { LeadPolicy } from "../../worker/src/sync/lead-policy";
+import type { LeadPolicy } from "../../worker/src/sync/plan/lead-policy";
 import type { CardResponse, LptConnectionRequest, MappingRow, MappingRowView, MappingSaveRequest, StageMapEntry, WidgetStateRequest } from "../../worker/src/api-types";
 
 export type Method = "GET" | "POST" | "PUT";

@@ -4,5 +4,5 @@
 export type * from "./contracts/widget";
 export type * from "./contracts/admin";
 export type { AmoMetadata, MappingRowView, MappingRow, StageMapEntry, Rule, RuleAction, RulePlan, RuleTrigger, RuleGroup } from "./sync/types";
-/** A condition that does not fit the catalogue of facts (see sync/rule-check.ts). */
-export type { ConditionIssue } from "./sync/rule-check";
+/** A condition that does not fit the catalogue of facts (see sync/rules/rule-check.ts). */
+export type { ConditionIssue } from "./sync/rules/rule-check";

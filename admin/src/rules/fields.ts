@@ -1,8 +1,8 @@
-// What a rule condition can look at for each trigger: the server's catalogue of facts (sync/facts.ts)
+// What a rule condition can look at for each trigger: the server's catalogue of facts (sync/rules/facts.ts)
 // with the choices filled from the account's own amoCRM metadata and LPTracker projects, and which
 // comparisons fit each type. Pure: labels come through the `label` function so tests need no dictionary.
 import type { AmoMetadata, LptProjectSchema, RuleTrigger } from "../../../worker/src/api-types";
-import { COLUMN_PREFIX, factCatalogue, factScope, operatorsOf, type CatalogueSources, type FactDef, type FactType } from "../../../worker/src/sync/facts";
+import { COLUMN_PREFIX, factCatalogue, factScope, operatorsOf, type CatalogueSources, type FactDef, type FactType } from "../../../worker/src/sync/rules/facts";
 import { OPERATORS, type RuleOperator } from "./model";
 
 export type ValueKind = "text" | "number" | "date" | "choice";

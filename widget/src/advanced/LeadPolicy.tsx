@@ -4,7 +4,7 @@ import { h } from "preact";
 import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
 import type { AmoMetadata, LptProjectSchema } from "../../../worker/src/api-types";
-import type { LeadPolicy as Policy, PolicyIssue } from "../../../worker/src/sync/lead-policy";
+import type { LeadPolicy as Policy, PolicyIssue } from "../../../worker/src/sync/plan/lead-policy";
 import type { WidgetEnv } from "../env";
 import { describeError, toApiError, type ErrorView } from "../problem";
 import { ErrorBox, Loading } from "../ui";

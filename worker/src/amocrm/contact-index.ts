@@ -3,7 +3,7 @@
 // once from the full contact list, then brought up to date by a delta read (`filter[updated_at]`)
 // that started after the lead arrived, and every hit is re-read and confirmed before it is used.
 import { normalizeEmail, normalizePhone } from "../lib/phone";
-import { contactHasEmail, contactHasPhone, findAmoContact, type AmoContact } from "../sync/contact-finder";
+import { contactHasEmail, contactHasPhone, findAmoContact, type AmoContact } from "../sync/plan/contact-finder";
 import type { AmoRequest, AmoResult } from "./gate";
 import type { AmoClient } from "./client";
 

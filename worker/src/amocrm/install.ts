@@ -17,7 +17,7 @@ import { AmoClient } from "./client";
 import { refreshMetadata } from "./metadata";
 import { amoAccountInfoSchema, type AmoAccountInfo } from "../contracts/amocrm";
 import { RetryLater } from "../queue/retry";
-import { resumeHeld } from "../sync/hold";
+import { resumeHeld } from "../sync/run/hold";
 
 const CODE_LIFETIME_MS = 20 * 60 * 1000;
 /**

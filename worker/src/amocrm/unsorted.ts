@@ -1,8 +1,8 @@
 // amoCRM's incoming leads API as we use it: one forms entry built from an LPTracker lead (bare JSON
 // array, required source_uid/source_name/metadata — amocrm-platform.md §6) and the request note.
 import type { AmoClient } from "./client";
-import type { LptLead } from "../sync/lpt-lead";
-import type { AmoLeadBody } from "../sync/amo-payload";
+import type { LptLead } from "../sync/mapping/lpt-lead";
+import type { AmoLeadBody } from "../sync/mapping/amo-payload";
 
 /** One source per LPTracker project: amoCRM groups incoming leads by it, so it must never change. */
 export function unsortedSourceUid(projectId: number): string {

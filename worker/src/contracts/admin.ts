@@ -2,10 +2,10 @@
 // validate requests with them; the admin page imports the inferred types.
 import { z } from "zod";
 import { ruleActionSchema, ruleGroupSchema, TRIGGERS } from "../sync/schemas";
-import type { ConditionIssue } from "../sync/rule-check";
+import type { ConditionIssue } from "../sync/rules/rule-check";
 import type { Facts, RulePlan, RuleStatus } from "../sync/types";
-import type { RepeatDecision } from "../sync/lead-policy";
-import type { UnsortedDecision } from "../sync/unsorted-decision";
+import type { RepeatDecision } from "../sync/plan/lead-policy";
+import type { UnsortedDecision } from "../sync/plan/unsorted-decision";
 import { AUDIT_LEVELS, CALL_SYNC_STATUSES, EVENT_SOURCES, EVENT_STATUSES, IMPORT_KINDS, IMPORT_STATUSES, QUOTA_KINDS, RULE_CHANGES } from "../db/schema";
 import { IMPORT_COLUMNS, type ImportColumn } from "../imports/types";
 import { isTimeZone } from "../lib/time-zone";

@@ -1,6 +1,6 @@
 // Tenant rows of inbound events: stored once per dedupe key, then walked through
 // received → processing → done | failed | skipped (or held: parked without amoCRM tokens, paused
-// while the widget is switched off; see sync/hold.ts).
+// while the widget is switched off; see sync/run/hold.ts).
 import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import { events, type EVENT_SOURCES, type EVENT_STATUSES } from "./schema";
 import { scoped, type Tenant } from "./tenant";

@@ -3,7 +3,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { leadPolicies } from "./schema";
 import { scoped, type Tenant } from "./tenant";
-import { DEFAULT_LEAD_POLICY, type LeadPolicy } from "../sync/lead-policy";
+import { DEFAULT_LEAD_POLICY, type LeadPolicy } from "../sync/plan/lead-policy";
 
 export interface StoredLeadPolicy extends LeadPolicy {
   saved: boolean;

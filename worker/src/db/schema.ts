@@ -219,7 +219,7 @@ export const events = sqliteTable(
     payload: text("payload").notNull(),
     attempts: integer("attempts").notNull().default(0),
     error: text("error"),
-    /** The sync job's journal of amoCRM writes not to repeat on a retry (sync/lpt-to-amo.ts). */
+    /** The sync job's journal of amoCRM writes not to repeat on a retry (sync/run/lpt-to-amo.ts). */
     progress: text("progress", { mode: "json" }).$type<Record<string, unknown>>(),
     receivedAt: integer("received_at").notNull().default(now),
     processedAt: integer("processed_at"),
@@ -562,7 +562,7 @@ export const unsortedEntries = sqliteTable(
   ],
 );
 
-/** Per LPTracker project: repeat requests and who gets a new lead (sync/plan.ts decides with it). */
+/** Per LPTracker project: repeat requests and who gets a new lead (sync/plan/plan.ts decides with it). */
 export const leadPolicies = sqliteTable(
   "lead_policies",
   {

@@ -3,10 +3,10 @@
 // amoCRM finds the contact by the phone itself, a call nobody has that phone for fails with a reason.
 import { getMetadata } from "../amocrm/metadata";
 import { importCallsByIds, importRunnable, insertImportCalls, markImportCalls, pendingChunkRows, recordBatch, type BatchOutcome, type CallSync, type ImportRowRecord } from "../db/imports";
-import { importRowFacts } from "../sync/facts";
+import { importRowFacts } from "../sync/rules/facts";
 import { writeAudit } from "../db/audit";
-import { loadRules, recordInvalidImportRules, runChain } from "../sync/rule-chain";
-import { callStatusOf } from "../sync/post-calls";
+import { loadRules, recordInvalidImportRules, runChain } from "../sync/rules/rule-chain";
+import { callStatusOf } from "../sync/run/post-calls";
 import type { AmoUser, Rule } from "../sync/types";
 import { rowToRecord } from "./detect";
 import { AMO_BATCH } from "./pipeline-rows";

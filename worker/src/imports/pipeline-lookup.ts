@@ -5,7 +5,7 @@
 // What the list gave is kept in R2 beside the upload, for every chunk job to match its rows with.
 import type { Env } from "../env";
 import type { AmoClient } from "../amocrm/client";
-import type { AmoContact } from "../sync/contact-finder";
+import type { AmoContact } from "../sync/plan/contact-finder";
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 import { contactIndexKey } from "./pipeline-files";
 import type { NormalizedImportRow } from "./types";

@@ -5,12 +5,12 @@ import type { HookMessage, JobMessage } from "./messages";
 import { RetryLater } from "./retry";
 import { logError } from "../lib/log";
 import { runInstallJob } from "../amocrm/install";
-import { deadEventJob, runEventJob } from "../sync/run-event";
-import { runDrainJob } from "../sync/hold";
-import { deadHookJob, HOOK_QUEUE_NAME, storeHooks } from "../sync/hook-job";
+import { deadEventJob, runEventJob } from "../sync/run/run-event";
+import { runDrainJob } from "../sync/run/hold";
+import { deadHookJob, HOOK_QUEUE_NAME, storeHooks } from "../sync/intake/hook-job";
 import { deadImportJob, runImportChunkJob, runImportParseJob } from "../imports/jobs";
 import { deadDisconnectCheckJob, runDisconnectCheckJob } from "../auth/disconnect";
-import { deadListJob, runListJob } from "../sync/list-job";
+import { deadListJob, runListJob } from "../sync/run/list-job";
 
 export const DEAD_LETTER_QUEUE = "sync-jobs-dlq";
 

@@ -13,10 +13,10 @@ import { purgeStaleInstalls } from "../db/installs";
 import { amoGate } from "../amocrm/gate";
 import { lptGate } from "../lptracker/gate";
 import { refreshMetadata } from "../amocrm/metadata";
-import { reconcileAccount } from "../sync/reconcile";
+import { reconcileAccount } from "../sync/run/reconcile";
 import { redriveImport, STALLED_AFTER_MS } from "../imports/jobs";
 import { writeAudit } from "../db/audit";
-import { HELD_STATUSES, startDrain } from "../sync/hold";
+import { HELD_STATUSES, startDrain } from "../sync/run/hold";
 import { logError, logInfo } from "../lib/log";
 import { rotateKeys } from "./rekey";
 

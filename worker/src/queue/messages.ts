@@ -7,7 +7,7 @@ export type JobMessage =
   | { kind: "metadata"; accountId: number }
   /** An uninstall hook waiting for amoCRM to confirm that our access is gone. */
   | { kind: "disconnect-check"; accountId: number; variant: string; requestId?: string; recheck: boolean }
-  /** Runs an account's held (parked/paused) events in arrival order: sync/hold.ts. */
+  /** Runs an account's held (parked/paused) events in arrival order: sync/run/hold.ts. */
   | { kind: "drain"; accountId: number }
 
   | { kind: "list-job"; accountId: number; jobId: number };

@@ -18,7 +18,7 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import { getMetadata, refreshMetadata } from "../amocrm/metadata";
 import { logWarn } from "../lib/log";
 import { eventView } from "./admin-events";
-import { heldCount } from "../sync/hold";
+import { heldCount } from "../sync/run/hold";
 import type { AdminLptResponse, DashboardResponse, LptConnectionResponse } from "../api-types";
 import type { Env } from "../env";
 

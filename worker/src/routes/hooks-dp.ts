@@ -9,8 +9,8 @@ import { getAccount } from "../db/accounts";
 import { insertEvent } from "../db/events";
 import { constantTimeEqual, sha256Hex } from "../lib/keys";
 import { logWarn } from "../lib/log";
-import { storedDpKey } from "../sync/dp-action";
-import { parseDpHook, readDpBody } from "../sync/dp-hook";
+import { storedDpKey } from "../sync/run/dp-action";
+import { parseDpHook, readDpBody } from "../sync/intake/dp-hook";
 
 export const DP_HOOK_PATH = "/hooks/amocrm/dp";
 const REJECTED_BODY_CAP = 16 * 1024;

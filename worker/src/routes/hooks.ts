@@ -1,6 +1,6 @@
 // Webhook intake, the same path for LPTracker and amoCRM: finds the tenant by the URL key, puts each
 // event on the hook-intake queue with its dedupe key and answers 200; the consumer stores it once
-// per key (sync/hook-job.ts) and hands it to the sync. No external call and no D1 write here.
+// per key (sync/intake/hook-job.ts) and hands it to the sync. No external call and no D1 write here.
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
@@ -16,7 +16,7 @@ import { logWarn } from "../lib/log";
 import { jsonTooDeep, MAX_JSON_DEPTH } from "../lib/json-guard";
 import { hookRateProblem, recordQuotaHit, rejectedBodyAllowed, underLimit, type QuotaKind } from "../db/quotas";
 import { problemResponse } from "../lib/problem";
-import { unsortedHookEvents } from "../sync/unsorted-hook";
+import { unsortedHookEvents } from "../sync/intake/unsorted-hook";
 
 const REJECTED_BODY_CAP = 16 * 1024;
 /** Queue messages are capped at 128 KB; this many UTF-16 units stay under it even as 3-byte UTF-8. */
@@ -162,7 +162,7 @@ export function hookRoutes() {
         else direct.push({ source: "amocrm", receivedAt, ...event });
       }
     }
-    // A manager's accept/decline of an incoming lead we posted (sync/unsorted.ts): the same path.
+    // A manager's accept/decline of an incoming lead we posted (sync/plan/unsorted.ts): the same path.
     for (const e of unsortedHookEvents(form.unsorted)) {
       queued.push({ kind: "hook", source: "amocrm", accountId: account.accountId, projectId: null, receivedAt, action: e.action, dedupeKey: e.dedupeKey, externalId: e.externalId ?? null, payload: e.payload });
     }

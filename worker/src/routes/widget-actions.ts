@@ -12,8 +12,8 @@ import { getProject, listProjects } from "../db/lptracker";
 import { writeAudit } from "../db/audit";
 import { createListJob, getListJob, listJobCounts, listJobItemsOf } from "../db/list-jobs";
 import { lptProjectSchema } from "../lptracker/project-schema";
-import { dpKeyFor } from "../sync/dp-action";
-import { DP_ACTIONS, DP_COMMENT_MAX } from "../sync/dp-hook";
+import { dpKeyFor } from "../sync/run/dp-action";
+import { DP_ACTIONS, DP_COMMENT_MAX } from "../sync/intake/dp-hook";
 import { DP_HOOK_PATH } from "./hooks-dp";
 
 /** The most entities one list action takes: amoCRM's longest list page. */

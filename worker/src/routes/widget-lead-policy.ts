@@ -10,8 +10,8 @@ import { getProject } from "../db/lptracker";
 import { getLeadPolicy, saveLeadPolicy } from "../db/lead-policy";
 import { getMetadata } from "../amocrm/metadata";
 import { writeAudit } from "../db/audit";
-import { cachedSchema } from "../sync/dry-run";
-import { leadPolicySchema, policyIssues } from "../sync/lead-policy";
+import { cachedSchema } from "../sync/plan/dry-run";
+import { leadPolicySchema, policyIssues } from "../sync/plan/lead-policy";
 
 async function connected(t: Tenant, projectId: number) {
   if (!Number.isSafeInteger(projectId) || projectId <= 0 || !(await getProject(t, projectId))) {

@@ -10,7 +10,7 @@ import { getProject } from "../db/lptracker";
 import { getSavedMapping, getStageMap, saveMapping } from "../db/mapping";
 import { getMetadata } from "../amocrm/metadata";
 import { writeAudit } from "../db/audit";
-import { defaultMapping, validateMapping } from "../sync/mapping";
+import { defaultMapping, validateMapping } from "../sync/mapping/mapping";
 import type { MappingResponse } from "../api-types";
 import { mappingSaveRequestSchema } from "../contracts/widget";
 

@@ -9,7 +9,7 @@ import { listEvents } from "../db/events";
 import { getAccount } from "../db/accounts";
 import { AmoClient } from "../amocrm/client";
 import type { CardLead, CardResponse, CallView, InstallStatus } from "../api-types";
-import type { LeadSnapshot } from "./lpt-to-amo";
+import type { LeadSnapshot } from "./run/lpt-to-amo";
 import { listProjects } from "../db/lptracker";
 import { LptClient } from "../lptracker/client";
 import { normalizePhone } from "../lib/phone";

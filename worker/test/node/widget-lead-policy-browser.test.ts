@@ -4,7 +4,7 @@
 // request that lands as a note on the open lead.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox } from "../../scripts/sandbox-lib";
-import type { LeadPolicyResponse } from "../../src/sync/lead-policy";
+import type { LeadPolicyResponse } from "../../src/sync/plan/lead-policy";
 import { startBrowserSuite, type BrowserSuite } from "./browser-suite";
 import { screenshot, waitUntil, watchedPage, type BrowserHarness } from "./browser-harness";
 

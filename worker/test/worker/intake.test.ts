@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { events, lptProjects } from "../../src/db/schema";
 import { insertEvent } from "../../src/db/events";
 import { tenant } from "../../src/db/tenant";
-import { deadHookJob, storeHooks } from "../../src/sync/hook-job";
+import { deadHookJob, storeHooks } from "../../src/sync/intake/hook-job";
 import type { HookMessage } from "../../src/queue/messages";
 import { adminFetch, amo, connectLpt, db, eventsOf, hooksStored, installAccount, leadHookMessage, lpt, ORIGIN, settle } from "./harness";
 

@@ -4,7 +4,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { adminFetch, amo, connectLpt, db, deliverLptHooks, eventsOf, installAccount, lpt, settle, widgetFetch, type Connected } from "./harness";
 import { auditLog, links } from "../../src/db/schema";
-import type { LeadPolicy, LeadPolicyResponse } from "../../src/sync/lead-policy";
+import type { LeadPolicy, LeadPolicyResponse } from "../../src/sync/plan/lead-policy";
 import type { DryRunResponse } from "../../src/api-types";
 
 const DEFAULTS: LeadPolicy = { repeatMode: "new", repeatPipelines: [], assignMode: "none", fixedUserId: null, rrUsers: [], staffMap: [], fallbackUserId: null, contactOwnerWins: false };

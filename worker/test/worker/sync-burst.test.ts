@@ -14,7 +14,7 @@ import { tenant } from "../../src/db/tenant";
 import { saveMapping } from "../../src/db/mapping";
 import { createRule } from "../../src/db/rules";
 import { amoGate } from "../../src/amocrm/gate";
-import { startDrain } from "../../src/sync/hold";
+import { startDrain } from "../../src/sync/run/hold";
 
 type CF = { field_code?: string | null; values: { value?: unknown }[] }[] | null | undefined;
 

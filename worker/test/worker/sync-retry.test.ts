@@ -7,7 +7,7 @@ import { amo, connectLpt, db, deliverLptHooks, installAccount, lpt, settle, widg
 import { auditLog, callResults, events, links } from "../../src/db/schema";
 import { insertEvent } from "../../src/db/events";
 import { tenant } from "../../src/db/tenant";
-import { runEventJob } from "../../src/sync/run-event";
+import { runEventJob } from "../../src/sync/run/run-event";
 
 /** env with a D1 whose next `batch` fails once, as a lost connection would. */
 function failingBatchOnce(): { env: typeof env; failed: () => boolean } {

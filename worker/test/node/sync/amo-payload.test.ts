@@ -9,7 +9,7 @@ import {
   leadPatchBody,
   type AmoContactDraft,
   type AmoLeadDraft,
-} from "../../../src/sync/amo-payload";
+} from "../../../src/sync/mapping/amo-payload";
 
 const contact: AmoContactDraft = {
   ...emptyContactDraft(),

@@ -1,7 +1,7 @@
 // Reading amoCRM's Digital Pipeline hook: the form-encoded bracket keys it really sends, the JSON its
 // docs show, and every refusal with a reason the admin can act on; plus the comment template.
 import { describe, expect, it } from "vitest";
-import { parseDpHook, readDpBody, renderDpTemplate } from "../../../src/sync/dp-hook";
+import { parseDpHook, readDpBody, renderDpTemplate } from "../../../src/sync/intake/dp-hook";
 
 const FORM = "application/x-www-form-urlencoded";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { amoLeadFacts, amoPreviousFacts, factAt, importRowFacts, leadFacts } from "../../../src/sync/facts";
-import { normalizeLptLead } from "../../../src/sync/lpt-lead";
+import { amoLeadFacts, amoPreviousFacts, factAt, importRowFacts, leadFacts } from "../../../src/sync/rules/facts";
+import { normalizeLptLead } from "../../../src/sync/mapping/lpt-lead";
 import { meta, PRODUCT } from "./fixtures";
 
 const lead = normalizeLptLead({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LptLeadShapeError, normalizeLptLead } from "../../../src/sync/lpt-lead";
+import { LptLeadShapeError, normalizeLptLead } from "../../../src/sync/mapping/lpt-lead";
 
 const MSK = 3 * 3600_000;
 

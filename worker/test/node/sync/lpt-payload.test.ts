@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { leadFromCallback, updateKind } from "../../../src/sync/lpt-payload";
-import { leadFacts } from "../../../src/sync/facts";
+import { leadFromCallback, updateKind } from "../../../src/sync/intake/lpt-payload";
+import { leadFacts } from "../../../src/sync/rules/facts";
 
 /** A lead callback with every key of docs §3.2. */
 function callback(over: Record<string, unknown> = {}): Record<string, unknown> {

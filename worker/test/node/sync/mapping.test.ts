@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMapping, defaultMapping, validateMapping } from "../../../src/sync/mapping";
+import { applyMapping, defaultMapping, validateMapping } from "../../../src/sync/mapping/mapping";
 import type { Facts, MappingRow } from "../../../src/sync/types";
 import { ADDRESS, BUDGET, CITY, COMMENT, DEAL_SOURCE, INTERESTS, meta, PRODUCT, REPEAT, UTM_CAMPAIGN, UTM_SOURCE, UTM_TERM, VISIT_DATE } from "./fixtures";
 

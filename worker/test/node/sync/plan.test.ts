@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { emptyContactDraft, emptyLeadDraft } from "../../../src/sync/amo-payload";
-import { DEFAULT_LEAD_POLICY, policyIssues, type LeadPolicy } from "../../../src/sync/lead-policy";
-import { chooseResponsible, planAmoWrites, repeatNoteText, repeatTarget, type AmoLeadState, type PlanInput } from "../../../src/sync/plan";
+import { emptyContactDraft, emptyLeadDraft } from "../../../src/sync/mapping/amo-payload";
+import { DEFAULT_LEAD_POLICY, policyIssues, type LeadPolicy } from "../../../src/sync/plan/lead-policy";
+import { chooseResponsible, planAmoWrites, repeatNoteText, repeatTarget, type AmoLeadState, type PlanInput } from "../../../src/sync/plan/plan";
 import { roundRobinUser } from "../../../src/db/lead-policy";
 import type { AmoMetadata } from "../../../src/sync/types";
 

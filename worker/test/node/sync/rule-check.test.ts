@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { checkConditions } from "../../../src/sync/rule-check";
-import { factCatalogue } from "../../../src/sync/facts";
-import { flagRules, runChain } from "../../../src/sync/rule-chain";
-import type { CatalogueSources } from "../../../src/sync/facts";
+import { checkConditions } from "../../../src/sync/rules/rule-check";
+import { factCatalogue } from "../../../src/sync/rules/facts";
+import { flagRules, runChain } from "../../../src/sync/rules/rule-chain";
+import type { CatalogueSources } from "../../../src/sync/rules/facts";
 import { all, any, BUDGET, DEAL_SOURCE, meta, rule, VISIT_DATE } from "./fixtures";
 
 const SRC: CatalogueSources = {

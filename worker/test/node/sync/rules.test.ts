@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateCondition, evaluateGroup, evaluateRules } from "../../../src/sync/rules";
+import { evaluateCondition, evaluateGroup, evaluateRules } from "../../../src/sync/rules/rules";
 import type { Facts, RuleCondition } from "../../../src/sync/types";
 import { all, any, rule } from "./fixtures";
 

@@ -10,7 +10,7 @@ import {
   stageMapSchema,
 } from "../../../src/sync/schemas";
 import type { RuleCondition, RuleGroup } from "../../../src/sync/types";
-import { defaultMapping } from "../../../src/sync/mapping";
+import { defaultMapping } from "../../../src/sync/mapping/mapping";
 import { meta } from "./fixtures";
 
 function messages(schema: z.ZodType, input: unknown): string[] {

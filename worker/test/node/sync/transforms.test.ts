@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyTransform, parseNumberLoose, toEpochMs } from "../../../src/sync/transforms";
+import { applyTransform, parseNumberLoose, toEpochMs } from "../../../src/sync/rules/transforms";
 import { DEAL_SOURCE } from "./fixtures";
 
 const MSK = 3 * 3600_000;

@@ -1,9 +1,9 @@
 // Pure parts of incoming leads: the unsorted webhook items as events, the forms entry and its
 // metadata built from an LPTracker lead, the request note, the widget's requests and the admin words.
 import { describe, expect, it } from "vitest";
-import { unsortedHookEvents } from "../../../src/sync/unsorted-hook";
+import { unsortedHookEvents } from "../../../src/sync/intake/unsorted-hook";
 import { formMetadata, formsItem, requestNoteText, unsortedSourceUid } from "../../../src/amocrm/unsorted";
-import { normalizeLptLead } from "../../../src/sync/lpt-lead";
+import { normalizeLptLead } from "../../../src/sync/mapping/lpt-lead";
 import { parseNestedFormBody } from "../../../src/lib/php-form";
 import { unsortedSettingRequest, unsortedSettingSaveRequest } from "../../../../widget/src/requests";
 import { eventActionLabel } from "../../../../admin/src/audit/words";

@@ -2,9 +2,9 @@
 // digits of each phone and keep only contacts whose PHONE field really holds the number; then
 // e-mails, compared case-insensitively. `with=leads` brings the contact's lead ids at no extra
 // request (a repeat-request policy needs them).
-import type { AmoClient } from "../amocrm/client";
-import { normalizeEmail, normalizePhone } from "../lib/phone";
-import { amoContactsAnswerSchema, type AmoContact } from "../contracts/amocrm";
+import type { AmoClient } from "../../amocrm/client";
+import { normalizeEmail, normalizePhone } from "../../lib/phone";
+import { amoContactsAnswerSchema, type AmoContact } from "../../contracts/amocrm";
 
 /** A contact as amoCRM answers it (contracts/amocrm.ts). */
 export type { AmoContact };

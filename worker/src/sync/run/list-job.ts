@@ -1,15 +1,15 @@
 // The queue job behind the list action «Синхронизировать с LPTracker»: a few selected entities per
 // message (then the next message), each pushed to LPTracker and given its own result and reason.
 // A redelivered message only finds the items still pending, so nothing is pushed twice.
-import type { Env } from "../env";
-import { makeDb } from "../db/client";
-import { tenant, type Tenant } from "../db/tenant";
-import { getAccount } from "../db/accounts";
-import { writeAudit } from "../db/audit";
-import { finishItem, getListJob, listJobCounts, pendingItems, setListJobStatus, type ListItemRow, type ListJobRow } from "../db/list-jobs";
-import { AmoClient, AmoError } from "../amocrm/client";
-import { LptClient } from "../lptracker/client";
-import { RetryLater } from "../queue/retry";
+import type { Env } from "../../env";
+import { makeDb } from "../../db/client";
+import { tenant, type Tenant } from "../../db/tenant";
+import { getAccount } from "../../db/accounts";
+import { writeAudit } from "../../db/audit";
+import { finishItem, getListJob, listJobCounts, pendingItems, setListJobStatus, type ListItemRow, type ListJobRow } from "../../db/list-jobs";
+import { AmoClient, AmoError } from "../../amocrm/client";
+import { LptClient } from "../../lptracker/client";
+import { RetryLater } from "../../queue/retry";
 import { classifyError } from "./outcome";
 import { pushAmoLead, readAmoLead, type PushResult } from "./lpt-push";
 

@@ -1,10 +1,10 @@
 // Posts a lead's new call records to amoCRM as calls (`POST /api/v4/calls`), falling back to
 // call_in/call_out notes on the contact when amoCRM cannot place a call. Writes no D1 row: the
-// sync job records the outcomes in its final batch (sync/lpt-to-amo.ts).
-import type { AmoClient } from "../amocrm/client";
-import { AmoError } from "../amocrm/client";
-import type { CallRow } from "../db/calls";
-import { outboundLink } from "../lib/links";
+// sync job records the outcomes in its final batch (sync/run/lpt-to-amo.ts).
+import type { AmoClient } from "../../amocrm/client";
+import { AmoError } from "../../amocrm/client";
+import type { CallRow } from "../../db/calls";
+import { outboundLink } from "../../lib/links";
 
 /** amoCRM call_status: 4 = conversation held, 6 = no answer, 7 = busy, 8 = undefined. */
 export function callStatusOf(call: Pick<CallRow, "duration" | "result">): number {

@@ -1,10 +1,10 @@
 // Field mapping: checks rows against the account's amoCRM fields, turns facts into contact and lead
 // drafts, and supplies the default mapping used until a user saves one.
-import { normalizeEmail, normalizePhone } from "../lib/phone";
+import { normalizeEmail, normalizePhone } from "../../lib/phone";
 import { emptyContactDraft, emptyLeadDraft, type AmoContactDraft, type AmoFieldValue, type AmoLeadDraft, type AmoValueItem } from "./amo-payload";
-import { factAt } from "./facts";
-import { applyTransform, isBlank, parseNumberLoose, toEpochMs } from "./transforms";
-import type { AmoCustomField, AmoMetadata, AmoUser, FactValue, Facts, MappingRow, MappingRowView, MappingTarget } from "./types";
+import { factAt } from "../rules/facts";
+import { applyTransform, isBlank, parseNumberLoose, toEpochMs } from "../rules/transforms";
+import type { AmoCustomField, AmoMetadata, AmoUser, FactValue, Facts, MappingRow, MappingRowView, MappingTarget } from "../types";
 
 export interface MappingProblem {
   rowId: string;

@@ -3,7 +3,7 @@
 import { factCatalogue as factCatalogueOf, factDef, factScope, operatorsOf, type CatalogueSources, type FactDef, type FactScope } from "./facts";
 import { targetsOf } from "./rules";
 import { parseNumberLoose, toEpochMs } from "./transforms";
-import type { RuleCondition, RuleGroup, RuleTrigger } from "./types";
+import type { RuleCondition, RuleGroup, RuleTrigger } from "../types";
 
 export interface ConditionIssue {
   /** Where in the body: "conditions.items.0.items.1.field". */

@@ -1,6 +1,6 @@
 // Value conversions a mapping row applies before a value reaches amoCRM, plus the lenient number
 // and date readers the rules engine and the LPTracker normaliser share, so all agree on one format.
-import type { AmoCustomField, FactValue, Transform } from "./types";
+import type { AmoCustomField, FactValue, Transform } from "../types";
 
 export type TransformResult = { ok: true; value: FactValue } | { ok: false; reason: string };
 

@@ -1,6 +1,6 @@
 // amoCRM write bodies from mapping drafts: contacts and leads for POST/PATCH and `/leads/complex`.
 // Patches merge phones, e-mails and tags with what the entity already has, because amoCRM replaces them.
-import { normalizeEmail, normalizePhone } from "../lib/phone";
+import { normalizeEmail, normalizePhone } from "../../lib/phone";
 import { isRec, listOf } from "./lpt-lead";
 
 /** One value inside `custom_fields_values[].values`. */

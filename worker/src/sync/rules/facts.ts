@@ -1,11 +1,11 @@
 // Flattens an event's subject (an LPTracker lead, an amoCRM lead, an import row) into the fact
 // paths that rule conditions and mapping sources read, so both speak one vocabulary.
-import { normalizeEmail, normalizePhone } from "../lib/phone";
-import type { LptLead } from "./lpt-lead";
-import { isRec, listOf, toId } from "./lpt-lead";
+import { normalizeEmail, normalizePhone } from "../../lib/phone";
+import type { LptLead } from "../mapping/lpt-lead";
+import { isRec, listOf, toId } from "../mapping/lpt-lead";
 import { parseNumberLoose, toMoscowIso } from "./transforms";
-import type { AmoCustomField, AmoMetadata, FactValue, Facts, RuleOperator } from "./types";
-import type { LptProjectSchema } from "../api-types";
+import type { AmoCustomField, AmoMetadata, FactValue, Facts, RuleOperator } from "../types";
+import type { LptProjectSchema } from "../../api-types";
 
 /**
  * Mapping sources say `contact.phones`/`contact.emails`, rule conditions `contact.phone`/`contact.email`

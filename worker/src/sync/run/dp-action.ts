@@ -2,21 +2,21 @@
 // does not send, and the sync job that performs the chosen LPTracker action on the lead as amoCRM
 // has it now (the hook itself is read in dp-hook.ts).
 import { and, eq } from "drizzle-orm";
-import type { Env } from "../env";
-import type { Db } from "../db/client";
-import type { Tenant } from "../db/tenant";
-import type { EventRow } from "../db/events";
-import { auditLog, dpKeys } from "../db/schema";
-import { writeAudit, type AuditEntry } from "../db/audit";
-import { findLinksByAmo } from "../db/links";
-import { getProject } from "../db/lptracker";
-import { getMetadata } from "../amocrm/metadata";
-import { AmoClient } from "../amocrm/client";
-import { LptClient } from "../lptracker/client";
-import { lptProjectSchema } from "../lptracker/project-schema";
-import { renderDpTemplate, type DpHook } from "./dp-hook";
-import { randomKey } from "../lib/keys";
-import { secretBox } from "../lib/secret-box";
+import type { Env } from "../../env";
+import type { Db } from "../../db/client";
+import type { Tenant } from "../../db/tenant";
+import type { EventRow } from "../../db/events";
+import { auditLog, dpKeys } from "../../db/schema";
+import { writeAudit, type AuditEntry } from "../../db/audit";
+import { findLinksByAmo } from "../../db/links";
+import { getProject } from "../../db/lptracker";
+import { getMetadata } from "../../amocrm/metadata";
+import { AmoClient } from "../../amocrm/client";
+import { LptClient } from "../../lptracker/client";
+import { lptProjectSchema } from "../../lptracker/project-schema";
+import { renderDpTemplate, type DpHook } from "../intake/dp-hook";
+import { randomKey } from "../../lib/keys";
+import { secretBox } from "../../lib/secret-box";
 import type { JobResult } from "./lpt-to-amo";
 import { pushAmoLead, readAmoLead, setLinkedStage, type AmoLeadRead } from "./lpt-push";
 

@@ -1,19 +1,19 @@
 // Runs one stored event through its sync job and records how it ended. Finished events are not
 // run again (a duplicate delivery is a no-op); transient failures go back to the queue with a
-// delay; an account that cannot sync now holds the event (sync/hold.ts); the rest fail with a reason.
-import type { Env } from "../env";
-import { makeDb } from "../db/client";
-import { tenant, type Tenant } from "../db/tenant";
-import { claimEvent, finishEvent, getEvent, type EventRow } from "../db/events";
-import { getAccount } from "../db/accounts";
-import { writeAudit } from "../db/audit";
-import { RetryLater } from "../queue/retry";
+// delay; an account that cannot sync now holds the event (sync/run/hold.ts); the rest fail with a reason.
+import type { Env } from "../../env";
+import { makeDb } from "../../db/client";
+import { tenant, type Tenant } from "../../db/tenant";
+import { claimEvent, finishEvent, getEvent, type EventRow } from "../../db/events";
+import { getAccount } from "../../db/accounts";
+import { writeAudit } from "../../db/audit";
+import { RetryLater } from "../../queue/retry";
 import { classifyError } from "./outcome";
 import { syncLptEvent, type JobResult } from "./lpt-to-amo";
 import { syncAmoEvent } from "./amo-to-lpt";
 import { runDpEvent } from "./dp-action";
-import { isUnsortedEvent, runUnsortedEvent } from "./unsorted";
-import { logError } from "../lib/log";
+import { isUnsortedEvent, runUnsortedEvent } from "../plan/unsorted";
+import { logError } from "../../lib/log";
 import { sharedRead } from "./shared-read";
 import { holdOf, olderHeld, startDrain } from "./hold";
 
@@ -33,7 +33,7 @@ export async function runEventJob(env: Env, accountId: number, eventId: number):
     await finishEvent(t, eventId, "skipped", "The integration is not installed for this account.");
     return;
   }
-  // Held, not failed: switched off, disabled, or still waiting for amoCRM's tokens (sync/hold.ts).
+  // Held, not failed: switched off, disabled, or still waiting for amoCRM's tokens (sync/run/hold.ts).
   const hold = holdOf(account);
   if (hold) {
     await finishEvent(t, eventId, hold.status, hold.reason);
@@ -59,7 +59,7 @@ export async function runEventJob(env: Env, accountId: number, eventId: number):
   }
   try {
     const result = await dispatch(env, t, event);
-    // The LPTracker sync job records its status in its own final batch (sync/lpt-to-amo.ts).
+    // The LPTracker sync job records its status in its own final batch (sync/run/lpt-to-amo.ts).
     if (!result.recorded) {
       await finishEvent(t, eventId, result.status, result.status === "skipped" ? result.note : null);
       await writeAudit(t, { source: "system", action: `event.${result.status}`, message: `Event ${eventId} ${result.status}: ${result.note}.`, eventId });

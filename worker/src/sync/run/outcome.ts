@@ -1,7 +1,7 @@
 // How a sync job ends when something goes wrong: retry later, park until a reinstall, or fail
 // with a reason a person can act on. One place that classifies the errors of both APIs.
-import { AmoError } from "../amocrm/client";
-import { LptError } from "../lptracker/client";
+import { AmoError } from "../../amocrm/client";
+import { LptError } from "../../lptracker/client";
 
 export type Outcome = { kind: "retry"; delaySeconds: number; reason: string } | { kind: "park"; reason: string } | { kind: "fail"; reason: string };
 

@@ -1,13 +1,13 @@
 // The sync's plan step for one LPTracker lead: from what was read (the link, the linked amoCRM lead,
 // the found contact and its leads) and the project's lead policy, the amoCRM operations to run and
 // why. Pure: no I/O, no clock (the caller passes `now`); lpt-to-amo.ts executes the operations.
-import { leadPatchBody, type AmoContactDraft, type AmoLeadBody, type AmoLeadDraft } from "./amo-payload";
+import { leadPatchBody, type AmoContactDraft, type AmoLeadBody, type AmoLeadDraft } from "../mapping/amo-payload";
 import type { AmoContact } from "./contact-finder";
 import type { LeadPolicy, RepeatDecision, RepeatWhy } from "./lead-policy";
 
 export type { RepeatDecision, RepeatWhy };
-import type { LptLead } from "./lpt-lead";
-import type { AmoMetadata } from "./types";
+import type { LptLead } from "../mapping/lpt-lead";
+import type { AmoMetadata } from "../types";
 import type { UnsortedDecision } from "./unsorted-decision";
 
 export type { UnsortedDecision };

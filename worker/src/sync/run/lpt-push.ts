@@ -1,18 +1,18 @@
 // amoCRM → LPTracker push of one amoCRM lead: update the linked LPTracker lead, or create one (with
 // the lead's main contact, found in LPTracker by phone or e-mail first) in a chosen project and link it.
 // Shared by the Digital Pipeline action and the list action «Синхронизировать с LPTracker».
-import type { Env } from "../env";
-import { AmoClient, AmoError } from "../amocrm/client";
-import { amoGate } from "../amocrm/gate";
-import { LptClient } from "../lptracker/client";
-import type { Tenant } from "../db/tenant";
-import { findLinksByAmo, upsertLink, updateLinkMeta, type LinkRow } from "../db/links";
-import { getProject } from "../db/lptracker";
-import { getStageMap } from "../db/mapping";
-import type { AuditEntry } from "../db/audit";
-import { normalizeEmail, normalizePhone } from "../lib/phone";
-import { RetryLater } from "../queue/retry";
-import type { AmoContact } from "./contact-finder";
+import type { Env } from "../../env";
+import { AmoClient, AmoError } from "../../amocrm/client";
+import { amoGate } from "../../amocrm/gate";
+import { LptClient } from "../../lptracker/client";
+import type { Tenant } from "../../db/tenant";
+import { findLinksByAmo, upsertLink, updateLinkMeta, type LinkRow } from "../../db/links";
+import { getProject } from "../../db/lptracker";
+import { getStageMap } from "../../db/mapping";
+import type { AuditEntry } from "../../db/audit";
+import { normalizeEmail, normalizePhone } from "../../lib/phone";
+import { RetryLater } from "../../queue/retry";
+import type { AmoContact } from "../plan/contact-finder";
 
 export interface AmoLeadRead {
   id: number;

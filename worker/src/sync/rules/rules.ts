@@ -1,9 +1,9 @@
 // The rules engine: decides, for one event and its facts, which actions run and explains why in
 // words an admin can read. Pure: no I/O, same answer for the same input.
-import { normalizePhone } from "../lib/phone";
+import { normalizePhone } from "../../lib/phone";
 import { factAt } from "./facts";
 import { isBlank, parseNumberLoose, toEpochMs } from "./transforms";
-import type { ConditionTrace, FactValue, Facts, GroupTrace, Rule, RuleCondition, RuleGroup, RuleOperator, RulePlan, RuleTraceEntry, RuleTrigger } from "./types";
+import type { ConditionTrace, FactValue, Facts, GroupTrace, Rule, RuleCondition, RuleGroup, RuleOperator, RulePlan, RuleTraceEntry, RuleTrigger } from "../types";
 
 export interface ConditionResult {
   matched: boolean;

@@ -1,17 +1,17 @@
 // Incoming leads («Неразобранное»): whether a lead becomes an amoCRM forms entry, or a note on a
-// waiting one, is decided by the plan (sync/plan.ts) and run by lpt-to-amo.ts; here the
+// waiting one, is decided by the plan (sync/plan/plan.ts) and run by lpt-to-amo.ts; here the
 // manager's accept/decline (amoCRM's unsorted webhook) moves our links to the accepted lead or
 // marks them declined, so later LPTracker updates update that lead or recreate nothing.
-import type { Env } from "../env";
-import { amoGate } from "../amocrm/gate";
-import type { Tenant } from "../db/tenant";
-import type { EventRow } from "../db/events";
-import { findLinksByAmo, upsertLinkQuery, type LinkRow } from "../db/links";
-import { writeAudit } from "../db/audit";
-import { entryByUid, setEntryState, type UnsortedState } from "../db/unsorted";
-import type { FormValue } from "../lib/php-form";
-import { resultLead } from "./unsorted-hook";
-import { RetryLater } from "../queue/retry";
+import type { Env } from "../../env";
+import { amoGate } from "../../amocrm/gate";
+import type { Tenant } from "../../db/tenant";
+import type { EventRow } from "../../db/events";
+import { findLinksByAmo, upsertLinkQuery, type LinkRow } from "../../db/links";
+import { writeAudit } from "../../db/audit";
+import { entryByUid, setEntryState, type UnsortedState } from "../../db/unsorted";
+import type { FormValue } from "../../lib/php-form";
+import { resultLead } from "../intake/unsorted-hook";
+import { RetryLater } from "../../queue/retry";
 
 type JobResult = { status: "done" | "skipped"; note: string };
 

@@ -2,19 +2,19 @@
 // preview: load the rules flagged against the catalogue of facts, run the chain, record it in the
 // audit log, and turn the chosen actions into the amoCRM lead, contact and placement to write.
 import { and, eq, like } from "drizzle-orm";
-import type { Tenant } from "../db/tenant";
-import { metadataCache } from "../db/schema";
-import { listProjects } from "../db/lptracker";
-import { listRules } from "../db/rules";
-import type { AuditEntry } from "../db/audit";
-import type { LptProjectSchema } from "../api-types";
-import type { LptLead } from "./lpt-lead";
-import { applyMapping } from "./mapping";
+import type { Tenant } from "../../db/tenant";
+import { metadataCache } from "../../db/schema";
+import { listProjects } from "../../db/lptracker";
+import { listRules } from "../../db/rules";
+import type { AuditEntry } from "../../db/audit";
+import type { LptProjectSchema } from "../../api-types";
+import type { LptLead } from "../mapping/lpt-lead";
+import { applyMapping } from "../mapping/mapping";
 import { evaluateRules } from "./rules";
 import { checkConditions, type CheckSources } from "./rule-check";
-import type { AmoContactDraft, AmoLeadDraft } from "./amo-payload";
-import type { MappingProblem } from "./mapping";
-import type { AmoMetadata, Facts, MappingRow, Rule, RulePlan, RuleTrigger, StageMapEntry } from "./types";
+import type { AmoContactDraft, AmoLeadDraft } from "../mapping/amo-payload";
+import type { MappingProblem } from "../mapping/mapping";
+import type { AmoMetadata, Facts, MappingRow, Rule, RulePlan, RuleTrigger, StageMapEntry } from "../types";
 
 export type Step = (e: Omit<AuditEntry, "eventId">) => Promise<void>;
 

@@ -1,7 +1,7 @@
 // amoCRM's Digital Pipeline hook for the widget's action, read into one shape: form-encoded bracket
 // keys (what amoCRM sends) or JSON (what its docs show), checked with a reason for every refusal.
 // Pure, so that Node tests run it; the job lives in dp-action.ts.
-import { parseNestedForm, type FormValue } from "../lib/php-form";
+import { parseNestedForm, type FormValue } from "../../lib/php-form";
 
 export const DP_ACTIONS = ["create_update", "set_stage", "comment"] as const;
 export type DpActionKind = (typeof DP_ACTIONS)[number];

@@ -2,13 +2,13 @@
 // LPTracker stage. Each action of an event runs once, even when the job is retried: a done action
 // leaves an audit row keyed by event and position, and a retry looks for it first.
 import { and, eq } from "drizzle-orm";
-import type { Env } from "../env";
-import type { AmoClient } from "../amocrm/client";
-import type { LptClient } from "../lptracker/client";
-import type { Tenant } from "../db/tenant";
-import { auditLog } from "../db/schema";
-import type { AuditEntry } from "../db/audit";
-import type { RulePlan } from "./types";
+import type { Env } from "../../env";
+import type { AmoClient } from "../../amocrm/client";
+import type { LptClient } from "../../lptracker/client";
+import type { Tenant } from "../../db/tenant";
+import { auditLog } from "../../db/schema";
+import type { AuditEntry } from "../../db/audit";
+import type { RulePlan } from "../types";
 
 async function alreadyDone(t: Tenant, eventId: number, key: string): Promise<boolean> {
   const rows = await t.db

@@ -1,7 +1,7 @@
 // One typed LPTracker lead from whatever the API or a webhook hands us: `GET /lead/{id}` results,
 // list items and lead-callback bodies all name the same things differently (docs §2.5, §3.2).
-import { normalizeEmail, normalizePhone } from "../lib/phone";
-import { parseNumberLoose, toEpochMs } from "./transforms";
+import { normalizeEmail, normalizePhone } from "../../lib/phone";
+import { parseNumberLoose, toEpochMs } from "../rules/transforms";
 
 export class LptLeadShapeError extends Error {
   constructor(message: string) {

@@ -1,7 +1,7 @@
 // Decides when an LPTracker lead callback can stand in for re-reading the lead (docs §3.2 lists
 // what a callback carries), and when an update changes nothing we have not already written.
-import { isRec, listOf, normalizeLptLead, toId, type LptLead } from "./lpt-lead";
-import type { FactValue, Facts } from "./types";
+import { isRec, listOf, normalizeLptLead, toId, type LptLead } from "../mapping/lpt-lead";
+import type { FactValue, Facts } from "../types";
 
 /** Keys a lead callback carries per docs §3.2; without any of them the lead is read again. */
 function isComplete(body: Record<string, unknown>): boolean {

@@ -1,7 +1,7 @@
 // A project's lead policy: what a repeat request does and who becomes the responsible user of a
 // new amoCRM lead. The zod schema is the API contract; `policyIssues` checks ids against the account.
 import { z } from "zod";
-import type { AmoMetadata } from "./types";
+import type { AmoMetadata } from "../types";
 
 const id = z.number().int().positive();
 

@@ -1,7 +1,7 @@
 // amoCRM's unsorted webhook items (`unsorted[delete][N][action|uid|accept_result|…]`) as events to
 // store: pure and bounded, shared by the intake route and the job that applies them.
-import type { NewEvent } from "../db/events";
-import type { FormValue } from "../lib/php-form";
+import type { NewEvent } from "../../db/events";
+import type { FormValue } from "../../lib/php-form";
 
 const ACTIONS = new Set(["accept", "decline", "link"]);
 /** A body naming more entries than this is cut there: amoCRM sends one per manager action. */

@@ -1,40 +1,40 @@
 // The sync job for one LPTracker event: re-read the lead (the webhook is only a hint), let the
-// rules decide, map it, plan the amoCRM writes (sync/plan.ts: update the linked lead, add a repeat
+// rules decide, map it, plan the amoCRM writes (sync/plan/plan.ts: update the linked lead, add a repeat
 // request to an open lead, post or join an incoming-leads entry, or create a lead) and run them, run
 // the rule actions, post the calls, and record the event in one D1 batch.
-import type { Env } from "../env";
-import { AmoClient } from "../amocrm/client";
-import { amoGate } from "../amocrm/gate";
-import { getMetadata, refreshMetadata } from "../amocrm/metadata";
-import { LptClient, LptError } from "../lptracker/client";
-import { lptProjectSchema } from "../lptracker/project-schema";
-import type { Tenant } from "../db/tenant";
-import type { EventRow } from "../db/events";
-import { getProject } from "../db/lptracker";
-import { findLinkByLpt, updateLinkMeta, upsertLinkQuery, type LinkRow } from "../db/links";
-import { finishEventQuery, saveEventProgress } from "../db/events";
-import { entryByLptLead, entryByUid, getUnsortedSetting, insertUnsortedEntry, pendingEntryForPerson } from "../db/unsorted";
-import { addLeadNote, formsItem, postFormsEntry, requestNoteText } from "../amocrm/unsorted";
+import type { Env } from "../../env";
+import { AmoClient } from "../../amocrm/client";
+import { amoGate } from "../../amocrm/gate";
+import { getMetadata, refreshMetadata } from "../../amocrm/metadata";
+import { LptClient, LptError } from "../../lptracker/client";
+import { lptProjectSchema } from "../../lptracker/project-schema";
+import type { Tenant } from "../../db/tenant";
+import type { EventRow } from "../../db/events";
+import { getProject } from "../../db/lptracker";
+import { findLinkByLpt, updateLinkMeta, upsertLinkQuery, type LinkRow } from "../../db/links";
+import { finishEventQuery, saveEventProgress } from "../../db/events";
+import { entryByLptLead, entryByUid, getUnsortedSetting, insertUnsortedEntry, pendingEntryForPerson } from "../../db/unsorted";
+import { addLeadNote, formsItem, postFormsEntry, requestNoteText } from "../../amocrm/unsorted";
 import type { BatchItem } from "drizzle-orm/batch";
-import { getSavedMapping, getStageMap } from "../db/mapping";
-import { callsForLptLeads, callWriteQueries, type NewCall } from "../db/calls";
-import { auditInsert, writeAudit, type AuditEntry } from "../db/audit";
-import { normalizeLptLead, type LptLead } from "./lpt-lead";
-import { leadFacts } from "./facts";
-import { loadRules, recordChain, runChain, shapeLptLead } from "./rule-chain";
-import { applyMapping, defaultMapping } from "./mapping";
-import { complexLeadBody, contactPatchBody, leadCreateBody, type AmoContactBody } from "./amo-payload";
-import type { AmoContact } from "./contact-finder";
-import { leadFromCallback, updateKind } from "./lpt-payload";
+import { getSavedMapping, getStageMap } from "../../db/mapping";
+import { callsForLptLeads, callWriteQueries, type NewCall } from "../../db/calls";
+import { auditInsert, writeAudit, type AuditEntry } from "../../db/audit";
+import { normalizeLptLead, type LptLead } from "../mapping/lpt-lead";
+import { leadFacts } from "../rules/facts";
+import { loadRules, recordChain, runChain, shapeLptLead } from "../rules/rule-chain";
+import { applyMapping, defaultMapping } from "../mapping/mapping";
+import { complexLeadBody, contactPatchBody, leadCreateBody, type AmoContactBody } from "../mapping/amo-payload";
+import type { AmoContact } from "../plan/contact-finder";
+import { leadFromCallback, updateKind } from "../intake/lpt-payload";
 import { postCalls, type CallToPost } from "./post-calls";
-import { runAmoRuleActions } from "./rule-actions";
-import type { AmoMetadata, Facts, RulePlan } from "./types";
-import { RetryLater } from "../queue/retry";
+import { runAmoRuleActions } from "../rules/rule-actions";
+import type { AmoMetadata, Facts, RulePlan } from "../types";
+import { RetryLater } from "../../queue/retry";
 import { sharedRead } from "./shared-read";
-import { linkUnsorted, type LinkUnsorted } from "./unsorted";
-import { getLeadPolicy, roundRobinUser, takeRoundRobinSlot } from "../db/lead-policy";
-import { DEFAULT_LEAD_POLICY, type LeadPolicy } from "./lead-policy";
-import { needsContactLeads, planAmoWrites, type AmoLeadState, type AmoOp, type WaitingEntry } from "./plan";
+import { linkUnsorted, type LinkUnsorted } from "../plan/unsorted";
+import { getLeadPolicy, roundRobinUser, takeRoundRobinSlot } from "../../db/lead-policy";
+import { DEFAULT_LEAD_POLICY, type LeadPolicy } from "../plan/lead-policy";
+import { needsContactLeads, planAmoWrites, type AmoLeadState, type AmoOp, type WaitingEntry } from "../plan/plan";
 
 /** `recorded`: the job wrote the event's status and closing audit entry in its own final batch. */
 export type JobResult = { status: "done" | "skipped"; note: string; recorded?: boolean };
@@ -217,7 +217,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
       ...(attached ? { attached: true } : {}),
     };
 
-    // Rule actions journal themselves (one audit row per action, sync/rule-actions.ts).
+    // Rule actions journal themselves (one audit row per action, sync/rules/rule-actions.ts).
     await runAmoRuleActions(env, t, amo, lpt, plan, { amoLeadId: Number(amoLeadId), lptLeadId: lead.id, eventId: event.id, step });
 
     const callQueries = lead.calls.length ? await syncCalls({ t, amo, lead, schema, amoLeadId, amoContactId, leadDraft, journal, eventId: event.id, note }) : [];
@@ -373,7 +373,7 @@ const personKeys = (lead: LptLead) => [...lead.contact.phones.map((p) => `phone:
 /**
  * The executor: reads what the plan needs (the link's incoming-lead state and the project's
  * setting, the waiting entry; the linked lead; else the contact, and its leads only when the
- * repeat policy asks), plans (sync/plan.ts), and runs the operations through the gate.
+ * repeat policy asks), plans (sync/plan/plan.ts), and runs the operations through the gate.
  */
 async function upsertInAmo(i: UpsertInput): Promise<AmoWrite> {
   const { t, amo, lead, contactDraft, leadDraft, step } = i;

@@ -3,15 +3,15 @@
 // to D1 in a few round trips under the events' dedupe keys and hands each new event to sync-jobs.
 // A duplicate delivery meets the unique key and stops here; a redelivery of the same message finds
 // the row its earlier attempt wrote and hands it on again (the sync job skips finished events).
-import type { Env } from "../env";
-import type { HookMessage, JobMessage } from "../queue/messages";
-import { makeDb } from "../db/client";
-import { tenant } from "../db/tenant";
-import { getProject } from "../db/lptracker";
-import { eventIdByDedupeKey, insertEvent, insertEventQuery, type NewEvent } from "../db/events";
-import { writeAudit } from "../db/audit";
-import { logInfo } from "../lib/log";
-import { deadEventJob } from "./run-event";
+import type { Env } from "../../env";
+import type { HookMessage, JobMessage } from "../../queue/messages";
+import { makeDb } from "../../db/client";
+import { tenant } from "../../db/tenant";
+import { getProject } from "../../db/lptracker";
+import { eventIdByDedupeKey, insertEvent, insertEventQuery, type NewEvent } from "../../db/events";
+import { writeAudit } from "../../db/audit";
+import { logInfo } from "../../lib/log";
+import { deadEventJob } from "../run/run-event";
 
 export const HOOK_QUEUE_NAME = "hook-intake";
 

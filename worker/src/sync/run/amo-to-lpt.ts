@@ -3,23 +3,23 @@
 // echoes are recognised from what we stored and skipped without a request. Before anything is
 // written, the status is checked against amoCRM itself: the webhook is unsigned, so its status is
 // only a hint and a forged one moves nothing.
-import type { Env } from "../env";
-import type { Tenant } from "../db/tenant";
-import type { EventRow } from "../db/events";
+import type { Env } from "../../env";
+import type { Tenant } from "../../db/tenant";
+import type { EventRow } from "../../db/events";
 import type { JobResult } from "./lpt-to-amo";
-import { findLinksByAmo, updateLinkMeta, type LinkRow } from "../db/links";
-import { getStageMap } from "../db/mapping";
-import { writeAudit } from "../db/audit";
-import { LptClient } from "../lptracker/client";
-import { amoGate } from "../amocrm/gate";
-import { RetryLater } from "../queue/retry";
-import { AmoClient } from "../amocrm/client";
-import { getMetadata } from "../amocrm/metadata";
-import { amoLeadFacts, amoPreviousFacts } from "./facts";
-import { leadPatchBody } from "./amo-payload";
-import { amoTrigger, isOwnEcho, loadRules, recordChain, runChain, shapeAmoEvent, type Step } from "./rule-chain";
-import { runAmoRuleActions } from "./rule-actions";
-import type { StageMapEntry } from "./types";
+import { findLinksByAmo, updateLinkMeta, type LinkRow } from "../../db/links";
+import { getStageMap } from "../../db/mapping";
+import { writeAudit } from "../../db/audit";
+import { LptClient } from "../../lptracker/client";
+import { amoGate } from "../../amocrm/gate";
+import { RetryLater } from "../../queue/retry";
+import { AmoClient } from "../../amocrm/client";
+import { getMetadata } from "../../amocrm/metadata";
+import { amoLeadFacts, amoPreviousFacts } from "../rules/facts";
+import { leadPatchBody } from "../mapping/amo-payload";
+import { amoTrigger, isOwnEcho, loadRules, recordChain, runChain, shapeAmoEvent, type Step } from "../rules/rule-chain";
+import { runAmoRuleActions } from "../rules/rule-actions";
+import type { StageMapEntry } from "../types";
 
 export async function syncAmoEvent(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
   const payload = JSON.parse(event.payload) as Record<string, unknown>;

@@ -1,16 +1,16 @@
 // Reconciliation: webhooks get lost, so a bounded pass compares what changed on both sides since
 // the last pass (LPTracker `filter[updated_at_from]`, amoCRM `filter[updated_at][from]`) with what
 // we last synced, and queues a repair event for each difference. Every repair is audited.
-import type { Env } from "../env";
-import type { Tenant } from "../db/tenant";
-import { getCursor, setCursor } from "../db/cursors";
-import { getConnection, listProjects } from "../db/lptracker";
-import { findLinkByLpt, findLinksByAmo } from "../db/links";
-import { insertEvent } from "../db/events";
-import { writeAudit } from "../db/audit";
-import { LptClient } from "../lptracker/client";
-import { AmoClient } from "../amocrm/client";
-import { normalizeLptLead } from "./lpt-lead";
+import type { Env } from "../../env";
+import type { Tenant } from "../../db/tenant";
+import { getCursor, setCursor } from "../../db/cursors";
+import { getConnection, listProjects } from "../../db/lptracker";
+import { findLinkByLpt, findLinksByAmo } from "../../db/links";
+import { insertEvent } from "../../db/events";
+import { writeAudit } from "../../db/audit";
+import { LptClient } from "../../lptracker/client";
+import { AmoClient } from "../../amocrm/client";
+import { normalizeLptLead } from "../mapping/lpt-lead";
 import type { LeadSnapshot } from "./lpt-to-amo";
 
 const FIRST_PASS_LOOKBACK_S = 24 * 3600;

@@ -1,12 +1,12 @@
 // Switching the widget off and on in amoCRM (its onSave with evt.active 'N' | 'Y'): off pauses the
 // account's processing and keeps every incoming event as `paused`; on resumes them in order.
-import type { Env } from "../env";
-import type { Tenant } from "../db/tenant";
-import { getAccount, setAccountPaused } from "../db/accounts";
-import { writeAudit } from "../db/audit";
+import type { Env } from "../../env";
+import type { Tenant } from "../../db/tenant";
+import { getAccount, setAccountPaused } from "../../db/accounts";
+import { writeAudit } from "../../db/audit";
 import { resumeHeld } from "./hold";
-import { resumeImports } from "../imports/jobs";
-import { auditText } from "../lib/audit-texts";
+import { resumeImports } from "../../imports/jobs";
+import { auditText } from "../../lib/audit-texts";
 
 export async function switchWidget(env: Env, t: Tenant, active: boolean, userId: number): Promise<void> {
   const before = await getAccount(t);

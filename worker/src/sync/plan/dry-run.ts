@@ -3,31 +3,31 @@
 // reading amoCRM and LPTracker where the sync reads them and writing nothing anywhere — no D1 row,
 // no cache refresh, no amoCRM or LPTracker write.
 import { and, eq } from "drizzle-orm";
-import type { Env } from "../env";
-import type { Tenant } from "../db/tenant";
-import type { EventRow } from "../db/events";
-import { metadataCache } from "../db/schema";
-import { getProject } from "../db/lptracker";
-import { findLinkByLpt, findLinksByAmo } from "../db/links";
-import { getSavedMapping, getStageMap } from "../db/mapping";
-import { getMetadata } from "../amocrm/metadata";
-import { AmoClient } from "../amocrm/client";
-import { LptClient, LptError } from "../lptracker/client";
-import type { LptProjectSchema } from "../api-types";
-import { leadFromCallback, updateKind } from "./lpt-payload";
-import { normalizeLptLead, type LptLead } from "./lpt-lead";
-import { amoLeadFacts, amoPreviousFacts, importRowFacts, leadFacts } from "./facts";
-import { defaultMapping } from "./mapping";
+import type { Env } from "../../env";
+import type { Tenant } from "../../db/tenant";
+import type { EventRow } from "../../db/events";
+import { metadataCache } from "../../db/schema";
+import { getProject } from "../../db/lptracker";
+import { findLinkByLpt, findLinksByAmo } from "../../db/links";
+import { getSavedMapping, getStageMap } from "../../db/mapping";
+import { getMetadata } from "../../amocrm/metadata";
+import { AmoClient } from "../../amocrm/client";
+import { LptClient, LptError } from "../../lptracker/client";
+import type { LptProjectSchema } from "../../api-types";
+import { leadFromCallback, updateKind } from "../intake/lpt-payload";
+import { normalizeLptLead, type LptLead } from "../mapping/lpt-lead";
+import { amoLeadFacts, amoPreviousFacts, importRowFacts, leadFacts } from "../rules/facts";
+import { defaultMapping } from "../mapping/mapping";
 import { findAmoContact } from "./contact-finder";
-import { defaultPlacement } from "./lpt-to-amo";
-import { getLeadPolicy, roundRobinUser } from "../db/lead-policy";
+import { defaultPlacement } from "../run/lpt-to-amo";
+import { getLeadPolicy, roundRobinUser } from "../../db/lead-policy";
 import { DEFAULT_LEAD_POLICY } from "./lead-policy";
 import { needsContactLeads, planAmoWrites, REPEAT_TASK_HOURS, type AmoLeadState, type WaitingEntry } from "./plan";
-import { entryByLptLead, entryByUid, getUnsortedSetting, pendingEntryForPerson } from "../db/unsorted";
+import { entryByLptLead, entryByUid, getUnsortedSetting, pendingEntryForPerson } from "../../db/unsorted";
 import { linkUnsorted } from "./unsorted";
-import { amoTrigger, isOwnEcho, loadRules, runChain, shapeAmoEvent, shapeLptLead } from "./rule-chain";
-import type { AmoMetadata, Facts, Rule, RulePlan, RuleTrigger } from "./types";
-import type { DryRunOutcome, DryRunResult, DryRunSource } from "../api-types";
+import { amoTrigger, isOwnEcho, loadRules, runChain, shapeAmoEvent, shapeLptLead } from "../rules/rule-chain";
+import type { AmoMetadata, Facts, Rule, RulePlan, RuleTrigger } from "../types";
+import type { DryRunOutcome, DryRunResult, DryRunSource } from "../../api-types";
 
 export type { DryRunOutcome, DryRunResult, DryRunSource };
 
@@ -145,7 +145,7 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
   const link = await once(opts, `link:${lead.id}`, () => findLinkByLpt(t, "lead", lead.id));
   const previous = (link?.meta.facts as Facts | undefined) ?? undefined;
   // The sync's own order: a complete callback newer than what it last applied, which only echoes
-  // our stage write or changes nothing we sync, stops before the rules (sync/lpt-payload.ts).
+  // our stage write or changes nothing we sync, stops before the rules (sync/intake/lpt-payload.ts).
   const event = subject.event;
   if (event?.source === "lptracker" && link && previous && event.externalId === String(lead.id)) {
     const callback = leadFromCallback(event.payload, typeof link.meta.lptAt === "number" ? link.meta.lptAt : null);
@@ -213,7 +213,7 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
       : undefined;
     if (existing !== null) {
       const stageChanged = previous?.["stage.id"] !== facts["stage.id"];
-      // A repeat request added to an open lead leaves that lead as it is (sync/plan.ts).
+      // A repeat request added to an open lead leaves that lead as it is (sync/plan/plan.ts).
       const attached = link.meta.attached === true;
       if (attached) notes.push(`LPTracker lead ${lead.id} was a repeat request added to amoCRM lead ${link.amoId}; the sync leaves that lead's fields and stage alone.`);
       const moves = !attached && !!shape.placement && stageChanged && (!existing || existing.pipeline_id !== shape.placement.pipelineId || existing.status_id !== shape.placement.statusId);
@@ -257,7 +257,7 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
     out.contact = { action: "search", ...person };
     if (needsContactLeads(policy)) notes.push(`Repeat requests («${policy.repeatMode}») are judged on the contact's amoCRM leads, which were not read.`);
   }
-  // The sync's own plan step decides repeat requests and the responsible user (sync/plan.ts).
+  // The sync's own plan step decides repeat requests and the responsible user (sync/plan/plan.ts).
   if (placement || setting || (found && needsContactLeads(policy))) {
     const ruleResponsible = [...plan.actions].reverse().find((a) => a.type === "set_responsible");
     const decided = (() => {

@@ -2,16 +2,16 @@
 // off (or disabled) in amoCRM, `parked` while amoCRM's tokens are missing. Once the account can
 // sync again, one drain job per account runs the held events strictly in arrival order.
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import type { Env } from "../env";
-import type { AccountRow } from "../db/accounts";
-import { makeDb } from "../db/client";
-import { tenant, type Tenant } from "../db/tenant";
-import { cursors, events } from "../db/schema";
-import { getAccount } from "../db/accounts";
-import { finishEvent, getEvent } from "../db/events";
-import { writeAudit } from "../db/audit";
-import { logError } from "../lib/log";
-import { RetryLater } from "../queue/retry";
+import type { Env } from "../../env";
+import type { AccountRow } from "../../db/accounts";
+import { makeDb } from "../../db/client";
+import { tenant, type Tenant } from "../../db/tenant";
+import { cursors, events } from "../../db/schema";
+import { getAccount } from "../../db/accounts";
+import { finishEvent, getEvent } from "../../db/events";
+import { writeAudit } from "../../db/audit";
+import { logError } from "../../lib/log";
+import { RetryLater } from "../../queue/retry";
 
 export const HELD_STATUSES = ["parked", "paused"] as const;
 export type HeldStatus = (typeof HELD_STATUSES)[number];
