@@ -546,6 +546,8 @@ export const en: Record<Key, string> = {
   "imp.status.done": "Done",
   "imp.status.failed": "Failed",
   "imp.status.cancelled": "Stopped",
+  "imp.status.paused": "Paused",
+  "imp.pausedHint": "The widget is switched off in amoCRM: the remaining rows wait and go in once it is switched on again.",
 
   "col.name": "Name",
   "col.phone": "Phone",

@@ -545,6 +545,8 @@ export const ru = {
   "imp.status.done": "Готово",
   "imp.status.failed": "Ошибка",
   "imp.status.cancelled": "Остановлена",
+  "imp.status.paused": "Приостановлена",
+  "imp.pausedHint": "Виджет отключён в amoCRM: оставшиеся строки ждут и загрузятся, когда его снова включат.",
 
   "col.name": "Имя / название",
   "col.phone": "Телефон",

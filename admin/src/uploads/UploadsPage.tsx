@@ -13,6 +13,8 @@ import { pickLanguage } from "../problem";
 import { Badge, Button, Card, ConfirmButton, Empty, ErrorBox, Field, Loading, type Tone } from "../ui/kit";
 import { cellText, checkFile, checkMapping, COLUMNS, dateOutcome, etaParts, guessKind, initialColumns, isFinished, isRunning, progressOf, startRequest, unreadableText, type ImportKind } from "./model";
 
+/** A running import held while the widget is switched off in amoCRM. */
+const PAUSED: { tone: Tone; key: Key } = { tone: "warn", key: "imp.status.paused" };
 const STATUS: Record<ImportView["status"], { tone: Tone; key: Key }> = {
   uploaded: { tone: "muted", key: "imp.status.uploaded" },
   parsing: { tone: "info", key: "imp.status.parsing" },
@@ -323,7 +325,7 @@ export function ProgressView({ id, onDone, onNew }: ProgressViewProps) {
   if (!v) return res.error.value ? <ErrorBox error={res.error.value} onRetry={() => void res.reload()} /> : <Loading />;
   const p = progressOf(v);
   const eta = etaParts(p.etaSec);
-  const s = STATUS[v.status];
+  const s = v.paused ? PAUSED : STATUS[v.status];
   return (
     <Card title={v.fileName} testid="import-progress-card" actions={<Badge tone={s.tone} testid="import-status">{t(s.key)}</Badge>}>
       <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={p.percent} aria-label={t("imp.progress")} data-testid="import-progress">
@@ -337,6 +339,11 @@ export function ProgressView({ id, onDone, onNew }: ProgressViewProps) {
         {running && p.ratePerSec ? ` · ${t("imp.rate", { n: formatInt(Math.round(p.ratePerSec * 10) / 10) })}` : ""}
         {running && eta ? ` · ${t(`imp.eta.${eta.unit}` as Key, { n: eta.n })}` : ""}
       </p>
+      {v.paused && (
+        <p class="small" data-testid="import-paused">
+          {t("imp.pausedHint")}
+        </p>
+      )}
       {running ? (
         <ConfirmButton
           label={t("imp.cancel")}
@@ -412,7 +419,7 @@ export function History({ items, current }: HistoryProps) {
   return (
     <ul class="rows" data-testid="import-history">
       {items.map((v) => {
-        const s = STATUS[v.status];
+        const s = v.paused ? PAUSED : STATUS[v.status];
         const p = progressOf(v);
         return (
           <li key={v.id} class={`row${v.id === current ? " is-current" : ""}`}>

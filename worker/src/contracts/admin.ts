@@ -390,6 +390,8 @@ export const importViewSchema = z.object({
   startedAt: when,
   finishedAt: when,
   errors: z.array(z.object({ row: z.number().int(), reason: z.string() })),
+  /** A running import held while the widget is switched off in amoCRM: it continues once switched on. */
+  paused: z.literal(true).optional(),
 });
 export const importListResponseSchema = z.object({ items: z.array(importViewSchema) });
 

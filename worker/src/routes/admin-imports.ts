@@ -2,6 +2,7 @@
 // column mapping, progress, history, cancel and the error report.
 import { Hono } from "hono";
 import type { AppEnv } from "../lib/hono-env";
+import { getAccount } from "../db/accounts";
 import { Problem, problemOf } from "../lib/problem";
 import { parseOr400 } from "../lib/validate";
 import { importPreviewRequestSchema, importStartRequestSchema } from "../contracts/admin";
@@ -87,6 +88,15 @@ function notFound(raw: string): Problem {
   return new Problem("import_not_found", { id: raw });
 }
 
+async function widgetOff(tt: Tenant): Promise<boolean> {
+  return (await getAccount(tt))?.pausedAt != null;
+}
+
+/** A running import waits while the widget is switched off in amoCRM (imports/jobs.ts resumes it). */
+function held(view: ImportView, widgetIsOff: boolean): ImportView {
+  return widgetIsOff && (view.status === "parsing" || view.status === "processing") ? { ...view, paused: true } : view;
+}
+
 export function adminImportRoutes() {
   const r = new Hono<AppEnv>();
   const t = (c: { var: AppEnv["Variables"] }) => tenant(c.var.db, c.var.admin.accountId);
@@ -153,7 +163,8 @@ export function adminImportRoutes() {
 
   r.get("/api/admin/imports", async (c) => {
     // The history stays one cheap query: per-row errors come with the single import's view.
-    const items = (await listImports(t(c), 50)).map((row) => importView(row));
+    const paused = await widgetOff(t(c));
+    const items = (await listImports(t(c), 50)).map((row) => held(importView(row), paused));
     c.header("cache-control", "no-store");
     return c.json({ items } satisfies ImportListResponse);
   });
@@ -162,7 +173,7 @@ export function adminImportRoutes() {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
     c.header("cache-control", "no-store");
-    return c.json(importView(imp, await rowErrors(tt, imp.id, 200)) satisfies ImportView);
+    return c.json(held(importView(imp, await rowErrors(tt, imp.id, 200)), await widgetOff(tt)) satisfies ImportView);
   });
 
   r.post("/api/admin/imports/:id/preview", async (c) => {

@@ -27,6 +27,8 @@ describe.concurrent("imports while the widget is switched off", () => {
     await vi.waitUntil(async () => (await audited(a.accountId, "import.paused")) > 0, { timeout: 60_000, interval: 200 });
     const held = await waitForImport(a, up.id, () => true);
     expect(held.status).toBe("parsing");
+    // The upload page says why it waits.
+    expect(held.paused).toBe(true);
     expect((await amo.state(a.accountId)).leads).toHaveLength(before.leads.length);
 
     await switchTo(a, true);
@@ -54,11 +56,13 @@ describe.concurrent("imports while the widget is switched off", () => {
     expect(settled.leads.length).toBeLessThan(3000);
     const paused = await waitForImport(a, up.id, () => true);
     expect(paused.status).toBe("processing");
+    expect(paused.paused).toBe(true);
 
     await switchTo(a, true);
     const done = await waitForImport(a, up.id);
     expect(done).toMatchObject({ status: "done", failed: 0 });
     expect(done.created + done.updated + done.skipped).toBe(3000);
+    expect(done.paused).toBeUndefined();
     // Every row written once: as many amoCRM leads as rows created or added.
     expect((await amo.state(a.accountId)).leads).toHaveLength(done.created + done.updated);
   }, 240_000);
