@@ -167,16 +167,28 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const snapshot = opts.frozen ? await freezeWorker(wrangler, env, log) : null;
   const args = ["dev", ...(snapshot?.args ?? [SANDBOX_ENTRY]), "--ip", "127.0.0.1", "--port", String(workerPort), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "log"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const child: ChildProcess = spawn(wrangler, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  // The last lines wrangler printed, kept whatever `log` does, so a failed start says why.
+  const tail: string[] = [];
   const prefix = (d: Buffer) =>
     String(d)
       .split("\n")
       .filter((l) => l.trim())
-      .forEach((l) => log(`[worker] ${l.replace(/(token|secret|password)=\S+/gi, "$1=[redacted]")}`));
-  child.stdout?.on("data", prefix);
-  child.stderr?.on("data", prefix);
+      .forEach((l) => {
+        const line = `[worker] ${l.replace(/(token|secret|password)=\S+/gi, "$1=[redacted]")}`;
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+        log(line);
+      });
+  let child!: ChildProcess;
   let exited = false;
-  child.on("exit", () => (exited = true));
+  const launch = () => {
+    exited = false;
+    child = spawn(wrangler, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    child.stdout?.on("data", prefix);
+    child.stderr?.on("data", prefix);
+    child.on("exit", () => (exited = true));
+  };
+  launch();
 
   const stop = async () => {
     if (!exited && child.pid) {
@@ -198,11 +210,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   try {
-    await waitFor(async () => {
-      if (exited) throw new Error("wrangler dev exited");
-      const res = await fetch(`${workerUrl}/healthz`);
-      return res.status === 200;
-    }, 60_000, "the Worker's /healthz");
+    // wrangler dev can exit while starting on a loaded machine (a port still held by the last
+    // suite's process, a watcher race): started once more before the suite is failed.
+    for (let attempt = 1; ; attempt++) {
+      // Stops waiting as soon as the process is gone.
+      await waitFor(async () => exited || (await fetch(`${workerUrl}/healthz`)).status === 200, 90_000, "the Worker's /healthz");
+      if (!exited) break;
+      if (attempt >= 2) throw new Error(`wrangler dev exited while starting:\n${tail.join("\n")}`);
+      log("wrangler dev exited while starting; starting it again");
+      await new Promise((r) => setTimeout(r, 2000));
+      launch();
+    }
 
     const amo = new AmoSimControl(amoUrl);
     const lpt = new LptSimControl(lptUrl);
