@@ -712,4 +712,13 @@ export const en: Record<Key, string> = {
   "param.why.user_gone": "the user no longer exists in amoCRM",
   "param.why.user_inactive": "the user was deactivated in amoCRM",
   "param.why.not_admin": "the user is no longer an amoCRM admin",
+  // Stored texts by their catalogue code (worker/src/lib/errors.ts TEXTS).
+  "text.event_widget_off": "The widget is switched off in amoCRM: the event waits until it is switched on.",
+  "text.event_uninstalled": "The integration is disabled in amoCRM: the event waits for it to be installed again.",
+  "text.event_install_pending": "Waiting for amoCRM to grant access (the install is not finished).",
+  "text.event_reinstall_wait": "Waiting for the integration to be reinstalled in amoCRM.",
+  "text.event_queued_behind": "Waits for earlier events to be processed first.",
+  "text.amo_access_revoked": "amoCRM revoked the integration's access: reinstall it from the amoCRM marketplace.",
+  "text.install_reinstall_action": "amoCRM revoked the integration's access: an administrator needs to reinstall it from the amoCRM marketplace (Settings → Integrations).",
+  "text.lpt_projects_unavailable": "Could not load LPTracker projects: {reason}",
 };

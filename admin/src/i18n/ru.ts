@@ -711,6 +711,15 @@ export const ru = {
   "param.why.user_gone": "пользователя больше нет в amoCRM",
   "param.why.user_inactive": "пользователь отключён в amoCRM",
   "param.why.not_admin": "пользователь больше не администратор amoCRM",
+  // Stored texts by their catalogue code (worker/src/lib/errors.ts TEXTS).
+  "text.event_widget_off": "Виджет отключён в amoCRM: событие ждёт, пока его включат.",
+  "text.event_uninstalled": "Интеграция отключена в amoCRM: событие ждёт повторной установки.",
+  "text.event_install_pending": "Ждём доступ от amoCRM (установка не завершена).",
+  "text.event_reinstall_wait": "Ждём, пока интеграцию переустановят в amoCRM.",
+  "text.event_queued_behind": "Ждёт, пока обработаются более ранние события.",
+  "text.amo_access_revoked": "amoCRM отозвал доступ интеграции: переустановите её из маркетплейса amoCRM.",
+  "text.install_reinstall_action": "amoCRM отозвал доступ интеграции: администратору нужно переустановить её из маркетплейса amoCRM (Настройки → Интеграции).",
+  "text.lpt_projects_unavailable": "Не удалось получить проекты LPTracker: {reason}",
 } as const;
 
 export type Key = keyof typeof ru;

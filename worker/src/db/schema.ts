@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { MappingRow, RuleAction, RuleGroup, RuleTrigger } from "../sync/types";
+import type { TextRef } from "../lib/errors";
 
 // The values each status column may hold. Drizzle types the columns with them (no CHECK in SQL: the
 // tables stay as migrated), and the data functions and the API take their unions from here.
@@ -219,6 +220,8 @@ export const events = sqliteTable(
     payload: text("payload").notNull(),
     attempts: integer("attempts").notNull().default(0),
     error: text("error"),
+    /** `error`'s catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
+    errorText: text("error_text", { mode: "json" }).$type<TextRef>(),
     /** The sync job's journal of amoCRM writes not to repeat on a retry (sync/run/lpt-to-amo.ts). */
     progress: text("progress", { mode: "json" }).$type<Record<string, unknown>>(),
     receivedAt: integer("received_at").notNull().default(now),

@@ -224,3 +224,39 @@ export function renderDetail(code: ErrorCode, params: Record<string, ParamValue>
     return words[name]?.[value] ?? value;
   });
 }
+
+/**
+ * Texts the Worker stores or answers that are not API problems (event reasons, the install action,
+ * the connection warning): a code → an English template. What is stored keeps the English text (for
+ * logs and old clients) and the code with its params beside it; the clients word the code with their
+ * own i18n under `text.<code>` and fall back to the stored text.
+ */
+export const TEXTS = {
+  // Why an event waits (events.error)
+  event_widget_off: "The widget is switched off in amoCRM: the event waits until it is switched on.",
+  event_uninstalled: "The integration is disabled in amoCRM: the event waits for it to be installed again.",
+  event_install_pending: "Waiting for amoCRM to grant access (the install is not finished).",
+  event_reinstall_wait: "Waiting for the integration to be reinstalled in amoCRM.",
+  event_queued_behind: "Waits for earlier events to be processed first.",
+  amo_access_revoked: "amoCRM revoked the integration's access: reinstall it from the amoCRM marketplace.",
+  // The widget's install state and LPTracker connection
+  install_reinstall_action: "amoCRM revoked the integration's access: an administrator needs to reinstall it from the amoCRM marketplace (Settings → Integrations).",
+  lpt_projects_unavailable: "Could not load LPTracker projects: {reason}",
+} as const;
+
+export type TextCode = keyof typeof TEXTS;
+/** A stored text's code and params, as the API answers it beside the English text. */
+export interface TextRef {
+  code: TextCode;
+  params: Record<string, ParamValue>;
+}
+/** The English text of a code with its params, and the code itself. */
+export interface CodedText {
+  text: string;
+  ref: TextRef;
+}
+
+export function codedText(code: TextCode, params: Record<string, ParamValue> = {}): CodedText {
+  const text = TEXTS[code].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return { text, ref: { code, params } };
+}
