@@ -720,6 +720,19 @@ export const ru = {
   "text.amo_access_revoked": "amoCRM отозвал доступ интеграции: переустановите её из маркетплейса amoCRM.",
   "text.install_reinstall_action": "amoCRM отозвал доступ интеграции: администратору нужно переустановить её из маркетплейса amoCRM (Настройки → Интеграции).",
   "text.lpt_projects_unavailable": "Не удалось получить проекты LPTracker: {reason}",
+  "text.import_row_no_data": "Строка {row}: нет данных",
+  "text.import_row_skipped_by_rule": "Строка {row}: пропущена правилом «{rule}»",
+  "text.import_row_duplicate_phone": "Строка {row}: повтор строки {of} (тот же телефон), пропущена",
+  "text.import_row_duplicate_email": "Строка {row}: повтор строки {of} (тот же e-mail), пропущена",
+  "text.import_row_duplicate_call": "Строка {row}: повтор строки {of} (тот же звонок), пропущена",
+  "text.import_row_refused_by_amo": "Строка {row}: amoCRM не принял строку ({detail})",
+  "text.import_call_already_imported": "Строка {row}: этот звонок уже загружен импортом №{importId}",
+  "text.import_call_not_logged": "Строка {row}: amoCRM не записал звонок на {phone} ({detail})",
+  "text.import_call_not_logged_no_contact": "Строка {row}: amoCRM не записал звонок на {phone} ({detail}); сначала импортируйте этот контакт",
+  "text.import_file_gone": "Загруженный файл не найден в хранилище; загрузите его снова.",
+  "text.import_amo_access_lost": "Импорт остановлен: нет доступа к amoCRM ({reason}). Переустановите интеграцию и запустите импорт заново.",
+  "text.import_gave_up": "Импорт остановлен после {attempts} неудачных попыток; уже загруженные строки остались в amoCRM. Запустите импорт заново или обратитесь в поддержку.",
+  "text.import_not_queued": "Не удалось поставить импорт в очередь; запустите его снова.",
 } as const;
 
 export type Key = keyof typeof ru;

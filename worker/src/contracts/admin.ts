@@ -388,11 +388,14 @@ export const importViewSchema = z.object({
   ratePerSec: z.number().nullable(),
   etaSec: z.number().nullable(),
   error: z.string().nullable(),
+  /** `error`'s catalogue code and params; null for free text and old rows. */
+  errorText: textRefSchema.nullable(),
   hasReport: z.boolean(),
   createdAt: z.number(),
   startedAt: when,
   finishedAt: when,
-  errors: z.array(z.object({ row: z.number().int(), reason: z.string() })),
+  /** `reasonText`: the reason's catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
+  errors: z.array(z.object({ row: z.number().int(), reason: z.string(), reasonText: textRefSchema.nullable() })),
   /** A running import held while the widget is switched off in amoCRM: it continues once switched on. */
   paused: z.literal(true).optional(),
 });

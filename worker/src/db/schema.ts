@@ -309,6 +309,8 @@ export const imports = sqliteTable(
     chunks: integer("chunks").notNull().default(0),
     chunksDone: integer("chunks_done").notNull().default(0),
     error: text("error"),
+    /** `error`'s catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
+    errorText: text("error_text", { mode: "json" }).$type<TextRef>(),
     reportKey: text("report_key"),
     createdBy: integer("created_by"),
     startedAt: integer("started_at"),
@@ -331,6 +333,8 @@ export const importRows = sqliteTable(
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     status: text("status", { enum: ROW_STATUSES }).notNull().default("pending"),
     error: text("error"),
+    /** `error`'s catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
+    errorText: text("error_text", { mode: "json" }).$type<TextRef>(),
   },
   (t) => [index("import_rows_import_chunk").on(t.accountId, t.importId, t.chunk), index("import_rows_import_status").on(t.accountId, t.importId, t.status)],
 );

@@ -242,6 +242,21 @@ export const TEXTS = {
   // The widget's install state and LPTracker connection
   install_reinstall_action: "amoCRM revoked the integration's access: an administrator needs to reinstall it from the amoCRM marketplace (Settings → Integrations).",
   lpt_projects_unavailable: "Could not load LPTracker projects: {reason}",
+  // Why an import row was refused or skipped (import_rows.error; the upload page and the error report)
+  import_row_no_data: "Row {row}: no data",
+  import_row_skipped_by_rule: "Row {row}: skipped by the rule «{rule}»",
+  import_row_duplicate_phone: "Row {row}: duplicate of row {of} (same phone), skipped",
+  import_row_duplicate_email: "Row {row}: duplicate of row {of} (same e-mail), skipped",
+  import_row_duplicate_call: "Row {row}: duplicate of row {of} (same call), skipped",
+  import_row_refused_by_amo: "Row {row}: amoCRM refused the row ({detail})",
+  import_call_already_imported: "Row {row}: this call was already imported by import #{importId}",
+  import_call_not_logged: "Row {row}: amoCRM did not log the call to {phone} ({detail})",
+  import_call_not_logged_no_contact: "Row {row}: amoCRM did not log the call to {phone} ({detail}); import that contact first",
+  // Why an import stopped (imports.error)
+  import_file_gone: "The uploaded file is missing from storage; upload it again.",
+  import_amo_access_lost: "The import stopped: no access to amoCRM ({reason}). Reinstall the integration and run the import again.",
+  import_gave_up: "The import stopped after {attempts} failed attempts; rows already written stay in amoCRM. Run the import again or contact support.",
+  import_not_queued: "The import could not be queued; start it again.",
 } as const;
 
 export type TextCode = keyof typeof TEXTS;

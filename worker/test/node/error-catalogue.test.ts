@@ -195,6 +195,14 @@ describe("stored texts (event reasons, import texts, the install action, the con
     "amocrm/gate.ts",
     "lptracker/connection.ts",
     "auth/install-status.ts",
+    "imports/job-parse.ts",
+    "imports/jobs.ts",
+    "imports/pipeline-amo.ts",
+    "imports/pipeline-calls.ts",
+    "imports/pipeline-leads.ts",
+    "imports/pipeline-rows.ts",
+    "imports/report.ts",
+    "routes/admin-imports.ts",
   ];
   const widgetTexts = (dict: unknown) => (dict as { texts?: Record<string, string> }).texts ?? {};
 
