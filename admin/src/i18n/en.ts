@@ -718,6 +718,7 @@ export const en: Record<Key, string> = {
   "text.event_install_pending": "Waiting for amoCRM to grant access (the install is not finished).",
   "text.event_reinstall_wait": "Waiting for the integration to be reinstalled in amoCRM.",
   "text.event_queued_behind": "Waits for earlier events to be processed first.",
+  "text.event_amo_no_access": "No access to amoCRM ({reason}): the event waits until the integration is reinstalled.",
   "text.amo_access_revoked": "amoCRM revoked the integration's access: reinstall it from the amoCRM marketplace.",
   "text.install_reinstall_action": "amoCRM revoked the integration's access: an administrator needs to reinstall it from the amoCRM marketplace (Settings → Integrations).",
   "text.lpt_projects_unavailable": "Could not load LPTracker projects: {reason}",

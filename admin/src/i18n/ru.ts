@@ -717,6 +717,7 @@ export const ru = {
   "text.event_install_pending": "Ждём доступ от amoCRM (установка не завершена).",
   "text.event_reinstall_wait": "Ждём, пока интеграцию переустановят в amoCRM.",
   "text.event_queued_behind": "Ждёт, пока обработаются более ранние события.",
+  "text.event_amo_no_access": "Нет доступа к amoCRM ({reason}): событие ждёт переустановки интеграции.",
   "text.amo_access_revoked": "amoCRM отозвал доступ интеграции: переустановите её из маркетплейса amoCRM.",
   "text.install_reinstall_action": "amoCRM отозвал доступ интеграции: администратору нужно переустановить её из маркетплейса amoCRM (Настройки → Интеграции).",
   "text.lpt_projects_unavailable": "Не удалось получить проекты LPTracker: {reason}",

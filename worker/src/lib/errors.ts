@@ -238,6 +238,7 @@ export const TEXTS = {
   event_install_pending: "Waiting for amoCRM to grant access (the install is not finished).",
   event_reinstall_wait: "Waiting for the integration to be reinstalled in amoCRM.",
   event_queued_behind: "Waits for earlier events to be processed first.",
+  event_amo_no_access: "No access to amoCRM ({reason}): the event waits until the integration is reinstalled.",
   amo_access_revoked: "amoCRM revoked the integration's access: reinstall it from the amoCRM marketplace.",
   // The widget's install state and LPTracker connection
   install_reinstall_action: "amoCRM revoked the integration's access: an administrator needs to reinstall it from the amoCRM marketplace (Settings → Integrations).",

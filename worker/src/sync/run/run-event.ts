@@ -82,7 +82,7 @@ export async function runEventJob(env: Env, accountId: number, eventId: number):
     }
     if (outcome.kind === "park") {
       await finishEvent(t, eventId, "parked", outcome.reason);
-      await writeAudit(t, { level: "warn", source: "system", action: "event.parked", message: `Event ${eventId} parked: ${outcome.reason}`, eventId });
+      await writeAudit(t, { level: "warn", source: "system", action: "event.parked", message: `Event ${eventId} parked: ${outcome.reason.text}`, eventId });
       return;
     }
     await finishEvent(t, eventId, "failed", outcome.reason);
