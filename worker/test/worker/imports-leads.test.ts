@@ -58,8 +58,10 @@ describe("leads import", () => {
 
     expect(done).toMatchObject({ status: "done", kind: "leads", total: 8, done: 8, created: 2, updated: 4, skipped: 1, failed: 1, etaSec: null });
     expect(done.errors.map((e) => e.row)).toEqual([7, 8]);
-    expect(done.errors[0]!.reason).toMatch(/повтор строки 5.*duplicate of row 5/);
+    // A coded reason: the English text and the code the upload page words; a free one: its text only.
+    expect(done.errors[0]).toMatchObject({ reason: "Row 7: duplicate of row 5 (same phone), skipped", reasonText: { code: "import_row_duplicate_phone", params: { row: 7, of: 5 } } });
     expect(done.errors[1]!.reason).toMatch(/Строка 8: телефон «не номер».*row 8/);
+    expect(done.errors[1]!.reasonText).toBeNull();
 
     const after = await amo.state(a.accountId);
     expect(after.leads).toHaveLength(6);
