@@ -33,6 +33,12 @@ export function reasonColumns(error: string, ref: TextRef | null | undefined): [
     const second = parts.slice(i).join(" / ").trim();
     if (CYRILLIC.test(first) && !CYRILLIC.test(second)) return [first, second];
   }
+  // The English half may quote a Russian column name: then it is the half that starts in Latin.
+  for (let i = 1; i < parts.length; i++) {
+    const first = parts.slice(0, i).join(" / ").trim();
+    const second = parts.slice(i).join(" / ").trim();
+    if (CYRILLIC.test(first) && /^[A-Za-z]/.test(second)) return [first, second];
+  }
   return [error, error];
 }
 

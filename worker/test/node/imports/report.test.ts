@@ -76,6 +76,7 @@ describe("import: error report languages", () => {
     const dup = codedText("import_row_duplicate_phone", { row: 5, of: 3 });
     expect(reasonColumns(dup.text, dup.ref)).toEqual(["Строка 5: повтор строки 3 (тот же телефон), пропущена", "Row 5: duplicate of row 3 (same phone), skipped"]);
     expect(reasonColumns("Строка 2: нет данных / row 2: no data", null)).toEqual(["Строка 2: нет данных", "row 2: no data"]);
+    expect(reasonColumns("Строка 2: телефон «abc» в колонке «Телефон» / row 2: phone \"abc\" in column \"Телефон\"", null)).toEqual(["Строка 2: телефон «abc» в колонке «Телефон»", "row 2: phone \"abc\" in column \"Телефон\""]);
     expect(reasonColumns("Plain English.", { code: "from_a_newer_server" as never, params: {} })).toEqual(["Plain English.", "Plain English."]);
     const ws = sheetOf(buildErrorReport(["Телефон"], [{ rowNumber: 5, values: ["+7"], error: dup.text, errorText: dup.ref }]));
     expect(XLSX.utils.sheet_to_json<unknown[]>(ws, { header: 1, raw: true, defval: null })[1]).toEqual([5, "Строка 5: повтор строки 3 (тот же телефон), пропущена", "Row 5: duplicate of row 3 (same phone), skipped", "'+7"]);
