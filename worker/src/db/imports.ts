@@ -119,7 +119,7 @@ export const deleteImportRows = scoped(async (t: Tenant, id: number) => {
 });
 
 /**
- * Writes prepared rows: as many rows per INSERT as 100 bound parameters allow (6 or 7 per row)
+ * Writes prepared rows: as many rows per INSERT as 100 bound parameters allow (6 to 8 per row)
  * and several INSERTs per D1 batch.
  */
 export const insertImportRows = scoped(async (t: Tenant, id: number, rows: PreparedRow[]) => {
@@ -132,8 +132,8 @@ export const insertImportRows = scoped(async (t: Tenant, id: number, rows: Prepa
     params = 0;
   };
   for (const r of rows) {
-    // An absent error is written as a literal NULL, not a parameter.
-    const cost = r.error === null ? 6 : 7;
+    // An absent error (or code) is written as a literal default, not a parameter.
+    const cost = 6 + (r.error === null ? 0 : 1) + (r.errorText ? 1 : 0);
     if (params + cost > MAX_PARAMS) flush();
     group.push({ accountId: t.accountId, importId: id, chunk: r.chunk, rowNumber: r.rowNumber, data: r.data as unknown as Record<string, unknown>, status: r.status, error: r.error ?? undefined, errorText: r.errorText ?? undefined });
     params += cost;
