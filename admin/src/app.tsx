@@ -5,7 +5,7 @@ import { lang, setLang, t, type Key } from "./i18n";
 import { route, Link, navigate } from "./router";
 import { routePath, sectionOf, type Section } from "./routes";
 import { logout, session, loadSession } from "./session";
-import { errorText, pickLanguage } from "./problem";
+import { errorText, storedText } from "./problem";
 import { toast } from "./ui/toast";
 import { Button, ErrorBox, Loading, Toasts } from "./ui/kit";
 import { DashboardPage } from "./dashboard/DashboardPage";
@@ -44,7 +44,7 @@ export function InstallBanner({ session: s }: InstallBannerProps) {
   const text =
     s.install_status === "reauth_required"
       ? s.action
-        ? pickLanguage(s.action, lang.value)
+        ? storedText(s.action, s.actionText, lang.value)
         : t("banner.reauth")
       : s.install_status === "pending"
         ? t("banner.pending")

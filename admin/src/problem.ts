@@ -39,6 +39,11 @@ export function auditMessage(entry: { message: string; data: Record<string, unkn
   return pickLanguage(entry.message, lang);
 }
 
+/** A stored text in `lang`: the words for its catalogue code (`text.<code>`), else the stored text itself. */
+export function storedText(text: string, ref: { code: string; params: Record<string, string | number> } | null | undefined, lang: Lang): string {
+  return (ref ? filled(lang, `text.${ref.code}`, ref.params) : null) ?? pickLanguage(text, lang);
+}
+
 /**
  * Stored texts (audit messages, event and import errors) still come as "русский текст / English text":
  * the half in the wanted language; other text whole.

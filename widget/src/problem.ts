@@ -45,6 +45,16 @@ export function problemText(problem: ApiProblem, lang: Lang, t: T): string {
   return pickLanguage(problem.detail, lang);
 }
 
+/** A stored text in the interface language: the words for its catalogue code (`texts.<code>`), else the text itself. */
+export function storedText(text: string, ref: { code: string; params: Record<string, string | number> } | null | undefined, lang: Lang, t: T): string {
+  if (ref) {
+    const key = `texts.${ref.code}`;
+    const words = t(key, ref.params);
+    if (words !== key) return words;
+  }
+  return pickLanguage(text, lang);
+}
+
 /**
  * Stored texts (connection errors, sync results) still come as "русский текст / English text".
  * Pick the half in the interface language; a text in one language only is shown whole.

@@ -8,7 +8,7 @@ import { dateTime } from "../format";
 import { useLoad } from "../load";
 import { Link, query, setQuery } from "../router";
 import { Badge, Button, Card, ConfirmButton, Empty, ErrorBox, Field, Loading, Pager, StatusBadge, type Tone } from "../ui/kit";
-import { auditMessage, pickLanguage } from "../problem";
+import { auditMessage, storedText } from "../problem";
 import { replayFailed, replayOne } from "./replay";
 import { auditApiQuery, auditFilterParams, eventApiQuery, hasFilter, PAGE, readAuditFilter, replayScope, type AuditFilter } from "./query";
 import { AUDIT_SOURCES, ENTITY_TYPES, EVENT_SOURCES, EVENT_STATUSES, entityLabel, eventTitle, sourceLabel } from "./words";
@@ -99,7 +99,7 @@ export function EventRows({ items, onReplayed }: EventRowsProps) {
             <div class="row-title">
               <StatusBadge status={e.status} /> <Link href={`/admin/audit/${e.id}`}>{eventTitle(e)}</Link>
             </div>
-            {e.error ? <p class="small bad-text clamp">{pickLanguage(e.error, lang.value)}</p> : null}
+            {e.error ? <p class="small bad-text clamp">{storedText(e.error, e.errorText, lang.value)}</p> : null}
             <p class="small muted">
               {dateTime(e.receivedAt, lang.value)} · {tn("audit.attempts", e.attempts)}
             </p>

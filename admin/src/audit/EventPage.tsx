@@ -8,7 +8,7 @@ import { dateTime } from "../format";
 import { useLoad, usePoll } from "../load";
 import { Link } from "../router";
 import { Badge, Button, Card, Empty, ErrorBox, Loading, StatusBadge, type Tone } from "../ui/kit";
-import { auditMessage, pickLanguage } from "../problem";
+import { auditMessage, storedText } from "../problem";
 import { replayOne } from "./replay";
 import { entityLabel, eventActionLabel, eventTitle, sourceLabel } from "./words";
 
@@ -108,7 +108,7 @@ export function EventPage({ id }: EventPageProps) {
             {d.event.error ? (
               <div class="alert alert-bad" data-testid="event-error">
                 <strong>{t("event.error")}</strong>
-                <p>{pickLanguage(d.event.error, lang.value)}</p>
+                <p>{storedText(d.event.error, d.event.errorText, lang.value)}</p>
               </div>
             ) : null}
             {d.event.status === "rejected" ? <p class="small muted">{t("event.rejectedHint")}</p> : null}

@@ -11,7 +11,7 @@ import { Badge, Button, Card, Empty, ErrorBox, Loading, StatusBadge, type Tone }
 import { ActivityChart } from "./ActivityChart";
 import { replayOne } from "../audit/replay";
 import { eventTitle } from "../audit/words";
-import { pickLanguage } from "../problem";
+import { pickLanguage, storedText } from "../problem";
 
 const INSTALL: Record<DashboardResponse["install"]["status"], { tone: Tone; key: Key }> = {
   active: { tone: "ok", key: "install.active" },
@@ -100,7 +100,7 @@ export function LptCard({ lpt }: LptCardProps) {
               })}
             </ul>
           )}
-          {lpt.warning ? <p class="small warn-text">{pickLanguage(lpt.warning, lang.value)}</p> : null}
+          {lpt.warning ? <p class="small warn-text">{storedText(lpt.warning, lpt.warningText, lang.value)}</p> : null}
         </>
       )}
     </Card>
@@ -177,7 +177,7 @@ export function FailureList({ items, onReplayed }: FailureListProps) {
             <div class="row-title">
               <StatusBadge status={e.status} /> <Link href={`/admin/audit/${e.id}`}>{eventTitle(e)}</Link>
             </div>
-            {e.error ? <p class="small bad-text clamp">{pickLanguage(e.error, lang.value)}</p> : null}
+            {e.error ? <p class="small bad-text clamp">{storedText(e.error, e.errorText, lang.value)}</p> : null}
             <p class="small muted">{dateTime(e.receivedAt, lang.value)}</p>
           </div>
           <div class="row-actions">

@@ -9,7 +9,7 @@ import { dateTime, fileSize } from "../format";
 import { useLoad, usePoll } from "../load";
 import { query, setQuery } from "../router";
 import { lptInfo, loadMeta } from "../meta";
-import { pickLanguage } from "../problem";
+import { storedText } from "../problem";
 import { Badge, Button, Card, ConfirmButton, Empty, ErrorBox, Field, Loading, type Tone } from "../ui/kit";
 import { cellText, checkFile, checkMapping, COLUMNS, dateOutcome, etaParts, guessKind, initialColumns, isFinished, isRunning, progressOf, startRequest, unreadableText, type ImportKind } from "./model";
 
@@ -360,7 +360,7 @@ export function ProgressView({ id, onDone, onNew }: ProgressViewProps) {
           }}
         />
       ) : null}
-      {v.error ? <p class="alert alert-bad">{pickLanguage(v.error, lang.value)}</p> : null}
+      {v.error ? <p class="alert alert-bad">{storedText(v.error, v.errorText, lang.value)}</p> : null}
       {isFinished(v.status) ? (
         <div data-testid="import-summary">
           <dl class="stats">
@@ -387,7 +387,7 @@ export function ProgressView({ id, onDone, onNew }: ProgressViewProps) {
               <ul class="plain-list small">
                 {v.errors.slice(0, 10).map((e, i) => (
                   <li key={i}>
-                    <strong>{t("imp.row", { n: e.row })}</strong> {pickLanguage(e.reason, lang.value)}
+                    <strong>{t("imp.row", { n: e.row })}</strong> {storedText(e.reason, e.reasonText, lang.value)}
                   </li>
                 ))}
               </ul>

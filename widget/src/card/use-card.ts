@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CardResponse } from "../../../worker/src/api-types";
 import { pollDelayMs, syncProgress, SYNC_WAIT_LIMIT_MS } from "../card-sync";
-import { describeError, pickLanguage, type ErrorView } from "../problem";
+import { describeError, pickLanguage, storedText, type ErrorView } from "../problem";
 import type { CardApi } from "../api";
 import type { WidgetEnv } from "../env";
 import type { CardEntity } from "../requests";
@@ -41,7 +41,7 @@ export function useCard(env: WidgetEnv<CardApi>, entity: CardEntity, id: number,
     if (card.install_status === "reauth_required") {
       // The card answer has no `action`; /me carries the text that says what to do.
       env.api.me().then(
-        (me) => alive.current && me.action && setReinstallAction(pickLanguage(me.action, env.lang)),
+        (me) => alive.current && me.action && setReinstallAction(storedText(me.action, me.actionText, env.lang, env.t)),
         () => undefined,
       );
     }

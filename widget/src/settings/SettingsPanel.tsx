@@ -4,7 +4,7 @@ import { h } from "preact";
 import { useEffect } from "preact/hooks";
 import type { LptConnectionResponse, MeResponse } from "../../../worker/src/api-types";
 import type { WidgetEnv } from "../env";
-import { pickLanguage } from "../problem";
+import { pickLanguage, storedText } from "../problem";
 import { ErrorBox, Loading, Notice, SupportLine } from "../ui";
 import type { SettingsStore } from "./settings-store";
 
@@ -101,7 +101,7 @@ function Connected({ env, store }: SettingsPanelProps) {
           {store.info.value}
         </Notice>
       )}
-      {conn?.warning && <Notice tone="warn">{pickLanguage(conn.warning, env.lang)}</Notice>}
+      {conn?.warning && <Notice tone="warn">{storedText(conn.warning, conn.warningText, env.lang, env.t)}</Notice>}
     </div>
   );
 }
@@ -141,7 +141,7 @@ function InstallStatus({ env, me }: { env: WidgetEnv; me: MeResponse }) {
   return (
     <Notice tone={tone} title={t(`install.title_${status}`)} testId="lptw-install">
       <span data-state={status}>
-        {status === "reauth_required" ? (me.action ? pickLanguage(me.action, env.lang) : t("install.reauth_hint")) : t(`install.${status}`)}
+        {status === "reauth_required" ? (me.action ? storedText(me.action, me.actionText, env.lang, env.t) : t("install.reauth_hint")) : t(`install.${status}`)}
       </span>
     </Notice>
   );

@@ -11,6 +11,7 @@ import { tenant } from "../db/tenant";
 import { recordTokenRefresh, setAccountStatus } from "../db/accounts";
 import { writeAudit } from "../db/audit";
 import { logWarn } from "../lib/log";
+import { codedText } from "../lib/errors";
 import { Coalescer } from "./coalesce";
 import { ContactIndex, type LookupResult, type Person } from "./contact-index";
 import { amoComplexAnswerSchema, amoEntityRefSchema, halPageSchema } from "../contracts/amocrm";
@@ -386,7 +387,7 @@ export class AmoAccountGate extends DurableObject<Env> {
   }
 
   private async markRevoked(state: StoredTokens, err: OAuthError): Promise<void> {
-    const reason = "amoCRM отозвал доступ интеграции: переустановите её из маркетплейса amoCRM. / amoCRM revoked the integration's access: reinstall it from the amoCRM marketplace.";
+    const reason = codedText("amo_access_revoked").text;
     await this.save({ ...state, revoked: true, revokedReason: reason });
     const t = tenant(makeDb(this.env.DB), state.accountId);
     await setAccountStatus(t, "reauth_required", err.hint || `refresh answered ${err.status}`);

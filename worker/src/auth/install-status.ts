@@ -2,9 +2,10 @@
 // amoCRM access was revoked.
 import type { AccountRow } from "../db/accounts";
 import type { InstallStatus } from "../api-types";
+import { codedText, type TextRef } from "../lib/errors";
 
-export const REINSTALL_ACTION =
-  "amoCRM отозвал доступ интеграции: администратору нужно переустановить её из маркетплейса amoCRM (Настройки → Интеграции). / amoCRM revoked the integration's access: an administrator needs to reinstall it from the amoCRM marketplace (Settings → Integrations).";
+export const REINSTALL = codedText("install_reinstall_action");
+export const REINSTALL_ACTION = REINSTALL.text;
 
 export function installStatus(row: Pick<AccountRow, "status"> | null): InstallStatus {
   if (!row) return "not_installed";
@@ -12,8 +13,8 @@ export function installStatus(row: Pick<AccountRow, "status"> | null): InstallSt
   return s === "pending" || s === "active" || s === "reauth_required" || s === "uninstalled" ? s : "pending";
 }
 
-/** `{ install_status }`, plus `action` when only a reinstall can help. */
-export function installStatusFields(row: Pick<AccountRow, "status"> | null): { install_status: InstallStatus; action?: string } {
+/** `{ install_status }`, plus `action` (English, and its code for the clients' words) when only a reinstall can help. */
+export function installStatusFields(row: Pick<AccountRow, "status"> | null): { install_status: InstallStatus; action?: string; actionText?: TextRef } {
   const status = installStatus(row);
-  return status === "reauth_required" ? { install_status: status, action: REINSTALL_ACTION } : { install_status: status };
+  return status === "reauth_required" ? { install_status: status, action: REINSTALL.text, actionText: REINSTALL.ref } : { install_status: status };
 }

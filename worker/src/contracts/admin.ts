@@ -9,7 +9,7 @@ import type { UnsortedDecision } from "../sync/plan/unsorted-decision";
 import { AUDIT_LEVELS, CALL_SYNC_STATUSES, EVENT_SOURCES, EVENT_STATUSES, IMPORT_KINDS, IMPORT_STATUSES, QUOTA_KINDS, RULE_CHANGES } from "../db/schema";
 import { IMPORT_COLUMNS, type ImportColumn } from "../imports/types";
 import { isTimeZone } from "../lib/time-zone";
-import { callViewSchema, installStatusSchema, lptConnectionResponseSchema, lptProjectSchemaSchema } from "./widget";
+import { callViewSchema, installStatusSchema, textRefSchema, lptConnectionResponseSchema, lptProjectSchemaSchema } from "./widget";
 
 const id = z.number().int();
 const when = z.number().nullable();
@@ -39,6 +39,7 @@ export const adminSessionResponseSchema = z.object({
   user_name: z.string().nullable(),
   install_status: installStatusSchema,
   action: z.string().optional(),
+  actionText: textRefSchema.optional(),
 });
 
 // ---- events and audit ----
@@ -52,6 +53,8 @@ export const eventViewSchema = z.object({
   externalId: z.string().nullable(),
   attempts: z.number().int(),
   error: z.string().nullable(),
+  /** `error`'s catalogue code and params (lib/errors.ts TEXTS): the admin page words it; null for free text. */
+  errorText: textRefSchema.nullable(),
   receivedAt: z.number(),
   processedAt: when,
 });
@@ -385,11 +388,14 @@ export const importViewSchema = z.object({
   ratePerSec: z.number().nullable(),
   etaSec: z.number().nullable(),
   error: z.string().nullable(),
+  /** `error`'s catalogue code and params; null for free text and old rows. */
+  errorText: textRefSchema.nullable(),
   hasReport: z.boolean(),
   createdAt: z.number(),
   startedAt: when,
   finishedAt: when,
-  errors: z.array(z.object({ row: z.number().int(), reason: z.string() })),
+  /** `reasonText`: the reason's catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
+  errors: z.array(z.object({ row: z.number().int(), reason: z.string(), reasonText: textRefSchema.nullable() })),
   /** A running import held while the widget is switched off in amoCRM: it continues once switched on. */
   paused: z.literal(true).optional(),
 });

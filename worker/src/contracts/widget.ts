@@ -4,9 +4,16 @@ import { z } from "zod";
 import { mappingRowSchema, mappingRowsSchema, stageMapEntrySchema, stageMapSchema } from "../sync/schemas";
 import { ACCOUNT_STATUSES, CALL_DIRECTIONS, CALL_SYNC_STATUSES, HOOK_STATUSES, LIST_ENTITIES, LIST_ITEM_TYPES, LIST_JOB_STATUSES, ROW_STATUSES } from "../db/schema";
 import { amoMetadataSchema } from "./amocrm";
+import { TEXTS, type TextCode } from "../lib/errors";
 
 const id = z.number().int();
 const when = z.number().nullable();
+
+/** A text's catalogue code and params (lib/errors.ts TEXTS), answered beside its English text. */
+export const textRefSchema = z.object({
+  code: z.enum(Object.keys(TEXTS) as [TextCode, ...TextCode[]]),
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
+});
 
 /** RFC 9457 problem+json: every error answer of the API. */
 export const apiProblemSchema = z.object({
@@ -46,6 +53,8 @@ export const meResponseSchema = z.object({
   install_status: installStatusSchema,
   /** Present when the install needs the user to act (reinstall). */
   action: z.string().optional(),
+  /** `action`'s catalogue code, which the widget words in its language. */
+  actionText: textRefSchema.optional(),
   /** Present while the widget is switched off in amoCRM: events are kept as paused. */
   paused: z.literal(true).optional(),
   /** Present while an install or a switch-on waits for amoCRM's OAuth code. */
@@ -66,6 +75,8 @@ export const lptConnectionResponseSchema = z.object({
     z.object({ id, name: z.string(), selected: z.boolean(), hookStatus: z.enum(HOOK_STATUSES).nullable(), hookError: z.string().nullable() }),
   ),
   warning: z.string().optional(),
+  /** `warning`'s catalogue code and params, which the clients word in their language. */
+  warningText: textRefSchema.optional(),
 });
 
 /**
@@ -162,6 +173,7 @@ export const cardResponseSchema = z.object({
   install_status: installStatusSchema,
   /** What to do when the install needs the user (reinstall). */
   action: z.string().optional(),
+  actionText: textRefSchema.optional(),
   leads: z.array(cardLeadSchema),
   /** What this user may do here: «sync» (it writes into amoCRM) and «link» are admins' actions. */
   can: z.object({ sync: z.boolean(), link: z.boolean() }),

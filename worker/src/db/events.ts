@@ -4,6 +4,7 @@
 import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import { events, type EVENT_SOURCES, type EVENT_STATUSES } from "./schema";
 import { scoped, type Tenant } from "./tenant";
+import type { CodedText } from "../lib/errors";
 
 export type EventRow = typeof events.$inferSelect;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -74,18 +75,22 @@ export const claimEvent = scoped(async (t: Tenant, id: number): Promise<EventRow
   return rows[0] ?? null;
 });
 
-export const finishEvent = scoped(async (t: Tenant, id: number, status: EventStatus, error: string | null = null) => {
+/** A free text, or a catalogue text whose code and params are stored beside it (lib/errors.ts TEXTS). */
+export type EventError = string | CodedText | null;
+const errorFields = (error: EventError) => (error === null || typeof error === "string" ? { error, errorText: null } : { error: error.text, errorText: error.ref });
+
+export const finishEvent = scoped(async (t: Tenant, id: number, status: EventStatus, error: EventError = null) => {
   const now = Date.now();
-  await t.db.update(events).set({ status, error, processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
+  await t.db.update(events).set({ status, ...errorFields(error), processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
 });
 
 /**
  * `finishEvent` as a query, for a job that records its event's end in its own D1 batch; the
  * journal of amoCRM writes is recorded now, so a later replay syncs afresh.
  */
-export const finishEventQuery = scoped((t: Tenant, id: number, status: EventStatus, error: string | null = null) => {
+export const finishEventQuery = scoped((t: Tenant, id: number, status: EventStatus, error: EventError = null) => {
   const now = Date.now();
-  return t.db.update(events).set({ status, error, progress: null, processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
+  return t.db.update(events).set({ status, ...errorFields(error), progress: null, processedAt: now, updatedAt: now }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
 });
 
 /** Saves the sync job's journal of amoCRM writes done for this event (read back on a retry). */

@@ -6,6 +6,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { accounts, auditLog, callResults, importRows, imports } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import type { ImportPlan, PreparedRow, RowStatus, StoredRow } from "../imports/pipeline-rows";
+import type { CodedText, TextRef } from "../lib/errors";
 
 export type ImportRow = typeof imports.$inferSelect;
 export type ImportRowRecord = Omit<typeof importRows.$inferSelect, "data"> & { data: StoredRow };
@@ -103,11 +104,11 @@ export const cancelImport = scoped(async (t: Tenant, id: number): Promise<Import
 });
 
 /** Any active state → failed with a message for the user; a finished import stays as it ended. */
-export const failImport = scoped(async (t: Tenant, id: number, error: string): Promise<ImportRow | null> => {
+export const failImport = scoped(async (t: Tenant, id: number, error: string | CodedText): Promise<ImportRow | null> => {
   const now = Date.now();
   const rows = await t.db
     .update(imports)
-    .set({ status: "failed", error, finishedAt: now, updatedAt: now })
+    .set({ status: "failed", ...(typeof error === "string" ? { error, errorText: null } : { error: error.text, errorText: error.ref }), finishedAt: now, updatedAt: now })
     .where(and(mine(t, id), inArray(imports.status, [...ACTIVE])))
     .returning();
   return rows[0] ?? null;
@@ -118,7 +119,7 @@ export const deleteImportRows = scoped(async (t: Tenant, id: number) => {
 });
 
 /**
- * Writes prepared rows: as many rows per INSERT as 100 bound parameters allow (6 or 7 per row)
+ * Writes prepared rows: as many rows per INSERT as 100 bound parameters allow (6 to 8 per row)
  * and several INSERTs per D1 batch.
  */
 export const insertImportRows = scoped(async (t: Tenant, id: number, rows: PreparedRow[]) => {
@@ -131,10 +132,10 @@ export const insertImportRows = scoped(async (t: Tenant, id: number, rows: Prepa
     params = 0;
   };
   for (const r of rows) {
-    // An absent error is written as a literal NULL, not a parameter.
-    const cost = r.error === null ? 6 : 7;
+    // An absent error (or code) is written as a literal default, not a parameter.
+    const cost = 6 + (r.error === null ? 0 : 1) + (r.errorText ? 1 : 0);
     if (params + cost > MAX_PARAMS) flush();
-    group.push({ accountId: t.accountId, importId: id, chunk: r.chunk, rowNumber: r.rowNumber, data: r.data as unknown as Record<string, unknown>, status: r.status, error: r.error ?? undefined });
+    group.push({ accountId: t.accountId, importId: id, chunk: r.chunk, rowNumber: r.rowNumber, data: r.data as unknown as Record<string, unknown>, status: r.status, error: r.error ?? undefined, errorText: r.errorText ?? undefined });
     params += cost;
   }
   flush();
@@ -189,7 +190,7 @@ export const followUpRows = scoped(async (t: Tenant, id: number, chunk: number):
 export interface BatchOutcome {
   /** Row ids per final status; failed and skipped rows carry their reason. */
   done: { id: number; status: Exclude<RowStatus, "pending" | "failed" | "skipped">; data?: StoredRow }[];
-  refused: { id: number; status: "failed" | "skipped"; error: string }[];
+  refused: { id: number; status: "failed" | "skipped"; error: CodedText }[];
 }
 
 /** Row statuses and the import's counters in one D1 batch, so a retried chunk never counts twice. */
@@ -218,7 +219,7 @@ export const recordBatch = scoped(async (t: Tenant, id: number, outcome: BatchOu
   }
   for (const r of outcome.refused) {
     count[r.status]++;
-    statements.push(t.db.update(importRows).set({ status: r.status, error: r.error }).where(and(rowsOf(t, id), eq(importRows.id, r.id), eq(importRows.status, "pending"))));
+    statements.push(t.db.update(importRows).set({ status: r.status, error: r.error.text, errorText: r.error.ref }).where(and(rowsOf(t, id), eq(importRows.id, r.id), eq(importRows.status, "pending"))));
   }
   const total = count.created + count.updated + count.skipped + count.failed;
   if (total === 0) return;
@@ -264,14 +265,14 @@ export const finishIfComplete = scoped(async (t: Tenant, id: number): Promise<Im
 });
 
 /** The first rows with a reason (refused, repeated, skipped by a rule), in sheet order. */
-export const rowErrors = scoped(async (t: Tenant, id: number, limit: number = 200): Promise<{ row: number; reason: string }[]> => {
+export const rowErrors = scoped(async (t: Tenant, id: number, limit: number = 200): Promise<{ row: number; reason: string; reasonText: TextRef | null }[]> => {
   const rows = await t.db
-    .select({ row: importRows.rowNumber, reason: importRows.error })
+    .select({ row: importRows.rowNumber, reason: importRows.error, reasonText: importRows.errorText })
     .from(importRows)
     .where(and(rowsOf(t, id), isNotNull(importRows.error)))
     .orderBy(asc(importRows.id))
     .limit(limit);
-  return rows.map((r) => ({ row: r.row, reason: r.reason ?? "" }));
+  return rows.map((r) => ({ row: r.row, reason: r.reason ?? "", reasonText: r.reasonText ?? null }));
 });
 
 /** Rows with a reason, page by page (keyset on id) for the error report. */

@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { MappingRow, RuleAction, RuleGroup, RuleTrigger } from "../sync/types";
+import type { TextRef } from "../lib/errors";
 
 // The values each status column may hold. Drizzle types the columns with them (no CHECK in SQL: the
 // tables stay as migrated), and the data functions and the API take their unions from here.
@@ -219,6 +220,8 @@ export const events = sqliteTable(
     payload: text("payload").notNull(),
     attempts: integer("attempts").notNull().default(0),
     error: text("error"),
+    /** `error`'s catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
+    errorText: text("error_text", { mode: "json" }).$type<TextRef>(),
     /** The sync job's journal of amoCRM writes not to repeat on a retry (sync/run/lpt-to-amo.ts). */
     progress: text("progress", { mode: "json" }).$type<Record<string, unknown>>(),
     receivedAt: integer("received_at").notNull().default(now),
@@ -306,6 +309,8 @@ export const imports = sqliteTable(
     chunks: integer("chunks").notNull().default(0),
     chunksDone: integer("chunks_done").notNull().default(0),
     error: text("error"),
+    /** `error`'s catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
+    errorText: text("error_text", { mode: "json" }).$type<TextRef>(),
     reportKey: text("report_key"),
     createdBy: integer("created_by"),
     startedAt: integer("started_at"),
@@ -328,6 +333,8 @@ export const importRows = sqliteTable(
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     status: text("status", { enum: ROW_STATUSES }).notNull().default("pending"),
     error: text("error"),
+    /** `error`'s catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
+    errorText: text("error_text", { mode: "json" }).$type<TextRef>(),
   },
   (t) => [index("import_rows_import_chunk").on(t.accountId, t.importId, t.chunk), index("import_rows_import_status").on(t.accountId, t.importId, t.status)],
 );

@@ -65,7 +65,7 @@ async function processChunk(env: Env, t: Tenant, imp: ImportRow, chunk: number):
     result = ctx.plan.kind === "calls" ? await processCallChunk(ctx, chunk) : await processLeadChunk(ctx, chunk);
   } catch (err) {
     if (err instanceof ImportStopped) {
-      await stop(env, t, imp.id, err.message, { chunk, amoRequests: amo.requests });
+      await stop(env, t, imp.id, err.coded, { chunk, amoRequests: amo.requests });
       return { stopped: true, rows: 0, created: 0, updated: 0, skipped: 0, failed: 0, problems: [] };
     }
     // The requests were made whatever happens next; the audit row keeps the import's cost exact.

@@ -16,6 +16,7 @@ import { CountingAmoClient, ImportStopped } from "./pipeline-amo";
 import { accountTimeZone } from "./zone";
 import { CHUNKS_IN_FLIGHT, runImportChunkJob } from "./job-chunk";
 import { finish, forgetContacts, planOf, scope, sendChunks, step, stopped } from "./job-state";
+import { codedText } from "../lib/errors";
 
 /**
  * An active import without progress for this long has lost the queue message it waits for (a
@@ -86,7 +87,7 @@ async function parseAndStore(env: Env, t: Tenant, imp: ImportRow): Promise<Prepa
   const began = Date.now();
 
   const object = await env.FILES.get(imp.fileKey);
-  if (!object) return stopped(env, t, importId, "Загруженный файл не найден в хранилище; загрузите его снова. / The uploaded file is missing from storage; upload it again.");
+  if (!object) return stopped(env, t, importId, codedText("import_file_gone"));
   // Dates without a zone are the account's wall-clock times.
   const zone = await accountTimeZone(env, t);
   let prepared: PreparedImport;
@@ -113,7 +114,7 @@ async function parseAndStore(env: Env, t: Tenant, imp: ImportRow): Promise<Prepa
   const amo = new CountingAmoClient(env, t.accountId);
   const [stored, looked] = await Promise.allSettled([storing, plan.kind === "leads" ? lookUpContacts(amo, prepared) : null]);
   if (looked.status === "rejected") {
-    if (looked.reason instanceof ImportStopped) return stopped(env, t, importId, looked.reason.message);
+    if (looked.reason instanceof ImportStopped) return stopped(env, t, importId, looked.reason.coded);
     throw looked.reason;
   }
   if (stored.status === "rejected") throw stored.reason;

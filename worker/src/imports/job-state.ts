@@ -9,6 +9,7 @@ import { logError } from "../lib/log";
 import type { ImportPlan } from "./pipeline-rows";
 import { dropContactIndex } from "./pipeline-lookup";
 import { storeErrorReport } from "./pipeline-report";
+import type { CodedText } from "../lib/errors";
 
 export function scope(env: Env, accountId: number): Tenant {
   return tenant(makeDb(env.DB), accountId);
@@ -28,9 +29,9 @@ export async function sendChunks(env: Env, accountId: number, importId: number, 
   }
 }
 
-export async function stop(env: Env, t: Tenant, importId: number, message: string, data?: Record<string, unknown>): Promise<void> {
+export async function stop(env: Env, t: Tenant, importId: number, message: string | CodedText, data?: Record<string, unknown>): Promise<void> {
   if (await failImport(t, importId, message)) {
-    await step(t, importId, { level: "error", action: "import.failed", message: `Import #${importId} failed: ${message}`, data });
+    await step(t, importId, { level: "error", action: "import.failed", message: `Import #${importId} failed: ${typeof message === "string" ? message : message.text}`, data });
     await forgetContacts(env, t, importId);
   }
 }
@@ -40,7 +41,7 @@ export async function forgetContacts(env: Env, t: Tenant, importId: number): Pro
   await dropContactIndex(env, t.accountId, importId).catch((err: unknown) => logError("import contact index not deleted", err, { importId }));
 }
 
-export async function stopped(env: Env, t: Tenant, importId: number, message: string, data?: Record<string, unknown>): Promise<null> {
+export async function stopped(env: Env, t: Tenant, importId: number, message: string | CodedText, data?: Record<string, unknown>): Promise<null> {
   await stop(env, t, importId, message, data);
   return null;
 }

@@ -7,6 +7,7 @@ import { getAccount } from "../db/accounts";
 import { writeAudit } from "../db/audit";
 import { chunksWithPending, importStatus, runningImportIds } from "../db/imports";
 import { finish, scope, sendChunks, stop } from "./job-state";
+import { codedText } from "../lib/errors";
 
 export { runImportParseJob, STALLED_AFTER_MS } from "./job-parse";
 export { CHUNKS_IN_FLIGHT, runImportChunkJob } from "./job-chunk";
@@ -51,7 +52,7 @@ export async function deadImportJob(env: Env, accountId: number, importId: numbe
     env,
     t,
     importId,
-    `Импорт остановлен после ${attempts} неудачных попыток; уже загруженные строки остались в amoCRM. Запустите импорт заново или обратитесь в поддержку. / The import stopped after ${attempts} failed attempts; rows already written stay in amoCRM. Run the import again or contact support.`,
+    codedText("import_gave_up", { attempts }),
     { attempts },
   );
 }

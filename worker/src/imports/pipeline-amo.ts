@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import { AmoClient, AmoError } from "../amocrm/client";
 import type { AmoRequest } from "../amocrm/gate";
 import { RetryLater } from "../queue/retry";
+import { codedText, type CodedText } from "../lib/errors";
 
 export class CountingAmoClient extends AmoClient {
   requests = 0;
@@ -19,7 +20,11 @@ export class CountingAmoClient extends AmoClient {
 }
 
 /** The import cannot go on at all (integration removed or access revoked): fail it with this text. */
-export class ImportStopped extends Error {}
+export class ImportStopped extends Error {
+  constructor(readonly coded: CodedText) {
+    super(coded.text);
+  }
+}
 
 /** Per-item validation problems of a batch write, keyed by request_id. */
 export function validationErrors(err: AmoError): Map<string, string> {
@@ -41,9 +46,7 @@ export function rethrowUnlessBatchProblem(err: unknown): AmoError {
   if (!(err instanceof AmoError)) throw err;
   if (err.transient) throw new RetryLater(Math.max(2, Math.ceil((err.retryAfterMs ?? 5000) / 1000)), err.message);
   if (err.kind === "no_tokens" || err.kind === "reauth_required") {
-    throw new ImportStopped(
-      `Импорт остановлен: нет доступа к amoCRM (${err.message}). Переустановите интеграцию и запустите импорт заново. / The import stopped: no access to amoCRM (${err.message}). Reinstall the integration and run the import again.`,
-    );
+    throw new ImportStopped(codedText("import_amo_access_lost", { reason: err.message }));
   }
   return err;
 }

@@ -13,6 +13,7 @@ import { AMO_BATCH } from "./pipeline-rows";
 import { rethrowUnlessBatchProblem, validationErrors } from "./pipeline-amo";
 import { LANES_PER_CHUNK, runLanes } from "./pipeline-lanes";
 import type { ChunkContext, ChunkResult } from "./pipeline-leads";
+import { codedText, type CodedText } from "../lib/errors";
 
 /** What amoCRM shows as the call's source. */
 export const CALL_SOURCE = "Импорт из файла";
@@ -24,7 +25,7 @@ interface CallsAnswer {
   };
 }
 
-function skippedByRule(rules: Rule[], headers: string[], rec: ImportRowRecord): string | null {
+function skippedByRule(rules: Rule[], headers: string[], rec: ImportRowRecord): CodedText | null {
   if (rules.length === 0) return null;
   const facts = importRowFacts(rowToRecord(headers, rec.data.values));
   if (rec.data.row?.phone) {
@@ -34,7 +35,7 @@ function skippedByRule(rules: Rule[], headers: string[], rec: ImportRowRecord): 
   const plan = runChain(rules, "import.row", facts);
   if (!plan.skipped) return null;
   const rule = plan.trace.find((r) => r.ruleId === plan.stoppedBy)?.name ?? String(plan.stoppedBy);
-  return `Строка ${rec.rowNumber}: пропущена правилом «${rule}» / row ${rec.rowNumber}: skipped by the rule «${rule}»`;
+  return codedText("import_row_skipped_by_rule", { row: rec.rowNumber, rule });
 }
 
 /** An operator named like an amoCRM user becomes the call's responsible user; otherwise the name is kept as text. */
@@ -45,10 +46,9 @@ function operatorOf(users: AmoUser[], operator: string | null): { responsible_us
   return user ? { responsible_user_id: user.id } : { call_responsible: operator };
 }
 
-function notLogged(rowNumber: number, phone: string, detail: string, noContact: boolean): string {
+function notLogged(rowNumber: number, phone: string, detail: string, noContact: boolean): CodedText {
   // amoCRM answers per call when no contact has the number: the fix is to import that person first.
-  const hint = noContact ? ["; сначала импортируйте этот контакт", "; import that contact first"] : ["", ""];
-  return `Строка ${rowNumber}: amoCRM не записал звонок на ${phone} (${detail})${hint[0]} / row ${rowNumber}: amoCRM did not log the call to ${phone} (${detail})${hint[1]}`;
+  return codedText(noContact ? "import_call_not_logged_no_contact" : "import_call_not_logged", { row: rowNumber, phone, detail });
 }
 
 export async function processCallChunk(ctx: ChunkContext, chunk: number): Promise<ChunkResult> {
@@ -70,7 +70,7 @@ export async function processCallChunk(ctx: ChunkContext, chunk: number): Promis
     const outcome: BatchOutcome = { done: [], refused: [] };
     const candidates: ImportRowRecord[] = [];
     for (const rec of pending.slice(b * AMO_BATCH, (b + 1) * AMO_BATCH)) {
-      const skip = rec.data.row && rec.data.callId ? skippedByRule(rules, ctx.imp.headers, rec) : `Строка ${rec.rowNumber}: нет данных / row ${rec.rowNumber}: no data`;
+      const skip = rec.data.row && rec.data.callId ? skippedByRule(rules, ctx.imp.headers, rec) : codedText("import_row_no_data", { row: rec.rowNumber });
       if (skip) outcome.refused.push({ id: rec.id, status: "skipped", error: skip });
       else candidates.push(rec);
     }
@@ -100,7 +100,7 @@ export async function processCallChunk(ctx: ChunkContext, chunk: number): Promis
       const k = known.get(rec.data.callId!);
       if (k?.syncStatus === "posted" && k.importId === id) outcome.done.push({ id: rec.id, status: "created" });
       else if (k?.syncStatus === "posted") {
-        outcome.refused.push({ id: rec.id, status: "skipped", error: `Строка ${rec.rowNumber}: этот звонок уже загружен импортом №${k.importId} / row ${rec.rowNumber}: this call was already imported by import #${k.importId}` });
+        outcome.refused.push({ id: rec.id, status: "skipped", error: codedText("import_call_already_imported", { row: rec.rowNumber, importId: k.importId ?? "?" }) });
       } else toPost.push(rec);
     }
 

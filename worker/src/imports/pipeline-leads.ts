@@ -21,6 +21,7 @@ import { AMO_BATCH, type FollowUp, type ImportPlan, type StoredRow } from "./pip
 import { rethrowUnlessBatchProblem, validationErrors, type CountingAmoClient } from "./pipeline-amo";
 import { LANES_PER_CHUNK, runLanes } from "./pipeline-lanes";
 import { loadContactIndex, matchContact } from "./pipeline-lookup";
+import { codedText, type CodedText } from "../lib/errors";
 
 export interface ChunkContext {
   env: Env;
@@ -89,7 +90,7 @@ interface PlannedLead {
   contactId: number | null;
 }
 
-type Planned = { skip: string } | PlannedLead;
+type Planned = { skip: CodedText } | PlannedLead;
 
 function planRow(setup: LeadSetup, headers: string[], rec: ImportRowRecord, problems: Set<string>): Planned {
   const row = rec.data.row!;
@@ -97,7 +98,7 @@ function planRow(setup: LeadSetup, headers: string[], rec: ImportRowRecord, prob
   const plan = runChain(setup.rules, "import.row", facts);
   if (plan.skipped) {
     const rule = plan.trace.find((r) => r.ruleId === plan.stoppedBy)?.name ?? String(plan.stoppedBy);
-    return { skip: `Строка ${rec.rowNumber}: пропущена правилом «${rule}» / row ${rec.rowNumber}: skipped by the rule «${rule}»` };
+    return { skip: codedText("import_row_skipped_by_rule", { row: rec.rowNumber, rule }) };
   }
   const { contact, lead, problems: mappingProblems } = applyMapping(setup.mapping, facts, setup.meta);
   for (const p of mappingProblems) problems.add(`${p.rowId}: ${p.reason}`);
@@ -132,8 +133,8 @@ function complexItem(p: PlannedLead): Record<string, unknown> {
   return { ...body, request_id: String(p.rec.id) };
 }
 
-function refusedByAmo(rowNumber: number, detail: string): string {
-  return `Строка ${rowNumber}: amoCRM не принял строку (${detail}) / row ${rowNumber}: amoCRM refused the row (${detail})`;
+function refusedByAmo(rowNumber: number, detail: string): CodedText {
+  return codedText("import_row_refused_by_amo", { row: rowNumber, detail });
 }
 
 interface ComplexItemResult {
@@ -258,7 +259,7 @@ export async function processLeadChunk(ctx: ChunkContext, chunk: number): Promis
     const outcome: BatchOutcome = { done: [], refused: [] };
     const batch: PlannedLead[] = [];
     for (const rec of pending.slice(b * AMO_BATCH, (b + 1) * AMO_BATCH)) {
-      const planned = rec.data.row ? planRow(setup, ctx.imp.headers, rec, problems) : { skip: `Строка ${rec.rowNumber}: нет данных / row ${rec.rowNumber}: no data` };
+      const planned = rec.data.row ? planRow(setup, ctx.imp.headers, rec, problems) : { skip: codedText("import_row_no_data", { row: rec.rowNumber }) };
       if ("skip" in planned) outcome.refused.push({ id: rec.id, status: "skipped", error: planned.skip });
       else batch.push(planned);
     }

@@ -16,7 +16,7 @@ export async function storeErrorReport(env: Env, t: Tenant, imp: ImportRow): Pro
   let after = 0;
   while (rows.length < REPORT_MAX_ROWS) {
     const page = await errorRowsAfter(t, imp.id, after, Math.min(PAGE, REPORT_MAX_ROWS - rows.length));
-    for (const r of page) rows.push({ rowNumber: r.rowNumber, values: r.data.values ?? [], error: r.error ?? "" });
+    for (const r of page) rows.push({ rowNumber: r.rowNumber, values: r.data.values ?? [], error: r.error ?? "", errorText: r.errorText });
     if (page.length === 0) break;
     after = page[page.length - 1]!.id;
   }

@@ -4,6 +4,7 @@ import { rowToRecord } from "./detect";
 import { dedupeRows, normalizeRow } from "./normalize";
 import type { ColumnMapping, ImportColumn, ImportKind, NormalizedImportRow } from "./types";
 import type { DateContext } from "./values";
+import { codedText, type CodedText, type TextRef } from "../lib/errors";
 
 /** Rows per queue job: 20 amoCRM batches of 50, a few seconds of the account's budget. */
 export const CHUNK_ROWS = 1000;
@@ -61,6 +62,8 @@ export interface PreparedRow {
   chunk: number;
   status: RowStatus;
   error: string | null;
+  /** `error`'s catalogue code and params when it has one (lib/errors.ts TEXTS). */
+  errorText?: TextRef | null;
   data: StoredRow;
 }
 
@@ -100,9 +103,8 @@ export function callIdOf(row: NormalizedImportRow): string {
   return `imp-${hash64(key)}`;
 }
 
-function duplicateReason(rowNumber: number, of: number, by: "phone" | "email" | "call"): string {
-  const what = { phone: ["тот же телефон", "same phone"], email: ["тот же e-mail", "same e-mail"], call: ["тот же звонок", "same call"] }[by];
-  return `Строка ${rowNumber}: повтор строки ${of} (${what[0]}), пропущена / row ${rowNumber}: duplicate of row ${of} (${what[1]}), skipped`;
+function duplicateReason(rowNumber: number, of: number, by: "phone" | "email" | "call"): CodedText {
+  return codedText(`import_row_duplicate_${by}`, { row: rowNumber, of });
 }
 
 /**
@@ -140,7 +142,7 @@ export function prepareRows(
     for (const d of repeated) {
       const target = rows[byNumber.get(d.rowNumber)!]!;
       target.status = "skipped";
-      target.error = duplicateReason(d.rowNumber, d.duplicateOf, d.by);
+      ({ text: target.error, ref: target.errorText } = duplicateReason(d.rowNumber, d.duplicateOf, d.by));
       delete target.data.row;
       duplicates++;
     }
@@ -152,7 +154,7 @@ export function prepareRows(
       const first = seen.get(callId);
       if (first !== undefined) {
         target.status = "skipped";
-        target.error = duplicateReason(v.rowNumber, first, "call");
+        ({ text: target.error, ref: target.errorText } = duplicateReason(v.rowNumber, first, "call"));
         delete target.data.row;
         duplicates++;
       } else {

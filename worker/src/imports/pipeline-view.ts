@@ -2,6 +2,7 @@
 // left at that rate, computed from the stored row, so every poll answers from one read.
 import type { ImportStatus, ImportView } from "../api-types";
 import type { ImportRow } from "../db/imports";
+import type { TextRef } from "../lib/errors";
 
 function rate(row: ImportRow, now: number): number | null {
   if (row.startedAt === null || row.done <= 0) return null;
@@ -10,7 +11,7 @@ function rate(row: ImportRow, now: number): number | null {
   return Math.round((row.done / seconds) * 10) / 10;
 }
 
-export function importView(row: ImportRow, errors: { row: number; reason: string }[] = [], now: number = Date.now()): ImportView {
+export function importView(row: ImportRow, errors: { row: number; reason: string; reasonText: TextRef | null }[] = [], now: number = Date.now()): ImportView {
   const ratePerSec = rate(row, now);
   const left = Math.max(0, row.total - row.done);
   const etaSec = row.status === "processing" && ratePerSec ? Math.ceil(left / ratePerSec) : null;
@@ -29,6 +30,7 @@ export function importView(row: ImportRow, errors: { row: number; reason: string
     ratePerSec,
     etaSec,
     error: row.error,
+    errorText: row.errorText ?? null,
     hasReport: row.reportKey !== null,
     createdAt: row.createdAt,
     startedAt: row.startedAt,

@@ -3,15 +3,44 @@
 import * as XLSX from "xlsx";
 import { cellDisplay, isUnreadable } from "./cells";
 import { neutralizeCell } from "./sanitize";
+import type { TextRef } from "../lib/errors";
+// The report is a file, not a page: its Russian column takes the admin page's words for the code.
+import { ru } from "../../../admin/src/i18n/ru";
 
 export interface ErrorReportRow {
   rowNumber: number;
   values: unknown[];
+  /** The stored English text (or an older row's bilingual text). */
   error: string;
+  /** Its catalogue code and params, when it has one. */
+  errorText?: TextRef | null;
 }
 
 export const ROW_HEADER = "Строка";
-export const ERROR_HEADER = "Ошибка / Error";
+export const ERROR_HEADER_RU = "Ошибка";
+export const ERROR_HEADER_EN = "Error";
+
+const CYRILLIC = /[А-Яа-яЁё]/;
+
+/** The reason in Russian and in English: the code's words, else the halves of an older «ru / en» text. */
+export function reasonColumns(error: string, ref: TextRef | null | undefined): [string, string] {
+  const words: Record<string, string> = ru;
+  const template = ref ? words[`text.${ref.code}`] : undefined;
+  if (ref && template !== undefined) return [template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in ref.params ? String(ref.params[name]) : whole)), error];
+  const parts = error.split(" / ");
+  for (let i = 1; i < parts.length; i++) {
+    const first = parts.slice(0, i).join(" / ").trim();
+    const second = parts.slice(i).join(" / ").trim();
+    if (CYRILLIC.test(first) && !CYRILLIC.test(second)) return [first, second];
+  }
+  // The English half may quote a Russian column name: then it is the half that starts in Latin.
+  for (let i = 1; i < parts.length; i++) {
+    const first = parts.slice(0, i).join(" / ").trim();
+    const second = parts.slice(i).join(" / ").trim();
+    if (CYRILLIC.test(first) && /^[A-Za-z]/.test(second)) return [first, second];
+  }
+  return [error, error];
+}
 
 function cellValue(v: unknown): string | number | boolean | Date | null {
   if (v === null || v === undefined) return null;
@@ -48,8 +77,8 @@ export function buildXlsx(headers: string[], rows: unknown[][], sheetName = "Л�
 /** The rows an import refused, with their spreadsheet row number and the reason, first. */
 export function buildErrorReport(headers: string[], rows: ErrorReportRow[]): Uint8Array {
   return buildXlsx(
-    [ROW_HEADER, ERROR_HEADER, ...headers],
-    rows.map((r) => [r.rowNumber, r.error, ...headers.map((_, i) => r.values[i] ?? null)]),
+    [ROW_HEADER, ERROR_HEADER_RU, ERROR_HEADER_EN, ...headers],
+    rows.map((r) => [r.rowNumber, ...reasonColumns(r.error, r.errorText), ...headers.map((_, i) => r.values[i] ?? null)]),
     "Ошибки",
   );
 }

@@ -224,3 +224,55 @@ export function renderDetail(code: ErrorCode, params: Record<string, ParamValue>
     return words[name]?.[value] ?? value;
   });
 }
+
+/**
+ * Texts the Worker stores or answers that are not API problems (event reasons, the install action,
+ * the connection warning): a code → an English template. What is stored keeps the English text (for
+ * logs and old clients) and the code with its params beside it; the clients word the code with their
+ * own i18n under `text.<code>` and fall back to the stored text.
+ */
+export const TEXTS = {
+  // Why an event waits (events.error)
+  event_widget_off: "The widget is switched off in amoCRM: the event waits until it is switched on.",
+  event_uninstalled: "The integration is disabled in amoCRM: the event waits for it to be installed again.",
+  event_install_pending: "Waiting for amoCRM to grant access (the install is not finished).",
+  event_reinstall_wait: "Waiting for the integration to be reinstalled in amoCRM.",
+  event_queued_behind: "Waits for earlier events to be processed first.",
+  event_amo_no_access: "No access to amoCRM ({reason}): the event waits until the integration is reinstalled.",
+  amo_access_revoked: "amoCRM revoked the integration's access: reinstall it from the amoCRM marketplace.",
+  // The widget's install state and LPTracker connection
+  install_reinstall_action: "amoCRM revoked the integration's access: an administrator needs to reinstall it from the amoCRM marketplace (Settings → Integrations).",
+  lpt_projects_unavailable: "Could not load LPTracker projects: {reason}",
+  // Why an import row was refused or skipped (import_rows.error; the upload page and the error report)
+  import_row_no_data: "Row {row}: no data",
+  import_row_skipped_by_rule: "Row {row}: skipped by the rule «{rule}»",
+  import_row_duplicate_phone: "Row {row}: duplicate of row {of} (same phone), skipped",
+  import_row_duplicate_email: "Row {row}: duplicate of row {of} (same e-mail), skipped",
+  import_row_duplicate_call: "Row {row}: duplicate of row {of} (same call), skipped",
+  import_row_refused_by_amo: "Row {row}: amoCRM refused the row ({detail})",
+  import_call_already_imported: "Row {row}: this call was already imported by import #{importId}",
+  import_call_not_logged: "Row {row}: amoCRM did not log the call to {phone} ({detail})",
+  import_call_not_logged_no_contact: "Row {row}: amoCRM did not log the call to {phone} ({detail}); import that contact first",
+  // Why an import stopped (imports.error)
+  import_file_gone: "The uploaded file is missing from storage; upload it again.",
+  import_amo_access_lost: "The import stopped: no access to amoCRM ({reason}). Reinstall the integration and run the import again.",
+  import_gave_up: "The import stopped after {attempts} failed attempts; rows already written stay in amoCRM. Run the import again or contact support.",
+  import_not_queued: "The import could not be queued; start it again.",
+} as const;
+
+export type TextCode = keyof typeof TEXTS;
+/** A stored text's code and params, as the API answers it beside the English text. */
+export interface TextRef {
+  code: TextCode;
+  params: Record<string, ParamValue>;
+}
+/** The English text of a code with its params, and the code itself. */
+export interface CodedText {
+  text: string;
+  ref: TextRef;
+}
+
+export function codedText(code: TextCode, params: Record<string, ParamValue> = {}): CodedText {
+  const text = TEXTS[code].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return { text, ref: { code, params } };
+}

@@ -11,6 +11,7 @@ import { Problem } from "../lib/problem";
 import { lptGate, lptPasswordContext } from "./gate";
 import { LptClient, LptError, type LptProject } from "./client";
 import type { LptConnectionResponse, lptConnectionRequestSchema } from "../contracts/widget";
+import { codedText, type CodedText } from "../lib/errors";
 
 /** What GET/PUT /api/widget/lptracker answer (contracts/widget.ts). */
 export type ConnectionView = LptConnectionResponse;
@@ -20,11 +21,11 @@ export async function connectionView(env: Env, t: Tenant): Promise<ConnectionVie
   const saved = await listProjects(t);
   if (!conn) return { connected: false, login: null, status: null, lastError: null, projects: [] };
   let live: LptProject[] = [];
-  let warning: string | undefined;
+  let warning: CodedText | undefined;
   try {
     live = await new LptClient(env, t.accountId).projects();
   } catch (err) {
-    warning = `Не удалось получить проекты LPTracker: ${(err as Error).message} / Could not load LPTracker projects.`;
+    warning = codedText("lpt_projects_unavailable", { reason: (err as Error).message });
   }
   // Projects of an earlier login stay stored (their webhook keys) but are not offered again.
   const ids = new Set([...live.map((p) => p.id), ...saved.filter((s) => s.enabled || !live.length).map((s) => s.projectId)]);
@@ -33,7 +34,7 @@ export async function connectionView(env: Env, t: Tenant): Promise<ConnectionVie
     const s = saved.find((p) => p.projectId === id);
     return { id, name: l?.name ?? s?.name ?? `#${id}`, selected: !!s?.enabled, hookStatus: s?.enabled ? s.hookStatus : null, hookError: s?.enabled ? s.hookError : null };
   });
-  return { connected: true, login: conn.login, status: conn.status, lastError: conn.lastError, projects, warning };
+  return { connected: true, login: conn.login, status: conn.status, lastError: conn.lastError, projects, ...(warning ? { warning: warning.text, warningText: warning.ref } : {}) };
 }
 
 async function sameProjects(t: Tenant, wanted: number[]): Promise<boolean> {

@@ -22,6 +22,7 @@ export function eventView(e: EventRow): EventView {
     externalId: e.externalId,
     attempts: e.attempts,
     error: e.error,
+    errorText: e.errorText ?? null,
     receivedAt: e.receivedAt,
     processedAt: e.processedAt,
   };

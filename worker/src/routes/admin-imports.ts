@@ -35,6 +35,7 @@ import { importView } from "../imports/pipeline-view";
 import { storeErrorReport } from "../imports/pipeline-report";
 import type { ImportListResponse, ImportUploadResponse, ImportView } from "../api-types";
 import type { Env } from "../env";
+import { codedText } from "../lib/errors";
 
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /** How long an upload waits for amoCRM to tell the account's time zone before showing dates in the default one (and saying so). */
@@ -226,7 +227,7 @@ export function adminImportRoutes() {
     try {
       await c.env.SYNC_QUEUE.send({ kind: "import-parse", accountId: tt.accountId, importId: imp.id });
     } catch (err) {
-      await failImport(tt, imp.id, "Не удалось поставить импорт в очередь; запустите его снова. / The import could not be queued; start it again.");
+      await failImport(tt, imp.id, codedText("import_not_queued"));
       throw err;
     }
     await writeAudit(tt, {

@@ -13,7 +13,7 @@ import type { LeadSnapshot } from "./run/lpt-to-amo";
 import { listProjects } from "../db/lptracker";
 import { LptClient } from "../lptracker/client";
 import { normalizePhone } from "../lib/phone";
-import { REINSTALL_ACTION } from "../auth/install-status";
+import { REINSTALL } from "../auth/install-status";
 import { Problem } from "../lib/problem";
 import { RightsCheck, refusal } from "../amocrm/rights";
 import type { EntityFacts } from "../amocrm/rights-model";
@@ -139,7 +139,7 @@ export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts
   const card: CardResponse = { entity, id, install_status: installStatus, leads, can: { sync: viewer.isAdmin, link: viewer.isAdmin } };
   if (scope.hidden) card.hiddenLeads = scope.hidden;
   if (account?.pausedAt != null) card.paused = true;
-  if (installStatus === "reauth_required") card.action = REINSTALL_ACTION;
+  if (installStatus === "reauth_required") Object.assign(card, { action: REINSTALL.text, actionText: REINSTALL.ref });
   // Suggestions exist to be linked, which only admins may do.
   if (!leads.length && installStatus === "active" && viewer.isAdmin) card.suggestions = await suggestByPhone(env, t, entity, id).catch(() => []);
   return card;

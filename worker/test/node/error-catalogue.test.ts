@@ -8,11 +8,11 @@ import widgetRu from "../../../widget/i18n/ru.json";
 import widgetEn from "../../../widget/i18n/en.json";
 import { ru as adminRu } from "../../../admin/src/i18n/ru";
 import { en as adminEn } from "../../../admin/src/i18n/en";
-import { ERRORS, PARAM_WORDS, renderDetail, type ErrorCode } from "../../src/lib/errors";
+import { codedText, ERRORS, PARAM_WORDS, renderDetail, TEXTS, type ErrorCode, type TextCode } from "../../src/lib/errors";
 import { Problem } from "../../src/lib/problem";
 import { createT, type Dict } from "../../../widget/src/i18n";
-import { problemText as widgetProblemText } from "../../../widget/src/problem";
-import { auditMessage, problemText as adminProblemText } from "../../../admin/src/problem";
+import { problemText as widgetProblemText, storedText as widgetStoredText } from "../../../widget/src/problem";
+import { auditMessage, problemText as adminProblemText, storedText as adminStoredText } from "../../../admin/src/problem";
 import { AUDIT_TEXTS, AUDIT_WORDS, auditText } from "../../src/lib/audit-texts";
 
 const CODES = Object.keys(ERRORS) as ErrorCode[];
@@ -181,5 +181,66 @@ describe("audit-log messages", () => {
     expect(auditMessage(lost, "ru")).toBe("Сессия администратора 7 завершена: пользователь больше не администратор amoCRM");
     expect(auditMessage({ message: "Администратор 7 вышел / Admin user 7 signed out", data: null }, "en")).toBe("Admin user 7 signed out");
     expect(auditMessage({ message: "Rule «x» saved.", data: { text: { code: "from_a_newer_server" } } }, "ru")).toBe("Rule «x» saved.");
+  });
+});
+
+describe("stored texts (event reasons, import texts, the install action, the connection warning)", () => {
+  const ru: Record<string, string> = adminRu;
+  const en: Record<string, string> = adminEn;
+  const TEXT_CODES = Object.keys(TEXTS) as TextCode[];
+  /** Where the Worker used to write «русский / English» in one string; only codes and English now. */
+  const FORMERLY_BILINGUAL = [
+    "sync/run/hold.ts",
+    "sync/run/run-event.ts",
+    "amocrm/gate.ts",
+    "lptracker/connection.ts",
+    "auth/install-status.ts",
+    "imports/job-parse.ts",
+    "imports/jobs.ts",
+    "imports/pipeline-amo.ts",
+    "imports/pipeline-calls.ts",
+    "imports/pipeline-leads.ts",
+    "imports/pipeline-rows.ts",
+    "imports/report.ts",
+    "routes/admin-imports.ts",
+  ];
+  const widgetTexts = (dict: unknown) => (dict as { texts?: Record<string, string> }).texts ?? {};
+
+  it("writes every text in English, with Russian and English words on the admin page naming only its params", () => {
+    for (const c of TEXT_CODES) {
+      expect({ c, cyrillic: CYRILLIC.test(TEXTS[c]) }).toEqual({ c, cyrillic: false });
+      expect({ c, ru: CYRILLIC.test(ru[`text.${c}`] ?? ""), en: typeof en[`text.${c}`] }).toEqual({ c, ru: true, en: "string" });
+      const known = new Set(names(TEXTS[c]));
+      for (const n of [...names(ru[`text.${c}`]!), ...names(en[`text.${c}`]!)]) expect({ c, n, known: known.has(n) }).toEqual({ c, n, known: true });
+    }
+  });
+
+  it("has widget words for the texts the widget shows", () => {
+    for (const c of ["install_reinstall_action", "lpt_projects_unavailable"]) {
+      expect({ c, ru: CYRILLIC.test(widgetTexts(widgetRu)[c] ?? ""), en: typeof widgetTexts(widgetEn)[c] === "string" && !CYRILLIC.test(widgetTexts(widgetEn)[c]!) }).toEqual({ c, ru: true, en: true });
+    }
+    for (const c of [...Object.keys(widgetTexts(widgetRu)), ...Object.keys(widgetTexts(widgetEn))]) expect(TEXT_CODES).toContain(c);
+  });
+
+  it("keeps no «русский / English» pair in the files that carried one", () => {
+    const pair = /[\u0400-\u04FF].* \/ [A-Za-z]/;
+    for (const file of FORMERLY_BILINGUAL) {
+      const lines = readFileSync(join(WORKER_SRC, file), "utf8").split("\n");
+      const offenders = lines.filter((l) => pair.test(l));
+      expect({ file, offenders }).toEqual({ file, offenders: [] });
+    }
+  });
+
+  it("stores the English text and the code; the clients word it and fall back to the stored text", () => {
+    const warning = codedText("lpt_projects_unavailable", { reason: "timeout" });
+    expect(warning).toEqual({ text: "Could not load LPTracker projects: timeout", ref: { code: "lpt_projects_unavailable", params: { reason: "timeout" } } });
+    expect(adminStoredText(warning.text, warning.ref, "ru")).toBe("Не удалось получить проекты LPTracker: timeout");
+    expect(adminStoredText(warning.text, warning.ref, "en")).toBe("Could not load LPTracker projects: timeout");
+    expect(widgetStoredText(warning.text, warning.ref, "ru", createT(widgetRu as Dict))).toBe("Не удалось получить проекты LPTracker: timeout");
+    expect(widgetStoredText(warning.text, warning.ref, "en", createT(widgetEn as Dict))).toBe("Could not load LPTracker projects: timeout");
+    // Old rows: the bilingual text, no code; a code from a newer server: the stored English.
+    expect(adminStoredText("Ждёт. / Waits.", null, "ru")).toBe("Ждёт.");
+    expect(adminStoredText("Waits.", { code: "from_a_newer_server", params: {} }, "ru")).toBe("Waits.");
+    expect(widgetStoredText("Ждёт. / Waits.", undefined, "en", createT(widgetEn as Dict))).toBe("Waits.");
   });
 });

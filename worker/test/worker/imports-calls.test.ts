@@ -46,6 +46,7 @@ describe("call-results import", () => {
     expect(first.errors.map((e) => e.row)).toEqual([62, 63, 64]);
     expect(first.errors[0]!.reason).toContain("duplicate of row 2");
     expect(first.errors[1]!.reason).toMatch(/import that contact first/);
+    expect(first.errors[1]!.reasonText?.code).toBe("import_call_not_logged_no_contact");
     expect(first.errors[2]!.reason).toMatch(/длительность «долго»/);
 
     const state = await amo.state(a.accountId);

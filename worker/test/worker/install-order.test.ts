@@ -91,6 +91,7 @@ describe.concurrent("install order: onSave before amoCRM's code", () => {
     }
     expect(await waitStatuses(a.accountId, allAre(3, "parked"))).toEqual(["parked", "parked", "parked"]);
     expect((await eventsOf(a.accountId))[0]!.error).toMatch(/amoCRM/);
+    expect((await eventsOf(a.accountId)).map((e) => e.errorText?.code)).toEqual(["event_install_pending", "event_install_pending", "event_install_pending"]);
     expect(await amoLeadNames(a.accountId)).toEqual([]);
 
     await deliverCode(a);
@@ -167,6 +168,8 @@ describe.concurrent("switching the widget off and on", () => {
     expect(dash.held).toEqual({ widgetOff: true, paused: 3, parked: 0 });
     const list = (await (await adminFetch(a, "/api/admin/events?status=paused")).json()) as EventListResponse;
     expect(list.total).toBe(3);
+    // The reason in English for logs, and its code for the admin page to word in its language.
+    expect(list.items[0]).toMatchObject({ error: "The widget is switched off in amoCRM: the event waits until it is switched on.", errorText: { code: "event_widget_off", params: {} } });
 
     // amoCRM's onSave with active 'Y' and the form as it is: login kept, password empty.
     const on = await widgetFetch(a, "/api/widget/lptracker", { method: "PUT", json: { login: a.login, projects: [a.projectId], consent: true, active: true } });

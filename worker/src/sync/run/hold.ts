@@ -12,6 +12,7 @@ import { finishEvent, getEvent } from "../../db/events";
 import { writeAudit } from "../../db/audit";
 import { logError } from "../../lib/log";
 import { RetryLater } from "../../queue/retry";
+import { codedText, type CodedText } from "../../lib/errors";
 
 export const HELD_STATUSES = ["parked", "paused"] as const;
 export type HeldStatus = (typeof HELD_STATUSES)[number];
@@ -25,19 +26,11 @@ const LEASE = "drain-lease";
 const MAX_DRAIN_ATTEMPTS = 8;
 
 /** Why events of this account must wait, or null when they can run. */
-export function holdOf(account: Pick<AccountRow, "status" | "pausedAt">): { status: HeldStatus; reason: string } | null {
-  if (account.pausedAt !== null) {
-    return { status: "paused", reason: "Виджет отключён в amoCRM: событие ждёт, пока его включат. / The widget is switched off in amoCRM: the event waits until it is switched on." };
-  }
-  if (account.status === "uninstalled") {
-    return { status: "paused", reason: "Интеграция отключена в amoCRM: событие ждёт повторной установки. / The integration is disabled in amoCRM: the event waits for it to be installed again." };
-  }
-  if (account.status === "pending") {
-    return { status: "parked", reason: "Ждём доступ от amoCRM (установка не завершена). / Waiting for amoCRM to grant access (the install is not finished)." };
-  }
-  if (account.status === "reauth_required") {
-    return { status: "parked", reason: "Waiting for the integration to be reinstalled in amoCRM." };
-  }
+export function holdOf(account: Pick<AccountRow, "status" | "pausedAt">): { status: HeldStatus; reason: CodedText } | null {
+  if (account.pausedAt !== null) return { status: "paused", reason: codedText("event_widget_off") };
+  if (account.status === "uninstalled") return { status: "paused", reason: codedText("event_uninstalled") };
+  if (account.status === "pending") return { status: "parked", reason: codedText("event_install_pending") };
+  if (account.status === "reauth_required") return { status: "parked", reason: codedText("event_reinstall_wait") };
   return null;
 }
 

@@ -51,7 +51,7 @@ async function syncContact(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient,
     const r = await syncLead(env, t, job, amo, lpt, id).catch((err: unknown) => {
       const outcome = classifyError(err);
       if (!outcome || outcome.kind === "retry") throw err;
-      return { status: "failed" as const, code: "error", reason: outcome.reason, lptLeadIds: [] };
+      return { status: "failed" as const, code: "error", reason: outcome.kind === "park" ? outcome.reason.text : outcome.reason, lptLeadIds: [] };
     });
     tally[r.status]++;
     ids.push(...r.lptLeadIds);
@@ -70,7 +70,7 @@ async function runItem(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lpt
     if (err instanceof RetryLater) throw err;
     const outcome = classifyError(err);
     if (!outcome || outcome.kind === "retry") throw err;
-    return { status: "failed", code: "error", reason: outcome.reason, lptLeadIds: [] };
+    return { status: "failed", code: "error", reason: outcome.kind === "park" ? outcome.reason.text : outcome.reason, lptLeadIds: [] };
   }
 }
 

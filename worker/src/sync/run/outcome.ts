@@ -2,12 +2,13 @@
 // with a reason a person can act on. One place that classifies the errors of both APIs.
 import { AmoError } from "../../amocrm/client";
 import { LptError } from "../../lptracker/client";
+import { codedText, type CodedText } from "../../lib/errors";
 
-export type Outcome = { kind: "retry"; delaySeconds: number; reason: string } | { kind: "park"; reason: string } | { kind: "fail"; reason: string };
+export type Outcome = { kind: "retry"; delaySeconds: number; reason: string } | { kind: "park"; reason: CodedText } | { kind: "fail"; reason: string };
 
 export function classifyError(err: unknown): Outcome | null {
   if (err instanceof AmoError) {
-    if (err.kind === "reauth_required" || err.kind === "no_tokens") return { kind: "park", reason: `amoCRM: ${err.message}` };
+    if (err.kind === "reauth_required" || err.kind === "no_tokens") return { kind: "park", reason: codedText("event_amo_no_access", { reason: err.message }) };
     if (err.transient) return { kind: "retry", delaySeconds: Math.max(1, Math.ceil((err.retryAfterMs ?? 2000) / 1000)), reason: err.message };
     return { kind: "fail", reason: `${err.message}. Check the field mapping and the rule actions for this lead, then replay the event.` };
   }

@@ -14,6 +14,7 @@ import { syncAmoEvent } from "./amo-to-lpt";
 import { runDpEvent } from "./dp-action";
 import { isUnsortedEvent, runUnsortedEvent } from "../plan/unsorted";
 import { logError } from "../../lib/log";
+import { codedText } from "../../lib/errors";
 import { sharedRead } from "./shared-read";
 import { holdOf, olderHeld, startDrain } from "./hold";
 
@@ -41,7 +42,7 @@ export async function runEventJob(env: Env, accountId: number, eventId: number):
   }
   // Order: while older events wait for the drain, a newer one queues behind them.
   if (await olderHeld(t, eventId)) {
-    await finishEvent(t, eventId, "parked", "Ждёт, пока обработаются более ранние события. / Waits for earlier events to be processed first.");
+    await finishEvent(t, eventId, "parked", codedText("event_queued_behind"));
     await startDrain(env, accountId);
     return;
   }
@@ -81,7 +82,7 @@ export async function runEventJob(env: Env, accountId: number, eventId: number):
     }
     if (outcome.kind === "park") {
       await finishEvent(t, eventId, "parked", outcome.reason);
-      await writeAudit(t, { level: "warn", source: "system", action: "event.parked", message: `Event ${eventId} parked: ${outcome.reason}`, eventId });
+      await writeAudit(t, { level: "warn", source: "system", action: "event.parked", message: `Event ${eventId} parked: ${outcome.reason.text}`, eventId });
       return;
     }
     await finishEvent(t, eventId, "failed", outcome.reason);

@@ -1,7 +1,8 @@
 // Specification: files we hand back never carry a live formula from someone else's spreadsheet.
 import * as XLSX from "xlsx";
 import { describe, expect, it } from "vitest";
-import { buildErrorReport, buildXlsx } from "../../../src/imports/report";
+import { buildErrorReport, buildXlsx, reasonColumns } from "../../../src/imports/report";
+import { codedText } from "../../../src/lib/errors";
 import { neutralizeCell } from "../../../src/imports/sanitize";
 
 function sheetOf(bytes: Uint8Array): XLSX.WorkSheet {
@@ -42,9 +43,9 @@ describe("import: error report", () => {
     const ws = sheetOf(bytes);
     const rows = XLSX.utils.sheet_to_json<unknown[]>(ws, { header: 1, raw: true, defval: null });
     expect(rows).toEqual([
-      ["Строка", "Ошибка / Error", "Телефон", "Имя", "'=cmd|' /C calc'!A0"],
-      [14, "Строка 14: телефон «12-34» не похож на номер / row 14: phone \"12-34\" is not a number", "12-34", "'=HYPERLINK(\"http://evil\",\"Нажми\")", 5],
-      [20, "'-bad", "'+7 999", "'@SUM(1)", null],
+      ["Строка", "Ошибка", "Error", "Телефон", "Имя", "'=cmd|' /C calc'!A0"],
+      [14, "Строка 14: телефон «12-34» не похож на номер", "row 14: phone \"12-34\" is not a number", "12-34", "'=HYPERLINK(\"http://evil\",\"Нажми\")", 5],
+      [20, "'-bad", "'-bad", "'+7 999", "'@SUM(1)", null],
     ]);
     // No cell became a formula, and the row number stayed a number.
     for (const key of Object.keys(ws).filter((k) => !k.startsWith("!"))) expect((ws[key] as XLSX.CellObject).f).toBeUndefined();
@@ -65,7 +66,19 @@ describe("import: error report", () => {
       { rowNumber: 5, values: ["89991234567", { unreadable: "error", text: "#N/A" }, { unreadable: "formula", text: "=B5*2" }], error: "x" },
     ]);
     const ws = sheetOf(bytes);
-    expect(ws["D2"]!.v).toBe("#N/A");
-    expect(ws["E2"]!.v).toBe("'=B5*2");
+    expect(ws["E2"]!.v).toBe("#N/A");
+    expect(ws["F2"]!.v).toBe("'=B5*2");
+  });
+});
+
+describe("import: error report languages", () => {
+  it("words a coded reason in Russian beside the stored English, and splits an older «ru / en» text", () => {
+    const dup = codedText("import_row_duplicate_phone", { row: 5, of: 3 });
+    expect(reasonColumns(dup.text, dup.ref)).toEqual(["Строка 5: повтор строки 3 (тот же телефон), пропущена", "Row 5: duplicate of row 3 (same phone), skipped"]);
+    expect(reasonColumns("Строка 2: нет данных / row 2: no data", null)).toEqual(["Строка 2: нет данных", "row 2: no data"]);
+    expect(reasonColumns("Строка 2: телефон «abc» в колонке «Телефон» / row 2: phone \"abc\" in column \"Телефон\"", null)).toEqual(["Строка 2: телефон «abc» в колонке «Телефон»", "row 2: phone \"abc\" in column \"Телефон\""]);
+    expect(reasonColumns("Plain English.", { code: "from_a_newer_server" as never, params: {} })).toEqual(["Plain English.", "Plain English."]);
+    const ws = sheetOf(buildErrorReport(["Телефон"], [{ rowNumber: 5, values: ["+7"], error: dup.text, errorText: dup.ref }]));
+    expect(XLSX.utils.sheet_to_json<unknown[]>(ws, { header: 1, raw: true, defval: null })[1]).toEqual([5, "Строка 5: повтор строки 3 (тот же телефон), пропущена", "Row 5: duplicate of row 3 (same phone), skipped", "'+7"]);
   });
 });
