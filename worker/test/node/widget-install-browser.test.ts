@@ -95,6 +95,8 @@ describe("install on the amoCRM host page", () => {
       await page.getByTestId("host-install").click();
       await page.waitForSelector("body[data-settings-saved='1']", { timeout: 15_000 });
       // onSave ran first; the code is on its way (amoCRM's server sends it a few seconds later).
+      // The host page logs the scheduling once the simulator has taken it: wait for that, not a moment.
+      await page.waitForSelector("body[data-code]", { timeout: 15_000 });
       const log = await callbackLog(page);
       expect(log.indexOf("onSave:Y")).toBeGreaterThan(-1);
       expect(log.indexOf("onSave:Y")).toBeLessThan(log.indexOf("code:scheduled"));
