@@ -125,3 +125,8 @@ export async function accountByHookKey(db: Db, key: string): Promise<AccountRow 
   const rows = await db.select().from(accounts).where(eq(accounts.amoHookKey, key)).limit(1);
   return rows[0] ?? null;
 }
+
+/** Whether the widget is switched off in amoCRM (its onSave with active 'N'): writes to amoCRM wait. */
+export async function widgetSwitchedOff(t: Tenant): Promise<boolean> {
+  return (await getAccount(t))?.pausedAt != null;
+}

@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import type { Tenant } from "../db/tenant";
 import { chunkDone, chunkHasPending, chunksWithPending, getImport, importStatus, type ImportRow } from "../db/imports";
 import { amoGate } from "../amocrm/gate";
-import { getAccount } from "../db/accounts";
+import { widgetSwitchedOff } from "../db/accounts";
 import { sleep } from "../lib/budget";
 import { RetryLater } from "../queue/retry";
 import { CountingAmoClient, ImportStopped } from "./pipeline-amo";
@@ -102,7 +102,7 @@ export async function runImportChunkJob(env: Env, accountId: number, importId: n
   if (imp.status === "parsing") throw new RetryLater(2, "the import is still being parsed");
   if (imp.status !== "processing") return;
   // Switched off in amoCRM: the rows wait; switching on sends the chunks again (resumeImports).
-  if ((await getAccount(t))?.pausedAt != null) return;
+  if (await widgetSwitchedOff(t)) return;
   const gate = amoGate(env, accountId);
   const slot = await takeSlot(env, t, importId, () => chunkHasPending(t, importId, chunk));
   if (!slot) return finish(env, t, importId);

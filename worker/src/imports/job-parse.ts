@@ -1,7 +1,7 @@
 // The `import-parse` job: reads the uploaded file once under a lock, looks up existing contacts,
 // stores the rows in chunks and starts the chunk jobs (the first ones right here).
 import type { Env } from "../env";
-import { getAccount } from "../db/accounts";
+import { widgetSwitchedOff } from "../db/accounts";
 import type { Tenant } from "../db/tenant";
 import { beginProcessing, chunksWithPending, deleteImportRows, getImport, insertImportRows, type ImportRow } from "../db/imports";
 import { amoGate } from "../amocrm/gate";
@@ -29,7 +29,7 @@ export async function runImportParseJob(env: Env, accountId: number, importId: n
   const imp = await getImport(t, importId);
   if (!imp) return;
   // Switched off in amoCRM: nothing is read from amoCRM or written to it; switching on sends this job again.
-  if ((await getAccount(t))?.pausedAt != null) {
+  if (await widgetSwitchedOff(t)) {
     await step(t, importId, { level: "warn", action: "import.paused", message: `Import #${importId} waits: the widget is switched off in amoCRM; it continues when it is switched on.` });
     return;
   }

@@ -3,7 +3,7 @@
 // here, what the cron and the dead-letter queue do for an import that stalled or failed.
 import type { Env } from "../env";
 import type { Tenant } from "../db/tenant";
-import { getAccount } from "../db/accounts";
+import { widgetSwitchedOff } from "../db/accounts";
 import { writeAudit } from "../db/audit";
 import { chunksWithPending, importStatus, runningImportIds } from "../db/imports";
 import { finish, scope, sendChunks, stop } from "./job-state";
@@ -20,7 +20,7 @@ export { CHUNKS_IN_FLIGHT, runImportChunkJob } from "./job-chunk";
 export async function redriveImport(env: Env, accountId: number, importId: number): Promise<"parse" | "chunks" | "finish" | null> {
   const t = scope(env, accountId);
   // Switched off in amoCRM: the import waits for the switch-on (resumeImports), not for the cron.
-  if ((await getAccount(t))?.pausedAt != null) return null;
+  if (await widgetSwitchedOff(t)) return null;
   const status = await importStatus(t, importId);
   if (status === "parsing") {
     await env.SYNC_QUEUE.send({ kind: "import-parse", accountId, importId });

@@ -2,7 +2,7 @@
 // column mapping, progress, history, cancel and the error report.
 import { Hono } from "hono";
 import type { AppEnv } from "../lib/hono-env";
-import { getAccount } from "../db/accounts";
+import { widgetSwitchedOff } from "../db/accounts";
 import { Problem, problemOf } from "../lib/problem";
 import { parseOr400 } from "../lib/validate";
 import { importPreviewRequestSchema, importStartRequestSchema } from "../contracts/admin";
@@ -89,10 +89,6 @@ function notFound(raw: string): Problem {
   return new Problem("import_not_found", { id: raw });
 }
 
-async function widgetOff(tt: Tenant): Promise<boolean> {
-  return (await getAccount(tt))?.pausedAt != null;
-}
-
 /** A running import waits while the widget is switched off in amoCRM (imports/jobs.ts resumes it). */
 function held(view: ImportView, widgetIsOff: boolean): ImportView {
   return widgetIsOff && (view.status === "parsing" || view.status === "processing") ? { ...view, paused: true } : view;
@@ -164,7 +160,7 @@ export function adminImportRoutes() {
 
   r.get("/api/admin/imports", async (c) => {
     // The history stays one cheap query: per-row errors come with the single import's view.
-    const paused = await widgetOff(t(c));
+    const paused = await widgetSwitchedOff(t(c));
     const items = (await listImports(t(c), 50)).map((row) => held(importView(row), paused));
     c.header("cache-control", "no-store");
     return c.json({ items } satisfies ImportListResponse);
@@ -174,7 +170,7 @@ export function adminImportRoutes() {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
     c.header("cache-control", "no-store");
-    return c.json(held(importView(imp, await rowErrors(tt, imp.id, 200)), await widgetOff(tt)) satisfies ImportView);
+    return c.json(held(importView(imp, await rowErrors(tt, imp.id, 200)), await widgetSwitchedOff(tt)) satisfies ImportView);
   });
 
   r.post("/api/admin/imports/:id/preview", async (c) => {
