@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import { amoGate, type AmoRequest, type AmoResult } from "./gate";
 import type { LookupResult } from "./contact-index";
 import type { z } from "zod";
-import { amoComplexAnswerSchema, amoErrorBodySchema, halPageSchema, type AmoContact } from "../contracts/amocrm";
+import { amoComplexAnswerSchema, amoErrorBodySchema, halPageSchema, shapeProblem, type AmoContact } from "../contracts/amocrm";
 
 export type AmoErrorKind = "no_tokens" | "reauth_required" | "blocked" | "transient" | "http";
 
@@ -40,14 +40,18 @@ export class AmoClient {
     readonly accountId: number,
   ) {}
 
-  async call<T = unknown>(req: AmoRequest): Promise<{ status: number; body: T }> {
-    return this.unwrap<T>((await amoGate(this.env, this.accountId).request(req)) as AmoResult);
+  /** One request; the body is whatever amoCRM sent (`read`/`send` check it against a schema). */
+  async call(req: AmoRequest): Promise<{ status: number; body: unknown }> {
+    return this.unwrap((await amoGate(this.env, this.accountId).request(req)) as AmoResult);
   }
 
-  private unwrap<T>(result: AmoResult): { status: number; body: T } {
-    if (!result.ok) throw new AmoError(result.error, result.detail, undefined, undefined, result.retryAfterMs);
+  private unwrap(result: AmoResult): { status: number; body: unknown } {
+    if (!result.ok) {
+      if (result.error === "shape") throw new AmoError("http", result.detail, undefined, result.body);
+      throw new AmoError(result.error, result.detail, undefined, undefined, result.retryAfterMs);
+    }
     if (result.status >= 400) throw new AmoError("http", describeHttpError(result.status, result.body), result.status, result.body);
-    return { status: result.status, body: result.body as T };
+    return { status: result.status, body: result.body };
   }
 
   /**
@@ -68,20 +72,20 @@ export class AmoClient {
     return { id: row.id, contact_id: row.contact_id ?? null };
   }
 
-  /** A lead (with its contacts) as amoCRM has it now (null when it is gone), read together with other jobs' reads. */
-  async readLead<T>(id: number): Promise<T | null> {
-    return this.readEntity<T>("leads", id);
+  /** A lead (with its contacts) as amoCRM has it now, checked against `schema` (null when it is gone); read together with other jobs' reads. */
+  async readLead<S extends z.ZodType>(schema: S, id: number): Promise<z.output<S> | null> {
+    return this.readEntity(schema, "leads", id);
   }
 
-  /** A contact as amoCRM has it now (null when it is gone), read together with other jobs' reads. */
-  async readContact<T>(id: number): Promise<T | null> {
-    return this.readEntity<T>("contacts", id);
+  /** A contact as amoCRM has it now, checked against `schema` (null when it is gone); read together with other jobs' reads. */
+  async readContact<S extends z.ZodType>(schema: S, id: number): Promise<z.output<S> | null> {
+    return this.readEntity(schema, "contacts", id);
   }
 
-  private async readEntity<T>(kind: "leads" | "contacts", id: number): Promise<T | null> {
+  private async readEntity<S extends z.ZodType>(schema: S, kind: "leads" | "contacts", id: number): Promise<z.output<S> | null> {
     const r = (await amoGate(this.env, this.accountId).readEntity(kind, id)) as AmoResult;
     if (r.ok && r.status === 404) return null;
-    return this.unwrap<T>(r).body;
+    return this.check(schema, this.unwrap(r).body, `GET /api/v4/${kind} (${kind} ${id})`);
   }
 
   /** Updates a lead or a contact in one `PATCH /api/v4/{kind}` shared with other jobs' updates. */
@@ -89,21 +93,23 @@ export class AmoClient {
     this.unwrap((await amoGate(this.env, this.accountId).patchEntity(kind, body)) as AmoResult);
   }
 
-  async get<T = unknown>(path: string, query?: AmoRequest["query"]): Promise<T | null> {
-    const r = await this.call<T>({ method: "GET", path, query });
+  /** A GET whose body the caller does not read as a shape (null on 204). */
+  async get(path: string, query?: AmoRequest["query"]): Promise<unknown> {
+    const r = await this.call({ method: "GET", path, query });
     return r.status === 204 ? null : r.body;
   }
 
-  async post<T = unknown>(path: string, body: unknown): Promise<T> {
-    return (await this.call<T>({ method: "POST", path, body })).body;
+  /** A write whose answer is not read; use `send` to read it. */
+  async post(path: string, body: unknown): Promise<unknown> {
+    return (await this.call({ method: "POST", path, body })).body;
   }
 
-  async patch<T = unknown>(path: string, body: unknown): Promise<T> {
-    return (await this.call<T>({ method: "PATCH", path, body })).body;
+  async patch(path: string, body: unknown): Promise<unknown> {
+    return (await this.call({ method: "PATCH", path, body })).body;
   }
 
-  async delete<T = unknown>(path: string, body?: unknown): Promise<T | null> {
-    const r = await this.call<T>({ method: "DELETE", path, body });
+  async delete(path: string, body?: unknown): Promise<unknown> {
+    const r = await this.call({ method: "DELETE", path, body });
     return r.status === 204 ? null : r.body;
   }
 
@@ -113,11 +119,16 @@ export class AmoClient {
     return body === null ? null : this.check(schema, body, `GET ${path}`);
   }
 
+  /** A write whose answer is checked against `schema`; an empty answer (204) is checked as null. */
+  async send<S extends z.ZodType>(schema: S, method: "POST" | "PATCH" | "DELETE", path: string, body: unknown): Promise<z.output<S>> {
+    const r = await this.call({ method, path, body });
+    return this.check(schema, r.status === 204 ? null : r.body, `${method} ${path}`);
+  }
+
   private check<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
     const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0]!;
-    throw new AmoError("http", `amoCRM answered ${what} in an unexpected shape (${issue.path.join(".") || "body"}: ${issue.message})`, undefined, body);
+    throw new AmoError("http", shapeProblem(what, parsed.error), undefined, body);
   }
 
   /** Walks every page of a HAL list (250 per page unless a smaller limit is given), each item checked against `item`. */

@@ -6,6 +6,7 @@ import { normalizeEmail, normalizePhone } from "../lib/phone";
 import { contactHasEmail, contactHasPhone, findAmoContact, type AmoContact } from "../sync/plan/contact-finder";
 import type { AmoRequest, AmoResult } from "./gate";
 import type { AmoClient } from "./client";
+import { shapeProblem } from "../contracts/amocrm";
 
 /** Contacts seen this many seconds before the newest one are read again: commits land out of order. */
 const OVERLAP_SEC = 5;
@@ -280,7 +281,7 @@ export class ContactIndex {
         }
         if (r.status === 204) return null;
         const parsed = schema.safeParse(r.body);
-        if (!parsed.success) throw new Error(`amoCRM answered GET ${path} in an unexpected shape: ${parsed.error.issues[0]?.message ?? ""}`);
+        if (!parsed.success) throw new Error(shapeProblem(`GET ${path}`, parsed.error));
         return parsed.data;
       },
     };

@@ -14,7 +14,7 @@ import { logWarn } from "../lib/log";
 import { codedText } from "../lib/errors";
 import { Coalescer } from "./coalesce";
 import { ContactIndex, type LookupResult, type Person } from "./contact-index";
-import { amoComplexAnswerSchema, amoEntityRefSchema, halPageSchema } from "../contracts/amocrm";
+import { amoComplexAnswerSchema, amoEntityRefSchema, halPageSchema, shapeProblem } from "../contracts/amocrm";
 
 const REFRESH_BEFORE_MS = 60 * 60 * 1000;
 const BLOCK_COOLDOWN_MS = 5 * 60 * 1000;
@@ -41,7 +41,9 @@ export interface AmoRequest {
 
 export type AmoResult =
   | { ok: true; status: number; body: unknown }
-  | { ok: false; error: "no_tokens" | "reauth_required" | "blocked" | "transient"; detail: string; retryAfterMs?: number };
+  | { ok: false; error: "no_tokens" | "reauth_required" | "blocked" | "transient"; detail: string; retryAfterMs?: number }
+  /** amoCRM answered, but not in the shape we read (the client turns it into an AmoError naming the field). */
+  | { ok: false; error: "shape"; detail: string; body: unknown; retryAfterMs?: undefined };
 
 interface StoredTokens {
   accountId: number;
@@ -185,12 +187,15 @@ export class AmoAccountGate extends DurableObject<Env> {
   async readEntity(kind: "leads" | "contacts", id: number): Promise<AmoResult> {
     let reads = this.reads.get(kind);
     if (!reads) {
-      reads = new Coalescer(MAX_PAGE, LINGER_MS, async (ids) => {
+      reads = new Coalescer(MAX_PAGE, LINGER_MS, async (ids): Promise<AmoResult[]> => {
         const unique = [...new Set(ids)];
         const query = { "filter[id][]": unique, limit: MAX_PAGE, ...(kind === "leads" ? { with: "contacts" } : {}) };
         const r = await this.request({ method: "GET", path: `/api/v4/${kind}`, query });
         if (!r.ok || r.status >= 300) return ids.map(() => r);
-        const items = halPageSchema(kind, amoEntityRefSchema).safeParse(r.body).data?._embedded?.[kind] ?? [];
+        // A page in another shape must not read as "every lead is gone": each caller gets the problem.
+        const page = halPageSchema(kind, amoEntityRefSchema).safeParse(r.body);
+        if (!page.success) return ids.map(() => ({ ok: false, error: "shape", detail: shapeProblem(`GET /api/v4/${kind}`, page.error), body: r.body }));
+        const items = page.data._embedded?.[kind] ?? [];
         const byId = new Map(items.map((x) => [x.id, x]));
         return ids.map((x) => (byId.has(x) ? { ok: true, status: 200, body: byId.get(x) } : { ok: true, status: 404, body: { title: "Not Found", detail: `${kind} ${x} not found` } }));
       });

@@ -15,7 +15,7 @@ import { amoGate } from "./gate";
 import { amoHeaders, amoOrigin, decodeAccessToken, exchangeCode, OAuthError, type TokenPair } from "./oauth";
 import { AmoClient } from "./client";
 import { refreshMetadata } from "./metadata";
-import { amoAccountInfoSchema, type AmoAccountInfo } from "../contracts/amocrm";
+import { amoAccountInfoSchema, amoWebhooksAnswerSchema, type AmoAccountInfo } from "../contracts/amocrm";
 import { RetryLater } from "../queue/retry";
 import { resumeHeld } from "../sync/run/hold";
 
@@ -119,9 +119,9 @@ async function afterInstall(env: Env, t: Tenant, destination: string): Promise<v
 
 export async function ensureAmoWebhook(env: Env, t: Tenant, destination: string): Promise<void> {
   const client = new AmoClient(env, t.accountId);
-  const existing = await client.get<{ _embedded?: { webhooks?: { destination: string; settings: string[] }[] } }>("/api/v4/webhooks", { "filter[destination]": destination });
+  const existing = await client.read(amoWebhooksAnswerSchema, "/api/v4/webhooks", { "filter[destination]": destination });
   const hook = existing?._embedded?.webhooks?.find((w) => w.destination === destination);
-  if (hook && AMO_WEBHOOK_EVENTS.every((e) => hook.settings.includes(e))) return;
+  if (hook && AMO_WEBHOOK_EVENTS.every((e) => hook.settings?.includes(e))) return;
   await client.post("/api/v4/webhooks", { destination, settings: AMO_WEBHOOK_EVENTS, sort: 10 });
   await writeAudit(t, { source: "amocrm", action: "webhook.registered", message: `amoCRM webhook registered for ${AMO_WEBHOOK_EVENTS.join(", ")}.` });
 }

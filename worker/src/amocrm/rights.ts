@@ -9,6 +9,7 @@ import { Problem, problemOf } from "../lib/problem";
 import type { ErrorCode } from "../lib/errors";
 import { logWarn } from "../lib/log";
 import { AmoClient, AmoError } from "./client";
+import { amoUserRightsAnswerSchema } from "../contracts/amocrm";
 import { levelFor, may, parseUserRights, type Action, type EntityFacts, type ViewerRights } from "./rights-model";
 
 /** How long a user's rights are trusted before amoCRM is asked again. */
@@ -81,7 +82,7 @@ async function lookupUser(env: Env, t: Tenant, userId: number, groups: Set<numbe
   const cached = row ? parseUserRights(row.rights, groups) : null;
   if (cached && now - row!.fetchedAt < RIGHTS_TTL_MS) return { ok: true, viewer: cached };
   try {
-    const raw = await new AmoClient(env, t.accountId).get<unknown>(`/api/v4/users/${userId}`, { with: "role,group" });
+    const raw = await new AmoClient(env, t.accountId).read(amoUserRightsAnswerSchema, `/api/v4/users/${userId}`, { with: "role,group" });
     const viewer = raw ? parseUserRights(raw, groups) : null;
     if (!viewer || viewer.userId !== userId) {
       await dropUserRights(t, userId);

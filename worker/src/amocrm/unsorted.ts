@@ -1,6 +1,7 @@
 // amoCRM's incoming leads API as we use it: one forms entry built from an LPTracker lead (bare JSON
 // array, required source_uid/source_name/metadata — amocrm-platform.md §6) and the request note.
 import type { AmoClient } from "./client";
+import { amoUnsortedAddAnswerSchema } from "../contracts/amocrm";
 import type { LptLead } from "../sync/mapping/lpt-lead";
 import type { AmoLeadBody } from "../sync/mapping/amo-payload";
 
@@ -61,13 +62,9 @@ export interface PostedEntry {
   contactId: number | null;
 }
 
-interface AddAnswer {
-  _embedded?: { unsorted?: { uid?: string; _embedded?: { leads?: { id?: number }[]; contacts?: { id?: number }[] } }[] };
-}
-
 export async function postFormsEntry(amo: AmoClient, item: FormsItem): Promise<PostedEntry> {
-  const answer = await amo.post<AddAnswer>("/api/v4/leads/unsorted/forms", [item]);
-  const row = answer?._embedded?.unsorted?.[0];
+  const answer = await amo.send(amoUnsortedAddAnswerSchema, "POST", "/api/v4/leads/unsorted/forms", [item]);
+  const row = answer._embedded?.unsorted?.[0];
   const leadId = row?._embedded?.leads?.[0]?.id;
   if (!row?.uid || !leadId) throw new Error("amoCRM did not return the incoming lead's uid and lead id");
   return { uid: row.uid, leadId, contactId: row._embedded?.contacts?.[0]?.id ?? null };

@@ -4,6 +4,12 @@ import { z } from "zod";
 
 const id = z.number().int();
 
+/** "amoCRM answered GET /x in an unexpected shape (_embedded.leads: expected array, received string)": the path and the field. */
+export function shapeProblem(what: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `amoCRM answered ${what} in an unexpected shape (${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"})`;
+}
+
 // ---- raw answers ----
 
 /** The HAL list envelope of every `/api/v4/…` list: items under `_embedded[entity]`. */
@@ -67,18 +73,106 @@ export const amoRawUserSchema = z.looseObject({
   rights: z.looseObject({ is_admin: z.boolean().optional(), group_id: id.nullish() }).optional(),
 });
 
+/** `custom_fields_values` of a lead or contact: amoCRM sends null when none is filled, and `field_code` null on custom fields. */
+const amoFieldValuesSchema = z
+  .array(
+    z.looseObject({
+      field_id: z.number().nullish(),
+      field_code: z.string().nullish(),
+      field_name: z.string().nullish(),
+      values: z.array(z.looseObject({ value: z.unknown().optional(), enum_id: z.number().nullish(), enum_code: z.string().nullish() })),
+    }),
+  )
+  .nullish();
+const amoTagRefSchema = z.looseObject({ id: id.nullish(), name: z.string() });
+
+/**
+ * GET /api/v4/users/{id}?with=role,group: the user's id must be there (as a number, or the digits
+ * the rights model has always taken); the rights themselves are read leniently by
+ * amocrm/rights-model.ts, where anything malformed counts as no right.
+ */
+export const amoUserRightsAnswerSchema = z.looseObject({ id: z.union([id, z.string().regex(/^\d{1,15}$/)]) });
+
 /** A contact as amoCRM answers it; the sync reads its name, owner, tags, leads and PHONE/EMAIL values. */
 export const amoContactSchema = z.looseObject({
   id,
-  name: z.string().optional(),
-  responsible_user_id: id.optional(),
-  custom_fields_values: z
-    .array(z.looseObject({ field_id: z.number().optional(), field_code: z.string().optional(), values: z.array(z.looseObject({ value: z.unknown().optional(), enum_code: z.string().optional() })) }))
-    .nullish(),
-  _embedded: z.looseObject({ tags: z.array(z.looseObject({ name: z.string() })).optional(), leads: z.array(z.looseObject({ id })).optional() }).optional(),
+  name: z.string().nullish(),
+  responsible_user_id: id.nullish(),
+  updated_at: z.number().nullish(),
+  custom_fields_values: amoFieldValuesSchema,
+  _embedded: z.looseObject({ tags: z.array(amoTagRefSchema).nullish(), leads: z.array(z.looseObject({ id })).nullish() }).nullish(),
 });
 /** GET /api/v4/contacts?query=… */
 export const amoContactsAnswerSchema = halPageSchema("contacts", amoContactSchema);
+
+/**
+ * A lead as amoCRM answers `GET /api/v4/leads/{id}` and lists (with=contacts embeds its contacts).
+ * Every lead sits in a pipeline and a status, so those two are required; the rest may be left out
+ * or null (a lead without a name, price or responsible user).
+ */
+export const amoLeadSchema = z.looseObject({
+  id,
+  name: z.string().nullish(),
+  price: z.number().nullish(),
+  pipeline_id: id,
+  status_id: id,
+  responsible_user_id: id.nullish(),
+  created_at: z.number().nullish(),
+  updated_at: z.number().nullish(),
+  custom_fields_values: amoFieldValuesSchema,
+  _embedded: z
+    .looseObject({
+      tags: z.array(amoTagRefSchema).nullish(),
+      contacts: z.array(z.looseObject({ id, is_main: z.boolean().nullish() })).nullish(),
+    })
+    .nullish(),
+});
+/** GET /api/v4/leads?filter[id][]=… (and the other lead lists) */
+export const amoLeadsAnswerSchema = halPageSchema("leads", amoLeadSchema);
+/** GET /api/v4/leads?filter[updated_at][from]=…: the reconcile pass orders and resumes by `updated_at`. */
+export const amoLeadsByUpdateAnswerSchema = halPageSchema("leads", amoLeadSchema.extend({ updated_at: z.number() }));
+
+/** GET /api/v4/account?with=datetime_settings: the settings come at the top level or under `_embedded`. */
+export const amoAccountTimezoneSchema = z.looseObject({
+  datetime_settings: z.looseObject({ timezone: z.string().nullish() }).nullish(),
+  _embedded: z.looseObject({ datetime_settings: z.looseObject({ timezone: z.string().nullish() }).nullish() }).nullish(),
+});
+
+/** GET /api/v4/webhooks?filter[destination]=… */
+export const amoWebhooksAnswerSchema = halPageSchema(
+  "webhooks",
+  z.looseObject({ id: id.nullish(), destination: z.string(), settings: z.array(z.string()).nullish(), disabled: z.boolean().nullish() }),
+);
+
+/** A request id as amoCRM echoes it: the string or number we sent, sometimes wrapped in a list. */
+const amoRequestIdSchema = z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))]).nullish();
+const amoCallErrorSchema = z.looseObject({ request_id: amoRequestIdSchema, detail: z.string().nullish(), title: z.string().nullish() });
+/** POST /api/v4/calls: placed calls, and the ones amoCRM could not place (under `errors`, top level or embedded). */
+export const amoCallsAnswerSchema = z.looseObject({
+  _embedded: z
+    .looseObject({
+      calls: z.array(z.looseObject({ id: id.nullish(), entity_id: id.nullish(), uniq: z.string().nullish(), request_id: amoRequestIdSchema })).nullish(),
+      errors: z.array(amoCallErrorSchema).nullish(),
+    })
+    .nullish(),
+  errors: z.array(amoCallErrorSchema).nullish(),
+});
+
+/** POST /api/v4/leads/unsorted/forms: the entries made, each with its lead and contact. */
+export const amoUnsortedAddAnswerSchema = z.looseObject({
+  _embedded: z
+    .looseObject({
+      unsorted: z
+        .array(
+          z.looseObject({
+            uid: z.string().nullish(),
+            _embedded: z.looseObject({ leads: z.array(z.looseObject({ id: id.nullish() })).nullish(), contacts: z.array(z.looseObject({ id: id.nullish() })).nullish() }).nullish(),
+          }),
+        )
+        .nullish(),
+    })
+    .nullish(),
+});
 
 /** A lead or contact in a list answer: only its id is read; the rest is handed on as amoCRM sent it. */
 export const amoEntityRefSchema = z.looseObject({ id });
@@ -86,8 +180,8 @@ export const amoEntityRefSchema = z.looseObject({ id });
 /** GET /oauth2/account/current/subdomain: which host a refresh token's account lives on now. */
 export const amoAccountDomainAnswerSchema = z.looseObject({ domain: z.string().optional(), subdomain: z.string().optional(), top_level_domain: z.string().optional() });
 
-/** One row of POST /api/v4/leads/complex. */
-export const amoComplexAnswerSchema = z.array(z.looseObject({ id, contact_id: id.nullish() }));
+/** POST /api/v4/leads/complex: a row per lead sent; a row without an id is a lead amoCRM did not make. */
+export const amoComplexAnswerSchema = z.array(z.looseObject({ id: id.nullish(), contact_id: id.nullish(), request_id: amoRequestIdSchema }));
 
 // ---- the cached metadata (GET /api/widget/metadata answers it as is) ----
 
@@ -115,6 +209,7 @@ export const amoMetadataSchema = z.object({
 });
 
 export type AmoContact = z.infer<typeof amoContactSchema>;
+export type AmoLead = z.infer<typeof amoLeadSchema>;
 export type AmoAccountInfo = z.infer<typeof amoAccountInfoSchema>;
 export type AmoRawPipeline = z.infer<typeof amoRawPipelineSchema>;
 export type AmoRawField = z.infer<typeof amoRawFieldSchema>;

@@ -13,9 +13,9 @@ export class CountingAmoClient extends AmoClient {
     super(env, accountId);
   }
 
-  override async call<T = unknown>(req: AmoRequest): Promise<{ status: number; body: T }> {
+  override async call(req: AmoRequest): Promise<{ status: number; body: unknown }> {
     this.requests++;
-    return super.call<T>(req);
+    return super.call(req);
   }
 }
 

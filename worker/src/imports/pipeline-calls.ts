@@ -14,16 +14,10 @@ import { rethrowUnlessBatchProblem, validationErrors } from "./pipeline-amo";
 import { LANES_PER_CHUNK, runLanes } from "./pipeline-lanes";
 import type { ChunkContext, ChunkResult } from "./pipeline-leads";
 import { codedText, type CodedText } from "../lib/errors";
+import { amoCallsAnswerSchema } from "../contracts/amocrm";
 
 /** What amoCRM shows as the call's source. */
 export const CALL_SOURCE = "Импорт из файла";
-
-interface CallsAnswer {
-  _embedded?: {
-    calls?: { id: number; entity_id?: number; request_id?: string | number }[];
-    errors?: { request_id?: string | number; detail?: string; title?: string }[];
-  };
-}
 
 function skippedByRule(rules: Rule[], headers: string[], rec: ImportRowRecord): CodedText | null {
   if (rules.length === 0) return null;
@@ -131,9 +125,9 @@ export async function processCallChunk(ctx: ChunkContext, chunk: number): Promis
       for (let attempt = 0; sending.length > 0 && attempt < 2; attempt++) {
         try {
           const sent = new Set(sending.map((rec) => String(rec.id)));
-          const answer = await ctx.amo.post<CallsAnswer>("/api/v4/calls", items.filter((it) => sent.has(it.request_id)));
-          for (const c of answer?._embedded?.calls ?? []) posted.set(String(c.request_id), c);
-          for (const e of answer?._embedded?.errors ?? []) {
+          const answer = await ctx.amo.send(amoCallsAnswerSchema, "POST", "/api/v4/calls", items.filter((it) => sent.has(it.request_id)));
+          for (const c of answer._embedded?.calls ?? []) if (c.id) posted.set(String(c.request_id), { id: c.id, entity_id: c.entity_id ?? undefined });
+          for (const e of [...(answer._embedded?.errors ?? []), ...(answer.errors ?? [])]) {
             reasons.set(String(e.request_id), e.detail ?? e.title ?? "error");
             unmatched.add(String(e.request_id));
           }

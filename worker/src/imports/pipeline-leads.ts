@@ -22,6 +22,7 @@ import { rethrowUnlessBatchProblem, validationErrors, type CountingAmoClient } f
 import { LANES_PER_CHUNK, runLanes } from "./pipeline-lanes";
 import { loadContactIndex, matchContact } from "./pipeline-lookup";
 import { codedText, type CodedText } from "../lib/errors";
+import { amoComplexAnswerSchema } from "../contracts/amocrm";
 
 export interface ChunkContext {
   env: Env;
@@ -137,12 +138,6 @@ function refusedByAmo(rowNumber: number, detail: string): CodedText {
   return codedText("import_row_refused_by_amo", { row: rowNumber, detail });
 }
 
-interface ComplexItemResult {
-  id: number;
-  contact_id: number | null;
-  request_id?: (string | number)[] | string;
-}
-
 /**
  * Sends one batch. A validation answer names the bad items: those rows fail with amoCRM's words
  * and the rest is sent once more; any other refusal fails the whole batch with its reason.
@@ -151,15 +146,15 @@ async function sendBatch(ctx: ChunkContext, batch: PlannedLead[], outcome: Batch
   let items = batch;
   for (let attempt = 0; items.length > 0; attempt++) {
     try {
-      const answer = await ctx.amo.post<ComplexItemResult[]>("/api/v4/leads/complex", items.map(complexItem));
-      const byRequest = new Map<string, ComplexItemResult>();
-      for (const r of Array.isArray(answer) ? answer : []) {
+      const answer = await ctx.amo.send(amoComplexAnswerSchema, "POST", "/api/v4/leads/complex", items.map(complexItem));
+      const byRequest = new Map<string, (typeof answer)[number]>();
+      for (const r of answer) {
         const rid = Array.isArray(r.request_id) ? r.request_id[0] : r.request_id;
-        if (rid !== undefined) byRequest.set(String(rid), r);
+        if (rid !== undefined && rid !== null) byRequest.set(String(rid), r);
       }
       const made: { planned: PlannedLead; leadId: number }[] = [];
       items.forEach((p, i) => {
-        const hit = byRequest.get(String(p.rec.id)) ?? (Array.isArray(answer) && answer.length === items.length ? answer[i] : undefined);
+        const hit = byRequest.get(String(p.rec.id)) ?? (answer.length === items.length ? answer[i] : undefined);
         if (hit?.id) made.push({ planned: p, leadId: hit.id });
         else outcome.refused.push({ id: p.rec.id, status: "failed", error: refusedByAmo(p.rec.rowNumber, "no lead id in the answer") });
       });

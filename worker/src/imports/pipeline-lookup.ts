@@ -5,6 +5,7 @@
 // What the list gave is kept in R2 beside the upload, for every chunk job to match its rows with.
 import type { Env } from "../env";
 import type { AmoClient } from "../amocrm/client";
+import { amoContactsAnswerSchema } from "../contracts/amocrm";
 import type { AmoContact } from "../sync/plan/contact-finder";
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 import { contactIndexKey } from "./pipeline-files";
@@ -85,7 +86,7 @@ export async function prefetchContacts(amo: AmoClient, maxPages: number, wanted:
   let pages = 0;
   while (pages < maxPages) {
     pages++;
-    const body = await amo.get<{ _embedded?: { contacts?: AmoContact[] }; _links?: { next?: unknown } }>("/api/v4/contacts", { page: pages, limit: CONTACT_PAGE });
+    const body = await amo.read(amoContactsAnswerSchema, "/api/v4/contacts", { page: pages, limit: CONTACT_PAGE });
     const items = body?._embedded?.contacts ?? [];
     contacts += items.length;
     indexContacts(index, items, wanted);

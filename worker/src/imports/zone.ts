@@ -3,6 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Env } from "../env";
 import { AmoClient } from "../amocrm/client";
+import { amoAccountTimezoneSchema } from "../contracts/amocrm";
 import { metadataCache } from "../db/schema";
 import { isTimeZone } from "../db/stats";
 import { scoped, type Tenant } from "../db/tenant";
@@ -36,8 +37,8 @@ const store = scoped(async (t: Tenant, timeZone: string, now: number): Promise<v
 
 async function ask(env: Env, t: Tenant, now: number): Promise<string | null> {
   try {
-    const account = await new AmoClient(env, t.accountId).get<{ datetime_settings?: { timezone?: string } }>("/api/v4/account", { with: "datetime_settings" });
-    const zone = account?.datetime_settings?.timezone;
+    const account = await new AmoClient(env, t.accountId).read(amoAccountTimezoneSchema, "/api/v4/account", { with: "datetime_settings" });
+    const zone = account?.datetime_settings?.timezone ?? account?._embedded?.datetime_settings?.timezone;
     if (zone && isTimeZone(zone)) {
       await store(t, zone, now);
       return zone;

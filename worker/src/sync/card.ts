@@ -8,6 +8,7 @@ import { callsForLptLeads } from "../db/calls";
 import { listEvents } from "../db/events";
 import { getAccount } from "../db/accounts";
 import { AmoClient } from "../amocrm/client";
+import { amoContactSchema, amoLeadSchema, amoLeadsAnswerSchema, type AmoLead } from "../contracts/amocrm";
 import type { CardLead, CardResponse, CallView, InstallStatus } from "../api-types";
 import type { LeadSnapshot } from "./run/lpt-to-amo";
 import { listProjects } from "../db/lptracker";
@@ -23,7 +24,7 @@ export const LPT_APP_ORIGIN = "https://my.lptracker.ru";
 /** amoCRM lead ids behind a card: the lead itself, or every lead of a contact. */
 export async function cardLeadIds(env: Env, t: Tenant, entity: "leads" | "contacts", id: number): Promise<number[]> {
   if (entity === "leads") return [id];
-  const contact = await new AmoClient(env, t.accountId).get<{ _embedded?: { leads?: { id: number }[] } }>(`/api/v4/contacts/${id}`, { with: "leads" });
+  const contact = await new AmoClient(env, t.accountId).read(amoContactSchema, `/api/v4/contacts/${id}`, { with: "leads" });
   return contact?._embedded?.leads?.map((l) => l.id) ?? [];
 }
 
@@ -40,15 +41,7 @@ export interface CardScope {
   hidden: number;
 }
 
-interface AmoEntity {
-  id: number;
-  responsible_user_id?: number | null;
-  pipeline_id?: number | null;
-  status_id?: number | null;
-  _embedded?: { leads?: { id: number }[] };
-}
-
-const leadFacts = (l: AmoEntity): EntityFacts => ({ type: "leads", responsibleUserId: l.responsible_user_id ?? null, pipelineId: l.pipeline_id ?? null, statusId: l.status_id ?? null });
+const leadFacts = (l: AmoLead): EntityFacts => ({ type: "leads", responsibleUserId: l.responsible_user_id ?? null, pipelineId: l.pipeline_id ?? null, statusId: l.status_id ?? null });
 
 function notInAmo(entity: "leads" | "contacts", id: number): Problem {
   return new Problem(entity === "leads" ? "card_lead_not_found" : "card_contact_not_found", { id });
@@ -69,18 +62,18 @@ export async function cardScope(env: Env, t: Tenant, viewer: CardViewer, entity:
   if (check.viewer.isAdmin) return cardScope(env, t, { ...viewer, isAdmin: true }, entity, id);
   const amo = new AmoClient(env, t.accountId);
   if (entity === "leads") {
-    const lead = await amo.get<AmoEntity>(`/api/v4/leads/${id}`);
+    const lead = await amo.read(amoLeadSchema, `/api/v4/leads/${id}`);
     if (!lead) throw notInAmo(entity, id);
     const facts = leadFacts(lead);
     await check.prepare([facts], ["view"]);
     if (!check.may("view", facts)) throw refusal("no_view_right", entity);
     return { leadIds: [id], hidden: 0 };
   }
-  const contact = await amo.get<AmoEntity>(`/api/v4/contacts/${id}`, { with: "leads" });
+  const contact = await amo.read(amoContactSchema, `/api/v4/contacts/${id}`, { with: "leads" });
   if (!contact) throw notInAmo(entity, id);
   const contactFacts: EntityFacts = { type: "contacts", responsibleUserId: contact.responsible_user_id ?? null };
   const ids = (contact._embedded?.leads ?? []).map((l) => l.id).slice(0, 250);
-  const leads = ids.length ? ((await amo.get<{ _embedded?: { leads?: AmoEntity[] } }>("/api/v4/leads", { "filter[id][]": ids, limit: 250 }))?._embedded?.leads ?? []) : [];
+  const leads = ids.length ? ((await amo.read(amoLeadsAnswerSchema, "/api/v4/leads", { "filter[id][]": ids, limit: 250 }))?._embedded?.leads ?? []) : [];
   await check.prepare([contactFacts, ...leads.map(leadFacts)], ["view"]);
   if (!check.may("view", contactFacts)) throw refusal("no_view_right", entity);
   const visible = leads.filter((l) => check.may("view", leadFacts(l)));
@@ -145,20 +138,15 @@ export async function buildCard(env: Env, t: Tenant, entity: "leads" | "contacts
   return card;
 }
 
-interface AmoPerson {
-  custom_fields_values?: { field_code?: string | null; values: { value?: unknown }[] }[] | null;
-  _embedded?: { contacts?: { id: number }[] };
-}
-
 /** The card's phones: the contact's own, or the main contact's for a lead. */
 async function cardPhones(amo: AmoClient, entity: "leads" | "contacts", id: number): Promise<string[]> {
   let contactId = entity === "contacts" ? id : null;
   if (entity === "leads") {
-    const lead = await amo.get<AmoPerson>(`/api/v4/leads/${id}`, { with: "contacts" });
+    const lead = await amo.read(amoLeadSchema, `/api/v4/leads/${id}`, { with: "contacts" });
     contactId = lead?._embedded?.contacts?.[0]?.id ?? null;
   }
   if (!contactId) return [];
-  const contact = await amo.get<AmoPerson>(`/api/v4/contacts/${contactId}`);
+  const contact = await amo.read(amoContactSchema, `/api/v4/contacts/${contactId}`);
   const raw = (contact?.custom_fields_values ?? []).filter((f) => f.field_code === "PHONE").flatMap((f) => f.values.map((v) => String(v.value ?? "")));
   return [...new Set(raw.map((p) => normalizePhone(p)?.digits).filter((p): p is string => !!p))].slice(0, 3);
 }

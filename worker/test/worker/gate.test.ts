@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { amoGate } from "../../src/amocrm/gate";
 import { AmoClient } from "../../src/amocrm/client";
+import { amoAccountInfoSchema } from "../../src/contracts/amocrm";
 import { accounts, auditLog } from "../../src/db/schema";
 import { keepTokensAlive } from "../../src/queue/cron";
 import { tenant } from "../../src/db/tenant";
@@ -30,7 +31,7 @@ describe.concurrent("amoCRM token gate", () => {
     const row = (await db().select().from(accounts).where(eq(accounts.accountId, a.accountId)))[0]!;
     expect(row.domain).toBe(moved.domain);
     expect(row.status).toBe("active");
-    const account = await new AmoClient(env, a.accountId).get<{ subdomain: string }>("/api/v4/account");
+    const account = await new AmoClient(env, a.accountId).read(amoAccountInfoSchema, "/api/v4/account");
     expect(account?.subdomain).toBe(moved.subdomain);
   });
 

@@ -11,7 +11,8 @@ import { getProject } from "../../db/lptracker";
 import { findLinkByLpt, findLinksByAmo } from "../../db/links";
 import { getSavedMapping, getStageMap } from "../../db/mapping";
 import { getMetadata } from "../../amocrm/metadata";
-import { AmoClient } from "../../amocrm/client";
+import { AmoClient, AmoError } from "../../amocrm/client";
+import { amoLeadSchema, amoLeadsAnswerSchema } from "../../contracts/amocrm";
 import { LptClient, LptError } from "../../lptracker/client";
 import type { LptProjectSchema } from "../../api-types";
 import { leadFromCallback, updateKind } from "../intake/lpt-payload";
@@ -206,8 +207,8 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
 
   if (link) {
     const existing = amo
-      ? await amo.get<{ id: number; pipeline_id: number; status_id: number; _embedded?: { contacts?: { id: number; is_main?: boolean }[] } }>(`/api/v4/leads/${link.amoId}`, { with: "contacts" }).catch((err: unknown) => {
-          if ((err as { status?: number }).status === 404) return null;
+      ? await amo.read(amoLeadSchema, `/api/v4/leads/${link.amoId}`, { with: "contacts" }).catch((err: unknown) => {
+          if (err instanceof AmoError && err.status === 404) return null;
           throw err;
         })
       : undefined;
@@ -250,7 +251,7 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
     out.contact = found ? { action: "found", id: found.contact.id, by: found.by, ...person } : { action: "create", ...person };
     const ids = (found?.contact._embedded?.leads ?? []).map((l) => l.id).sort((a, b) => b - a).slice(0, 50);
     if (found && needsContactLeads(policy) && ids.length) {
-      const body = await amo.get<{ _embedded?: { leads?: AmoLeadState[] } }>("/api/v4/leads", { "filter[id][]": ids, limit: 250 });
+      const body = await amo.read(amoLeadsAnswerSchema, "/api/v4/leads", { "filter[id][]": ids, limit: 250 });
       contactLeads = body?._embedded?.leads ?? [];
     }
   } else {

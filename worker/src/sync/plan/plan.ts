@@ -3,6 +3,7 @@
 // why. Pure: no I/O, no clock (the caller passes `now`); lpt-to-amo.ts executes the operations.
 import { leadPatchBody, type AmoContactDraft, type AmoLeadBody, type AmoLeadDraft } from "../mapping/amo-payload";
 import type { AmoContact } from "./contact-finder";
+import type { AmoLead } from "../../contracts/amocrm";
 import type { LeadPolicy, RepeatDecision, RepeatWhy } from "./lead-policy";
 
 export type { RepeatDecision, RepeatWhy };
@@ -14,17 +15,8 @@ export type { UnsortedDecision };
 
 export type Placement = { pipelineId: number; statusId: number };
 
-/** An amoCRM lead as the plan needs it (read with `GET /api/v4/leads`). */
-export interface AmoLeadState {
-  id: number;
-  name?: string;
-  price?: number;
-  pipeline_id: number;
-  status_id: number;
-  responsible_user_id?: number;
-  created_at?: number;
-  _embedded?: { tags?: { name: string }[]; contacts?: { id: number; is_main?: boolean }[] };
-}
+/** An amoCRM lead as the plan needs it: as amoCRM answers `GET /api/v4/leads` (contracts/amocrm.ts). */
+export type AmoLeadState = AmoLead;
 
 /** Where the responsible user of a new lead comes from (the order is documented in the README). */
 export type ResponsibleDecision =

@@ -14,6 +14,7 @@ import { LptClient } from "../../lptracker/client";
 import { amoGate } from "../../amocrm/gate";
 import { RetryLater } from "../../queue/retry";
 import { AmoClient } from "../../amocrm/client";
+import { amoLeadSchema } from "../../contracts/amocrm";
 import { getMetadata } from "../../amocrm/metadata";
 import { amoLeadFacts, amoPreviousFacts } from "../rules/facts";
 import { leadPatchBody } from "../mapping/amo-payload";
@@ -58,7 +59,7 @@ async function applyStatus(env: Env, t: Tenant, event: EventRow, amoLeadId: stri
     // Something would be written on the webhook's word: amoCRM's own status decides (one read,
     // shared with the jobs running together). A status it does not confirm runs no rules and
     // moves nothing to it; the LPTracker stage only follows the status the lead really has.
-    const real = await new AmoClient(env, t.accountId).readLead<{ id: number; pipeline_id: number; status_id: number }>(Number(amoLeadId));
+    const real = await new AmoClient(env, t.accountId).readLead(amoLeadSchema, Number(amoLeadId));
     if (!real) return { status: "skipped", note: `amoCRM lead ${amoLeadId} no longer exists` };
     if (real.pipeline_id !== pipelineId || real.status_id !== statusId) return followRealStatus(env, t, event, link, amoLeadId, statusId, real, stageMap);
   }
@@ -67,7 +68,7 @@ async function applyStatus(env: Env, t: Tenant, event: EventRow, amoLeadId: stri
   const done: string[] = [];
   if (shape.responsibleUserId !== undefined || shape.tags.length) {
     const amo = new AmoClient(env, t.accountId);
-    const existing = await amo.get<unknown>(`/api/v4/leads/${amoLeadId}`);
+    const existing = await amo.read(amoLeadSchema, `/api/v4/leads/${amoLeadId}`);
     await amo.patch(`/api/v4/leads/${amoLeadId}`, leadPatchBody(Number(amoLeadId), { tags: shape.tags, customFields: [], responsibleUserId: shape.responsibleUserId }, existing));
     await step({ source: "amocrm", action: "lead.updated", message: `amoCRM lead ${amoLeadId} updated by rules (${[shape.responsibleUserId !== undefined ? `responsible ${shape.responsibleUserId}` : "", shape.tags.length ? `tags ${shape.tags.join(", ")}` : ""].filter(Boolean).join("; ")}).`, entityType: "amo_lead", entityId: amoLeadId });
     // The PATCH comes back as an update webhook with this status: remembered as the rules' own write.

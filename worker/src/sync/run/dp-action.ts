@@ -18,7 +18,8 @@ import { renderDpTemplate, type DpHook } from "../intake/dp-hook";
 import { randomKey } from "../../lib/keys";
 import { secretBox } from "../../lib/secret-box";
 import type { JobResult } from "./lpt-to-amo";
-import { pushAmoLead, readAmoLead, setLinkedStage, type AmoLeadRead } from "./lpt-push";
+import { pushAmoLead, readAmoLead, setLinkedStage } from "./lpt-push";
+import type { AmoLead } from "../../contracts/amocrm";
 
 const dpKeyContext = (accountId: number) => `dp-key:${accountId}`;
 
@@ -44,7 +45,7 @@ async function commentDone(t: Tenant, eventId: number): Promise<boolean> {
   return rows.length > 0;
 }
 
-async function templateValues(t: Tenant, lead: AmoLeadRead): Promise<Record<string, string>> {
+async function templateValues(t: Tenant, lead: AmoLead): Promise<Record<string, string>> {
   const meta = await getMetadata(t);
   const pipeline = meta.pipelines.find((p) => p.id === lead.pipeline_id);
   const status = pipeline?.statuses.find((s) => s.id === lead.status_id);

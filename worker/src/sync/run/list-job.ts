@@ -8,6 +8,7 @@ import { getAccount } from "../../db/accounts";
 import { writeAudit } from "../../db/audit";
 import { finishItem, getListJob, listJobCounts, pendingItems, setListJobStatus, type ListItemRow, type ListJobRow } from "../../db/list-jobs";
 import { AmoClient, AmoError } from "../../amocrm/client";
+import { amoContactSchema, type AmoContact } from "../../contracts/amocrm";
 import { LptClient } from "../../lptracker/client";
 import { RetryLater } from "../../queue/retry";
 import { classifyError } from "./outcome";
@@ -29,20 +30,20 @@ async function syncLead(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lp
   if (!lead) return { status: "failed", code: "lead_missing", reason: `amoCRM has no lead ${leadId} (deleted?)`, lptLeadIds: [] };
   const step = (e: Parameters<typeof writeAudit>[1]) => writeAudit(t, { ...e, data: { ...(e.data as object | undefined), listJob: job.id } });
   // amoCRM's list_selected() carries no names: the result row shows the one amoCRM has now.
-  return { ...fromPush(await pushAmoLead({ env, t, amo, lpt, lead, projectId: job.projectId, step })), name: lead.name };
+  return { ...fromPush(await pushAmoLead({ env, t, amo, lpt, lead, projectId: job.projectId, step })), name: lead.name ?? undefined };
 }
 
 async function syncContact(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lpt: LptClient, contactId: number): Promise<ItemOutcome> {
-  let contact: { id: number; name?: string; _embedded?: { leads?: { id: number }[] } } | null;
+  let contact: AmoContact | null;
   try {
-    contact = await amo.get(`/api/v4/contacts/${contactId}`, { with: "leads" });
+    contact = await amo.read(amoContactSchema, `/api/v4/contacts/${contactId}`, { with: "leads" });
   } catch (err) {
     if (err instanceof AmoError && err.status === 404) contact = null;
     else throw err;
   }
   if (!contact) return { status: "failed", code: "contact_missing", reason: `amoCRM has no contact ${contactId} (deleted?)`, lptLeadIds: [] };
   const leadIds = [...new Set((contact._embedded?.leads ?? []).map((l) => l.id))];
-  if (!leadIds.length) return { status: "skipped", code: "no_leads", reason: "the contact has no leads", lptLeadIds: [], name: contact.name };
+  if (!leadIds.length) return { status: "skipped", code: "no_leads", reason: "the contact has no leads", lptLeadIds: [], name: contact.name ?? undefined };
   if (leadIds.length > CONTACT_LEADS_MAX) return { status: "failed", code: "too_many_leads", reason: `the contact has ${leadIds.length} leads, more than ${CONTACT_LEADS_MAX}; select its leads in the leads list instead`, lptLeadIds: [] };
   const parts: string[] = [];
   const ids: number[] = [];
@@ -59,7 +60,7 @@ async function syncContact(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient,
   }
   // The contact as a whole: any failure shows first, then anything new, then updates.
   const status = tally.failed ? "failed" : tally.created ? "created" : tally.updated ? "updated" : "skipped";
-  return { status, code: `contact_${status}`, reason: parts.join("; "), lptLeadIds: ids, name: contact.name };
+  return { status, code: `contact_${status}`, reason: parts.join("; "), lptLeadIds: ids, name: contact.name ?? undefined };
 }
 
 async function runItem(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lpt: LptClient, item: ListItemRow): Promise<ItemOutcome> {

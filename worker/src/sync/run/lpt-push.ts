@@ -12,17 +12,7 @@ import { getStageMap } from "../../db/mapping";
 import type { AuditEntry } from "../../db/audit";
 import { normalizeEmail, normalizePhone } from "../../lib/phone";
 import { RetryLater } from "../../queue/retry";
-import type { AmoContact } from "../plan/contact-finder";
-
-export interface AmoLeadRead {
-  id: number;
-  name?: string;
-  price?: number | null;
-  pipeline_id: number;
-  status_id: number;
-  responsible_user_id?: number;
-  _embedded?: { contacts?: { id: number; is_main?: boolean }[] };
-}
+import { amoContactSchema, amoLeadSchema, type AmoContact, type AmoLead } from "../../contracts/amocrm";
 
 export type PushStatus = "created" | "updated" | "skipped";
 export interface PushResult {
@@ -36,9 +26,9 @@ export interface PushResult {
 type Step = (e: Omit<AuditEntry, "eventId">) => Promise<void>;
 
 /** The amoCRM lead as amoCRM has it now (the webhook or the browser only names it); null when it is gone. */
-export async function readAmoLead(amo: AmoClient, id: number): Promise<AmoLeadRead | null> {
+export async function readAmoLead(amo: AmoClient, id: number): Promise<AmoLead | null> {
   try {
-    return await amo.get<AmoLeadRead>(`/api/v4/leads/${id}`, { with: "contacts" });
+    return await amo.read(amoLeadSchema, `/api/v4/leads/${id}`, { with: "contacts" });
   } catch (err) {
     if (err instanceof AmoError && err.status === 404) return null;
     throw err;
@@ -46,7 +36,7 @@ export async function readAmoLead(amo: AmoClient, id: number): Promise<AmoLeadRe
 }
 
 /** The LPTracker stage the stage map pairs with the lead's amoCRM status (toward LPTracker), if any. */
-export async function mappedLptStage(t: Tenant, projectId: number, lead: Pick<AmoLeadRead, "pipeline_id" | "status_id">): Promise<number | null> {
+export async function mappedLptStage(t: Tenant, projectId: number, lead: Pick<AmoLead, "pipeline_id" | "status_id">): Promise<number | null> {
   const map = await getStageMap(t, projectId);
   return map.find((s) => s.amoPipelineId === lead.pipeline_id && s.amoStatusId === lead.status_id && s.direction !== "to_amo")?.lptStageId ?? null;
 }
@@ -56,7 +46,7 @@ function fieldValues(contact: AmoContact, code: "PHONE" | "EMAIL"): string[] {
 }
 
 /** Moves a linked LPTracker lead, remembering the write so LPTracker's echo is not sent back to amoCRM. */
-export async function setLinkedStage(lpt: LptClient, t: Tenant, link: LinkRow, stageId: number, amoLead: Pick<AmoLeadRead, "pipeline_id" | "status_id">): Promise<boolean> {
+export async function setLinkedStage(lpt: LptClient, t: Tenant, link: LinkRow, stageId: number, amoLead: Pick<AmoLead, "pipeline_id" | "status_id">): Promise<boolean> {
   if (link.meta.lptStage === stageId) return false;
   await lpt.setLeadStage(link.lptId, stageId);
   const facts = link.meta.facts && typeof link.meta.facts === "object" ? { ...(link.meta.facts as Record<string, unknown>), "stage.id": stageId } : link.meta.facts;
@@ -75,7 +65,7 @@ export interface PushInput {
   t: Tenant;
   amo: AmoClient;
   lpt: LptClient;
-  lead: AmoLeadRead;
+  lead: AmoLead;
   /** Where a new LPTracker lead goes. */
   projectId: number;
   /** A stage chosen by the caller; otherwise the stage map decides (or LPTracker's default). */
@@ -126,7 +116,7 @@ async function pushLocked(i: PushInput): Promise<PushResult> {
   if (!project || !project.enabled) return { status: "skipped", code: "project_gone", lptLeadId: null, note: `LPTracker project ${i.projectId} is not connected any more; choose another project` };
   const contactRef = lead._embedded?.contacts?.find((c) => c.is_main) ?? lead._embedded?.contacts?.[0];
   if (!contactRef) return { status: "skipped", code: "no_contact", lptLeadId: null, note: "the amoCRM lead has no contact; LPTracker needs a contact with a phone or an e-mail" };
-  const contact = await amo.get<AmoContact>(`/api/v4/contacts/${contactRef.id}`);
+  const contact = await amo.read(amoContactSchema, `/api/v4/contacts/${contactRef.id}`);
   const phones = [...new Set(fieldValues(contact ?? { id: contactRef.id }, "PHONE").map((p) => normalizePhone(p)?.e164).filter((p): p is string => !!p))];
   const emails = [...new Set(fieldValues(contact ?? { id: contactRef.id }, "EMAIL").map((e) => normalizeEmail(e)).filter((e): e is string => !!e))];
   if (!phones.length && !emails.length) {

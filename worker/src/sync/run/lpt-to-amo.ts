@@ -4,6 +4,7 @@
 // the rule actions, post the calls, and record the event in one D1 batch.
 import type { Env } from "../../env";
 import { AmoClient } from "../../amocrm/client";
+import { amoContactSchema, amoLeadSchema } from "../../contracts/amocrm";
 import { amoGate } from "../../amocrm/gate";
 import { getMetadata, refreshMetadata } from "../../amocrm/metadata";
 import { LptClient, LptError } from "../../lptracker/client";
@@ -361,7 +362,7 @@ type AmoStatus = { pipelineId: number; statusId: number };
 /** A contact's leads as amoCRM has them now: the newest 50 of `_embedded.leads`, read in one shared call. */
 async function contactLeads(amo: AmoClient, contact: AmoContact): Promise<AmoLeadState[]> {
   const ids = (contact._embedded?.leads ?? []).map((l) => l.id).sort((a, b) => b - a).slice(0, 50);
-  const read = await Promise.all(ids.map((id) => amo.readLead<AmoLeadState>(id)));
+  const read = await Promise.all(ids.map((id) => amo.readLead(amoLeadSchema, id)));
   return read.filter((l): l is AmoLeadState => l !== null);
 }
 
@@ -392,7 +393,7 @@ async function upsertInAmo(i: UpsertInput): Promise<AmoWrite> {
     waiting = entry ? { uid: entry.uid, amoLeadId: entry.amoLeadId, amoContactId: entry.amoContactId, own: entry === own } : null;
   }
   // Read and written together with the other jobs' linked leads (amocrm/gate.ts).
-  const linked = i.link && !settled ? await amo.readLead<AmoLeadState>(Number(i.link.amoId)) : undefined;
+  const linked = i.link && !settled ? await amo.readLead(amoLeadSchema, Number(i.link.amoId)) : undefined;
   let found: Awaited<ReturnType<AmoClient["findContact"]>> | undefined;
   let leadsOfContact: AmoLeadState[] | undefined;
   // The contact is looked up only when the plan can use it: an incoming-leads entry brings its own.
@@ -553,7 +554,7 @@ function changesNothing(body: AmoContactBody, existing: AmoContact): boolean {
 async function updateContact(amo: AmoClient, id: number, draft: UpsertInput["contactDraft"], step: UpsertInput["step"], known?: AmoContact): Promise<void> {
   const hasMapped = draft.name !== undefined || draft.phones.length || draft.emails.length || draft.tags.length || draft.customFields.length || draft.responsibleUserId !== undefined;
   if (!hasMapped) return;
-  const existing = known ?? (await amo.readContact<AmoContact>(id));
+  const existing = known ?? (await amo.readContact(amoContactSchema, id));
   if (!existing) return;
   const body = contactPatchBody(id, draft, existing);
   if (changesNothing(body, existing)) return;

@@ -3,6 +3,7 @@
 // sync job records the outcomes in its final batch (sync/run/lpt-to-amo.ts).
 import type { AmoClient } from "../../amocrm/client";
 import { AmoError } from "../../amocrm/client";
+import { amoCallsAnswerSchema } from "../../contracts/amocrm";
 import type { CallRow } from "../../db/calls";
 import { outboundLink } from "../../lib/links";
 
@@ -60,10 +61,10 @@ export async function postCalls<C extends CallToPost>(amo: AmoClient, pending: C
   for (let i = 0; i < items.length; i += 50) {
     const batch = items.slice(i, i + 50);
     const rows = withPhone.slice(i, i + 50);
-    let placed: { uniq?: string; id?: number }[] = [];
+    let placed: { uniq?: string | null; id?: number | null }[] = [];
     try {
-      const body = await amo.post<{ _embedded?: { calls?: { id: number; uniq?: string; request_id?: string }[] }; errors?: unknown[] }>("/api/v4/calls", batch);
-      placed = body?._embedded?.calls ?? [];
+      const body = await amo.send(amoCallsAnswerSchema, "POST", "/api/v4/calls", batch);
+      placed = body._embedded?.calls ?? [];
     } catch (err) {
       if (err instanceof AmoError && err.transient) throw err;
       placed = [];

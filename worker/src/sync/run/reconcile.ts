@@ -10,6 +10,7 @@ import { insertEvent } from "../../db/events";
 import { writeAudit } from "../../db/audit";
 import { LptClient } from "../../lptracker/client";
 import { AmoClient } from "../../amocrm/client";
+import { amoLeadsByUpdateAnswerSchema } from "../../contracts/amocrm";
 import { normalizeLptLead } from "../mapping/lpt-lead";
 import type { LeadSnapshot } from "./lpt-to-amo";
 
@@ -72,7 +73,7 @@ export async function reconcileAccount(env: Env, t: Tenant, nowMs: number = Date
   const amo = new AmoClient(env, t.accountId);
   const cursorName = "reconcile:amo";
   const from = Number((await getCursor(t, cursorName)) ?? nowS - FIRST_PASS_LOOKBACK_S);
-  const body = await amo.get<{ _embedded?: { leads?: { id: number; status_id: number; pipeline_id: number; updated_at: number }[] } }>("/api/v4/leads", {
+  const body = await amo.read(amoLeadsByUpdateAnswerSchema, "/api/v4/leads", {
     "filter[updated_at][from]": from,
     "order[updated_at]": "asc",
     limit: MAX_PER_PASS,
