@@ -13,6 +13,7 @@ import type { ApiContext, Route } from "./context";
 import { gate, linkBase } from "./gate";
 import { problem, readBody, renderError } from "./http";
 import { parseNested } from "./php-form";
+import { reshapeAnswer } from "./reshape";
 import type { Store } from "./store";
 
 interface Compiled {
@@ -79,7 +80,8 @@ export async function handleApi(store: Store, request: Request, url: URL): Promi
     nowSec: () => store.nowSec(),
   };
   try {
-    return await found.route.handler(ctx);
+    const answer = await found.route.handler(ctx);
+    return admitted.account.reshape.length ? await reshapeAnswer(admitted.account.reshape, `${request.method} ${pattern}`, answer) : answer;
   } catch (err) {
     const rendered = renderError(err);
     if (rendered) return rendered;

@@ -16,6 +16,7 @@ import type { CreateAccountInput, DisconnectVariant, EntityType, SimFaultPlan, S
 import { emitContactChanges, emitLeadChanges, sendDisconnect } from "./webhooks";
 import { dpControl, DpControlError } from "./digital-pipeline";
 import { unsortedControl, UnsortedControlError } from "./amocrm-unsorted";
+import { readReshapeRules } from "./reshape";
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** Fails to compile when SimFaultPlan drifts from the shared FaultPlan. */
@@ -148,6 +149,13 @@ function accountActions(store: Store, signer: JwtSigner): Record<string, Account
       return json({ revoked: true });
     },
     "POST faults": (a, _body, raw) => setFaults(a, raw),
+    // Answers of a route come back in another shape (a field dropped or replaced); null clears.
+    "POST reshape": (a, _body, raw) => {
+      const rules = readReshapeRules(raw);
+      if (typeof rules === "string") throw new ControlError(400, rules);
+      a.reshape = rules;
+      return json({ rules });
+    },
     "POST drop-webhooks": (a, body) => {
       const count = Number(body.count ?? 1);
       if (!Number.isInteger(count) || count < 0) throw new ControlError(400, "count must be a non-negative integer");

@@ -3,6 +3,7 @@
 import type { OutgoingHook } from "../shared/outbox";
 import type { DpAction } from "./digital-pipeline";
 import type { UnsortedEntry } from "./amocrm-unsorted";
+import type { ReshapeRule } from "./reshape";
 import type {
   AccountInfo,
   AccountState,
@@ -94,6 +95,11 @@ export class AmoSimControl {
 
   setFaults(accountId: number, plan: SimFaultPlan | null): Promise<{ plan: SimFaultPlan | null }> {
     return this.call("POST", `/accounts/${accountId}/faults`, plan);
+  }
+
+  /** Answers of the named routes come back in another shape until cleared with null (see sim/amocrm/reshape.ts). */
+  reshape(accountId: number, rules: ReshapeRule | ReshapeRule[] | null): Promise<{ rules: ReshapeRule[] }> {
+    return this.call("POST", `/accounts/${accountId}/reshape`, rules);
   }
 
   /** The next `count` outgoing webhooks of the account are lost (0 cancels). */

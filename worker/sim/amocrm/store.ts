@@ -1,6 +1,7 @@
 // In-memory state of the simulator: accounts (each with its own entities, counters, faults and
 // outbox) and the token indexes that attribute every call to one account.
 import { FaultInjector, seededRandom } from "../shared/faults";
+import type { ReshapeRule } from "./reshape";
 import { Outbox, type DeliveryMode, type OutgoingHook } from "../shared/outbox";
 import { RateWindow } from "../shared/rate-window";
 import type {
@@ -64,6 +65,8 @@ export interface Account {
   faults: FaultInjector;
   outbox: Outbox;
   dropWebhooks: number;
+  /** Test hook: answers of these routes come back reshaped (reshape.ts). */
+  reshape: ReshapeRule[];
   dropped: OutgoingHook[];
   stats: {
     refreshCalls: number;
@@ -159,7 +162,7 @@ export class Store {
     return Math.floor(this.opts.now() / 1000);
   }
 
-  newAccount(init: Omit<Account, "usersApiForbidden" | "faults" | "outbox" | "dropWebhooks" | "dropped" | "stats" | "tokensRevoked" | "contacts" | "leads" | "companies" | "notes" | "tasks" | "calls" | "webhooks" | "tags">): Account {
+  newAccount(init: Omit<Account, "usersApiForbidden" | "faults" | "outbox" | "dropWebhooks" | "reshape" | "dropped" | "stats" | "tokensRevoked" | "contacts" | "leads" | "companies" | "notes" | "tasks" | "calls" | "webhooks" | "tags">): Account {
     const account: Account = {
       ...init,
       usersApiForbidden: false,
@@ -175,6 +178,7 @@ export class Store {
       faults: new FaultInjector(),
       outbox: new Outbox(this.opts.webhookMode),
       dropWebhooks: 0,
+      reshape: [],
       dropped: [],
       stats: {
         refreshCalls: 0,

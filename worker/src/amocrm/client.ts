@@ -26,6 +26,14 @@ export class AmoError extends Error {
   }
 }
 
+/** amoCRM answered, but not in the shape we read: the message names the request and the field. */
+export class AmoShapeError extends AmoError {
+  constructor(message: string, body: unknown) {
+    super("http", message, undefined, body);
+    this.name = "AmoShapeError";
+  }
+}
+
 function describeHttpError(status: number, body: unknown): string {
   const parsed = amoErrorBodySchema.safeParse(body);
   const b = parsed.success ? parsed.data : {};
@@ -47,7 +55,7 @@ export class AmoClient {
 
   private unwrap(result: AmoResult): { status: number; body: unknown } {
     if (!result.ok) {
-      if (result.error === "shape") throw new AmoError("http", result.detail, undefined, result.body);
+      if (result.error === "shape") throw new AmoShapeError(result.detail, result.body);
       throw new AmoError(result.error, result.detail, undefined, undefined, result.retryAfterMs);
     }
     if (result.status >= 400) throw new AmoError("http", describeHttpError(result.status, result.body), result.status, result.body);
@@ -128,7 +136,7 @@ export class AmoClient {
   private check<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
     const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
-    throw new AmoError("http", shapeProblem(what, parsed.error), undefined, body);
+    throw new AmoShapeError(shapeProblem(what, parsed.error), body);
   }
 
   /** Walks every page of a HAL list (250 per page unless a smaller limit is given), each item checked against `item`. */

@@ -138,7 +138,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
   const saved = projectId ? await sharedRead(key("mapping"), () => getSavedMapping(t, projectId)) : null;
   const rows = saved?.rows ?? defaultMapping(meta);
   const stageMap = projectId ? await sharedRead(key("stage-map"), () => getStageMap(t, projectId)) : [];
-  const policy: LeadPolicy = projectId ? await sharedRead(key("lead-policy"), () => getLeadPolicy(t, projectId)) : DEFAULT_LEAD_POLICY;
+  const { policy, unsorted: unsortedSetting } = await projectLeadSettings(t, projectId);
   const ruleResponsible = [...plan.actions].reverse().find((a) => a.type === "set_responsible");
   const { contact: contactDraft, lead: leadDraft, problems, placement } = shapeLptLead(plan, facts, lead, meta, rows, stageMap);
   if (problems.length) {
@@ -183,6 +183,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
           projectName: project?.name ?? null,
           receivedAt: event.receivedAt,
           policy,
+          unsortedSetting,
           ruleResponsibleUserId: ruleResponsible?.type === "set_responsible" ? ruleResponsible.userId : undefined,
         });
     if (!journal.amo && done.once) {
@@ -354,7 +355,22 @@ interface UpsertInput {
   /** When the event reached us: the contact lookup must see every contact made before it. */
   receivedAt: number;
   policy: LeadPolicy;
+  /** The project's incoming-leads setting (null: straight into the pipeline). */
+  unsortedSetting: UnsortedSetting | null;
   ruleResponsibleUserId?: number;
+}
+
+type UnsortedSetting = { pipelineId: number };
+
+/**
+ * The project's lead policy and incoming-leads setting, read once for all jobs of a burst that run
+ * together (sync/run/shared-read.ts) rather than by each event.
+ */
+export async function projectLeadSettings(t: Tenant, projectId: number | null): Promise<{ policy: LeadPolicy; unsorted: UnsortedSetting | null }> {
+  if (!projectId) return { policy: DEFAULT_LEAD_POLICY, unsorted: null };
+  const key = (what: string) => `${what}:${t.accountId}:${projectId}`;
+  const [policy, unsorted] = await Promise.all([sharedRead(key("lead-policy"), () => getLeadPolicy(t, projectId)), sharedRead(key("unsorted-setting"), () => getUnsortedSetting(t, projectId))]);
+  return { policy, unsorted };
 }
 
 type AmoStatus = { pipelineId: number; statusId: number };
@@ -380,7 +396,7 @@ async function upsertInAmo(i: UpsertInput): Promise<AmoWrite> {
   const { t, amo, lead, contactDraft, leadDraft, step } = i;
   const linkState = linkUnsorted(i.link);
   const settled = linkState?.state === "pending" || linkState?.state === "declined";
-  const setting = !i.link && i.projectId !== null ? await getUnsortedSetting(t, i.projectId) : null;
+  const setting = !i.link ? i.unsortedSetting : null;
   const settingLive = !!setting && i.meta.pipelines.some((p) => p.id === setting.pipelineId);
   let waiting: WaitingEntry | null = null;
   if (linkState?.state === "pending") {
