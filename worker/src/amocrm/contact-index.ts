@@ -6,7 +6,7 @@ import { normalizeEmail, normalizePhone } from "../lib/phone";
 import { contactHasEmail, contactHasPhone, findAmoContact, type AmoContact } from "../sync/plan/contact-finder";
 import type { AmoRequest, AmoResult } from "./gate";
 import type { AmoClient } from "./client";
-import { shapeProblem } from "../contracts/amocrm";
+import { amoContactsAnswerSchema, shapeProblem } from "../contracts/amocrm";
 
 /** Contacts seen this many seconds before the newest one are read again: commits land out of order. */
 const OVERLAP_SEC = 5;
@@ -37,10 +37,6 @@ interface IndexState {
 }
 
 type Send = (req: AmoRequest) => Promise<AmoResult>;
-
-interface ContactPage {
-  _embedded?: { contacts?: (AmoContact & { updated_at?: number })[] };
-}
 
 function keysOf(contact: AmoContact): string[] {
   const keys = new Set<string>();
@@ -126,10 +122,14 @@ export class ContactIndex {
     return out;
   }
 
-  private async page(query: AmoRequest["query"]): Promise<{ ok: true; contacts: (AmoContact & { updated_at?: number })[] } | { ok: false; result: AmoResult }> {
+  private async page(query: AmoRequest["query"]): Promise<{ ok: true; contacts: AmoContact[] } | { ok: false; result: AmoResult }> {
     const r = await this.send({ method: "GET", path: "/api/v4/contacts", query });
     if (!r.ok || r.status >= 400) return { ok: false, result: r };
-    return { ok: true, contacts: r.status === 204 ? [] : ((r.body as ContactPage | null)?._embedded?.contacts ?? []) };
+    if (r.status === 204) return { ok: true, contacts: [] };
+    // A page in another shape proves nothing about who is in amoCRM: the index is not built on it.
+    const page = amoContactsAnswerSchema.safeParse(r.body);
+    if (!page.success) return { ok: false, result: { ok: false, error: "shape", detail: shapeProblem("GET /api/v4/contacts", page.error), body: r.body } };
+    return { ok: true, contacts: page.data._embedded?.contacts ?? [] };
   }
 
   /** Reads every contact once. False when the account is too big or amoCRM did not answer. */
@@ -281,7 +281,10 @@ export class ContactIndex {
         }
         if (r.status === 204) return null;
         const parsed = schema.safeParse(r.body);
-        if (!parsed.success) throw new Error(shapeProblem(`GET ${path}`, parsed.error));
+        if (!parsed.success) {
+          failure = { ok: false, error: "shape", detail: shapeProblem(`GET ${path}`, parsed.error), body: r.body };
+          throw new Error(failure.detail);
+        }
         return parsed.data;
       },
     };

@@ -193,7 +193,7 @@ export class AmoAccountGate extends DurableObject<Env> {
         const r = await this.request({ method: "GET", path: `/api/v4/${kind}`, query });
         if (!r.ok || r.status >= 300) return ids.map(() => r);
         // A page in another shape must not read as "every lead is gone": each caller gets the problem.
-        const page = halPageSchema(kind, amoEntityRefSchema).safeParse(r.body);
+        const page = halPageSchema(kind, amoEntityRefSchema).safeParse(r.status === 204 ? {} : r.body);
         if (!page.success) return ids.map(() => ({ ok: false, error: "shape", detail: shapeProblem(`GET /api/v4/${kind}`, page.error), body: r.body }));
         const items = page.data._embedded?.[kind] ?? [];
         const byId = new Map(items.map((x) => [x.id, x]));
