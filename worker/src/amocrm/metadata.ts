@@ -5,7 +5,20 @@ import type { Env } from "../env";
 import { metadataCache } from "../db/schema";
 import { scoped, type Tenant } from "../db/tenant";
 import type { AmoCustomField, AmoMetadata, AmoPipeline, AmoTaskType, AmoUser } from "../sync/types";
-import { amoAccountInfoSchema, amoPipelinesAnswerSchema, amoRawFieldSchema, amoRawUserSchema, type AmoAccountInfo, type AmoRawField, type AmoRawUser } from "../contracts/amocrm";
+import { z } from "zod";
+import {
+  amoAccountInfoSchema,
+  amoCustomFieldSchema,
+  amoPipelineSchema,
+  amoPipelinesAnswerSchema,
+  amoRawFieldSchema,
+  amoRawUserSchema,
+  amoTaskTypeSchema,
+  amoUserSchema,
+  type AmoAccountInfo,
+  type AmoRawField,
+  type AmoRawUser,
+} from "../contracts/amocrm";
 import { AmoClient, AmoError } from "./client";
 import { storeUserRights, USER_GROUPS_KIND } from "./rights";
 
@@ -68,28 +81,35 @@ export async function fetchMetadata(client: AmoClient): Promise<{
 const KINDS = { pipelines: "pipelines", leadFields: "lead_fields", contactFields: "contact_fields", users: "users", taskTypes: "task_types" } as const;
 
 export const storeMetadata = scoped(async (t: Tenant, meta: Omit<AmoMetadata, "fetchedAt">, now: number = Date.now()) => {
-  const writes = (Object.keys(KINDS) as (keyof typeof KINDS)[]).map((key) =>
+  const write = (key: keyof typeof KINDS) =>
     t.db
       .insert(metadataCache)
       .values({ accountId: t.accountId, kind: KINDS[key], data: meta[key], fetchedAt: now })
-      .onConflictDoUpdate({ target: [metadataCache.accountId, metadataCache.kind], set: { data: meta[key], fetchedAt: now } }),
-  );
-  await t.db.batch(writes as [(typeof writes)[number], ...(typeof writes)[number][]]);
+      .onConflictDoUpdate({ target: [metadataCache.accountId, metadataCache.kind], set: { data: meta[key], fetchedAt: now } });
+  await t.db.batch([write("pipelines"), write("leadFields"), write("contactFields"), write("users"), write("taskTypes")]);
 });
 
 export const getMetadata = scoped(async (t: Tenant): Promise<AmoMetadata> => {
   const rows = await t.db.select().from(metadataCache).where(eq(metadataCache.accountId, t.accountId));
   const byKind = new Map(rows.map((r) => [r.kind, r]));
-  const pick = <T>(kind: string): T[] => (byKind.get(kind)?.data as T[] | undefined) ?? [];
-  const times = rows.map((r) => r.fetchedAt);
-  return {
-    pipelines: pick<AmoPipeline>(KINDS.pipelines),
-    leadFields: pick<AmoCustomField>(KINDS.leadFields),
-    contactFields: pick<AmoCustomField>(KINDS.contactFields),
-    users: pick<AmoUser>(KINDS.users),
-    taskTypes: pick<AmoTaskType>(KINDS.taskTypes),
-    fetchedAt: times.length ? Math.min(...times) : null,
+  // The cache holds what storeMetadata wrote; a part in another shape (or missing) reads as empty
+  // and marks the whole as never fetched, so the next sync refreshes it from amoCRM.
+  let intact = true;
+  const pick = <S extends z.ZodType>(kind: string, item: S): z.output<S>[] => {
+    const row = byKind.get(kind);
+    const parsed = z.array(item).safeParse(row?.data ?? []);
+    if (!parsed.success) intact = false;
+    return parsed.data ?? [];
   };
+  const times = rows.map((r) => r.fetchedAt);
+  const meta = {
+    pipelines: pick(KINDS.pipelines, amoPipelineSchema),
+    leadFields: pick(KINDS.leadFields, amoCustomFieldSchema),
+    contactFields: pick(KINDS.contactFields, amoCustomFieldSchema),
+    users: pick(KINDS.users, amoUserSchema),
+    taskTypes: pick(KINDS.taskTypes, amoTaskTypeSchema),
+  };
+  return { ...meta, fetchedAt: intact && times.length ? Math.min(...times) : null };
 });
 
 /** Fetches every page of the account's metadata and caches it. */

@@ -1,6 +1,7 @@
 // amoCRM's access rules as pure functions: reads a user's rights from the users API and decides
 // whether that user may view or edit a lead or contact, the way amoCRM's own interface decides.
 // Anything unknown or malformed counts as D (denied): a gap in what amoCRM told us never leaks data.
+import { z } from "zod";
 
 /** A all, G the responsible user's group, M only as the responsible user, D none. */
 export type Access = "A" | "G" | "M" | "D";
@@ -46,11 +47,28 @@ function narrower(a: Access, b: Access): Access {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+/** A bag of fields from amoCRM: anything that is not an object reads as an empty one. */
+const fieldsSchema = z.record(z.string(), z.unknown()).catch({});
+
 function entityRights(raw: unknown): EntityRights {
-  const r = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
+  const r = fieldsSchema.parse(raw);
   const view = access(r.view);
   return { view, edit: narrower(access(r.edit), view) };
 }
+
+/** The parts of a user the rights are read from, each left empty when amoCRM sent something else. */
+const userSchema = z.object({
+  id: z.unknown(),
+  rights: fieldsSchema.optional(),
+  _embedded: z
+    .object({
+      groups: z.array(fieldsSchema).catch([]).optional(),
+      roles: z.array(z.object({ rights: fieldsSchema.optional() }).catch({})).catch([]).optional(),
+    })
+    .catch({})
+    .optional(),
+});
+const listSchema = z.array(z.unknown());
 
 function intOrNull(v: unknown): number | null {
   const n = typeof v === "string" && /^\d{1,15}$/.test(v) ? Number(v) : v;
@@ -64,20 +82,22 @@ function intOrNull(v: unknown): number | null {
  * Returns null when the body is not a user.
  */
 export function parseUserRights(raw: unknown, knownGroups?: ReadonlySet<number>): ViewerRights | null {
-  if (!raw || typeof raw !== "object") return null;
-  const u = raw as { id?: unknown; rights?: Record<string, unknown>; _embedded?: { groups?: { id?: unknown }[]; roles?: { rights?: Record<string, unknown> }[] } };
+  const parsed = userSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const u = parsed.data;
   const userId = intOrNull(u.id);
   if (!userId) return null;
-  const rights = u.rights && typeof u.rights === "object" ? u.rights : {};
+  const rights = u.rights ?? {};
   const role = u._embedded?.roles?.[0]?.rights ?? {};
   const pick = (key: "leads" | "contacts") => entityRights(rights[key] ?? role[key]);
   let groupId = intOrNull(rights.group_id) ?? intOrNull(u._embedded?.groups?.[0]?.id);
   // A group the account no longer lists cannot make anybody a group mate.
   if (groupId !== null && knownGroups && knownGroups.size && !knownGroups.has(groupId)) groupId = null;
-  const statusRaw = Array.isArray(rights.status_rights) ? rights.status_rights : Array.isArray(role.status_rights) ? role.status_rights : [];
+  const statusRaw = listSchema.safeParse(rights.status_rights).data ?? listSchema.safeParse(role.status_rights).data ?? [];
   const statusRights: StatusRight[] = [];
-  for (const s of statusRaw as Record<string, unknown>[]) {
-    if (!s || typeof s !== "object") continue;
+  for (const item of statusRaw) {
+    const s = z.record(z.string(), z.unknown()).safeParse(item).data;
+    if (!s) continue;
     if (s.entity_type !== undefined && s.entity_type !== "leads") continue;
     const pipelineId = intOrNull(s.pipeline_id);
     const statusId = intOrNull(s.status_id);

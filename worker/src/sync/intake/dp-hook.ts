@@ -1,10 +1,12 @@
 // amoCRM's Digital Pipeline hook for the widget's action, read into one shape: form-encoded bracket
 // keys (what amoCRM sends) or JSON (what its docs show), checked with a reason for every refusal.
 // Pure, so that Node tests run it; the job lives in dp-action.ts.
-import { parseNestedForm, type FormValue } from "../../lib/php-form";
+import { z } from "zod";
+import { parseNestedForm } from "../../lib/php-form";
 
 export const DP_ACTIONS = ["create_update", "set_stage", "comment"] as const;
 export type DpActionKind = (typeof DP_ACTIONS)[number];
+const dpActionSchema = z.enum(DP_ACTIONS);
 export const DP_COMMENT_MAX = 2000;
 
 /** What the widget's DP settings hold (manifest `dp.settings`); `key` is the hidden per-account secret. */
@@ -29,7 +31,9 @@ export interface DpHook {
 }
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
+const jsonObjectSchema = z.record(z.string(), z.unknown());
+/** The value as an object of fields; anything else (a list, a string, nothing) as an empty one. */
+const obj = (v: unknown): Json => jsonObjectSchema.safeParse(v).data ?? {};
 const str = (v: unknown): string | null => (typeof v === "string" ? v : typeof v === "number" ? String(v) : null);
 const posInt = (v: unknown): number | null => {
   const n = typeof v === "number" ? v : typeof v === "string" && /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : NaN;
@@ -41,14 +45,14 @@ export function readDpBody(contentType: string, raw: string): { ok: true; body: 
   const type = contentType.toLowerCase();
   if (type.includes("application/json") || (!type.includes("form") && /^\s*\{/.test(raw))) {
     try {
-      const parsed = JSON.parse(raw) as unknown;
-      return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? { ok: true, body: parsed as Json } : { ok: false, error: "the JSON body is not an object" };
+      const parsed = jsonObjectSchema.safeParse(JSON.parse(raw));
+      return parsed.success ? { ok: true, body: parsed.data } : { ok: false, error: "the JSON body is not an object" };
     } catch {
       return { ok: false, error: "the body is not valid JSON" };
     }
   }
   if (!raw.trim()) return { ok: false, error: "the body is empty" };
-  return { ok: true, body: parseNestedForm(new URLSearchParams(raw)) as Record<string, FormValue> as Json };
+  return { ok: true, body: parseNestedForm(new URLSearchParams(raw)) };
 }
 
 export type DpParse = { ok: true; hook: DpHook; key: string } | { ok: false; accountId: number | null; reason: string };
@@ -66,8 +70,10 @@ export function parseDpHook(body: Json): DpParse {
   const widget = obj(obj(obj(body.action).settings).widget);
   const raw = obj(widget.settings);
   const key = str(raw.key) ?? "";
-  const action = str(raw.action) ?? "";
-  if (!(DP_ACTIONS as readonly string[]).includes(action)) return { ok: false, accountId, reason: `the action setting ${JSON.stringify(action.slice(0, 40))} is not one of ${DP_ACTIONS.join(", ")}; open the action in the Digital Pipeline and choose it again` };
+  const named = str(raw.action) ?? "";
+  const chosen = dpActionSchema.safeParse(named);
+  if (!chosen.success) return { ok: false, accountId, reason: `the action setting ${JSON.stringify(named.slice(0, 40))} is not one of ${DP_ACTIONS.join(", ")}; open the action in the Digital Pipeline and choose it again` };
+  const action = chosen.data;
   const projectId = posInt(raw.project_id);
   if (!projectId) return { ok: false, accountId, reason: "the action has no LPTracker project; open it in the Digital Pipeline and choose one" };
   const stageId = posInt(raw.stage_id);
@@ -87,7 +93,7 @@ export function parseDpHook(body: Json): DpParse {
       pipelineId: posInt(data.pipeline_id),
       statusId: posInt(data.status_id),
       time: str(event.time) ?? "",
-      settings: { action: action as DpActionKind, projectId, stageId: action === "comment" ? null : stageId, comment: action === "comment" ? comment : null },
+      settings: { action, projectId, stageId: action === "comment" ? null : stageId, comment: action === "comment" ? comment : null },
     },
   };
 }
