@@ -15,6 +15,7 @@ import { codedText } from "../lib/errors";
 import { Coalescer } from "./coalesce";
 import { ContactIndex, type LookupResult, type Person } from "./contact-index";
 import { amoComplexAnswerSchema, amoEntityRefSchema, halPageSchema, shapeProblem } from "../contracts/amocrm";
+import { errorText, errorName } from "../lib/error-text";
 
 const REFRESH_BEFORE_MS = 60 * 60 * 1000;
 const BLOCK_COOLDOWN_MS = 5 * 60 * 1000;
@@ -259,7 +260,7 @@ export class AmoAccountGate extends DurableObject<Env> {
         await res.body?.cancel();
       } catch (err) {
         answered();
-        return { verdict: "unknown", detail: `amoCRM did not answer GET /api/v4/account: ${(err as Error).name}` };
+        return { verdict: "unknown", detail: `amoCRM did not answer GET /api/v4/account: ${errorName(err)}` };
       }
       if (status >= 200 && status < 300) return { verdict: "live", detail: `amoCRM still accepts our access token (GET /api/v4/account answered ${status})` };
       if (status !== 401) return { verdict: "unknown", detail: `GET /api/v4/account answered ${status}` };
@@ -270,9 +271,9 @@ export class AmoAccountGate extends DurableObject<Env> {
     } catch (err) {
       const after = await this.load();
       if (!after || after.revoked || (err instanceof OAuthError && err.revoked)) {
-        return { verdict: "gone", detail: `amoCRM refused our refresh token (${(err as Error).message})` };
+        return { verdict: "gone", detail: `amoCRM refused our refresh token (${errorText(err)})` };
       }
-      return { verdict: "unknown", detail: `the token refresh did not complete: ${(err as Error).message}` };
+      return { verdict: "unknown", detail: `the token refresh did not complete: ${errorText(err)}` };
     }
   }
 
@@ -290,7 +291,7 @@ export class AmoAccountGate extends DurableObject<Env> {
       await this.save({ ...state, sealed: await reseal(box, state.sealed, this.context(state.accountId)) });
       return { found: 1, failed: 0 };
     } catch (err) {
-      logWarn("amoCRM tokens could not be re-sealed", { accountId: state.accountId, error: (err as Error).message });
+      logWarn("amoCRM tokens could not be re-sealed", { accountId: state.accountId, error: errorText(err) });
       return { found: 1, failed: 1 };
     }
   }
@@ -320,7 +321,7 @@ export class AmoAccountGate extends DurableObject<Env> {
         const now = await this.load();
         if (now?.revoked) return { ok: false, error: "reauth_required", detail: now.revokedReason ?? "amoCRM revoked access." };
         // A failed refresh is survivable while the current token still works.
-        if (!now || now.expiresAt <= Date.now()) return { ok: false, error: "transient", detail: `Token refresh failed: ${(err as Error).message}`, retryAfterMs: 5000 };
+        if (!now || now.expiresAt <= Date.now()) return { ok: false, error: "transient", detail: `Token refresh failed: ${errorText(err)}`, retryAfterMs: 5000 };
       }
     }
     const current = (await this.load())!;
@@ -334,7 +335,7 @@ export class AmoAccountGate extends DurableObject<Env> {
       await this.refreshOnce();
       return { ok: true };
     } catch (err) {
-      return { ok: false, detail: (err as Error).message };
+      return { ok: false, detail: errorText(err) };
     }
   }
 
@@ -453,7 +454,7 @@ export class AmoAccountGate extends DurableObject<Env> {
           await sleep(300 * 2 ** transientTries);
           continue;
         }
-        return { ok: false, error: "transient", detail: `amoCRM did not answer ${req.method} ${req.path}: ${(err as Error).name}`, retryAfterMs: 2000 };
+        return { ok: false, error: "transient", detail: `amoCRM did not answer ${req.method} ${req.path}: ${errorName(err)}`, retryAfterMs: 2000 };
       }
       if (res.status === 429) {
         await res.body?.cancel();

@@ -18,6 +18,7 @@ import { refreshMetadata } from "./metadata";
 import { amoAccountInfoSchema, amoWebhooksAnswerSchema, type AmoAccountInfo } from "../contracts/amocrm";
 import { RetryLater } from "../queue/retry";
 import { resumeHeld } from "../sync/run/hold";
+import { errorText } from "../lib/error-text";
 
 const CODE_LIFETIME_MS = 20 * 60 * 1000;
 /**
@@ -56,8 +57,8 @@ export async function runInstallJob(env: Env, installId: string): Promise<void> 
       pair = await exchangeCode(cfg, row.referer, code);
     } catch (err) {
       if (err instanceof OAuthError && err.status >= 400 && err.status < 500) return fail(`amoCRM refused the code: ${err.message}`);
-      await db.update(installs).set({ attempts: row.attempts + 1, lastError: (err as Error).message, updatedAt: Date.now() }).where(eq(installs.id, installId));
-      throw new RetryLater(Math.min(5 * 2 ** row.attempts, 120), `code exchange failed: ${(err as Error).message}`);
+      await db.update(installs).set({ attempts: row.attempts + 1, lastError: errorText(err), updatedAt: Date.now() }).where(eq(installs.id, installId));
+      throw new RetryLater(Math.min(5 * 2 ** row.attempts, 120), `code exchange failed: ${errorText(err)}`);
     }
     await db
       .update(installs)
@@ -108,12 +109,12 @@ async function afterInstall(env: Env, t: Tenant, destination: string): Promise<v
     const meta = await refreshMetadata(env, t);
     await writeAudit(t, { source: "amocrm", action: "metadata.refreshed", message: `Metadata cached: ${meta.pipelines.length} pipelines, ${meta.leadFields.length} lead fields, ${meta.contactFields.length} contact fields, ${meta.users.length} users.` });
   } catch (err) {
-    await writeAudit(t, { level: "warn", source: "amocrm", action: "metadata.failed", message: `Metadata refresh failed: ${(err as Error).message}` });
+    await writeAudit(t, { level: "warn", source: "amocrm", action: "metadata.failed", message: `Metadata refresh failed: ${errorText(err)}` });
   }
   try {
     await ensureAmoWebhook(env, t, destination);
   } catch (err) {
-    await writeAudit(t, { level: "warn", source: "amocrm", action: "webhook.failed", message: `Could not register the amoCRM webhook: ${(err as Error).message}` });
+    await writeAudit(t, { level: "warn", source: "amocrm", action: "webhook.failed", message: `Could not register the amoCRM webhook: ${errorText(err)}` });
   }
 }
 

@@ -2,12 +2,14 @@
 // amoCRM (GET /api/v4/users/{id}?with=role,group with the account's admin token), cached in D1 for
 // a few minutes and refreshed with the metadata; the entity's responsible user is read from amoCRM.
 import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
 import type { Env } from "../env";
 import { amoUserRights, metadataCache } from "../db/schema";
 import { scoped, type Tenant } from "../db/tenant";
 import { Problem, problemOf } from "../lib/problem";
 import type { ErrorCode } from "../lib/errors";
 import { logWarn } from "../lib/log";
+import { errorText } from "../lib/error-text";
 import { AmoClient, AmoError } from "./client";
 import { amoUserRightsAnswerSchema } from "../contracts/amocrm";
 import { levelFor, may, parseUserRights, type Action, type EntityFacts, type ViewerRights } from "./rights-model";
@@ -64,13 +66,16 @@ const dropUserRights = scoped(async (t: Tenant, userId: number) => {
   await t.db.delete(amoUserRights).where(and(eq(amoUserRights.accountId, t.accountId), eq(amoUserRights.userId, userId)));
 });
 
+/** The account's user groups as refreshMetadata cached them; an item in another shape has no id. */
+const cachedGroupsSchema = z.array(z.looseObject({ id: z.unknown() }).catch({ id: undefined }));
+
 async function knownGroups(t: Tenant): Promise<Set<number> | undefined> {
   const row = await t.db
     .select({ data: metadataCache.data })
     .from(metadataCache)
     .where(and(eq(metadataCache.accountId, t.accountId), eq(metadataCache.kind, USER_GROUPS_KIND)))
     .get();
-  const list = Array.isArray(row?.data) ? (row.data as { id?: unknown }[]) : null;
+  const list = cachedGroupsSchema.safeParse(row?.data).data;
   return list ? new Set(list.map((g) => Number(g.id)).filter((id) => Number.isSafeInteger(id))) : undefined;
 }
 
@@ -91,15 +96,14 @@ async function lookupUser(env: Env, t: Tenant, userId: number, groups: Set<numbe
     await storeUserRights(t, [raw], now);
     return { ok: true, viewer };
   } catch (err) {
-    const e = err as AmoError;
     // A 403 means amoCRM will not tell us (not an admin token, or user methods closed to integrations).
-    if (e instanceof AmoError && e.kind === "http" && e.status !== undefined && e.status < 500) {
-      logWarn("amoCRM refused to describe a user; treating them as having no rights", { accountId: t.accountId, userId, status: e.status });
+    if (err instanceof AmoError && err.kind === "http" && err.status !== undefined && err.status < 500) {
+      logWarn("amoCRM refused to describe a user; treating them as having no rights", { accountId: t.accountId, userId, status: err.status });
       await dropUserRights(t, userId);
       return { ok: false };
     }
     if (cached && now - row!.fetchedAt < RIGHTS_STALE_LIMIT_MS) return { ok: true, viewer: cached };
-    logWarn("amoCRM rights lookup failed", { accountId: t.accountId, userId, error: e instanceof Error ? e.message : String(e) });
+    logWarn("amoCRM rights lookup failed", { accountId: t.accountId, userId, error: errorText(err) });
     return { ok: false };
   }
 }

@@ -3,6 +3,7 @@
 import type { Config } from "../env";
 import { readEnvelope } from "./envelope";
 import { lptLoginAnswerSchema } from "../contracts/lptracker";
+import { errorName } from "../lib/error-text";
 
 export const LPT_SERVICE_NAME = "amoCRM sync";
 
@@ -25,7 +26,7 @@ export async function lptLogin(cfg: Config, login: string, password: string): Pr
       signal: AbortSignal.timeout(cfg.lptTimeoutMs),
     });
   } catch (err) {
-    throw new LptLoginError("transient", `LPTracker did not answer the login: ${(err as Error).name}`);
+    throw new LptLoginError("transient", `LPTracker did not answer the login: ${errorName(err)}`);
   }
   const text = await res.text();
   let body: unknown = null;

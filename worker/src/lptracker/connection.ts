@@ -12,6 +12,7 @@ import { lptGate, lptPasswordContext } from "./gate";
 import { LptClient, LptError, type LptProject } from "./client";
 import type { LptConnectionResponse, lptConnectionRequestSchema } from "../contracts/widget";
 import { codedText, type CodedText } from "../lib/errors";
+import { errorText } from "../lib/error-text";
 
 /** What GET/PUT /api/widget/lptracker answer (contracts/widget.ts). */
 export type ConnectionView = LptConnectionResponse;
@@ -25,7 +26,7 @@ export async function connectionView(env: Env, t: Tenant): Promise<ConnectionVie
   try {
     live = await new LptClient(env, t.accountId).projects();
   } catch (err) {
-    warning = codedText("lpt_projects_unavailable", { reason: (err as Error).message });
+    warning = codedText("lpt_projects_unavailable", { reason: errorText(err) });
   }
   // Projects of an earlier login stay stored (their webhook keys) but are not offered again.
   const ids = new Set([...live.map((p) => p.id), ...saved.filter((s) => s.enabled || !live.length).map((s) => s.projectId)]);

@@ -10,6 +10,7 @@ import { lptConnections } from "../db/schema";
 import { readEnvelope } from "./envelope";
 import { lptLogin, LptLoginError } from "./auth";
 import { buildQuery } from "../amocrm/gate";
+import { errorText, errorName } from "../lib/error-text";
 
 export interface LptRequest {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -64,7 +65,7 @@ export class LptConnectionGate extends DurableObject<Env> {
     try {
       return { ok: true, token: await lptLogin(this.cfg, login, password) };
     } catch (err) {
-      return { ok: false, kind: err instanceof LptLoginError ? err.kind : "transient", detail: (err as Error).message };
+      return { ok: false, kind: err instanceof LptLoginError ? err.kind : "transient", detail: errorText(err) };
     } finally {
       answered();
     }
@@ -152,7 +153,7 @@ export class LptConnectionGate extends DurableObject<Env> {
           token = await this.login(accountId);
         } catch (err) {
           if (err instanceof LptLoginError && err.kind === "credentials") return { ok: false, error: "credentials", code: 401, detail: err.message };
-          return { ok: false, error: "transient", code: 503, detail: (err as Error).message, retryAfterMs: 5000 };
+          return { ok: false, error: "transient", code: 503, detail: errorText(err), retryAfterMs: 5000 };
         }
       }
       const answered = await this.takeBudget();
@@ -171,7 +172,7 @@ export class LptConnectionGate extends DurableObject<Env> {
           await sleep(BACKOFF_MS[attempt++]!);
           continue;
         }
-        return { ok: false, error: "transient", code: 504, detail: `LPTracker did not answer ${req.method} ${req.path}: ${(err as Error).name}`, retryAfterMs: 4000 };
+        return { ok: false, error: "transient", code: 504, detail: `LPTracker did not answer ${req.method} ${req.path}: ${errorName(err)}`, retryAfterMs: 4000 };
       }
       const text = await res.text();
       let body: unknown = null;

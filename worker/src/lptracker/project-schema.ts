@@ -6,6 +6,7 @@ import { metadataCache } from "../db/schema";
 import type { Tenant } from "../db/tenant";
 import { LptClient } from "./client";
 import type { LptProjectSchema } from "../api-types";
+import { lptProjectSchemaSchema } from "../contracts/widget";
 
 const TTL_MS = 60 * 60 * 1000;
 
@@ -18,7 +19,9 @@ export async function lptProjectSchema(env: Env, t: Tenant, projectId: number, o
       .where(and(eq(metadataCache.accountId, t.accountId), eq(metadataCache.kind, kind)))
       .limit(1);
     const hit = rows[0];
-    if (hit && Date.now() - hit.fetchedAt < TTL_MS) return hit.data as LptProjectSchema;
+    // A cached copy in another shape is read again from LPTracker, like a stale one.
+    const cached = hit && Date.now() - hit.fetchedAt < TTL_MS ? lptProjectSchemaSchema.safeParse(hit.data) : null;
+    if (cached?.success) return cached.data;
   }
   const client = new LptClient(env, t.accountId);
   const [stages, customs, contactFields, staff] = await Promise.all([client.funnel(projectId), client.customs(projectId), client.contactFields(projectId), client.staff().catch(() => [])]);

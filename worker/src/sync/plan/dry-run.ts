@@ -15,6 +15,7 @@ import { AmoClient, AmoError } from "../../amocrm/client";
 import { amoLeadSchema, amoLeadsAnswerSchema } from "../../contracts/amocrm";
 import { LptClient, LptError } from "../../lptracker/client";
 import type { LptProjectSchema } from "../../api-types";
+import { lptProjectSchemaSchema } from "../../contracts/widget";
 import { leadFromCallback, updateKind } from "../intake/lpt-payload";
 import { normalizeLptLead, type LptLead } from "../mapping/lpt-lead";
 import { amoLeadFacts, amoPreviousFacts, importRowFacts, leadFacts } from "../rules/facts";
@@ -29,6 +30,7 @@ import { linkUnsorted } from "./unsorted";
 import { amoTrigger, isOwnEcho, loadRules, runChain, shapeAmoEvent, shapeLptLead } from "../rules/rule-chain";
 import type { AmoMetadata, Facts, Rule, RulePlan, RuleTrigger } from "../types";
 import type { DryRunOutcome, DryRunResult, DryRunSource } from "../../api-types";
+import { errorText } from "../../lib/error-text";
 
 export type { DryRunOutcome, DryRunResult, DryRunSource };
 
@@ -79,7 +81,7 @@ export async function cachedSchema(t: Tenant, projectId: number | null): Promise
     .from(metadataCache)
     .where(and(eq(metadataCache.accountId, t.accountId), eq(metadataCache.kind, `lpt_project:${projectId}`)))
     .limit(1);
-  return (rows[0]?.data as LptProjectSchema | undefined) ?? null;
+  return lptProjectSchemaSchema.safeParse(rows[0]?.data).data ?? null;
 }
 
 function placementNames(meta: AmoMetadata, pipelineId: number | null, statusId: number | null) {
@@ -124,7 +126,7 @@ async function readLptLead(env: Env, t: Tenant, subject: DryRunSubject, remote: 
     } catch (err) {
       if (err instanceof LptError && err.kind === "api" && err.code === 404) return { lead: null, stop: `LPTracker has no lead ${id} any more; the sync would do nothing` };
       if (!subject.event && !subject.payload) throw err;
-      notes.push(`LPTracker could not be read (${(err as Error).message}); the event's stored payload was used instead.`);
+      notes.push(`LPTracker could not be read (${errorText(err)}); the event's stored payload was used instead.`);
     }
   }
   const payload = subject.payload ?? (subject.event ? (JSON.parse(subject.event.payload) as Record<string, unknown>) : null);

@@ -7,7 +7,7 @@ import { metadataCache } from "../../db/schema";
 import { listProjects } from "../../db/lptracker";
 import { listRules } from "../../db/rules";
 import type { AuditEntry } from "../../db/audit";
-import type { LptProjectSchema } from "../../api-types";
+import { lptProjectSchemaSchema } from "../../contracts/widget";
 import type { LptLead } from "../mapping/lpt-lead";
 import { applyMapping } from "../mapping/mapping";
 import { evaluateRules } from "./rules";
@@ -25,7 +25,9 @@ export async function ruleSources(t: Tenant, meta: AmoMetadata | null): Promise<
     .select()
     .from(metadataCache)
     .where(and(eq(metadataCache.accountId, t.accountId), like(metadataCache.kind, "lpt_project:%")));
-  const byProject = new Map(rows.map((r) => [(r.data as LptProjectSchema).projectId, r.data as LptProjectSchema]));
+  // A cached schema in another shape counts as not cached (the check then says the LPTracker side is partial).
+  const cached = rows.flatMap((r) => lptProjectSchemaSchema.safeParse(r.data).data ?? []);
+  const byProject = new Map(cached.map((s) => [s.projectId, s]));
   const schemas = projects.flatMap((p) => (byProject.has(p.projectId) ? [byProject.get(p.projectId)!] : []));
   return {
     meta: meta && meta.fetchedAt !== null ? meta : null,

@@ -6,6 +6,7 @@ import { AmoError } from "../../amocrm/client";
 import { amoCallsAnswerSchema } from "../../contracts/amocrm";
 import type { CallRow } from "../../db/calls";
 import { outboundLink } from "../../lib/links";
+import { errorText } from "../../lib/error-text";
 
 /** amoCRM call_status: 4 = conversation held, 6 = no answer, 7 = busy, 8 = undefined. */
 export function callStatusOf(call: Pick<CallRow, "duration" | "result">): number {
@@ -94,7 +95,7 @@ export async function postCalls<C extends CallToPost>(amo: AmoClient, pending: C
       out.viaNotes += notPlaced.length;
     } catch (err) {
       if (err instanceof AmoError && err.transient) throw err;
-      for (const c of notPlaced) out.outcomes.push({ call: c, syncStatus: "failed", error: (err as Error).message });
+      for (const c of notPlaced) out.outcomes.push({ call: c, syncStatus: "failed", error: errorText(err) });
       out.failed += notPlaced.length;
     }
   }

@@ -17,6 +17,7 @@ import { logError } from "../../lib/log";
 import { codedText } from "../../lib/errors";
 import { sharedRead } from "./shared-read";
 import { holdOf, olderHeld, startDrain } from "./hold";
+import { errorText } from "../../lib/error-text";
 
 async function dispatch(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
   if (event.source === "amocrm" && event.action === "dp") return runDpEvent(env, t, event);
@@ -73,7 +74,7 @@ export async function runEventJob(env: Env, accountId: number, eventId: number):
     const outcome = classifyError(err);
     if (!outcome) {
       logError("sync job crashed", err, { accountId, eventId });
-      await finishEvent(t, eventId, "processing", `Will retry after an unexpected error: ${(err as Error).message}`);
+      await finishEvent(t, eventId, "processing", `Will retry after an unexpected error: ${errorText(err)}`);
       throw err;
     }
     if (outcome.kind === "retry") {
