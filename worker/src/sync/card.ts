@@ -10,7 +10,7 @@ import { getAccount } from "../db/accounts";
 import { AmoClient } from "../amocrm/client";
 import { amoContactSchema, amoLeadSchema, amoLeadsAnswerSchema, type AmoLead } from "../contracts/amocrm";
 import type { CardLead, CardResponse, CallView, InstallStatus } from "../api-types";
-import type { LeadSnapshot } from "./run/lpt-to-amo";
+import { metaSnapshotParts } from "./run/link-meta";
 import { listProjects } from "../db/lptracker";
 import { LptClient } from "../lptracker/client";
 import { normalizePhone } from "../lib/phone";
@@ -82,7 +82,7 @@ export async function cardScope(env: Env, t: Tenant, viewer: CardViewer, entity:
 }
 
 function toCardLead(link: LinkRow, calls: CallView[], lastEvent: CardLead["lastEvent"]): CardLead {
-  const snap = (link.meta.snapshot ?? {}) as Partial<LeadSnapshot>;
+  const snap = metaSnapshotParts(link.meta);
   return {
     lptLeadId: Number(link.lptId),
     projectId: link.projectId,

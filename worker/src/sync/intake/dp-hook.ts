@@ -10,25 +10,22 @@ const dpActionSchema = z.enum(DP_ACTIONS);
 export const DP_COMMENT_MAX = 2000;
 
 /** What the widget's DP settings hold (manifest `dp.settings`); `key` is the hidden per-account secret. */
-export interface DpSettings {
-  action: DpActionKind;
-  projectId: number;
-  stageId: number | null;
-  comment: string | null;
-}
+const dpSettingsSchema = z.object({ action: dpActionSchema, projectId: z.number().int(), stageId: z.number().int().nullable(), comment: z.string().nullable() });
+export type DpSettings = z.infer<typeof dpSettingsSchema>;
 
-/** A DP hook reduced to what we act on; stored as the event's payload (never with the key). */
-export interface DpHook {
-  accountId: number;
-  subdomain: string | null;
-  leadId: number;
-  elementType: number;
-  eventType: string;
-  pipelineId: number | null;
-  statusId: number | null;
-  time: string;
-  settings: DpSettings;
-}
+/** A DP hook reduced to what we act on; stored as the event's payload (never with the key) and read back with this schema. */
+export const dpHookSchema = z.object({
+  accountId: z.number().int(),
+  subdomain: z.string().nullable(),
+  leadId: z.number().int(),
+  elementType: z.number().int(),
+  eventType: z.string(),
+  pipelineId: z.number().int().nullable(),
+  statusId: z.number().int().nullable(),
+  time: z.string(),
+  settings: dpSettingsSchema,
+});
+export type DpHook = z.infer<typeof dpHookSchema>;
 
 type Json = Record<string, unknown>;
 const jsonObjectSchema = z.record(z.string(), z.unknown());

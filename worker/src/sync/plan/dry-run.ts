@@ -16,9 +16,11 @@ import { amoLeadSchema, amoLeadsAnswerSchema } from "../../contracts/amocrm";
 import { LptClient, LptError } from "../../lptracker/client";
 import type { LptProjectSchema } from "../../api-types";
 import { lptProjectSchemaSchema } from "../../contracts/widget";
+import { payloadFields } from "../run/payload";
+import { metaFacts } from "../run/link-meta";
 import { leadFromCallback, updateKind } from "../intake/lpt-payload";
 import { normalizeLptLead, type LptLead } from "../mapping/lpt-lead";
-import { amoLeadFacts, amoPreviousFacts, importRowFacts, leadFacts } from "../rules/facts";
+import { amoLeadFacts, amoPreviousFacts, factText, factTexts, importRowFacts, leadFacts } from "../rules/facts";
 import { defaultMapping } from "../mapping/mapping";
 import { findAmoContact } from "./contact-finder";
 import { defaultPlacement } from "../run/lpt-to-amo";
@@ -28,7 +30,7 @@ import { needsContactLeads, planAmoWrites, REPEAT_TASK_HOURS, type AmoLeadState,
 import { entryByLptLead, entryByUid, getUnsortedSetting, pendingEntryForPerson } from "../../db/unsorted";
 import { linkUnsorted } from "./unsorted";
 import { amoTrigger, isOwnEcho, loadRules, runChain, shapeAmoEvent, shapeLptLead } from "../rules/rule-chain";
-import type { AmoMetadata, Facts, Rule, RulePlan, RuleTrigger } from "../types";
+import type { AmoMetadata, Rule, RulePlan, RuleTrigger } from "../types";
 import type { DryRunOutcome, DryRunResult, DryRunSource } from "../../api-types";
 import { errorText } from "../../lib/error-text";
 
@@ -129,7 +131,7 @@ async function readLptLead(env: Env, t: Tenant, subject: DryRunSubject, remote: 
       notes.push(`LPTracker could not be read (${errorText(err)}); the event's stored payload was used instead.`);
     }
   }
-  const payload = subject.payload ?? (subject.event ? (JSON.parse(subject.event.payload) as Record<string, unknown>) : null);
+  const payload = subject.payload ?? (subject.event ? payloadFields(subject.event.payload) : null);
   if (!payload) return { lead: null, stop: "nothing to read" };
   return { lead: normalizeLptLead(payload) };
 }
@@ -146,7 +148,7 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
   const schema = await once(opts, `schema:${projectId}`, () => cachedSchema(t, projectId));
   const facts = leadFacts(lead, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs });
   const link = await once(opts, `link:${lead.id}`, () => findLinkByLpt(t, "lead", lead.id));
-  const previous = (link?.meta.facts as Facts | undefined) ?? undefined;
+  const previous = link ? metaFacts(link.meta) : undefined;
   // The sync's own order: a complete callback newer than what it last applied, which only echoes
   // our stage write or changes nothing we sync, stops before the rules (sync/intake/lpt-payload.ts).
   const event = subject.event;
@@ -319,7 +321,7 @@ async function dryRunLpt(env: Env, t: Tenant, subject: DryRunSubject, opts: DryR
 
 async function dryRunAmo(t: Tenant, subject: DryRunSubject, opts: DryRunOptions, meta: AmoMetadata, notes: string[]): Promise<DryRunResult> {
   const out = emptyOutcome();
-  const payload = subject.payload ?? (JSON.parse(subject.event!.payload) as Record<string, unknown>);
+  const payload = subject.payload ?? payloadFields(subject.event!.payload);
   const action = subject.event?.action ?? subject.action ?? (payload.old_status_id !== undefined ? "status" : "update");
   const trigger = judgedAs(opts, amoTrigger(action), notes);
   const facts = amoLeadFacts(payload, { meta });
@@ -371,7 +373,7 @@ async function dryRunAmo(t: Tenant, subject: DryRunSubject, opts: DryRunOptions,
 
 function dryRunImport(subject: DryRunSubject, opts: DryRunOptions, rules: Rule[], meta: AmoMetadata, notes: string[]): DryRunResult {
   const out = emptyOutcome();
-  const payload = subject.payload ?? (JSON.parse(subject.event!.payload) as Record<string, unknown>);
+  const payload = subject.payload ?? payloadFields(subject.event!.payload);
   const facts = importRowFacts(payload);
   const trigger = opts.trigger ?? "import.row";
   const plan = runChain(rules, trigger, facts);
@@ -396,9 +398,9 @@ function dryRunImport(subject: DryRunSubject, opts: DryRunOptions, rules: Rule[]
     tags: [...new Set(plan.actions.flatMap((a) => (a.type === "add_tags" ? a.tags : [])))],
     customFields: 0,
   };
-  const phones = (facts["contact.phone"] as string[] | undefined) ?? [];
-  const emails = (facts["contact.email"] as string[] | undefined) ?? [];
-  out.contact = { action: "search", name: (facts["contact.name"] as string | undefined) ?? undefined, phones, emails };
+  const phones = factTexts(facts, "contact.phone");
+  const emails = factTexts(facts, "contact.email");
+  out.contact = { action: "search", name: factText(facts, "contact.name"), phones, emails };
   notes.push("An import row's contact is matched when the file is processed (by phone, then e-mail).");
   return result;
 }

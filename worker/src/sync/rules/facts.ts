@@ -27,6 +27,19 @@ export function factAt(facts: Facts | undefined, path: string): FactValue | unde
   return alias === undefined ? undefined : facts[alias];
 }
 
+/** A fact that holds text (a stage name, a contact's name); a number or a list is not one. */
+export function factText(facts: Facts | undefined, path: string): string | undefined {
+  const v = factAt(facts, path);
+  return typeof v === "string" ? v : undefined;
+}
+
+/** A fact as a list of texts (phones, e-mails): a single value counts as a list of one. */
+export function factTexts(facts: Facts | undefined, path: string): string[] {
+  const v = factAt(facts, path);
+  if (Array.isArray(v)) return v.map(String);
+  return v === undefined || v === null || v === "" ? [] : [String(v)];
+}
+
 export interface LeadFactsExtra {
   projectName?: string | null;
   /** The project's funnel: names a stage the payload gave only as an id. */

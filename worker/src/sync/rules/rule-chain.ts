@@ -8,6 +8,7 @@ import { listProjects } from "../../db/lptracker";
 import { listRules } from "../../db/rules";
 import type { AuditEntry } from "../../db/audit";
 import { lptProjectSchemaSchema } from "../../contracts/widget";
+import { metaAmoMark } from "../run/link-meta";
 import type { LptLead } from "../mapping/lpt-lead";
 import { applyMapping } from "../mapping/mapping";
 import { evaluateRules } from "./rules";
@@ -161,11 +162,11 @@ export function shapeLptLead(plan: RulePlan, facts: Facts, lead: LptLead, meta: 
  * the status item of the user's move that triggered them still runs its rules.
  */
 export function isOwnEcho(meta: Record<string, unknown>, action: string, pipelineId: number, statusId: number): boolean {
-  const same = (w: unknown) => {
-    const x = (w ?? {}) as { pipelineId?: number; statusId?: number };
+  const same = (key: "amoWrote" | "amoRuleWrote") => {
+    const x = metaAmoMark(meta, key);
     return x.pipelineId === pipelineId && x.statusId === statusId;
   };
-  return same(meta.amoWrote) || (action !== "status" && same(meta.amoRuleWrote));
+  return same("amoWrote") || (action !== "status" && same("amoRuleWrote"));
 }
 
 /** The trigger of an amoCRM account webhook event. */

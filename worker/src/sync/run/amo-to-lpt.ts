@@ -15,6 +15,7 @@ import { amoGate } from "../../amocrm/gate";
 import { RetryLater } from "../../queue/retry";
 import { AmoClient } from "../../amocrm/client";
 import { amoLeadSchema } from "../../contracts/amocrm";
+import { payloadFields } from "./payload";
 import { getMetadata } from "../../amocrm/metadata";
 import { amoLeadFacts, amoPreviousFacts } from "../rules/facts";
 import { leadPatchBody } from "../mapping/amo-payload";
@@ -23,7 +24,7 @@ import { runAmoRuleActions } from "../rules/rule-actions";
 import type { StageMapEntry } from "../types";
 
 export async function syncAmoEvent(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
-  const payload = JSON.parse(event.payload) as Record<string, unknown>;
+  const payload = payloadFields(event.payload);
   const amoLeadId = String(payload.id ?? event.externalId);
   const statusId = Number(payload.status_id);
   const pipelineId = Number(payload.pipeline_id);

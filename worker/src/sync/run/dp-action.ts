@@ -14,7 +14,7 @@ import { getMetadata } from "../../amocrm/metadata";
 import { AmoClient } from "../../amocrm/client";
 import { LptClient } from "../../lptracker/client";
 import { lptProjectSchema } from "../../lptracker/project-schema";
-import { renderDpTemplate, type DpHook } from "../intake/dp-hook";
+import { dpHookSchema, renderDpTemplate } from "../intake/dp-hook";
 import { randomKey } from "../../lib/keys";
 import { secretBox } from "../../lib/secret-box";
 import type { JobResult } from "./lpt-to-amo";
@@ -63,7 +63,7 @@ async function templateValues(t: Tenant, lead: AmoLead): Promise<Record<string, 
 
 /** The sync job of a stored DP event: the lead is read from amoCRM again, never taken from the hook. */
 export async function runDpEvent(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
-  const hook = JSON.parse(event.payload) as DpHook;
+  const hook = dpHookSchema.parse(JSON.parse(event.payload));
   const step = (e: Omit<AuditEntry, "eventId">) => writeAudit(t, { ...e, eventId: event.id });
   const amo = new AmoClient(env, t.accountId);
   const lpt = new LptClient(env, t.accountId);

@@ -13,6 +13,7 @@ import type { AuditEntry } from "../../db/audit";
 import { normalizeEmail, normalizePhone } from "../../lib/phone";
 import { RetryLater } from "../../queue/retry";
 import { amoContactSchema, amoLeadSchema, type AmoContact, type AmoLead } from "../../contracts/amocrm";
+import { metaFacts, metaSnapshotObject } from "./link-meta";
 
 export type PushStatus = "created" | "updated" | "skipped";
 export interface PushResult {
@@ -49,7 +50,8 @@ function fieldValues(contact: AmoContact, code: "PHONE" | "EMAIL"): string[] {
 export async function setLinkedStage(lpt: LptClient, t: Tenant, link: LinkRow, stageId: number, amoLead: Pick<AmoLead, "pipeline_id" | "status_id">): Promise<boolean> {
   if (link.meta.lptStage === stageId) return false;
   await lpt.setLeadStage(link.lptId, stageId);
-  const facts = link.meta.facts && typeof link.meta.facts === "object" ? { ...(link.meta.facts as Record<string, unknown>), "stage.id": stageId } : link.meta.facts;
+  const known = metaFacts(link.meta);
+  const facts = known ? { ...known, "stage.id": stageId } : link.meta.facts;
   await updateLinkMeta(t, link.id, {
     ...link.meta,
     ...(facts ? { facts } : {}),
@@ -97,7 +99,7 @@ async function pushLocked(i: PushInput): Promise<PushResult> {
     const stageId = i.stageId ?? (await mappedLptStage(t, link.projectId ?? i.projectId, lead));
     await lpt.updateLead(link.lptId, { name });
     const moved = stageId ? await setLinkedStage(lpt, t, link, stageId, lead) : false;
-    const snapshot = (link.meta.snapshot ?? null) as Record<string, unknown> | null;
+    const snapshot = metaSnapshotObject(link.meta);
     if (snapshot) {
       const [fresh] = await findLinksByAmo(t, "lead", [lead.id]);
       if (fresh) await updateLinkMeta(t, fresh.id, { ...fresh.meta, snapshot: { ...snapshot, name } });

@@ -21,7 +21,7 @@ import { getSavedMapping, getStageMap } from "../../db/mapping";
 import { callsForLptLeads, callWriteQueries, type NewCall } from "../../db/calls";
 import { auditInsert, writeAudit, type AuditEntry } from "../../db/audit";
 import { normalizeLptLead, type LptLead } from "../mapping/lpt-lead";
-import { leadFacts } from "../rules/facts";
+import { factText, leadFacts } from "../rules/facts";
 import { loadRules, recordChain, runChain, shapeLptLead } from "../rules/rule-chain";
 import { applyMapping, defaultMapping } from "../mapping/mapping";
 import { complexLeadBody, contactPatchBody, leadCreateBody, type AmoContactBody } from "../mapping/amo-payload";
@@ -32,6 +32,7 @@ import { runAmoRuleActions } from "../rules/rule-actions";
 import type { AmoMetadata, Facts, RulePlan } from "../types";
 import { RetryLater } from "../../queue/retry";
 import { sharedRead } from "./shared-read";
+import { metaAmoMark, metaFacts, metaSnapshot, type LeadSnapshot } from "./link-meta";
 import { linkUnsorted, type LinkUnsorted } from "../plan/unsorted";
 import { getLeadPolicy, roundRobinUser, takeRoundRobinSlot } from "../../db/lead-policy";
 import { DEFAULT_LEAD_POLICY, type LeadPolicy } from "../plan/lead-policy";
@@ -40,16 +41,7 @@ import { needsContactLeads, planAmoWrites, type AmoLeadState, type AmoOp, type W
 /** `recorded`: the job wrote the event's status and closing audit entry in its own final batch. */
 export type JobResult = { status: "done" | "skipped"; note: string; recorded?: boolean };
 
-export interface LeadSnapshot {
-  name: string | null;
-  projectId: number | null;
-  projectName: string | null;
-  stage: { id: number | null; name: string | null };
-  view: Record<string, string | null>;
-  createdAt: number | null;
-  fields: { label: string; value: string }[];
-  syncedAt: number;
-}
+export type { LeadSnapshot };
 
 /** Where a new lead goes when neither a rule nor the stage map says: the main pipeline's first open status. */
 export function defaultPlacement(meta: AmoMetadata): { pipelineId: number; statusId: number } | null {
@@ -108,14 +100,14 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
 
   const facts = leadFacts(lead, { projectName: project?.name ?? null, stages: schema?.stages, customs: schema?.customs });
   const leadLink = String(lead.id) === event.externalId ? known : await findLinkByLpt(t, "lead", lead.id);
-  const previous = (leadLink?.meta.facts as Facts | undefined) ?? undefined;
+  const previous = leadLink ? metaFacts(leadLink.meta) : undefined;
   const appliedAt = Math.max(lastAppliedAt ?? 0, lead.event?.at ?? 0, fromCallback ? 0 : Date.now());
   // Our own LPTracker stage write comes back as an update: recognised from what we stored, at no request.
   const kind = leadLink && previous && fromCallback ? updateKind(previous, facts, typeof leadLink.meta.lptWroteStage === "number" ? leadLink.meta.lptWroteStage : null) : null;
   if (leadLink && kind) {
     // The card shows the stored snapshot: it follows the stage even when amoCRM is left alone.
-    const snapshot = leadLink.meta.snapshot as LeadSnapshot | undefined;
-    const stage = { id: lead.stage?.id ?? null, name: (facts.stage as string | null) ?? lead.stage?.name ?? null };
+    const snapshot = metaSnapshot(leadLink.meta);
+    const stage = { id: lead.stage?.id ?? null, name: factText(facts, "stage") ?? lead.stage?.name ?? null };
     await updateLinkMeta(t, leadLink.id, { ...leadLink.meta, facts, lptStage: stage.id, lptAt: appliedAt, ...(snapshot ? { snapshot: { ...snapshot, stage, syncedAt: Date.now() } } : {}) });
     await step({
       source: "lptracker",
@@ -204,14 +196,14 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
         name: lead.name,
         projectId,
         projectName: project?.name ?? null,
-        stage: { id: lead.stage?.id ?? null, name: (facts.stage as string | null) ?? lead.stage?.name ?? null },
+        stage: { id: lead.stage?.id ?? null, name: factText(facts, "stage") ?? lead.stage?.name ?? null },
         view: { ...lead.view },
         createdAt: lead.createdAt ?? lead.leadDate,
         fields: snapshotFields(facts, new Map((schema?.customs ?? []).map((c) => [`lead.custom:${c.id}`, c.name]))),
         syncedAt: Date.now(),
       } satisfies LeadSnapshot,
       // The status the amoCRM lead has after our write: its webhooks carrying it are our echo.
-      amoWrote: { ...((link?.meta.amoWrote as object | undefined) ?? {}), ...(amoStatus ? { ...amoStatus, at: Date.now() } : {}) },
+      amoWrote: { ...(link ? metaAmoMark(link.meta, "amoWrote") : {}), ...(amoStatus ? { ...amoStatus, at: Date.now() } : {}) },
       lptStage: lead.stage?.id ?? null,
       lptAt: appliedAt,
       ...(done.unsorted ? { unsorted: done.unsorted } : kept ? { unsorted: kept } : {}),

@@ -11,8 +11,8 @@ import { writeAudit } from "../../db/audit";
 import { LptClient } from "../../lptracker/client";
 import { AmoClient } from "../../amocrm/client";
 import { amoLeadsByUpdateAnswerSchema } from "../../contracts/amocrm";
+import { metaAmoMark, metaSnapshot } from "./link-meta";
 import { normalizeLptLead } from "../mapping/lpt-lead";
-import type { LeadSnapshot } from "./lpt-to-amo";
 
 const FIRST_PASS_LOOKBACK_S = 24 * 3600;
 const MAX_PER_PASS = 100;
@@ -49,7 +49,7 @@ export async function reconcileAccount(env: Env, t: Tenant, nowMs: number = Date
         const updatedS = Math.floor((lead.updatedAt ?? lead.createdAt ?? nowMs) / 1000);
         newest = Math.max(newest, updatedS);
         const link = await findLinkByLpt(t, "lead", lead.id);
-        const syncedAt = (link?.meta.snapshot as LeadSnapshot | undefined)?.syncedAt ?? 0;
+        const syncedAt = (link ? metaSnapshot(link.meta)?.syncedAt : undefined) ?? 0;
         if (link && syncedAt >= updatedS * 1000) continue;
         const id = await queueRepair(env, t, {
           source: "reconcile",
@@ -86,8 +86,8 @@ export async function reconcileAccount(env: Env, t: Tenant, nowMs: number = Date
     newest = Math.max(newest, lead.updated_at);
     const link = links.find((l) => l.amoId === String(lead.id));
     if (!link) continue;
-    const wrote = (link.meta.amoWrote ?? {}) as { pipelineId?: number; statusId?: number };
-    const seen = (link.meta.amoSeen ?? {}) as { statusId?: number };
+    const wrote = metaAmoMark(link.meta, "amoWrote");
+    const seen = metaAmoMark(link.meta, "amoSeen");
     if (wrote.statusId === lead.status_id && wrote.pipelineId === lead.pipeline_id) continue;
     if (seen.statusId === lead.status_id) continue;
     const id = await queueRepair(env, t, {
