@@ -2,6 +2,7 @@
 // only door to its API. One refresh at a time (refresh tokens are single-use), one request budget
 // (≤ 7 req/s by default), 429 → wait and retry, 403 → cool down, timeouts → retry what is safe.
 import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
 import { config, type Config, type Env } from "../env";
 import { reseal, secretBox } from "../lib/secret-box";
 import { RequestBudget, sleep } from "../lib/budget";
@@ -16,6 +17,9 @@ import { Coalescer } from "./coalesce";
 import { ContactIndex, type LookupResult, type Person } from "./contact-index";
 import { amoComplexAnswerSchema, amoEntityRefSchema, halPageSchema, shapeProblem } from "../contracts/amocrm";
 import { errorText, errorName } from "../lib/error-text";
+
+/** The sealed form of a token pair (see `seal`). */
+const sealedPairSchema = z.object({ a: z.string(), r: z.string() });
 
 const REFRESH_BEFORE_MS = 60 * 60 * 1000;
 const BLOCK_COOLDOWN_MS = 5 * 60 * 1000;
@@ -120,7 +124,7 @@ export class AmoAccountGate extends DurableObject<Env> {
   }
 
   private async unseal(state: StoredTokens): Promise<{ access: string; refresh: string }> {
-    const plain = JSON.parse(await this.box().open(state.sealed, this.context(state.accountId))) as { a: string; r: string };
+    const plain = sealedPairSchema.parse(JSON.parse(await this.box().open(state.sealed, this.context(state.accountId))));
     return { access: plain.a, refresh: plain.r };
   }
 

@@ -12,7 +12,7 @@ import { writeAudit } from "../db/audit";
 import { secretBox } from "../lib/secret-box";
 import { logError, logInfo } from "../lib/log";
 import { amoGate } from "./gate";
-import { amoHeaders, amoOrigin, decodeAccessToken, exchangeCode, OAuthError, type TokenPair } from "./oauth";
+import { amoHeaders, amoOrigin, decodeAccessToken, exchangeCode, OAuthError, tokenPairSchema, type TokenPair } from "./oauth";
 import { AmoClient } from "./client";
 import { refreshMetadata } from "./metadata";
 import { amoAccountInfoSchema, amoWebhooksAnswerSchema, type AmoAccountInfo } from "../contracts/amocrm";
@@ -49,7 +49,7 @@ export async function runInstallJob(env: Env, installId: string): Promise<void> 
   let pair: TokenPair;
   if (row.sealedTokens) {
     // An earlier run exchanged the code and failed later on: the code is spent, its tokens are not.
-    pair = JSON.parse(await box.open(row.sealedTokens, installTokensContext(installId))) as TokenPair;
+    pair = tokenPairSchema.parse(JSON.parse(await box.open(row.sealedTokens, installTokensContext(installId))));
   } else {
     if (Date.now() - row.createdAt > CODE_LIFETIME_MS) return fail("authorization code expired before it could be exchanged");
     const code = await box.open(row.sealedCode, installCodeContext(installId));

@@ -1,21 +1,14 @@
 // amoCRM OAuth over HTTP: code exchange, refresh, and the api_domain lookup that finds an
 // account whose subdomain changed. No state here: the account gate owns the tokens.
 import type { Config } from "../env";
-import { amoAccountDomainAnswerSchema } from "../contracts/amocrm";
+import { z } from "zod";
+import { amoAccessTokenClaimsSchema, amoAccountDomainAnswerSchema, amoTokenAnswerSchema, amoTokenErrorSchema, shapeProblem, type AmoAccessTokenClaims } from "../contracts/amocrm";
 
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: number;
-}
+/** A token pair as we keep it (sealed at rest; read back with this schema). */
+export const tokenPairSchema = z.object({ accessToken: z.string(), refreshToken: z.string(), expiresAt: z.number() });
+export type TokenPair = z.infer<typeof tokenPairSchema>;
 
-export interface AccessTokenClaims {
-  account_id?: number;
-  api_domain?: string;
-  base_domain?: string;
-  sub?: string;
-  exp?: number;
-}
+export type AccessTokenClaims = AmoAccessTokenClaims;
 
 export class OAuthError extends Error {
   constructor(
@@ -44,7 +37,7 @@ export function decodeAccessToken(token: string): AccessTokenClaims {
   try {
     const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
     const bytes = Uint8Array.from(json, (ch) => ch.charCodeAt(0));
-    return JSON.parse(new TextDecoder().decode(bytes)) as AccessTokenClaims;
+    return amoAccessTokenClaimsSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes))).data ?? {};
   } catch {
     return {};
   }
@@ -58,21 +51,22 @@ async function tokenRequest(cfg: Config, domain: string, body: Record<string, st
     signal: AbortSignal.timeout(Math.min(cfg.amoTimeoutMs, 15_000)),
   });
   const text = await res.text();
-  let json: Record<string, unknown> = {};
+  let json: unknown = null;
   try {
-    json = JSON.parse(text) as Record<string, unknown>;
+    json = JSON.parse(text);
   } catch {
     /* non-JSON error page */
   }
   if (!res.ok) {
-    const hint = String(json.hint ?? json.detail ?? json.title ?? "").slice(0, 200);
+    const refused = amoTokenErrorSchema.safeParse(json).data;
+    const hint = String(refused?.hint ?? refused?.detail ?? refused?.title ?? "").slice(0, 200);
     throw new OAuthError(res.status, hint, /revoked/i.test(hint));
   }
-  const access = String(json.access_token ?? "");
-  const refresh = String(json.refresh_token ?? "");
-  const expiresIn = Number(json.expires_in ?? 86_400);
-  if (!access || !refresh) throw new OAuthError(502, "token answer without tokens", false);
-  return { accessToken: access, refreshToken: refresh, expiresAt: Date.now() + expiresIn * 1000 };
+  // The message names the field, never its value: these are secrets.
+  const answer = amoTokenAnswerSchema.safeParse(json);
+  if (!answer.success) throw new OAuthError(502, shapeProblem("POST /oauth2/access_token", answer.error), false);
+  const expiresIn = answer.data.expires_in ?? 86_400;
+  return { accessToken: answer.data.access_token, refreshToken: answer.data.refresh_token, expiresAt: Date.now() + expiresIn * 1000 };
 }
 
 export function exchangeCode(cfg: Config, domain: string, code: string): Promise<TokenPair> {

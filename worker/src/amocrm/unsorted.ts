@@ -17,7 +17,8 @@ export interface FormsItem {
   created_at: number;
   request_id: string;
   metadata: Record<string, string | number>;
-  _embedded: { leads: Omit<AmoLeadBody, "pipeline_id" | "status_id" | "_embedded">[]; contacts: unknown[] };
+  /** The lead keeps only its tags of what the complex add would embed (the contact goes beside it). */
+  _embedded: { leads: (Omit<AmoLeadBody, "pipeline_id" | "status_id" | "_embedded"> & { _embedded?: Pick<NonNullable<AmoLeadBody["_embedded"]>, "tags"> })[]; contacts: unknown[] };
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -42,9 +43,9 @@ export function formMetadata(lead: LptLead, projectId: number, projectName: stri
 
 /** The entry for one new LPTracker lead: the mapped lead and contact as amoCRM's complex add would take them. */
 export function formsItem(lead: LptLead, body: AmoLeadBody, o: { projectId: number; projectName: string | null; pipelineId: number; now: number }): FormsItem {
-  const { pipeline_id: _p, status_id: _s, _embedded, ...leadPart } = body;
+  const { pipeline_id: _p, status_id: _s, _embedded, ...rest } = body;
   const contacts = (_embedded?.contacts ?? []).filter((c) => !("id" in c && c.id !== undefined && Object.keys(c).length === 1));
-  if (_embedded?.tags?.length) (leadPart as AmoLeadBody)._embedded = { tags: _embedded.tags };
+  const leadPart = _embedded?.tags?.length ? { ...rest, _embedded: { tags: _embedded.tags } } : rest;
   return {
     source_uid: unsortedSourceUid(o.projectId),
     source_name: `LPTracker${o.projectName ? `: ${o.projectName}` : ""}`,

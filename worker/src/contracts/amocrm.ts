@@ -177,6 +177,32 @@ export const amoUnsortedAddAnswerSchema = z.looseObject({
 /** A lead or contact in a list answer: only its id is read; the rest is handed on as amoCRM sent it. */
 export const amoEntityRefSchema = z.looseObject({ id });
 
+/**
+ * POST /oauth2/access_token (code exchange and refresh): both tokens must be there; `expires_in` is
+ * seconds (86400 in every answer seen; taken as 24 h when left out).
+ */
+export const amoTokenAnswerSchema = z.looseObject({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  expires_in: z.union([z.number().positive(), z.string().regex(/^\d{1,9}$/).transform(Number)]).nullish(),
+  token_type: z.string().nullish(),
+});
+/** A refused token request: amoCRM's reason is in `hint` ("Token has been revoked"), `detail` or `title`. */
+export const amoTokenErrorSchema = z.looseObject({ hint: z.unknown(), detail: z.unknown(), title: z.unknown() });
+
+/**
+ * The payload of amoCRM's RS256 access token, decoded without verifying (not our key): only what we
+ * read, and a claim in another shape reads as absent.
+ */
+export const amoAccessTokenClaimsSchema = z.looseObject({
+  account_id: z.union([z.number(), z.string()]).optional().catch(undefined),
+  api_domain: z.string().optional().catch(undefined),
+  base_domain: z.string().optional().catch(undefined),
+  sub: z.union([z.string(), z.number()]).optional().catch(undefined),
+  exp: z.number().optional().catch(undefined),
+});
+export type AmoAccessTokenClaims = z.infer<typeof amoAccessTokenClaimsSchema>;
+
 /** GET /oauth2/account/current/subdomain: which host a refresh token's account lives on now. */
 export const amoAccountDomainAnswerSchema = z.looseObject({ domain: z.string().optional(), subdomain: z.string().optional(), top_level_domain: z.string().optional() });
 

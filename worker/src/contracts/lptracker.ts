@@ -49,6 +49,19 @@ export const lptLeadProjectSchema = z.looseObject({
   project_id: z.unknown().optional(),
   contact: z.looseObject({ project_id: z.unknown().optional() }).optional().catch(undefined),
 });
+/** A lead in GET /contact/:id/leads, as far as the card's suggestions show it (every part but the id may be missing). */
+const lptNamedSchema = z.looseObject({ name: z.string().nullish() }).nullish().catch(null);
+export const lptLeadSummarySchema = z.looseObject({
+  id,
+  name: z.string().nullish().catch(null),
+  stage: lptNamedSchema,
+  funnel: lptNamedSchema,
+  /** Unix seconds, or `d.m.Y H:i` text as the SDK writes it. */
+  created_at: z.union([z.number(), z.string()]).nullish().catch(null),
+});
+/** GET /contact/:id/leads */
+export const lptContactLeadsAnswerSchema = listOf(lptLeadSummarySchema);
+
 /** POST /lead */
 export const lptCreatedLeadSchema = z.looseObject({ id, contact_id: id.nullish() });
 
@@ -57,3 +70,4 @@ export type LptStage = z.infer<typeof lptStageSchema>;
 export type LptCustomField = z.infer<typeof lptCustomFieldSchema>;
 export type LptContactField = z.infer<typeof lptContactFieldSchema>;
 export type LptCallbackUrl = z.infer<typeof lptCallbackUrlSchema>;
+export type LptLeadSummary = z.infer<typeof lptLeadSummarySchema>;

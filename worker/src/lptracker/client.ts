@@ -10,6 +10,8 @@ import {
   lptCustomsAnswerSchema,
   lptFunnelAnswerSchema,
   lptIdsAnswerSchema,
+  lptContactLeadsAnswerSchema,
+  type LptLeadSummary,
   lptProjectsAnswerSchema,
   lptStaffAnswerSchema,
   type LptCallbackUrl,
@@ -102,8 +104,8 @@ export class LptClient {
     return this.read(lptIdsAnswerSchema, { method: "GET", path: "/contact/search", query: { project_id: projectId, ...by } });
   }
 
-  contactLeads(contactId: number): Promise<{ id: number }[]> {
-    return this.read(lptIdsAnswerSchema, { method: "GET", path: `/contact/${contactId}/leads` });
+  contactLeads(contactId: number): Promise<LptLeadSummary[]> {
+    return this.read(lptContactLeadsAnswerSchema, { method: "GET", path: `/contact/${contactId}/leads` });
   }
 
   createLead(body: Record<string, unknown>): Promise<{ id: number; contact_id?: number | null }> {

@@ -162,9 +162,8 @@ async function suggestByPhone(env: Env, t: Tenant, entity: "leads" | "contacts",
     for (const phone of phones) {
       for (const contact of await lpt.searchContacts(project.projectId, { phone })) {
         for (const lead of (await lpt.contactLeads(contact.id)).slice(0, 5)) {
-          const l = lead as { id: number; name?: string; stage?: { name?: string }; funnel?: { name?: string }; created_at?: number };
-          if (out.some((x) => x.lptLeadId === l.id)) continue;
-          out.push({ lptLeadId: l.id, name: l.name ?? null, projectId: project.projectId, stage: l.stage?.name ?? l.funnel?.name ?? null, createdAt: typeof l.created_at === "number" ? l.created_at * 1000 : null });
+          if (out.some((x) => x.lptLeadId === lead.id)) continue;
+          out.push({ lptLeadId: lead.id, name: lead.name ?? null, projectId: project.projectId, stage: lead.stage?.name ?? lead.funnel?.name ?? null, createdAt: typeof lead.created_at === "number" ? lead.created_at * 1000 : null });
         }
       }
     }
