@@ -167,7 +167,7 @@ export const ruleConditionSchema = z
     if (blank) ctx.addIssue({ code: "custom", path: ["value"], message: `Enter the value "${c.field}" is compared with` });
   });
 
-const isGroupLike = (v: unknown) => typeof v === "object" && v !== null && ("match" in v || "items" in v);
+const isGroupLike = (v: unknown): v is { match?: unknown; items?: unknown } => typeof v === "object" && v !== null && ("match" in v || "items" in v);
 
 // Decides by shape instead of z.union, so a bad condition gets its own message rather than "invalid input".
 const ruleItemSchema: z.ZodType<RuleCondition | RuleGroup> = z.unknown().transform((value, ctx) => {
@@ -192,7 +192,7 @@ function measure(value: unknown, depth: number, acc: { depth: number; conditions
   }
   acc.depth = Math.max(acc.depth, depth);
   if (depth > MAX_GROUP_DEPTH) return;
-  const items = (value as { items?: unknown }).items;
+  const items = value.items;
   if (Array.isArray(items)) for (const item of items) measure(item, depth + 1, acc);
 }
 

@@ -1,7 +1,13 @@
 // amoCRM's unsorted webhook items (`unsorted[delete][N][action|uid|accept_result|…]`) as events to
 // store: pure and bounded, shared by the intake route and the job that applies them.
 import type { NewEvent } from "../../db/events";
+import { z } from "zod";
 import type { FormValue } from "../../lib/php-form";
+
+/** The form parser's output (lib/php-form.ts, depth-capped): strings in lists and objects. */
+const formValueSchema: z.ZodType<FormValue> = z.lazy(() => z.union([z.string(), z.array(formValueSchema), z.record(z.string(), formValueSchema)]));
+/** One webhook item (or a stored event's payload made of one) as fields. */
+export const formItemSchema = z.record(z.string(), formValueSchema);
 
 const ACTIONS = new Set(["accept", "decline", "link"]);
 /** A body naming more entries than this is cut there: amoCRM sends one per manager action. */
@@ -36,10 +42,10 @@ export function resultLead(item: Record<string, FormValue>): string | null {
 
 /** Events for the `unsorted[delete]` items of an amoCRM webhook body (`add`/`update` carry no decision). */
 export function unsortedHookEvents(unsorted: unknown): Omit<NewEvent, "receivedAt">[] {
-  if (!unsorted || typeof unsorted !== "object" || Array.isArray(unsorted)) return [];
+  const form = formItemSchema.safeParse(unsorted);
+  if (!form.success) return [];
   const out: Omit<NewEvent, "receivedAt">[] = [];
-  // The form parser's output (lib/php-form.ts): nested objects of strings.
-  for (const item of items((unsorted as Record<string, FormValue>).delete)) {
+  for (const item of items(form.data.delete)) {
     const uid = typeof item.uid === "string" ? item.uid : "";
     const action = typeof item.action === "string" ? item.action : "";
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(uid) || !ACTIONS.has(action)) continue;

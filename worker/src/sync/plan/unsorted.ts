@@ -2,6 +2,7 @@
 // waiting one, is decided by the plan (sync/plan/plan.ts) and run by lpt-to-amo.ts; here the
 // manager's accept/decline (amoCRM's unsorted webhook) moves our links to the accepted lead or
 // marks them declined, so later LPTracker updates update that lead or recreate nothing.
+import { z } from "zod";
 import type { Env } from "../../env";
 import { amoGate } from "../../amocrm/gate";
 import type { Tenant } from "../../db/tenant";
@@ -9,23 +10,22 @@ import type { EventRow } from "../../db/events";
 import { findLinksByAmo, upsertLinkQuery, type LinkRow } from "../../db/links";
 import { writeAudit } from "../../db/audit";
 import { entryByUid, setEntryState, type UnsortedState } from "../../db/unsorted";
-import type { FormValue } from "../../lib/php-form";
-import { resultLead } from "../intake/unsorted-hook";
+import { formItemSchema, resultLead } from "../intake/unsorted-hook";
 import { RetryLater } from "../../queue/retry";
 
 type JobResult = { status: "done" | "skipped"; note: string };
 
-/** What a lead link remembers of its incoming lead (`links.meta.unsorted`). */
-export interface LinkUnsorted {
-  uid: string;
-  state: UnsortedState;
+/** What a lead link remembers of its incoming lead (`links.meta.unsorted`), read back with this schema. */
+const linkUnsortedSchema = z.object({
+  uid: z.string(),
+  state: z.enum(["pending", "accepted", "declined"]) satisfies z.ZodType<UnsortedState>,
   /** The lead amoCRM made with the entry; after an accept, the lead it was accepted into. */
-  leadId: string;
-}
+  leadId: z.string(),
+});
+export type LinkUnsorted = z.infer<typeof linkUnsortedSchema>;
 
 export function linkUnsorted(link: Pick<LinkRow, "meta"> | null | undefined): LinkUnsorted | null {
-  const u = link?.meta.unsorted as LinkUnsorted | undefined;
-  return u && typeof u.uid === "string" ? u : null;
+  return linkUnsortedSchema.safeParse(link?.meta.unsorted).data ?? null;
 }
 
 export function isUnsortedEvent(event: Pick<EventRow, "source" | "action">): boolean {
@@ -34,7 +34,7 @@ export function isUnsortedEvent(event: Pick<EventRow, "source" | "action">): boo
 
 /** Applies a manager's decision on one of our entries; running it again changes nothing. */
 export async function runUnsortedEvent(env: Env, t: Tenant, event: EventRow): Promise<JobResult> {
-  const item = JSON.parse(event.payload) as Record<string, FormValue>;
+  const item = formItemSchema.safeParse(JSON.parse(event.payload)).data ?? {};
   const uid = String(item.uid ?? "");
   const action = event.action.slice("unsorted_".length);
   const entry = await entryByUid(t, uid);

@@ -148,8 +148,8 @@ export function applyTransform(
   ctx: { field?: AmoCustomField } = {},
 ): TransformResult {
   if (transform.kind === "constant") return { ok: true, value: transform.value };
-  if (isBlank(value)) return { ok: true, value: null };
-  const v = value as FactValue;
+  if (value === undefined || isBlank(value)) return { ok: true, value: null };
+  const v = value;
   switch (transform.kind) {
     case "as_is":
       return { ok: true, value: v };
@@ -166,7 +166,7 @@ export function applyTransform(
       return { ok: true, value: n };
     }
     case "enum_map": {
-      const items = (Array.isArray(v) ? v : [v]).filter((x) => !isBlank(x)) as (string | number | boolean)[];
+      const items = (Array.isArray(v) ? v : [v]).filter((x): x is string | number | boolean => x !== null && !isBlank(x));
       const out: (string | number)[] = [];
       for (const item of items) {
         const hit = lookupEnum(String(item), transform.map, ctx.field) ?? transform.fallback;

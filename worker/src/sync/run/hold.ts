@@ -16,6 +16,7 @@ import { codedText, type CodedText } from "../../lib/errors";
 
 export const HELD_STATUSES = ["parked", "paused"] as const;
 export type HeldStatus = (typeof HELD_STATUSES)[number];
+const isHeld = (status: string): status is HeldStatus => HELD_STATUSES.some((s) => s === status);
 
 /** Held events run per drain message before it hands over to a fresh one (bounded invocations). */
 const DRAIN_CHUNK = 10;
@@ -51,7 +52,7 @@ export async function heldCount(t: Tenant): Promise<Record<HeldStatus, number>> 
     .where(and(eq(events.accountId, t.accountId), inArray(events.status, [...HELD_STATUSES])))
     .groupBy(events.status);
   const out: Record<HeldStatus, number> = { parked: 0, paused: 0 };
-  for (const r of rows) out[r.status as HeldStatus] = r.n;
+  for (const r of rows) if (isHeld(r.status)) out[r.status] = r.n;
   return out;
 }
 
@@ -136,7 +137,7 @@ export async function runDrainJob(env: Env, accountId: number, runEvent: RunEven
         return;
       }
       const after = await getEvent(t, id);
-      if (after && (HELD_STATUSES as readonly string[]).includes(after.status)) {
+      if (after && isHeld(after.status)) {
         // Held again by its own job: when the account itself still can sync, look again later,
         // but one event must not hold up the line for ever.
         const now = await getAccount(t);

@@ -28,7 +28,7 @@ function fromPush(r: PushResult): ItemOutcome {
 async function syncLead(env: Env, t: Tenant, job: ListJobRow, amo: AmoClient, lpt: LptClient, leadId: number): Promise<ItemOutcome> {
   const lead = await readAmoLead(amo, leadId);
   if (!lead) return { status: "failed", code: "lead_missing", reason: `amoCRM has no lead ${leadId} (deleted?)`, lptLeadIds: [] };
-  const step = (e: Parameters<typeof writeAudit>[1]) => writeAudit(t, { ...e, data: { ...(e.data as object | undefined), listJob: job.id } });
+  const step = (e: Parameters<typeof writeAudit>[1]) => writeAudit(t, { ...e, data: { ...e.data, listJob: job.id } });
   // amoCRM's list_selected() carries no names: the result row shows the one amoCRM has now.
   return { ...fromPush(await pushAmoLead({ env, t, amo, lpt, lead, projectId: job.projectId, step })), name: lead.name ?? undefined };
 }
