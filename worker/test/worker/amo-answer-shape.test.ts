@@ -10,7 +10,8 @@ import { and, eq } from "drizzle-orm";
 import { adminFetch, amo, connectLpt, db, deliverLptHooks, eventsOf, installAccount, lpt, settle } from "./harness";
 import { AmoClient, AmoError, AmoShapeError } from "../../src/amocrm/client";
 import { amoContactSchema, amoLeadSchema } from "../../src/contracts/amocrm";
-import { links } from "../../src/db/schema";
+import { links, metadataCache } from "../../src/db/schema";
+import { getMetadata, refreshMetadata } from "../../src/amocrm/metadata";
 import { makeDb } from "../../src/db/client";
 import { tenant } from "../../src/db/tenant";
 import { saveUnsortedSetting } from "../../src/db/unsorted";
@@ -130,6 +131,28 @@ describe.concurrent("AmoClient's schema-taking methods", () => {
     // A page without ids is an error for every read waiting on it, never "the lead is gone".
     await amo.reshape(a.accountId, { route: "GET /api/v4/contacts", drop: ["_embedded.contacts.*.id"], times: 1 });
     await expect(client.readContact(amoContactSchema, contact.id)).rejects.toBeInstanceOf(AmoShapeError);
+  });
+});
+
+describe("what the Worker cached, read back through schemas", () => {
+  it("reads a cached metadata part in another shape as never fetched, so the next sync refreshes it", async () => {
+    const a = await installAccount();
+    const t = tenant(db(), a.accountId);
+    const before = await getMetadata(t);
+    expect(before.fetchedAt).not.toBeNull();
+    expect(before.pipelines.length).toBeGreaterThan(0);
+    await db()
+      .update(metadataCache)
+      .set({ data: [{ id: "первая", name: 1 }] })
+      .where(and(eq(metadataCache.accountId, a.accountId), eq(metadataCache.kind, "pipelines")));
+    const broken = await getMetadata(t);
+    expect(broken.fetchedAt).toBeNull();
+    expect(broken.pipelines).toEqual([]);
+    expect(broken.users).toEqual(before.users);
+    // The refresh a sync then makes puts the cache right again.
+    const fresh = await refreshMetadata(env, t);
+    expect(fresh.pipelines).toEqual(before.pipelines);
+    expect((await getMetadata(t)).fetchedAt).not.toBeNull();
   });
 });
 
