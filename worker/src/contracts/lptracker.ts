@@ -42,6 +42,11 @@ export const lptContactFieldsAnswerSchema = listOf(lptContactFieldSchema);
 export const lptCallbackUrlsAnswerSchema = listOf(lptCallbackUrlSchema);
 /** GET /staff */
 export const lptStaffAnswerSchema = listOf(lptStaffSchema);
+/**
+ * GET /lead/:project_id/list: a page of leads (null when empty); each item is read by the same
+ * normaliser as GET /lead/:id (sync/mapping/lpt-lead.ts), which copes with its many shapes.
+ */
+export const lptLeadListAnswerSchema = listOf(z.unknown());
 /** GET /contact/search, GET /contact/:id/leads: only the ids are read. */
 export const lptIdsAnswerSchema = listOf(lptIdSchema);
 /** GET /lead/:id, as far as linking reads it: the project the lead (or its contact) belongs to. */

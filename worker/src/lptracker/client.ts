@@ -11,6 +11,7 @@ import {
   lptFunnelAnswerSchema,
   lptIdsAnswerSchema,
   lptContactLeadsAnswerSchema,
+  lptLeadListAnswerSchema,
   type LptLeadSummary,
   lptProjectsAnswerSchema,
   lptStaffAnswerSchema,
@@ -97,7 +98,7 @@ export class LptClient {
   }
 
   leadList(projectId: number, query: LptRequest["query"]): Promise<unknown[]> {
-    return this.call({ method: "GET", path: `/lead/${projectId}/list`, query }).then((r) => (Array.isArray(r) ? r : []));
+    return this.read(lptLeadListAnswerSchema, { method: "GET", path: `/lead/${projectId}/list`, query });
   }
 
   searchContacts(projectId: number, by: { phone?: string; email?: string }): Promise<{ id: number }[]> {
