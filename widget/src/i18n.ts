@@ -1,5 +1,6 @@
 // Turns the widget's i18n dictionary (widget/i18n/<lang>.json, handed over by amoCRM as `self.langs`)
-// into a lookup function, so every visible string comes from those files.
+// into a lookup function, so every visible string comes from those files and the Worker's shared texts.
+import { WIDGET_TEXT_WORDS } from "../../worker/src/contracts/texts";
 
 export type Lang = "ru" | "en";
 export type Dict = { [key: string]: string | Dict };
@@ -25,6 +26,14 @@ export function createT(dict: Dict): T {
     if (!params) return text;
     return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
   };
+}
+
+/**
+ * The dictionary with the stored texts' words under `texts.<code>`: they live with the Worker's
+ * catalogue (worker/src/contracts/texts.ts), shared with the admin page, not in the i18n files.
+ */
+export function withTexts(dict: Dict, lang: Lang): Dict {
+  return { ...dict, texts: { ...WIDGET_TEXT_WORDS[lang] } };
 }
 
 /** amoCRM names its interface language `ru`, `en`, sometimes `ru_RU`; anything else gets English. */

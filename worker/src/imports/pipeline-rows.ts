@@ -131,7 +131,7 @@ export function prepareRows(
       valid.push({ rowNumber, row: result.row, index: rows.length - 1 });
     } else {
       failed++;
-      rows.push({ rowNumber, chunk: NO_CHUNK, status: "failed", error: result.reason, data: { values } });
+      rows.push({ rowNumber, chunk: NO_CHUNK, status: "failed", error: result.reason.text, errorText: result.reason.ref, data: { values } });
     }
   });
 
