@@ -5,6 +5,7 @@ import { dedupeRows, normalizeRow } from "./normalize";
 import type { ColumnMapping, ImportColumn, ImportKind, NormalizedImportRow } from "./types";
 import type { DateContext } from "./values";
 import { codedText, type CodedText, type TextRef } from "../lib/errors";
+import type { StoredRow } from "../contracts/stored";
 
 /** Rows per queue job: 20 amoCRM batches of 50, a few seconds of the account's budget. */
 export const CHUNK_ROWS = 1000;
@@ -13,47 +14,8 @@ export const AMO_BATCH = 50;
 /** Rows that never reach amoCRM (refused, repeated) are not in any chunk. */
 export const NO_CHUNK = -1;
 
-/** What the start request chose, kept on the import (`imports.mapping`). */
-export interface ImportPlan {
-  kind: ImportKind;
-  /** Column index per field, as the admin page sent it. */
-  columns: Partial<Record<ImportColumn, number>>;
-  projectId: number | null;
-  /** The sheet chosen on the upload page; absent: the first visible one. */
-  sheet?: string;
-  /** The header row chosen on the upload page, as the spreadsheet numbers it; absent: the one found. */
-  headerRow?: number;
-  /** How existing contacts were looked up (leads), decided by the parse job. */
-  lookup?: LookupDecision;
-}
-
-export interface LookupDecision {
-  strategy: "prefetch" | "query" | "none";
-  /** Unique rows that needed a contact lookup. */
-  rows: number;
-  /** Contact list pages read (prefetch, or the pages read before giving up on it). */
-  pages: number;
-  contactsSeen: number;
-  /** Rows matched to an existing contact by the prefetched index. */
-  matched: number;
-}
-
-/** One row as stored in `import_rows.data`. */
-export interface StoredRow {
-  /** The row's cells as read, for the error report and the `column:<header>` facts. */
-  values: unknown[];
-  row?: NormalizedImportRow;
-  /** Stable id of an imported call: the same call in two files is one call. */
-  callId?: string;
-  /** Notes and tasks owed to a created lead, kept until they are posted. */
-  followUp?: FollowUp;
-}
-
-export interface FollowUp {
-  leadId: number;
-  notes: string[];
-  tasks: { text: string; taskTypeId: number; dueInHours: number; responsibleUserId?: number }[];
-}
+// The stored shapes (`imports.mapping`, `import_rows.data`) are declared with their schemas.
+export type { FollowUp, ImportPlan, LookupDecision, StoredRow } from "../contracts/stored";
 
 export type RowStatus = "pending" | "created" | "updated" | "skipped" | "failed";
 

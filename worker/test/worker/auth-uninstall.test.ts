@@ -51,7 +51,7 @@ async function seedTenantRows(accountId: number): Promise<string[]> {
     d.insert(schema.links).values({ accountId, kind: "lead", lptId: "1", amoId: "2" }),
     d.insert(schema.metadataCache).values({ accountId, kind: "users", data: [] }),
     d.insert(schema.imports).values({ accountId, fileKey: `f-${k}`, fileName: "a.xlsx", fileSize: 1 }),
-    d.insert(schema.importRows).values({ accountId, importId: 1, chunk: 0, rowNumber: 1, data: {} }),
+    d.insert(schema.importRows).values({ accountId, importId: 1, chunk: 0, rowNumber: 1, data: { values: [] } }),
     d.insert(schema.callResults).values({ accountId, source: "import", callId: `c-${k}` }),
     d.insert(schema.auditLog).values({ accountId, source: "system", action: "seed", message: "seed" }),
     d.insert(schema.adminLinks).values({ id: `link-${k}`, accountId, userId: 1, expiresAt: now }),

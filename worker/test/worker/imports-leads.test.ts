@@ -12,7 +12,7 @@ import { sheetFile, startImportAs, uploadImport, waitForImport } from "./imports
 import { auditLog } from "../../src/db/schema";
 import { generateLeadsXlsx } from "../../bench/gen-xlsx";
 import type { ImportUploadResponse, ImportView, Rule } from "../../src/api-types";
-import { storedText } from "../../../admin/src/problem";
+import { wordText } from "../../src/contracts/texts";
 
 async function importFile(a: Installed, name: string, bytes: Uint8Array, columns?: ImportUploadResponse["detected"]): Promise<ImportView> {
   const up = await uploadImport(a, name, bytes);
@@ -66,7 +66,8 @@ describe("leads import", () => {
       reason: 'Row 8: phone "не номер" in column "Телефон" is not a number',
       reasonText: { code: "import_row_invalid", params: { row: 8 }, items: [{ code: "import_cell_phone_invalid", params: { value: "не номер", column: "Телефон" } }] },
     });
-    expect(storedText(done.errors[1]!.reason, done.errors[1]!.reasonText, "ru")).toBe("Строка 8: телефон «не номер» в колонке «Телефон» не похож на номер");
+    // The words the upload page and the error report take for it (worker/src/contracts/texts.ts).
+    expect(wordText("ru", done.errors[1]!.reasonText!)).toBe("Строка 8: телефон «не номер» в колонке «Телефон» не похож на номер");
 
     const after = await amo.state(a.accountId);
     expect(after.leads).toHaveLength(6);
