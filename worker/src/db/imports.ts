@@ -20,11 +20,10 @@ const STATEMENTS_PER_BATCH = 50;
 const ACTIVE = ["uploaded", "parsing", "processing"] as const;
 export const TERMINAL = ["done", "failed", "cancelled"] as const;
 
-type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
-
 async function runBatches(t: Tenant, statements: BatchItem<"sqlite">[]): Promise<void> {
   for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
-    await t.db.batch(statements.slice(i, i + STATEMENTS_PER_BATCH) as Batch);
+    const [first, ...rest] = statements.slice(i, i + STATEMENTS_PER_BATCH);
+    if (first) await t.db.batch([first, ...rest]);
   }
 }
 

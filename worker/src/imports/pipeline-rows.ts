@@ -2,7 +2,7 @@
 // its reason, repeats within the file skipped, call ids derived, and the rows to send cut into chunks.
 import { rowToRecord } from "./detect";
 import { dedupeRows, normalizeRow } from "./normalize";
-import type { ColumnMapping, ImportColumn, ImportKind, NormalizedImportRow } from "./types";
+import { IMPORT_COLUMNS, type ColumnMapping, type ImportColumn, type ImportKind, type NormalizedImportRow } from "./types";
 import type { DateContext } from "./values";
 import { codedText, type CodedText, type TextRef } from "../lib/errors";
 import type { StoredRow } from "../contracts/stored";
@@ -40,8 +40,9 @@ export interface PreparedImport {
 /** Index mapping → header mapping; indexes outside the sheet are dropped. */
 export function headerMapping(headers: string[], columns: Partial<Record<ImportColumn, number>>): ColumnMapping {
   const out: ColumnMapping = {};
-  for (const [column, index] of Object.entries(columns) as [ImportColumn, number][]) {
-    const header = headers[index];
+  for (const column of IMPORT_COLUMNS) {
+    const index = columns[column];
+    const header = index === undefined ? undefined : headers[index];
     if (header !== undefined) out[column] = header;
   }
   return out;
