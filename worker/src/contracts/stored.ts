@@ -34,8 +34,8 @@ export const importPlanSchema = importStartRequestSchema.pick({ kind: true, colu
 export const normalizedImportRowSchema = z.object({
   /** E.164, the first number of the cell. */
   phone: z.string().nullable(),
-  /** Every number the cell held ("8999…, 8916…"), E.164, `phone` first. */
-  phones: z.array(z.string()),
+  /** Every number the cell held ("8999…, 8916…"), E.164, `phone` first (an odd list: just `phone`). */
+  phones: z.array(z.string()).catch([]),
   email: z.string().nullable(),
   name: z.string().nullable(),
   comment: z.string().nullable(),
@@ -48,7 +48,7 @@ export const normalizedImportRowSchema = z.object({
   dateUnix: z.number().nullable(),
   operator: z.string().nullable(),
   recordingUrl: z.string().nullable(),
-});
+}).transform((row) => (row.phones.length === 0 && row.phone !== null ? { ...row, phones: [row.phone] } : row));
 
 export const followUpSchema = z.object({
   leadId: z.number().int(),

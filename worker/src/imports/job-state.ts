@@ -4,9 +4,8 @@ import type { Env } from "../env";
 import { makeDb } from "../db/client";
 import { tenant, type Tenant } from "../db/tenant";
 import { writeAudit, type AuditEntry } from "../db/audit";
-import { failImport, finishIfComplete, importRequests, type ImportRow } from "../db/imports";
+import { failImport, finishIfComplete, importRequests } from "../db/imports";
 import { logError } from "../lib/log";
-import { importPlanSchema, type ImportPlan } from "../contracts/stored";
 import { dropContactIndex } from "./pipeline-lookup";
 import { storeErrorReport } from "./pipeline-report";
 import type { CodedText } from "../lib/errors";
@@ -19,12 +18,7 @@ export function step(t: Tenant, importId: number, e: Omit<AuditEntry, "source" |
   return writeAudit(t, { source: "import", entityType: "import", entityId: importId, ...e });
 }
 
-/** The plan the import was started with, checked: a job never runs on a plan it cannot read. */
-export function planOf(imp: ImportRow): ImportPlan {
-  const plan = importPlanSchema.safeParse(imp.mapping);
-  if (!plan.success) throw new Error(`Import ${imp.id} has no readable plan: ${plan.error.issues.map((i) => `${i.path.join(".") || "plan"}: ${i.message}`).join("; ")}`);
-  return plan.data;
-}
+export { planOf } from "./pipeline-rows";
 
 export async function sendChunks(env: Env, accountId: number, importId: number, chunks: number[]): Promise<void> {
   for (let i = 0; i < chunks.length; i += 100) {

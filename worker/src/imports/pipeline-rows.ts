@@ -5,7 +5,8 @@ import { dedupeRows, normalizeRow } from "./normalize";
 import { IMPORT_COLUMNS, type ColumnMapping, type ImportColumn, type ImportKind, type NormalizedImportRow } from "./types";
 import type { DateContext } from "./values";
 import { codedText, type CodedText, type TextRef } from "../lib/errors";
-import type { StoredRow } from "../contracts/stored";
+import { importPlanSchema, type ImportPlan, type StoredRow } from "../contracts/stored";
+import type { ImportRow } from "../db/imports";
 
 /** Rows per queue job: 20 amoCRM batches of 50, a few seconds of the account's budget. */
 export const CHUNK_ROWS = 1000;
@@ -16,6 +17,13 @@ export const NO_CHUNK = -1;
 
 // The stored shapes (`imports.mapping`, `import_rows.data`) are declared with their schemas.
 export type { FollowUp, ImportPlan, LookupDecision, StoredRow } from "../contracts/stored";
+
+/** The plan the import was started with, checked: a job never runs on a plan it cannot read. */
+export function planOf(imp: Pick<ImportRow, "id" | "mapping">): ImportPlan {
+  const plan = importPlanSchema.safeParse(imp.mapping);
+  if (!plan.success) throw new Error(`Import ${imp.id} has no readable plan: ${plan.error.issues.map((i) => `${i.path.join(".") || "plan"}: ${i.message}`).join("; ")}`);
+  return plan.data;
+}
 
 export type RowStatus = "pending" | "created" | "updated" | "skipped" | "failed";
 
