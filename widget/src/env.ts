@@ -1,7 +1,7 @@
 // What script.js hands the bundle when it mounts a view, and the environment every component gets:
 // the API client, the translator and the interface language.
 import type { Transport, WidgetApi } from "./api";
-import { createT, normalizeLang, withTexts, type Dict, type Lang, type T } from "./i18n";
+import { createT, normalizeLang, type Dict, type Lang, type T } from "./i18n";
 
 export interface Support {
   email: string;
@@ -32,11 +32,10 @@ export interface WidgetEnv<A = WidgetApi> {
 
 /** `makeApi` is chosen by the bundle's entry, so the card bundle only carries the card's requests. */
 export function createEnv<A>(host: HostInput, makeApi: (transport: Transport) => A): WidgetEnv<A> {
-  const lang = normalizeLang(host.lang);
   return {
     api: makeApi(host.transport),
-    t: createT(withTexts(host.dict ?? {}, lang)),
-    lang,
+    t: createT(host.dict ?? {}),
+    lang: normalizeLang(host.lang),
     support: host.support,
     privacyUrl: host.privacyUrl ?? null,
     now: () => Date.now(),

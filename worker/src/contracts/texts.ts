@@ -4,23 +4,12 @@ import { ITEMS_SEPARATOR, TEXTS, type TextCode, type TextRef } from "../lib/erro
 
 export type TextLang = "ru" | "en";
 
-/**
- * The texts the widget shows as well (the install action, the connection warning). Kept apart and
- * worded here in both languages, so the card's bundle carries these and not the whole catalogue.
- */
-export const WIDGET_TEXT_WORDS = {
-  ru: {
-    install_reinstall_action: "amoCRM отозвал доступ интеграции: администратору нужно переустановить её из маркетплейса amoCRM (Настройки → Интеграции).",
-    lpt_projects_unavailable: "Не удалось получить проекты LPTracker: {reason}",
-  },
-  en: {
-    install_reinstall_action: "amoCRM revoked the integration's access: an administrator needs to reinstall it from the amoCRM marketplace (Settings → Integrations).",
-    lpt_projects_unavailable: "Could not load LPTracker projects: {reason}",
-  },
-} as const satisfies Record<TextLang, Partial<Record<TextCode, string>>>;
+/** The texts the widget shows as well (the install action, the connection warning). */
+export const WIDGET_TEXT_CODES = ["install_reinstall_action", "lpt_projects_unavailable"] as const satisfies readonly TextCode[];
 
 const RU: Record<TextCode, string> = {
-  ...WIDGET_TEXT_WORDS.ru,
+  install_reinstall_action: "amoCRM отозвал доступ интеграции: администратору нужно переустановить её из маркетплейса amoCRM (Настройки → Интеграции).",
+  lpt_projects_unavailable: "Не удалось получить проекты LPTracker: {reason}",
   event_widget_off: "Виджет отключён в amoCRM: событие ждёт, пока его включат.",
   event_uninstalled: "Интеграция отключена в amoCRM: событие ждёт повторной установки.",
   event_install_pending: "Ждём доступ от amoCRM (установка не завершена).",
@@ -55,7 +44,7 @@ const RU: Record<TextCode, string> = {
 };
 
 /** Every text in both languages; the English words are the catalogue's own English. */
-export const TEXT_WORDS: Record<TextLang, Record<TextCode, string>> = { ru: RU, en: { ...TEXTS, ...WIDGET_TEXT_WORDS.en } };
+export const TEXT_WORDS: Record<TextLang, Record<TextCode, string>> = { ru: RU, en: TEXTS };
 
 /** `words` with every key prefixed, the way a flat dictionary keys them (`text.<code>`). */
 export function prefixed<P extends string, W extends Record<string, string>>(prefix: P, words: W): { [K in keyof W & string as `${P}${K}`]: string } {
