@@ -70,6 +70,14 @@ export const storedRowSchema = z.object({
   followUp: lenient(followUpSchema),
 });
 
+// ---- R2 `contact-index` object of an import: its people found among amoCRM's contacts ----
+
+/** E.164 phone / e-mail → amoCRM contact id, as the parse job stored it for the chunks. */
+export const storedContactIndexSchema = z.object({
+  byPhone: z.array(z.tuple([z.string(), z.number().int()])),
+  byEmail: z.array(z.tuple([z.string(), z.number().int()])),
+});
+
 // ---- audit_log.data: free details per action (the audit text's code among them) ----
 
 export const auditDataSchema = z.record(z.string(), z.unknown());
@@ -175,3 +183,4 @@ export type NormalizedImportRow = z.output<typeof normalizedImportRowSchema>;
 export type AuditData = z.output<typeof auditDataSchema>;
 export type EventProgress = z.output<typeof eventProgressSchema>;
 export type LinkMeta = z.output<typeof linkMetaSchema>;
+export type StoredContactIndex = z.output<typeof storedContactIndexSchema>;

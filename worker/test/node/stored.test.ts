@@ -2,7 +2,7 @@
 // rows written by older versions still read, an odd part reading as absent the way the code treats
 // a missing one, and nothing else of the row is lost.
 import { describe, expect, it } from "vitest";
-import { auditDataSchema, eventProgressSchema, importPlanSchema, linkMetaSchema, METADATA_KINDS, storedRowSchema } from "../../src/contracts/stored";
+import { auditDataSchema, eventProgressSchema, importPlanSchema, linkMetaSchema, METADATA_KINDS, storedContactIndexSchema, storedRowSchema } from "../../src/contracts/stored";
 import { planOf } from "../../src/imports/pipeline-rows";
 import type { ImportRow } from "../../src/db/imports";
 
@@ -99,5 +99,13 @@ describe("events.progress, audit_log.data, metadata_cache.data", () => {
     expect(METADATA_KINDS.datetime_settings.parse({ timezone: "Europe/Moscow" })).toEqual({ timezone: "Europe/Moscow" });
     expect(METADATA_KINDS.datetime_settings.safeParse({ timezone: 3 }).success).toBe(false);
     expect(METADATA_KINDS.user_groups.parse([{ id: 0, name: "Отдел продаж" }])).toEqual([{ id: 0, name: "Отдел продаж" }]);
+  });
+});
+
+describe("an import's stored contact index (R2)", () => {
+  it("reads the pairs the parse job wrote and refuses anything else, so the chunk looks rows up one by one", () => {
+    const index = { byPhone: [["+79991234567", 11]], byEmail: [["a@b.ru", 12]] };
+    expect(storedContactIndexSchema.parse(index)).toEqual(index);
+    expect(storedContactIndexSchema.safeParse({ byPhone: { "+79991234567": 11 }, byEmail: [] }).success).toBe(false);
   });
 });
