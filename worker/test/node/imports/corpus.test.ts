@@ -183,7 +183,7 @@ describe("import corpus: files from real writers read exactly", () => {
         const book = readImportFile(bytesOf(c.file), c.file.replace(/^lo\//, ""));
         book.rows.forEach((values, r) => {
           const record = Object.fromEntries(book.headers.map((h, i) => [h, values[i]]));
-          const result = normalizeRow("calls", record, mapping, book.rowNumbers[r], { timeZone, date1904: book.date1904 });
+          const result = normalizeRow("calls", record, mapping, book.rowNumbers[r]!, { timeZone, date1904: book.date1904 });
           const expected = c.rows[r]!;
           const unreadable = expected.find((v): v is { error: string } | { formula: string } => typeof v === "object" && v !== null && !("date" in v));
           if (unreadable) {
@@ -303,7 +303,7 @@ describe("import corpus: hand-made files with what only Excel writes", () => {
       ["8 916 123-45-67", "Мария", "7 декабря 2026"],
     ]);
     const mapping = { phone: "Телефон", name: "Имя", date: "Дата звонка" };
-    const [first, second] = book.rows.map((values, r) => normalizeRow("calls", Object.fromEntries(book.headers.map((h, i) => [h, values[i]])), mapping, book.rowNumbers[r]));
+    const [first, second] = book.rows.map((values, r) => normalizeRow("calls", Object.fromEntries(book.headers.map((h, i) => [h, values[i]])), mapping, book.rowNumbers[r]!));
     expect(first).toMatchObject({ ok: false });
     expect(!first!.ok && first!.reason.ref).toMatchObject({ code: "import_row_invalid", items: [{ code: "import_cell_phone_scientific" }] });
     expect(!first!.ok && first!.reason.text).toMatch(/scientific notation/);
