@@ -1,5 +1,6 @@
-// The words of the stored texts (lib/errors.ts TEXTS) in Russian and English, kept once: the admin
-// page and the widget spread them into their dictionaries, and the import error report words with them.
+// The words of the stored texts (lib/errors.ts TEXTS) in Russian and English, kept once: the admin page
+// spreads them into its dictionaries, the widget build publishes the widget's into its i18n files, and
+// the import error report words its Russian column with them.
 import { ITEMS_SEPARATOR, TEXTS, type TextCode, type TextRef } from "../lib/errors";
 
 export type TextLang = "ru" | "en";

@@ -6,6 +6,7 @@ import { events, type EVENT_SOURCES, type EVENT_STATUSES } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import type { CodedText } from "../lib/errors";
 import { eventProgressSchema, type EventProgress } from "../contracts/stored";
+import { logWarn } from "../lib/log";
 
 export type EventRow = typeof events.$inferSelect;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -69,6 +70,7 @@ function withProgress(row: EventRow | undefined): EventRow | null {
   if (!row) return null;
   if (row.progress === null) return row;
   const progress = eventProgressSchema.safeParse(row.progress);
+  if (!progress.success) logWarn("event journal unreadable; the job syncs afresh", { accountId: row.accountId, eventId: row.id, issue: progress.error.issues[0]?.message });
   return { ...row, progress: progress.success ? progress.data : null };
 }
 
