@@ -7,8 +7,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { build, defineConfig, type InlineConfig, type Plugin } from "vite";
-import { normalizeLang, withTexts, type Dict } from "./src/i18n";
+import { build, defineConfig, runnerImport, type InlineConfig, type Plugin } from "vite";
 
 const root = import.meta.dirname;
 // Tests build into their own directory so that parallel test files never share one output.
@@ -98,7 +97,7 @@ function ownBundles(): Plugin {
       await build(withVendors(base("app.tsx", "LptWidgetApp", "app.js", OWN, false), ["vendor.js"]));
       await build(withVendors(base("settings.tsx", "LptWidgetSettings", "settings.js", OWN, false), ["vendor.js", "vendor-signals.js"]));
       await build(withVendors(base("actions.tsx", "LptWidgetActions", "actions.js", OWN, false), ["vendor.js"]));
-      publishI18n();
+      await publishI18n();
     },
   };
 }
@@ -107,11 +106,13 @@ function ownBundles(): Plugin {
  * dist/i18n/<lang>.json: each i18n file with the stored texts' words from the Worker's catalogue,
  * as amoCRM hands them to the widget; the card's bundle then carries no copy of them.
  */
-function publishI18n(): void {
+async function publishI18n(): Promise<void> {
+  // Loaded through Vite's module runner: the config itself imports no TypeScript sources.
+  const { module: i18n } = await runnerImport<typeof import("./src/i18n")>(path.join(root, "src", "i18n.ts"), { configFile: false, logLevel: "warn" });
   mkdirSync(path.join(outDir, "i18n"), { recursive: true });
   for (const file of readdirSync(path.join(root, "i18n")).filter((f) => f.endsWith(".json"))) {
-    const dict: Dict = JSON.parse(readFileSync(path.join(root, "i18n", file), "utf8"));
-    writeFileSync(path.join(outDir, "i18n", file), `${JSON.stringify(withTexts(dict, normalizeLang(file.replace(/\.json$/, ""))), null, 2)}\n`);
+    const dict: import("./src/i18n").Dict = JSON.parse(readFileSync(path.join(root, "i18n", file), "utf8"));
+    writeFileSync(path.join(outDir, "i18n", file), `${JSON.stringify(i18n.withTexts(dict, i18n.normalizeLang(file.replace(/\.json$/, ""))), null, 2)}\n`);
   }
 }
 
