@@ -10,6 +10,7 @@ import type { ErrorCode } from "../lib/errors";
 import { logWarn } from "../lib/log";
 import { AmoClient, AmoError } from "./client";
 import { levelFor, may, parseUserRights, type Action, type EntityFacts, type ViewerRights } from "./rights-model";
+import { storedAmoUserSchema } from "../contracts/stored";
 
 /** How long a user's rights are trusted before amoCRM is asked again. */
 export const RIGHTS_TTL_MS = 5 * 60 * 1000;
@@ -48,7 +49,8 @@ const readRows = scoped(async (t: Tenant, userIds: number[]): Promise<RightsRow[
 export const storeUserRights = scoped(async (t: Tenant, users: unknown[], now: number = Date.now()) => {
   const rows = users.flatMap((raw) => {
     const parsed = parseUserRights(raw);
-    return parsed ? [{ accountId: t.accountId, userId: parsed.userId, isAdmin: parsed.isAdmin, groupId: parsed.groupId, rights: raw, fetchedAt: now }] : [];
+    const stored = storedAmoUserSchema.safeParse(raw);
+    return parsed && stored.success ? [{ accountId: t.accountId, userId: parsed.userId, isAdmin: parsed.isAdmin, groupId: parsed.groupId, rights: stored.data, fetchedAt: now }] : [];
   });
   for (const row of rows) {
     await t.db

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { AUDIT_LEVELS } from "../db/schema";
 import { importStartRequestSchema } from "./admin";
-import { amoCustomFieldSchema, amoPipelineSchema, amoTaskTypeSchema, amoUserSchema } from "./amocrm";
+import { amoCustomFieldSchema, amoPipelineSchema, amoRawUserSchema, amoTaskTypeSchema, amoUserSchema } from "./amocrm";
 import { lptProjectSchemaSchema } from "./widget";
 
 /** Optional and forgiving: a value of another shape (an older row's) reads as absent. */
@@ -155,6 +155,11 @@ export const linkMetaSchema = z.looseObject({
   pushedFromAmo: lenient(z.boolean()),
 });
 
+// ---- amo_user_rights.rights: the user as amoCRM answered it; amocrm/rights-model.ts reads the rights ----
+
+/** Any amoCRM user object with its id, every other key kept as it came (rights, role, groups). */
+export const storedAmoUserSchema = amoRawUserSchema.pick({ id: true });
+
 // ---- metadata_cache.data: one shape per kind ----
 
 /** The account's time zone as amoCRM's datetime_settings gave it (imports/zone.ts). */
@@ -184,3 +189,4 @@ export type AuditData = z.output<typeof auditDataSchema>;
 export type EventProgress = z.output<typeof eventProgressSchema>;
 export type LinkMeta = z.output<typeof linkMetaSchema>;
 export type StoredContactIndex = z.output<typeof storedContactIndexSchema>;
+export type StoredAmoUser = z.output<typeof storedAmoUserSchema>;

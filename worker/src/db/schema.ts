@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { MappingRow, RuleAction, RuleGroup, RuleTrigger } from "../sync/types";
 import type { TextRef } from "../lib/errors";
-import type { AuditData, EventProgress, ImportPlan, LinkMeta, MetadataData, StoredRow } from "../contracts/stored";
+import type { AuditData, EventProgress, ImportPlan, LinkMeta, MetadataData, StoredAmoUser, StoredRow } from "../contracts/stored";
 
 // The values each status column may hold. Drizzle types the columns with them (no CHECK in SQL: the
 // tables stay as migrated), and the data functions and the API take their unions from here.
@@ -282,7 +282,7 @@ export const amoUserRights = sqliteTable(
     isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
     /** amoCRM's first group has id 0, so null (not 0) means "no group known". */
     groupId: integer("group_id"),
-    rights: text("rights", { mode: "json" }).$type<unknown>().notNull(),
+    rights: text("rights", { mode: "json" }).$type<StoredAmoUser>().notNull(),
     fetchedAt: integer("fetched_at").notNull().default(now),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.userId] })],

@@ -2,7 +2,7 @@
 // rows written by older versions still read, an odd part reading as absent the way the code treats
 // a missing one, and nothing else of the row is lost.
 import { describe, expect, it } from "vitest";
-import { auditDataSchema, eventProgressSchema, importPlanSchema, linkMetaSchema, METADATA_KINDS, storedContactIndexSchema, storedRowSchema } from "../../src/contracts/stored";
+import { auditDataSchema, eventProgressSchema, importPlanSchema, linkMetaSchema, METADATA_KINDS, storedAmoUserSchema, storedContactIndexSchema, storedRowSchema } from "../../src/contracts/stored";
 import { planOf } from "../../src/imports/pipeline-rows";
 import type { ImportRow } from "../../src/db/imports";
 
@@ -107,5 +107,13 @@ describe("an import's stored contact index (R2)", () => {
     const index = { byPhone: [["+79991234567", 11]], byEmail: [["a@b.ru", 12]] };
     expect(storedContactIndexSchema.parse(index)).toEqual(index);
     expect(storedContactIndexSchema.safeParse({ byPhone: { "+79991234567": 11 }, byEmail: [] }).success).toBe(false);
+  });
+});
+
+describe("amo_user_rights.rights", () => {
+  it("keeps the amoCRM user as it came, rights and groups included, and needs only its id", () => {
+    const user = { id: 7, name: "Анна", rights: { leads: { view: "A" }, group_id: 3 }, _embedded: { groups: [{ id: 3 }] } };
+    expect(storedAmoUserSchema.parse(user)).toEqual(user);
+    expect(storedAmoUserSchema.safeParse({ name: "без id" }).success).toBe(false);
   });
 });

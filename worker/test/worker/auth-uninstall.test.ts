@@ -57,7 +57,7 @@ async function seedTenantRows(accountId: number): Promise<string[]> {
     d.insert(schema.adminLinks).values({ id: `link-${k}`, accountId, userId: 1, expiresAt: now }),
     d.insert(schema.adminSessions).values({ id: `session-${k}`, accountId, userId: 1, expiresAt: now, rightsCheckedAt: now, nextCheckAt: now }),
     d.insert(schema.cursors).values({ accountId, name: "reconcile", value: "0" }),
-    d.insert(schema.amoUserRights).values({ accountId, userId: 1, rights: {} }),
+    d.insert(schema.amoUserRights).values({ accountId, userId: 1, rights: { id: 1 } }),
     d.insert(schema.ruleVersions).values({ accountId, ruleId: 1, version: 1, change: "created" }),
     d.insert(schema.quotaHits).values({ accountId, kind: "hook_rate", windowStart: now - (now % 3_600_000), refused: 1, lastAt: now }),
     d.insert(schema.listJobs).values({ accountId, entity: "leads", projectId: 10, total: 1, countSelected: 1 }),
