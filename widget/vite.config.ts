@@ -5,9 +5,9 @@
 // as AMD dependencies, so the browser loads each once for every bundle. Vite 8 cannot emit AMD;
 // UMD carries the AMD `define` branch.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { build, defineConfig, type InlineConfig, type Plugin } from "vite";
+import { build, defineConfig, runnerImport, type InlineConfig, type Plugin } from "vite";
 
 const root = import.meta.dirname;
 // Tests build into their own directory so that parallel test files never share one output.
@@ -97,8 +97,23 @@ function ownBundles(): Plugin {
       await build(withVendors(base("app.tsx", "LptWidgetApp", "app.js", OWN, false), ["vendor.js"]));
       await build(withVendors(base("settings.tsx", "LptWidgetSettings", "settings.js", OWN, false), ["vendor.js", "vendor-signals.js"]));
       await build(withVendors(base("actions.tsx", "LptWidgetActions", "actions.js", OWN, false), ["vendor.js"]));
+      await publishI18n();
     },
   };
+}
+
+/**
+ * dist/i18n/<lang>.json: each i18n file with the stored texts' words from the Worker's catalogue,
+ * as amoCRM hands them to the widget; the card's bundle then carries no copy of them.
+ */
+async function publishI18n(): Promise<void> {
+  // Loaded through Vite's module runner: the config itself imports no TypeScript sources.
+  const { module: i18n } = await runnerImport<typeof import("./src/i18n")>(path.join(root, "src", "i18n.ts"), { configFile: false, logLevel: "warn" });
+  mkdirSync(path.join(outDir, "i18n"), { recursive: true });
+  for (const file of readdirSync(path.join(root, "i18n")).filter((f) => f.endsWith(".json"))) {
+    const dict: import("./src/i18n").Dict = JSON.parse(readFileSync(path.join(root, "i18n", file), "utf8"));
+    writeFileSync(path.join(outDir, "i18n", file), `${JSON.stringify(i18n.withTexts(dict, i18n.normalizeLang(file.replace(/\.json$/, ""))), null, 2)}\n`);
+  }
 }
 
 // The nested builds must not read this file again; the main one (vendor.js) is this file.

@@ -4,6 +4,7 @@
 import type { ApiProblem } from "../../worker/src/api-types";
 import { ApiError } from "./api";
 import { fill, textOf, type Lang } from "./i18n";
+import { ITEMS_SEPARATOR } from "../../worker/src/lib/errors";
 
 const CYRILLIC = /[А-Яа-яЁё]/;
 /** Parameters that are amounts (grouped by thousands), unlike ids and row numbers. */
@@ -40,8 +41,22 @@ export function auditMessage(entry: { message: string; data: Record<string, unkn
 }
 
 /** A stored text in `lang`: the words for its catalogue code (`text.<code>`), else the stored text itself. */
-export function storedText(text: string, ref: { code: string; params: Record<string, string | number> } | null | undefined, lang: Lang): string {
-  return (ref ? filled(lang, `text.${ref.code}`, ref.params) : null) ?? pickLanguage(text, lang);
+export function storedText(text: string, ref: StoredRef | null | undefined, lang: Lang): string {
+  return (ref ? refText(ref, lang) : null) ?? pickLanguage(text, lang);
+}
+
+interface StoredRef {
+  code: string;
+  params: Record<string, string | number>;
+  items?: { code: string; params: Record<string, string | number> }[];
+}
+
+/** A code's words with its listed parts (a row's cell issues) worded into `{items}`; null if any has none. */
+function refText(ref: StoredRef, lang: Lang): string | null {
+  if (!ref.items) return filled(lang, `text.${ref.code}`, ref.params);
+  const parts = ref.items.map((item) => filled(lang, `text.${item.code}`, item.params));
+  if (parts.some((p) => p === null)) return null;
+  return filled(lang, `text.${ref.code}`, { ...ref.params, items: parts.join(ITEMS_SEPARATOR) });
 }
 
 /**

@@ -1,5 +1,7 @@
-// Turns the widget's i18n dictionary (widget/i18n/<lang>.json, handed over by amoCRM as `self.langs`)
-// into a lookup function, so every visible string comes from those files.
+// Turns the widget's i18n dictionary (widget/i18n/<lang>.json with the Worker's shared texts, as the
+// build publishes it and amoCRM hands it over as `self.langs`) into a lookup function, so every
+// visible string comes from those files.
+import { TEXT_WORDS, WIDGET_TEXT_CODES } from "../../worker/src/contracts/texts";
 
 export type Lang = "ru" | "en";
 export type Dict = { [key: string]: string | Dict };
@@ -25,6 +27,16 @@ export function createT(dict: Dict): T {
     if (!params) return text;
     return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
   };
+}
+
+/**
+ * The dictionary as the build publishes it (widget/vite.config.ts): the i18n file plus the stored
+ * texts' words under `texts.<code>`, which live once with the Worker's catalogue
+ * (worker/src/contracts/texts.ts, shared with the admin page). Build time only: amoCRM hands the
+ * widget the published file, so the bundles carry no copy of the words.
+ */
+export function withTexts(dict: Dict, lang: Lang): Dict {
+  return { ...dict, texts: Object.fromEntries(WIDGET_TEXT_CODES.map((code) => [code, TEXT_WORDS[lang][code]])) };
 }
 
 /** amoCRM names its interface language `ru`, `en`, sometimes `ru_RU`; anything else gets English. */

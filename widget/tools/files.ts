@@ -29,13 +29,14 @@ function listDir(dir: string, ext: string): string[] {
 /** Throws, naming the command to run, when the bundles have not been built. */
 export function widgetFiles(): WidgetFile[] {
   const dist = distDir();
-  const missing = BUNDLES.filter((b) => !existsSync(path.join(dist, b)));
+  const missing = [...BUNDLES, ...listDir("i18n", ".json").map((f) => `i18n/${f}`)].filter((b) => !existsSync(path.join(dist, b)));
   if (missing.length) throw new Error(`widget/dist lacks ${missing.join(", ")}: run \`vite build --config widget/vite.config.ts\` first`);
   return [
     { name: "manifest.json", source: path.join(WIDGET_DIR, "manifest.json") },
     { name: "script.js", source: path.join(WIDGET_DIR, "script.js") },
     ...BUNDLES.map((b) => ({ name: b, source: path.join(dist, b) })),
-    ...listDir("i18n", ".json").map((f) => ({ name: `i18n/${f}`, source: path.join(WIDGET_DIR, "i18n", f) })),
+    // Published by the build: widget/i18n/<lang>.json with the Worker's shared texts (vite.config.ts).
+    ...listDir("i18n", ".json").map((f) => ({ name: `i18n/${f}`, source: path.join(dist, "i18n", f) })),
     // amoCRM takes png/jpg/gif only; logo.svg is the source they are rendered from.
     ...listDir("images", ".png").map((f) => ({ name: `images/${f}`, source: path.join(WIDGET_DIR, "images", f) })),
   ];

@@ -1,5 +1,6 @@
 // English: the same keys as ru.ts (the compiler checks it); "|" separates plural forms (one|other).
 import type { Key } from "./ru";
+import { prefixed, TEXT_WORDS } from "../../../worker/src/contracts/texts";
 
 export const en: Record<Key, string> = {
   "app.title": "amoCRM ⇄ LPTracker",
@@ -712,27 +713,6 @@ export const en: Record<Key, string> = {
   "param.why.user_gone": "the user no longer exists in amoCRM",
   "param.why.user_inactive": "the user was deactivated in amoCRM",
   "param.why.not_admin": "the user is no longer an amoCRM admin",
-  // Stored texts by their catalogue code (worker/src/lib/errors.ts TEXTS).
-  "text.event_widget_off": "The widget is switched off in amoCRM: the event waits until it is switched on.",
-  "text.event_uninstalled": "The integration is disabled in amoCRM: the event waits for it to be installed again.",
-  "text.event_install_pending": "Waiting for amoCRM to grant access (the install is not finished).",
-  "text.event_reinstall_wait": "Waiting for the integration to be reinstalled in amoCRM.",
-  "text.event_queued_behind": "Waits for earlier events to be processed first.",
-  "text.event_amo_no_access": "No access to amoCRM ({reason}): the event waits until the integration is reinstalled.",
-  "text.amo_access_revoked": "amoCRM revoked the integration's access: reinstall it from the amoCRM marketplace.",
-  "text.install_reinstall_action": "amoCRM revoked the integration's access: an administrator needs to reinstall it from the amoCRM marketplace (Settings → Integrations).",
-  "text.lpt_projects_unavailable": "Could not load LPTracker projects: {reason}",
-  "text.import_row_no_data": "Row {row}: no data",
-  "text.import_row_skipped_by_rule": "Row {row}: skipped by the rule «{rule}»",
-  "text.import_row_duplicate_phone": "Row {row}: duplicate of row {of} (same phone), skipped",
-  "text.import_row_duplicate_email": "Row {row}: duplicate of row {of} (same e-mail), skipped",
-  "text.import_row_duplicate_call": "Row {row}: duplicate of row {of} (same call), skipped",
-  "text.import_row_refused_by_amo": "Row {row}: amoCRM refused the row ({detail})",
-  "text.import_call_already_imported": "Row {row}: this call was already imported by import #{importId}",
-  "text.import_call_not_logged": "Row {row}: amoCRM did not log the call to {phone} ({detail})",
-  "text.import_call_not_logged_no_contact": "Row {row}: amoCRM did not log the call to {phone} ({detail}); import that contact first",
-  "text.import_file_gone": "The uploaded file is missing from storage; upload it again.",
-  "text.import_amo_access_lost": "The import stopped: no access to amoCRM ({reason}). Reinstall the integration and run the import again.",
-  "text.import_gave_up": "The import stopped after {attempts} failed attempts; rows already written stay in amoCRM. Run the import again or contact support.",
-  "text.import_not_queued": "The import could not be queued; start it again.",
+  // Stored texts by their catalogue code: the words are the Worker's (worker/src/contracts/texts.ts).
+  ...prefixed("text.", TEXT_WORDS.en),
 };

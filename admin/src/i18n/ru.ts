@@ -1,5 +1,7 @@
 // Russian, the page's first language. Every key here must exist in en.ts; "|" separates plural
 // forms (one|few|many) and {name} marks a value.
+import { prefixed, TEXT_WORDS } from "../../../worker/src/contracts/texts";
+
 export const ru = {
   "app.title": "amoCRM ⇄ LPTracker",
   "app.skip": "Перейти к содержимому",
@@ -711,29 +713,8 @@ export const ru = {
   "param.why.user_gone": "пользователя больше нет в amoCRM",
   "param.why.user_inactive": "пользователь отключён в amoCRM",
   "param.why.not_admin": "пользователь больше не администратор amoCRM",
-  // Stored texts by their catalogue code (worker/src/lib/errors.ts TEXTS).
-  "text.event_widget_off": "Виджет отключён в amoCRM: событие ждёт, пока его включат.",
-  "text.event_uninstalled": "Интеграция отключена в amoCRM: событие ждёт повторной установки.",
-  "text.event_install_pending": "Ждём доступ от amoCRM (установка не завершена).",
-  "text.event_reinstall_wait": "Ждём, пока интеграцию переустановят в amoCRM.",
-  "text.event_queued_behind": "Ждёт, пока обработаются более ранние события.",
-  "text.event_amo_no_access": "Нет доступа к amoCRM ({reason}): событие ждёт переустановки интеграции.",
-  "text.amo_access_revoked": "amoCRM отозвал доступ интеграции: переустановите её из маркетплейса amoCRM.",
-  "text.install_reinstall_action": "amoCRM отозвал доступ интеграции: администратору нужно переустановить её из маркетплейса amoCRM (Настройки → Интеграции).",
-  "text.lpt_projects_unavailable": "Не удалось получить проекты LPTracker: {reason}",
-  "text.import_row_no_data": "Строка {row}: нет данных",
-  "text.import_row_skipped_by_rule": "Строка {row}: пропущена правилом «{rule}»",
-  "text.import_row_duplicate_phone": "Строка {row}: повтор строки {of} (тот же телефон), пропущена",
-  "text.import_row_duplicate_email": "Строка {row}: повтор строки {of} (тот же e-mail), пропущена",
-  "text.import_row_duplicate_call": "Строка {row}: повтор строки {of} (тот же звонок), пропущена",
-  "text.import_row_refused_by_amo": "Строка {row}: amoCRM не принял строку ({detail})",
-  "text.import_call_already_imported": "Строка {row}: этот звонок уже загружен импортом №{importId}",
-  "text.import_call_not_logged": "Строка {row}: amoCRM не записал звонок на {phone} ({detail})",
-  "text.import_call_not_logged_no_contact": "Строка {row}: amoCRM не записал звонок на {phone} ({detail}); сначала импортируйте этот контакт",
-  "text.import_file_gone": "Загруженный файл не найден в хранилище; загрузите его снова.",
-  "text.import_amo_access_lost": "Импорт остановлен: нет доступа к amoCRM ({reason}). Переустановите интеграцию и запустите импорт заново.",
-  "text.import_gave_up": "Импорт остановлен после {attempts} неудачных попыток; уже загруженные строки остались в amoCRM. Запустите импорт заново или обратитесь в поддержку.",
-  "text.import_not_queued": "Не удалось поставить импорт в очередь; запустите его снова.",
+  // Stored texts by their catalogue code: the words are the Worker's (worker/src/contracts/texts.ts).
+  ...prefixed("text.", TEXT_WORDS.ru),
 } as const;
 
 export type Key = keyof typeof ru;

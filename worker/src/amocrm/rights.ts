@@ -13,6 +13,7 @@ import { errorText } from "../lib/error-text";
 import { AmoClient, AmoError } from "./client";
 import { amoUserRightsAnswerSchema } from "../contracts/amocrm";
 import { levelFor, may, parseUserRights, type Action, type EntityFacts, type ViewerRights } from "./rights-model";
+import { storedAmoUserSchema } from "../contracts/stored";
 
 /** How long a user's rights are trusted before amoCRM is asked again. */
 export const RIGHTS_TTL_MS = 5 * 60 * 1000;
@@ -51,7 +52,8 @@ const readRows = scoped(async (t: Tenant, userIds: number[]): Promise<RightsRow[
 export const storeUserRights = scoped(async (t: Tenant, users: unknown[], now: number = Date.now()) => {
   const rows = users.flatMap((raw) => {
     const parsed = parseUserRights(raw);
-    return parsed ? [{ accountId: t.accountId, userId: parsed.userId, isAdmin: parsed.isAdmin, groupId: parsed.groupId, rights: raw, fetchedAt: now }] : [];
+    const stored = storedAmoUserSchema.safeParse(raw);
+    return parsed && stored.success ? [{ accountId: t.accountId, userId: parsed.userId, isAdmin: parsed.isAdmin, groupId: parsed.groupId, rights: stored.data, fetchedAt: now }] : [];
   });
   for (const row of rows) {
     await t.db

@@ -215,7 +215,7 @@ export const cachedUserName = scoped(async (t: Tenant, userId: number): Promise<
     .from(metadataCache)
     .where(and(eq(metadataCache.accountId, t.accountId), eq(metadataCache.kind, "users")))
     .limit(1);
-  const users = rows[0]?.data;
+  const users: unknown = rows[0]?.data;
   if (!Array.isArray(users)) return null;
   const user = users.find((u): u is { id: unknown; name?: unknown } => !!u && typeof u === "object" && (u as { id?: unknown }).id === userId);
   return typeof user?.name === "string" ? user.name : null;

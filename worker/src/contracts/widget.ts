@@ -10,10 +10,12 @@ const id = z.number().int();
 const when = z.number().nullable();
 
 /** A text's catalogue code and params (lib/errors.ts TEXTS), answered beside its English text. */
-export const textRefSchema = z.object({
+const textPartSchema = z.object({
   code: z.enum(Object.keys(TEXTS) as [TextCode, ...TextCode[]]),
   params: z.record(z.string(), z.union([z.string(), z.number()])),
 });
+/** `items`: the parts the text lists (a spreadsheet row's cell issues), each worded into `{items}`. */
+export const textRefSchema = textPartSchema.extend({ items: z.array(textPartSchema).optional() });
 
 /** RFC 9457 problem+json: every error answer of the API. */
 export const apiProblemSchema = z.object({

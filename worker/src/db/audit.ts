@@ -4,6 +4,7 @@ import { and, desc, eq, gte, lte, or, sql } from "drizzle-orm";
 import { auditLog, type AUDIT_LEVELS } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import { maskText } from "../lib/mask";
+import { auditDataSchema, type AuditData } from "../contracts/stored";
 
 export type AuditLevel = (typeof AUDIT_LEVELS)[number];
 
@@ -16,17 +17,19 @@ export interface AuditEntry {
   entityId?: string | number;
   eventId?: number;
   actor?: string;
-  data?: Record<string, unknown>;
+  data?: AuditData;
   requestId?: string;
 }
 
 function maskData(value: unknown): unknown {
   if (typeof value === "string") return maskText(value);
   if (Array.isArray(value)) return value.map(maskData);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskData(v)]));
-  }
+  if (value && typeof value === "object") return maskRecord(value);
   return value;
+}
+
+function maskRecord(value: object): AuditData {
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskData(v)]));
 }
 
 /** The insert as a query, for callers that put it in a D1 batch with their own writes. */
@@ -41,7 +44,7 @@ export const auditInsert = scoped((t: Tenant, entry: AuditEntry) =>
     entityId: entry.entityId === undefined ? undefined : String(entry.entityId),
     eventId: entry.eventId,
     actor: entry.actor,
-    data: entry.data ? (maskData(entry.data) as Record<string, unknown>) : undefined,
+    data: entry.data ? maskRecord(entry.data) : undefined,
     requestId: entry.requestId,
   }),
 );
@@ -49,6 +52,9 @@ export const auditInsert = scoped((t: Tenant, entry: AuditEntry) =>
 export const writeAudit = scoped(async (t: Tenant, entry: AuditEntry) => {
   await auditInsert(t, entry);
 });
+
+/** Details of another shape (not an object) are not shown as details; the message still is. */
+const storedData = auditDataSchema.nullable().catch(null);
 
 export interface AuditFilter {
   level?: AuditLevel;
@@ -90,5 +96,5 @@ export const listAudit = scoped(async (t: Tenant, f: AuditFilter) => {
     t.db.select().from(auditLog).where(where).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit).offset(f.offset ?? 0),
     t.db.select({ n: sql<number>`count(*)` }).from(auditLog).where(where),
   ]);
-  return { items, total: total[0]?.n ?? 0 };
+  return { items: items.map((r) => ({ ...r, data: storedData.parse(r.data) })), total: total[0]?.n ?? 0 };
 });

@@ -5,6 +5,8 @@ import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import { events, type EVENT_SOURCES, type EVENT_STATUSES } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import type { CodedText } from "../lib/errors";
+import { eventProgressSchema, type EventProgress } from "../contracts/stored";
+import { logWarn } from "../lib/log";
 
 export type EventRow = typeof events.$inferSelect;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -60,9 +62,21 @@ export const eventIdByDedupeKey = scoped(async (t: Tenant, dedupeKey: string): P
   return rows[0]?.id ?? null;
 });
 
+/**
+ * The row with its journal checked: a journal of another shape (an older version's) reads as none,
+ * so the job writes to amoCRM afresh, finding what it made by the links and contacts it keeps.
+ */
+function withProgress(row: EventRow | undefined): EventRow | null {
+  if (!row) return null;
+  if (row.progress === null) return row;
+  const progress = eventProgressSchema.safeParse(row.progress);
+  if (!progress.success) logWarn("event journal unreadable; the job syncs afresh", { accountId: row.accountId, eventId: row.id, issue: progress.error.issues[0]?.message });
+  return { ...row, progress: progress.success ? progress.data : null };
+}
+
 export const getEvent = scoped(async (t: Tenant, id: number): Promise<EventRow | null> => {
   const rows = await t.db.select().from(events).where(and(eq(events.accountId, t.accountId), eq(events.id, id))).limit(1);
-  return rows[0] ?? null;
+  return withProgress(rows[0]);
 });
 
 /** Moves an event to processing unless it is already finished; returns the row when the job should run. */
@@ -72,7 +86,7 @@ export const claimEvent = scoped(async (t: Tenant, id: number): Promise<EventRow
     .set({ status: "processing", attempts: sql`${events.attempts} + 1`, updatedAt: Date.now() })
     .where(and(eq(events.accountId, t.accountId), eq(events.id, id), inArray(events.status, ["received", "processing", "failed", "parked", "paused"])))
     .returning();
-  return rows[0] ?? null;
+  return withProgress(rows[0]);
 });
 
 /** A free text, or a catalogue text whose code and params are stored beside it (lib/errors.ts TEXTS). */
@@ -94,7 +108,7 @@ export const finishEventQuery = scoped((t: Tenant, id: number, status: EventStat
 });
 
 /** Saves the sync job's journal of amoCRM writes done for this event (read back on a retry). */
-export const saveEventProgress = scoped(async (t: Tenant, id: number, progress: Record<string, unknown>) => {
+export const saveEventProgress = scoped(async (t: Tenant, id: number, progress: EventProgress) => {
   await t.db.update(events).set({ progress, updatedAt: Date.now() }).where(and(eq(events.accountId, t.accountId), eq(events.id, id)));
 });
 

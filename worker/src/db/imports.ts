@@ -7,9 +7,10 @@ import { accounts, auditLog, callResults, importRows, imports } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import type { ImportPlan, PreparedRow, RowStatus, StoredRow } from "../imports/pipeline-rows";
 import type { CodedText, TextRef } from "../lib/errors";
+import { storedRowSchema } from "../contracts/stored";
 
 export type ImportRow = typeof imports.$inferSelect;
-export type ImportRowRecord = Omit<typeof importRows.$inferSelect, "data"> & { data: StoredRow };
+export type ImportRowRecord = typeof importRows.$inferSelect;
 
 /** D1 binds at most 100 parameters per statement. */
 const MAX_PARAMS = 100;
@@ -19,11 +20,10 @@ const STATEMENTS_PER_BATCH = 50;
 const ACTIVE = ["uploaded", "parsing", "processing"] as const;
 export const TERMINAL = ["done", "failed", "cancelled"] as const;
 
-type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
-
 async function runBatches(t: Tenant, statements: BatchItem<"sqlite">[]): Promise<void> {
   for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
-    await t.db.batch(statements.slice(i, i + STATEMENTS_PER_BATCH) as Batch);
+    const [first, ...rest] = statements.slice(i, i + STATEMENTS_PER_BATCH);
+    if (first) await t.db.batch([first, ...rest]);
   }
 }
 
@@ -87,7 +87,7 @@ export const startImport = scoped(async (t: Tenant, id: number, plan: ImportPlan
   const now = Date.now();
   const rows = await t.db
     .update(imports)
-    .set({ status: "parsing", kind: plan.kind, mapping: plan as unknown as Record<string, unknown>, startedAt: now, updatedAt: now, error: null, ...(headers ? { headers } : {}) })
+    .set({ status: "parsing", kind: plan.kind, mapping: plan, startedAt: now, updatedAt: now, error: null, ...(headers ? { headers } : {}) })
     .where(and(mine(t, id), eq(imports.status, "uploaded")))
     .returning();
   return rows[0] ?? null;
@@ -135,7 +135,7 @@ export const insertImportRows = scoped(async (t: Tenant, id: number, rows: Prepa
     // An absent error (or code) is written as a literal default, not a parameter.
     const cost = 6 + (r.error === null ? 0 : 1) + (r.errorText ? 1 : 0);
     if (params + cost > MAX_PARAMS) flush();
-    group.push({ accountId: t.accountId, importId: id, chunk: r.chunk, rowNumber: r.rowNumber, data: r.data as unknown as Record<string, unknown>, status: r.status, error: r.error ?? undefined, errorText: r.errorText ?? undefined });
+    group.push({ accountId: t.accountId, importId: id, chunk: r.chunk, rowNumber: r.rowNumber, data: r.data, status: r.status, error: r.error ?? undefined, errorText: r.errorText ?? undefined });
     params += cost;
   }
   flush();
@@ -156,7 +156,7 @@ export const beginProcessing = scoped(async (t: Tenant, id: number, input: { tot
       failed: input.failed,
       created: 0,
       updated: 0,
-      mapping: input.plan as unknown as Record<string, unknown>,
+      mapping: input.plan,
       updatedAt: Date.now(),
     })
     .where(and(mine(t, id), eq(imports.status, "parsing")))
@@ -164,8 +164,10 @@ export const beginProcessing = scoped(async (t: Tenant, id: number, input: { tot
   return rows[0] ?? null;
 });
 
-function asRecord(r: typeof importRows.$inferSelect): ImportRowRecord {
-  return { ...r, data: r.data as unknown as StoredRow };
+/** The row with its data read part by part (contracts/stored.ts): an older row's odd part reads as absent. */
+function asRecord(r: ImportRowRecord): ImportRowRecord {
+  const data = storedRowSchema.safeParse(r.data);
+  return { ...r, data: data.success ? data.data : { values: [] } };
 }
 
 export const pendingChunkRows = scoped(async (t: Tenant, id: number, chunk: number): Promise<ImportRowRecord[]> => {
@@ -213,7 +215,7 @@ export const recordBatch = scoped(async (t: Tenant, id: number, outcome: BatchOu
     statements.push(
       t.db
         .update(importRows)
-        .set({ status: d.status, data: d.data as unknown as Record<string, unknown> })
+        .set({ status: d.status, data: d.data })
         .where(and(rowsOf(t, id), eq(importRows.id, d.id), eq(importRows.status, "pending"))),
     );
   }
@@ -241,7 +243,7 @@ export const recordBatch = scoped(async (t: Tenant, id: number, outcome: BatchOu
 
 /** Rewrites rows' stored data (follow-ups posted or partly posted). */
 export const setRowData = scoped(async (t: Tenant, id: number, rows: { id: number; data: StoredRow }[]) => {
-  const statements = rows.map((r) => t.db.update(importRows).set({ data: r.data as unknown as Record<string, unknown> }).where(and(rowsOf(t, id), eq(importRows.id, r.id))));
+  const statements = rows.map((r) => t.db.update(importRows).set({ data: r.data }).where(and(rowsOf(t, id), eq(importRows.id, r.id))));
   if (statements.length) await runBatches(t, statements);
 });
 

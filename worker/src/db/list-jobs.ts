@@ -28,7 +28,8 @@ export const createListJob = scoped(async (t: Tenant, job: NewListJob): Promise<
   const values = job.items.map((it, position) => ({ accountId: t.accountId, jobId: id, position, entityType: it.entityType, entityId: it.entityId, name: it.name }));
   const inserts = [];
   for (let i = 0; i < values.length; i += ITEM_ROWS_PER_INSERT) inserts.push(t.db.insert(listJobItems).values(values.slice(i, i + ITEM_ROWS_PER_INSERT)));
-  if (inserts.length) await t.db.batch(inserts as [(typeof inserts)[0], ...typeof inserts]);
+  const [first, ...rest] = inserts;
+  if (first) await t.db.batch([first, ...rest]);
   return id;
 });
 

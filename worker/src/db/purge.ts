@@ -20,10 +20,12 @@ interface TenantTable {
  * Every table of the schema with an `account_id` column except `accounts` itself, found rather
  * than listed, so a table added later is purged without anyone remembering to add it here.
  */
-export const TENANT_TABLES: readonly TenantTable[] = (Object.values(schema) as unknown[])
+const exported: unknown[] = Object.values(schema);
+export const TENANT_TABLES: readonly TenantTable[] = exported
   .filter((v): v is SQLiteTable => is(v, SQLiteTable) && v !== accounts)
   .flatMap((table) => {
-    const column = (getTableColumns(table) as Record<string, SQLiteColumn>).accountId;
+    const columns: Record<string, SQLiteColumn | undefined> = getTableColumns(table);
+    const column = columns.accountId;
     return column ? [{ table, accountId: column }] : [];
   });
 
@@ -59,9 +61,11 @@ export async function purgeExpiredAccounts(db: Db, now: number, limit = 50): Pro
       .where(and(eq(accounts.accountId, id), expired(now)))
       .returning({ id: accounts.accountId });
     try {
-      const results = await db.batch([...deletes, last] as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      const gone = results[results.length - 1] as { id: number }[];
-      if (gone.length) {
+      const [first, ...rest] = deletes;
+      const results = await db.batch(first ? [first, ...rest, last] : [last]);
+      // The account delete answers its returned rows: one when the account was still due.
+      const gone = results[results.length - 1];
+      if (Array.isArray(gone) && gone.length) {
         purged.push(id);
         logInfo("purged an uninstalled account after its grace period", { accountId: id, tables: TENANT_TABLES.length + 1 });
       }

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { MappingRow, RuleAction, RuleGroup, RuleTrigger } from "../sync/types";
 import type { TextRef } from "../lib/errors";
+import type { AuditData, EventProgress, ImportPlan, LinkMeta, MetadataData, StoredAmoUser, StoredRow } from "../contracts/stored";
 
 // The values each status column may hold. Drizzle types the columns with them (no CHECK in SQL: the
 // tables stay as migrated), and the data functions and the API take their unions from here.
@@ -223,7 +224,7 @@ export const events = sqliteTable(
     /** `error`'s catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
     errorText: text("error_text", { mode: "json" }).$type<TextRef>(),
     /** The sync job's journal of amoCRM writes not to repeat on a retry (sync/run/lpt-to-amo.ts). */
-    progress: text("progress", { mode: "json" }).$type<Record<string, unknown>>(),
+    progress: text("progress", { mode: "json" }).$type<EventProgress>(),
     receivedAt: integer("received_at").notNull().default(now),
     processedAt: integer("processed_at"),
     updatedAt: updatedAt(),
@@ -246,7 +247,7 @@ export const links = sqliteTable(
     amoId: text("amo_id").notNull(),
     projectId: integer("project_id"),
     /** What each side last wrote, to recognise echoes. */
-    meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    meta: text("meta", { mode: "json" }).$type<LinkMeta>().notNull().default(sql`'{}'`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -261,9 +262,9 @@ export const metadataCache = sqliteTable(
   "metadata_cache",
   {
     accountId: integer("account_id").notNull(),
-    /** account | pipelines | lead_fields | contact_fields | users | task_types */
+    /** A key of contracts/stored.ts METADATA_KINDS (`lpt_project:<id>` for lpt_project); `data` has its shape. */
     kind: text("kind").notNull(),
-    data: text("data", { mode: "json" }).$type<unknown>().notNull(),
+    data: text("data", { mode: "json" }).$type<MetadataData>().notNull(),
     fetchedAt: integer("fetched_at").notNull().default(now),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.kind] })],
@@ -281,7 +282,7 @@ export const amoUserRights = sqliteTable(
     isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
     /** amoCRM's first group has id 0, so null (not 0) means "no group known". */
     groupId: integer("group_id"),
-    rights: text("rights", { mode: "json" }).$type<unknown>().notNull(),
+    rights: text("rights", { mode: "json" }).$type<StoredAmoUser>().notNull(),
     fetchedAt: integer("fetched_at").notNull().default(now),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.userId] })],
@@ -299,7 +300,8 @@ export const imports = sqliteTable(
     fileName: text("file_name").notNull(),
     fileSize: integer("file_size").notNull(),
     headers: text("headers", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
-    mapping: text("mapping", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** The plan the import was started with (null until then). */
+    mapping: text("mapping", { mode: "json" }).$type<ImportPlan>(),
     total: integer("total").notNull().default(0),
     done: integer("done").notNull().default(0),
     created: integer("created").notNull().default(0),
@@ -330,7 +332,7 @@ export const importRows = sqliteTable(
     importId: integer("import_id").notNull(),
     chunk: integer("chunk").notNull(),
     rowNumber: integer("row_number").notNull(),
-    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    data: text("data", { mode: "json" }).$type<StoredRow>().notNull(),
     status: text("status", { enum: ROW_STATUSES }).notNull().default("pending"),
     error: text("error"),
     /** `error`'s catalogue code and params (lib/errors.ts TEXTS); null for free text and old rows. */
@@ -388,7 +390,7 @@ export const auditLog = sqliteTable(
     eventId: integer("event_id"),
     actor: text("actor"),
     message: text("message").notNull(),
-    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+    data: text("data", { mode: "json" }).$type<AuditData>(),
     requestId: text("request_id"),
   },
   (t) => [index("audit_account_at").on(t.accountId, t.at), index("audit_account_event").on(t.accountId, t.eventId)],

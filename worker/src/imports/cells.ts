@@ -1,5 +1,6 @@
 // Cells a reader cannot turn into a faithful value: an Excel error (#N/A, #DIV/0!) or a formula the
 // writer saved without its result. They travel as markers, so whoever uses one reports it.
+import { codedText, type CodedText } from "../lib/errors";
 
 /** A cell that holds no value we may use; `text` is what the spreadsheet shows or the formula. */
 export interface UnreadableCell {
@@ -16,7 +17,7 @@ export function formulaCell(formula: string): UnreadableCell {
 }
 
 export function isUnreadable(v: unknown): v is UnreadableCell {
-  return typeof v === "object" && v !== null && "unreadable" in v && typeof (v as UnreadableCell).text === "string";
+  return typeof v === "object" && v !== null && "unreadable" in v && (v.unreadable === "error" || v.unreadable === "formula") && "text" in v && typeof v.text === "string";
 }
 
 /** The cell as a person would see it in the spreadsheet, for messages and the error report. */
@@ -26,12 +27,7 @@ export function cellDisplay(v: unknown): string {
   return String(v);
 }
 
-/** Why the cell cannot be used, in Russian and English. */
-export function unreadableReason(v: UnreadableCell): [string, string] {
-  return v.unreadable === "error"
-    ? [`в ячейке ошибка Excel ${v.text}`, `the cell holds the Excel error ${v.text}`]
-    : [
-        `формула ${v.text} сохранена без результата (откройте файл в Excel и сохраните заново)`,
-        `the formula ${v.text} was saved without its result (open the file in Excel and save it again)`,
-      ];
+/** Why the cell cannot be used, as a catalogue text naming its column. */
+export function unreadableReason(v: UnreadableCell, column: string): CodedText {
+  return codedText(v.unreadable === "error" ? "import_cell_excel_error" : "import_cell_formula_no_result", { column, value: v.text });
 }

@@ -1,7 +1,7 @@
 // Guesses which spreadsheet column holds the phone, e-mail, name, call result and so on: first by
 // header words (Russian and English), then by what the values look like. The user confirms the guess.
 import { normalizeEmail, normalizePhone } from "../lib/phone";
-import type { ColumnMapping, ImportColumn } from "./types";
+import { IMPORT_COLUMNS, type ColumnMapping, type ImportColumn } from "./types";
 import { isKnownCallResult, isRecordingUrl, parseDate, parseDuration } from "./values";
 
 export type DetectedColumns = Partial<Record<ImportColumn, number>>;
@@ -55,7 +55,10 @@ function isDurationLike(v: unknown): boolean {
 
 /** Row numbers and IDs (1, 2, 3…) are small integers too, but they are not durations. */
 function isSequence(values: unknown[]): boolean {
-  return values.length > 2 && values.every((v, i) => i === 0 || (typeof v === "number" && v === (values[i - 1] as number) + 1));
+  return values.length > 2 && values.every((v, i) => {
+    const before = values[i - 1];
+    return i === 0 || (typeof v === "number" && typeof before === "number" && v === before + 1);
+  });
 }
 
 // By content, the most distinctive look first: an "@" is only ever an e-mail, a bare number could be
@@ -114,8 +117,9 @@ export function detectColumns(headers: string[], sampleRows: unknown[][]): Detec
 /** Index mapping → header-name mapping, as normalizeRow wants it. */
 export function toColumnMapping(headers: string[], detected: DetectedColumns): ColumnMapping {
   const mapping: ColumnMapping = {};
-  for (const [column, index] of Object.entries(detected) as [ImportColumn, number][]) {
-    const header = headers[index];
+  for (const column of IMPORT_COLUMNS) {
+    const index = detected[column];
+    const header = index === undefined ? undefined : headers[index];
     if (header !== undefined) mapping[column] = header;
   }
   return mapping;

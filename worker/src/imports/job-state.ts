@@ -4,9 +4,8 @@ import type { Env } from "../env";
 import { makeDb } from "../db/client";
 import { tenant, type Tenant } from "../db/tenant";
 import { writeAudit, type AuditEntry } from "../db/audit";
-import { failImport, finishIfComplete, importRequests, type ImportRow } from "../db/imports";
+import { failImport, finishIfComplete, importRequests } from "../db/imports";
 import { logError } from "../lib/log";
-import type { ImportPlan } from "./pipeline-rows";
 import { dropContactIndex } from "./pipeline-lookup";
 import { storeErrorReport } from "./pipeline-report";
 import type { CodedText } from "../lib/errors";
@@ -19,9 +18,7 @@ export function step(t: Tenant, importId: number, e: Omit<AuditEntry, "source" |
   return writeAudit(t, { source: "import", entityType: "import", entityId: importId, ...e });
 }
 
-export function planOf(imp: ImportRow): ImportPlan {
-  return imp.mapping as unknown as ImportPlan;
-}
+export { planOf } from "./pipeline-rows";
 
 export async function sendChunks(env: Env, accountId: number, importId: number, chunks: number[]): Promise<void> {
   for (let i = 0; i < chunks.length; i += 100) {

@@ -1,34 +1,22 @@
 // Turns one raw spreadsheet row into the fields an import sends to amoCRM, or into a reason the user
-// can read and fix; and drops repeated people within one file.
+// can read and fix (catalogue codes the clients word); and drops repeated people within one file.
 import { normalizeEmail, normalizePhone } from "../lib/phone";
 import type { ColumnMapping, ImportColumn, ImportKind, NormalizedImportRow } from "./types";
 import { cellDisplay, isUnreadable, unreadableReason } from "./cells";
 import { isHttpUrl, mapCallStatus, parseDate, parseDuration, type DateContext } from "./values";
+import { codedText, type CodedText, type TextCode } from "../lib/errors";
 
-export type NormalizeResult = { ok: true; row: NormalizedImportRow } | { ok: false; reason: string };
+/** A refused row's reason: every issue of the row, each a catalogue text naming its column and value. */
+export type NormalizeResult = { ok: true; row: NormalizedImportRow } | { ok: false; reason: CodedText };
 
-const LABEL: Record<ImportColumn, [string, string]> = {
-  phone: ["телефон", "phone"],
-  email: ["e-mail", "e-mail"],
-  name: ["имя", "name"],
-  result: ["результат", "result"],
-  duration: ["длительность", "duration"],
-  date: ["дата", "date"],
-  operator: ["оператор", "operator"],
-  comment: ["комментарий", "comment"],
-  recording: ["ссылка на запись", "recording link"],
-};
-
-const PROBLEM: Partial<Record<ImportColumn, [string, string]>> = {
-  phone: ["не похож на номер", "is not a number"],
-  email: ["не похож на адрес почты", "is not an e-mail address"],
-  duration: [
-    "не похожа на длительность (например, 125, 02:05 или «2 мин 5 сек»)",
-    "is not a duration (e.g. 125, 02:05 or 2m 5s)",
-  ],
-  date: ["не похожа на дату (например, 15.03.2024 14:30)", "is not a date (e.g. 15.03.2024 14:30)"],
-  recording: ["не похожа на ссылку http(s)", "is not an http(s) link"],
-};
+/** The columns whose value is checked, and the code saying it does not read. */
+const INVALID = {
+  phone: "import_cell_phone_invalid",
+  email: "import_cell_email_invalid",
+  duration: "import_cell_duration_invalid",
+  date: "import_cell_date_invalid",
+  recording: "import_cell_recording_invalid",
+} as const satisfies Partial<Record<ImportColumn, TextCode>>;
 
 function isBlank(v: unknown): boolean {
   return v === null || v === undefined || (typeof v === "string" && v.trim() === "");
@@ -64,7 +52,8 @@ function phonesOf(v: unknown): string[] | null {
 const SCIENTIFIC = /^\s*[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+\s*$/;
 
 /**
- * Normalises one row. `raw` is keyed by header; `mapping` says which header feeds which field.
+ * Normalises one row (`rowNumber` as the spreadsheet numbers it). `raw` is keyed by header; `mapping`
+ * says which header feeds which field.
  * Leads need a phone or an e-mail, calls a phone; a filled cell that does not parse fails the row,
  * and so does a mapped cell that holds no faithful value (an Excel error, a formula without result).
  */
@@ -72,21 +61,16 @@ export function normalizeRow(
   kind: ImportKind,
   raw: Record<string, unknown>,
   mapping: ColumnMapping,
-  rowNumber?: number,
+  rowNumber: number,
   dates: DateContext = {},
 ): NormalizeResult {
-  const ru: string[] = [];
-  const en: string[] = [];
+  const issues: CodedText[] = [];
   const cell = (column: ImportColumn): unknown => {
     const header = mapping[column];
     return header === undefined ? null : raw[header];
   };
-  const fail = (column: ImportColumn, value: unknown) => {
-    const header = mapping[column] ?? "";
-    const [labelRu, labelEn] = LABEL[column];
-    const [probRu, probEn] = PROBLEM[column] ?? ["не читается", "cannot be read"];
-    ru.push(`${labelRu} «${shown(value)}» в колонке «${header}» ${probRu}`);
-    en.push(`${labelEn} "${shown(value)}" in column "${header}" ${probEn}`);
+  const fail = (column: keyof typeof INVALID, value: unknown) => {
+    issues.push(codedText(INVALID[column], { value: shown(value), column: mapping[column] ?? "" }));
   };
 
   // Any column may feed the field mapping or a rule, so a cell without a faithful value fails the
@@ -94,9 +78,7 @@ export function normalizeRow(
   for (const header in raw) {
     const value = raw[header];
     if (!isUnreadable(value)) continue;
-    const [whyRu, whyEn] = unreadableReason(value);
-    ru.push(`колонка «${header}»: ${whyRu}`);
-    en.push(`column "${header}": ${whyEn}`);
+    issues.push(unreadableReason(value, header));
   }
 
   const row: NormalizedImportRow = {
@@ -115,10 +97,7 @@ export function normalizeRow(
 
   const phone = cell("phone");
   if (typeof phone === "string" && SCIENTIFIC.test(phone)) {
-    ru.push(
-      `телефон «${shown(phone)}» в колонке «${mapping.phone}» записан в экспоненциальном виде: Excel сохранил в CSV только первые цифры. Задайте колонке текстовый формат и сохраните файл снова`,
-    );
-    en.push(`phone "${shown(phone)}" in column "${mapping.phone}" is in scientific notation: Excel saved only its first digits into the CSV. Format the column as text and save the file again`);
+    issues.push(codedText("import_cell_phone_scientific", { value: shown(phone), column: mapping.phone ?? "" }));
   } else if (!isBlank(phone) && !isUnreadable(phone)) {
     const phones = phonesOf(phone);
     if (phones) {
@@ -149,19 +128,11 @@ export function normalizeRow(
   }
 
   // A required field only counts as missing when nothing was written; a bad value is reported above.
-  if (ru.length === 0) {
-    if (kind === "leads" && !row.phone && !row.email) {
-      ru.push("нет ни телефона, ни e-mail");
-      en.push("neither a phone nor an e-mail");
-    } else if (kind === "calls" && !row.phone) {
-      ru.push("нет телефона");
-      en.push("no phone number");
-    }
+  if (issues.length === 0) {
+    if (kind === "leads" && !row.phone && !row.email) issues.push(codedText("import_row_no_contact"));
+    else if (kind === "calls" && !row.phone) issues.push(codedText("import_row_no_phone"));
   }
-  if (ru.length > 0) {
-    const at = rowNumber === undefined ? ["", ""] : [`Строка ${rowNumber}: `, `row ${rowNumber}: `];
-    return { ok: false, reason: `${at[0]}${ru.join("; ")} / ${at[1]}${en.join("; ")}` };
-  }
+  if (issues.length > 0) return { ok: false, reason: codedText("import_row_invalid", { row: rowNumber }, issues) };
   return { ok: true, row };
 }
 

@@ -5,6 +5,7 @@ import { AmoClient, AmoError } from "../amocrm/client";
 import type { AmoRequest } from "../amocrm/gate";
 import { RetryLater } from "../queue/retry";
 import { codedText, type CodedText } from "../lib/errors";
+import { amoErrorBodySchema } from "../contracts/amocrm";
 
 export class CountingAmoClient extends AmoClient {
   requests = 0;
@@ -29,9 +30,9 @@ export class ImportStopped extends Error {
 /** Per-item validation problems of a batch write, keyed by request_id. */
 export function validationErrors(err: AmoError): Map<string, string> {
   const out = new Map<string, string>();
-  const body = (err.body ?? {}) as { "validation-errors"?: { request_id?: string | number; errors?: { path?: string; detail?: string }[] }[] };
-  for (const item of body["validation-errors"] ?? []) {
-    if (item.request_id === undefined) continue;
+  const body = amoErrorBodySchema.safeParse(err.body);
+  for (const item of (body.success && body.data["validation-errors"]) || []) {
+    if (typeof item.request_id !== "string" && typeof item.request_id !== "number") continue;
     const text = (item.errors ?? []).map((e) => `${e.path ? `${e.path}: ` : ""}${e.detail ?? ""}`.trim()).join("; ");
     out.set(String(item.request_id), text || "validation failed");
   }

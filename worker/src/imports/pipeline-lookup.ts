@@ -12,6 +12,7 @@ import { contactIndexKey } from "./pipeline-files";
 import type { NormalizedImportRow } from "./types";
 import type { LookupDecision, PreparedImport } from "./pipeline-rows";
 import { rethrowUnlessBatchProblem, type CountingAmoClient } from "./pipeline-amo";
+import { storedContactIndexSchema, type StoredContactIndex } from "../contracts/stored";
 
 export const CONTACT_PAGE = 250;
 /** A ceiling on reading the list at all: about 64 s of the budget and 100,000 contacts. */
@@ -95,22 +96,18 @@ export async function prefetchContacts(amo: AmoClient, maxPages: number, wanted:
   return { complete: false, pages, contacts, index };
 }
 
-interface StoredIndex {
-  byPhone: [string, number][];
-  byEmail: [string, number][];
-}
-
 export async function storeContactIndex(env: Env, accountId: number, importId: number, index: ContactIndex): Promise<void> {
-  const body: StoredIndex = { byPhone: [...index.byPhone], byEmail: [...index.byEmail] };
+  const body: StoredContactIndex = { byPhone: [...index.byPhone], byEmail: [...index.byEmail] };
   await env.FILES.put(contactIndexKey(accountId, importId), JSON.stringify(body), { httpMetadata: { contentType: "application/json" } });
 }
 
-/** The index the parse job stored (read once per chunk); null when it is gone. */
+/** The index the parse job stored (read once per chunk); null when it is gone or unreadable (rows are then looked up one by one). */
 export async function loadContactIndex(env: Env, accountId: number, importId: number): Promise<ContactIndex | null> {
   const object = await env.FILES.get(contactIndexKey(accountId, importId));
   if (!object) return null;
-  const body = (await object.json()) as StoredIndex;
-  return { byPhone: new Map(body.byPhone), byEmail: new Map(body.byEmail) };
+  const body = storedContactIndexSchema.safeParse(await object.json().catch(() => null));
+  if (!body.success) return null;
+  return { byPhone: new Map(body.data.byPhone), byEmail: new Map(body.data.byEmail) };
 }
 
 /** Once the import ended nobody matches against the index any more. */

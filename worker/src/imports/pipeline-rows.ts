@@ -2,9 +2,11 @@
 // its reason, repeats within the file skipped, call ids derived, and the rows to send cut into chunks.
 import { rowToRecord } from "./detect";
 import { dedupeRows, normalizeRow } from "./normalize";
-import type { ColumnMapping, ImportColumn, ImportKind, NormalizedImportRow } from "./types";
+import { IMPORT_COLUMNS, type ColumnMapping, type ImportColumn, type ImportKind, type NormalizedImportRow } from "./types";
 import type { DateContext } from "./values";
 import { codedText, type CodedText, type TextRef } from "../lib/errors";
+import { importPlanSchema, type ImportPlan, type StoredRow } from "../contracts/stored";
+import type { ImportRow } from "../db/imports";
 
 /** Rows per queue job: 20 amoCRM batches of 50, a few seconds of the account's budget. */
 export const CHUNK_ROWS = 1000;
@@ -13,46 +15,14 @@ export const AMO_BATCH = 50;
 /** Rows that never reach amoCRM (refused, repeated) are not in any chunk. */
 export const NO_CHUNK = -1;
 
-/** What the start request chose, kept on the import (`imports.mapping`). */
-export interface ImportPlan {
-  kind: ImportKind;
-  /** Column index per field, as the admin page sent it. */
-  columns: Partial<Record<ImportColumn, number>>;
-  projectId: number | null;
-  /** The sheet chosen on the upload page; absent: the first visible one. */
-  sheet?: string;
-  /** The header row chosen on the upload page, as the spreadsheet numbers it; absent: the one found. */
-  headerRow?: number;
-  /** How existing contacts were looked up (leads), decided by the parse job. */
-  lookup?: LookupDecision;
-}
+// The stored shapes (`imports.mapping`, `import_rows.data`) are declared with their schemas.
+export type { FollowUp, ImportPlan, LookupDecision, StoredRow } from "../contracts/stored";
 
-export interface LookupDecision {
-  strategy: "prefetch" | "query" | "none";
-  /** Unique rows that needed a contact lookup. */
-  rows: number;
-  /** Contact list pages read (prefetch, or the pages read before giving up on it). */
-  pages: number;
-  contactsSeen: number;
-  /** Rows matched to an existing contact by the prefetched index. */
-  matched: number;
-}
-
-/** One row as stored in `import_rows.data`. */
-export interface StoredRow {
-  /** The row's cells as read, for the error report and the `column:<header>` facts. */
-  values: unknown[];
-  row?: NormalizedImportRow;
-  /** Stable id of an imported call: the same call in two files is one call. */
-  callId?: string;
-  /** Notes and tasks owed to a created lead, kept until they are posted. */
-  followUp?: FollowUp;
-}
-
-export interface FollowUp {
-  leadId: number;
-  notes: string[];
-  tasks: { text: string; taskTypeId: number; dueInHours: number; responsibleUserId?: number }[];
+/** The plan the import was started with, checked: a job never runs on a plan it cannot read. */
+export function planOf(imp: Pick<ImportRow, "id" | "mapping">): ImportPlan {
+  const plan = importPlanSchema.safeParse(imp.mapping);
+  if (!plan.success) throw new Error(`Import ${imp.id} has no readable plan: ${plan.error.issues.map((i) => `${i.path.join(".") || "plan"}: ${i.message}`).join("; ")}`);
+  return plan.data;
 }
 
 export type RowStatus = "pending" | "created" | "updated" | "skipped" | "failed";
@@ -78,8 +48,9 @@ export interface PreparedImport {
 /** Index mapping → header mapping; indexes outside the sheet are dropped. */
 export function headerMapping(headers: string[], columns: Partial<Record<ImportColumn, number>>): ColumnMapping {
   const out: ColumnMapping = {};
-  for (const [column, index] of Object.entries(columns) as [ImportColumn, number][]) {
-    const header = headers[index];
+  for (const column of IMPORT_COLUMNS) {
+    const index = columns[column];
+    const header = index === undefined ? undefined : headers[index];
     if (header !== undefined) out[column] = header;
   }
   return out;
@@ -131,7 +102,7 @@ export function prepareRows(
       valid.push({ rowNumber, row: result.row, index: rows.length - 1 });
     } else {
       failed++;
-      rows.push({ rowNumber, chunk: NO_CHUNK, status: "failed", error: result.reason, data: { values } });
+      rows.push({ rowNumber, chunk: NO_CHUNK, status: "failed", error: result.reason.text, errorText: result.reason.ref, data: { values } });
     }
   });
 

@@ -18,7 +18,7 @@ export function importView(row: ImportRow, errors: { row: number; reason: string
   return {
     id: row.id,
     kind: row.kind === "leads" || row.kind === "calls" ? row.kind : null,
-    status: row.status as ImportStatus,
+    status: row.status,
     fileName: row.fileName,
     fileSize: row.fileSize,
     total: row.total,

@@ -126,7 +126,7 @@ function isBlank(v: unknown): boolean {
   return v === null || v === undefined || (typeof v === "string" && v.trim() === "");
 }
 
-function isText(v: unknown): boolean {
+function isText(v: unknown): v is string {
   return typeof v === "string" && !/^\s*[-+]?\d+(?:[.,]\d+)?\s*$/.test(v);
 }
 
@@ -173,7 +173,7 @@ function filledCount(row: unknown[]): number {
 
 /** A cell a header could hold: text that is not a number (1,5E+10 included), a date, a phone or an e-mail. */
 function nameLike(v: unknown): boolean {
-  return isText(v) && !looksLikeData(v) && !/^\s*[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+\s*$/.test(v as string) && parseDate(v) === null;
+  return isText(v) && !looksLikeData(v) && !/^\s*[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+\s*$/.test(v) && parseDate(v) === null;
 }
 
 function headerLike(row: unknown[]): boolean {
@@ -300,7 +300,8 @@ function sheetjsGrid(ws: XLSX.WorkSheet): SheetGrid {
   const rows: unknown[][] = [];
   const rowNumbers: number[] = [];
   const ref = ws["!ref"];
-  const data = (ws as { "!data"?: (XLSX.CellObject | undefined)[][] })["!data"];
+  // SheetJS types its sheet keys as `any`: this reader asked for the dense mode, rows of cells.
+  const data: (XLSX.CellObject | undefined)[][] | undefined = ws["!data"];
   if (!ref || !data) return { rows, rowNumbers, filledRows: 0 };
   const range = XLSX.utils.decode_range(ref);
   let filled = 0;
@@ -355,7 +356,7 @@ function readSpreadsheet(bytes: Uint8Array, type: "xlsx" | "xls", maxRows: numbe
   const ws = wb.Sheets[wanted];
   if (!ws) throw emptySheet("no-rows", wanted);
   // SheetJS keeps the declared range in !fullref when sheetRows cut the sheet short.
-  const fullRef = (ws as Record<string, unknown>)["!fullref"];
+  const fullRef: unknown = ws["!fullref"];
   const full = typeof fullRef === "string" ? refRows(fullRef) : null;
   const declared = full ? full.last - full.first : null;
   if (declared !== null && declared > maxRows + HEADER_SCAN) throw tooManyRows(maxRows, declared);

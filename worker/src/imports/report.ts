@@ -4,8 +4,8 @@ import * as XLSX from "xlsx";
 import { cellDisplay, isUnreadable } from "./cells";
 import { neutralizeCell } from "./sanitize";
 import type { TextRef } from "../lib/errors";
-// The report is a file, not a page: its Russian column takes the admin page's words for the code.
-import { ru } from "../../../admin/src/i18n/ru";
+// The report is a file, not a page: its Russian column takes the shared words for the code.
+import { wordText } from "../contracts/texts";
 
 export interface ErrorReportRow {
   rowNumber: number;
@@ -24,9 +24,8 @@ const CYRILLIC = /[А-Яа-яЁё]/;
 
 /** The reason in Russian and in English: the code's words, else the halves of an older «ru / en» text. */
 export function reasonColumns(error: string, ref: TextRef | null | undefined): [string, string] {
-  const words: Record<string, string> = ru;
-  const template = ref ? words[`text.${ref.code}`] : undefined;
-  if (ref && template !== undefined) return [template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in ref.params ? String(ref.params[name]) : whole)), error];
+  const russian = ref ? wordText("ru", ref) : null;
+  if (russian !== null) return [russian, error];
   const parts = error.split(" / ");
   for (let i = 1; i < parts.length; i++) {
     const first = parts.slice(0, i).join(" / ").trim();

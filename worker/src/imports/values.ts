@@ -196,10 +196,13 @@ const CALL_STATUS_RULES: [RegExp, CallStatus][] = [
   [/разговор|успешн|дозвонил|ответил|состоял|answered|success|talked|connected|completed|^ok$/, 4],
 ];
 
+const CALL_STATUSES: readonly CallStatus[] = [1, 2, 3, 4, 5, 6, 7, 8];
+
 /** amoCRM call_status for a result as written; 8 ("other") when nothing matches. */
 export function mapCallStatus(v: unknown): CallStatus {
   const n = typeof v === "number" ? v : typeof v === "string" && /^\s*[1-8]\s*$/.test(v) ? Number(v) : NaN;
-  if (Number.isInteger(n) && n >= 1 && n <= 8) return n as CallStatus;
+  const given = CALL_STATUSES.find((s) => s === n);
+  if (given !== undefined) return given;
   if (typeof v !== "string") return 8;
   const s = v.toLowerCase().replace(/ё/g, "е").replace(/[_-]+/g, " ").trim();
   for (const [re, status] of CALL_STATUS_RULES) if (re.test(s)) return status;

@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { AmoClient } from "../amocrm/client";
 import { amoAccountTimezoneSchema } from "../contracts/amocrm";
 import { metadataCache } from "../db/schema";
+import { accountZoneSchema } from "../contracts/stored";
 import { isTimeZone } from "../db/stats";
 import { scoped, type Tenant } from "../db/tenant";
 import { logError } from "../lib/log";
@@ -24,8 +25,8 @@ const cached = scoped(async (t: Tenant): Promise<{ timeZone: string; fetchedAt: 
     .select()
     .from(metadataCache)
     .where(and(eq(metadataCache.accountId, t.accountId), eq(metadataCache.kind, KIND)));
-  const data = rows[0]?.data as { timezone?: unknown } | undefined;
-  return typeof data?.timezone === "string" && isTimeZone(data.timezone) ? { timeZone: data.timezone, fetchedAt: rows[0]!.fetchedAt } : null;
+  const data = accountZoneSchema.safeParse(rows[0]?.data);
+  return data.success && isTimeZone(data.data.timezone) ? { timeZone: data.data.timezone, fetchedAt: rows[0]!.fetchedAt } : null;
 });
 
 const store = scoped(async (t: Tenant, timeZone: string, now: number): Promise<void> => {

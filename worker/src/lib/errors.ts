@@ -1,7 +1,9 @@
 // The catalogue of every error the API returns: a stable machine code → its problem kind (type,
 // title, status) and an English `detail` template for logs and API consumers. The widget and the
 // admin page translate the codes with their own i18n; `shownIn` says which of them has to.
+import type { z } from "zod";
 import type { ProblemKind } from "./problem";
+import type { textRefSchema } from "../contracts/widget";
 
 /** Who shows the error to a person: `machine` errors only reach amoCRM, LPTracker or an operator. */
 export type Audience = "widget" | "admin" | "both" | "machine";
@@ -253,6 +255,18 @@ export const TEXTS = {
   import_call_already_imported: "Row {row}: this call was already imported by import #{importId}",
   import_call_not_logged: "Row {row}: amoCRM did not log the call to {phone} ({detail})",
   import_call_not_logged_no_contact: "Row {row}: amoCRM did not log the call to {phone} ({detail}); import that contact first",
+  // A row whose cells do not read: `items` holds one issue per cell (the codes below), all shown
+  import_row_invalid: "Row {row}: {items}",
+  import_cell_phone_invalid: 'phone "{value}" in column "{column}" is not a number',
+  import_cell_phone_scientific: 'phone "{value}" in column "{column}" is in scientific notation: Excel saved only its first digits into the CSV. Format the column as text and save the file again',
+  import_cell_email_invalid: 'e-mail "{value}" in column "{column}" is not an e-mail address',
+  import_cell_duration_invalid: 'duration "{value}" in column "{column}" is not a duration (e.g. 125, 02:05 or 2m 5s)',
+  import_cell_date_invalid: 'date "{value}" in column "{column}" is not a date (e.g. 15.03.2024 14:30)',
+  import_cell_recording_invalid: 'recording link "{value}" in column "{column}" is not an http(s) link',
+  import_cell_excel_error: 'column "{column}": the cell holds the Excel error {value}',
+  import_cell_formula_no_result: 'column "{column}": the formula {value} was saved without its result (open the file in Excel and save it again)',
+  import_row_no_contact: "neither a phone nor an e-mail",
+  import_row_no_phone: "no phone number",
   // Why an import stopped (imports.error)
   import_file_gone: "The uploaded file is missing from storage; upload it again.",
   import_amo_access_lost: "The import stopped: no access to amoCRM ({reason}). Reinstall the integration and run the import again.",
@@ -261,18 +275,20 @@ export const TEXTS = {
 } as const;
 
 export type TextCode = keyof typeof TEXTS;
-/** A stored text's code and params, as the API answers it beside the English text. */
-export interface TextRef {
-  code: TextCode;
-  params: Record<string, ParamValue>;
-}
+/** A stored text's code and params, as the API answers it beside the English text (its schema: contracts/widget.ts). */
+export type TextRef = z.output<typeof textRefSchema>;
 /** The English text of a code with its params, and the code itself. */
 export interface CodedText {
   text: string;
   ref: TextRef;
 }
 
-export function codedText(code: TextCode, params: Record<string, ParamValue> = {}): CodedText {
-  const text = TEXTS[code].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-  return { text, ref: { code, params } };
+/** Joins the worded parts of a text that lists them; the clients join theirs the same way. */
+export const ITEMS_SEPARATOR = "; ";
+
+export function codedText(code: TextCode, params: Record<string, ParamValue> = {}, items?: CodedText[]): CodedText {
+  const filled: Record<string, ParamValue> = items ? { ...params, items: items.map((i) => i.text).join(ITEMS_SEPARATOR) } : params;
+  const text = TEXTS[code].replace(/\{(\w+)\}/g, (whole, name: string) => (name in filled ? String(filled[name]) : whole));
+  // A part is worded on its own: what a part lists itself is not kept.
+  return { text, ref: items ? { code, params, items: items.map((i) => ({ code: i.ref.code, params: i.ref.params })) } : { code, params } };
 }

@@ -45,15 +45,22 @@ async function dead(msg: JobMessage | HookMessage, env: Env, attempts: number): 
 }
 
 export async function handleQueue(batch: MessageBatch<JobMessage | HookMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  if (batch.queue === HOOK_QUEUE_NAME) return handleHooks(batch as MessageBatch<HookMessage>, env);
+  if (batch.queue === HOOK_QUEUE_NAME) return handleHooks(batch, env);
   if (batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq")) return handleDead(batch, env);
-  return handleJobs(batch as MessageBatch<JobMessage>, env);
+  return handleJobs(batch, env);
 }
 
-async function handleHooks(batch: MessageBatch<HookMessage>, env: Env): Promise<void> {
+function isHook(message: Message<JobMessage | HookMessage>): message is Message<HookMessage> {
+  return message.body.kind === "hook";
+}
+
+async function handleHooks(batch: MessageBatch<JobMessage | HookMessage>, env: Env): Promise<void> {
+  const hooks = batch.messages.filter(isHook);
+  // Only the edge sends here; anything else would be stored as a webhook it is not.
+  if (hooks.length < batch.messages.length) logError("a job message reached the webhook queue; dropped", new Error("not a hook"), { dropped: batch.messages.length - hooks.length });
   // Stored as one unit: a failure retries the batch, and the dedupe keys make that harmless.
   try {
-    await storeHooks(env, batch.messages);
+    await storeHooks(env, hooks);
     batch.ackAll();
   } catch (err) {
     const attempts = Math.max(...batch.messages.map((m) => m.attempts));
@@ -75,13 +82,20 @@ async function handleDead(batch: MessageBatch<JobMessage | HookMessage>, env: En
   );
 }
 
-async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
+async function handleJobs(batch: MessageBatch<JobMessage | HookMessage>, env: Env): Promise<void> {
   // Messages of a batch run side by side: the account gates keep the APIs within budget and
   // per-person locks keep two jobs from creating the same contact.
   await Promise.all(
     batch.messages.map(async (message) => {
+      const body = message.body;
+      if (body.kind === "hook") {
+        // Webhooks have their own queue and consumer; a stray one here has no job to run.
+        logError("a webhook message reached the job queue; dropped", new Error("not a job"), { accountId: body.accountId });
+        message.ack();
+        return;
+      }
       try {
-        await run(message.body, env, message.attempts);
+        await run(body, env, message.attempts);
         message.ack();
       } catch (err) {
         const delaySeconds = err instanceof RetryLater ? err.delaySeconds : Math.min(2 ** message.attempts, 300);

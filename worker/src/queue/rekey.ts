@@ -54,7 +54,7 @@ async function resealPasswords(db: Db, box: SecretBox, keyId: string, limit: num
       await db.update(lptConnections).set({ sealedPassword: fresh }).where(and(eq(lptConnections.id, row.id), eq(lptConnections.sealedPassword, row.sealed)));
       counts = add(counts, { found: 1, failed: 0 });
     } catch (err) {
-      logWarn("LPTracker password could not be re-sealed", { accountId: row.accountId, error: (err as Error).message });
+      logWarn("LPTracker password could not be re-sealed", { accountId: row.accountId, error: errorText(err) });
       counts = add(counts, { found: 1, failed: 1 });
     }
   }
@@ -78,7 +78,7 @@ async function resealInstallCodes(db: Db, box: SecretBox, keyId: string, limit: 
         await db.update(installs).set({ sealedCode: "" }).where(and(eq(installs.id, row.id), eq(installs.sealedCode, row.sealed)));
         counts = add(counts, { found: 1, failed: 0 });
       } else {
-        logWarn("pending install code could not be re-sealed", { installId: row.id, error: (err as Error).message });
+        logWarn("pending install code could not be re-sealed", { installId: row.id, error: errorText(err) });
         counts = add(counts, { found: 1, failed: 1 });
       }
       continue;
@@ -96,10 +96,11 @@ async function resealAccount(env: Env, accountId: number): Promise<RekeyCounts> 
     ["LPTracker token", () => lptGate(env, accountId).resealToken(accountId)],
   ] as const) {
     try {
-      counts = add(counts, (await step()) as RekeyCounts);
+      const { found, failed } = await step();
+      counts = add(counts, { found, failed });
     } catch (err) {
       // Not known to be stale, but not known to be current either: the pass must not report zero.
-      logWarn(`${what} could not be checked for re-sealing`, { accountId, error: (err as Error).message });
+      logWarn(`${what} could not be checked for re-sealing`, { accountId, error: errorText(err) });
       counts = add(counts, { found: 1, failed: 1 });
     }
   }
@@ -167,7 +168,9 @@ export interface KeyRotationStatus {
 export async function keyRotationStatus(env: Env): Promise<KeyRotationStatus> {
   const cfg = config(env);
   const db = makeDb(env.DB);
-  const [currentKey, ...olderKeys] = keyIds(cfg.encryptionKey) as [string, ...string[]];
+  const [currentKey, ...olderKeys] = keyIds(cfg.encryptionKey);
+  // config() refuses an ENCRYPTION_KEY without a key, so this names a broken invariant, not bad input.
+  if (currentKey === undefined) throw new Error("ENCRYPTION_KEY holds no key");
   const [state, passwords, codes] = await Promise.all([
     db.select().from(keyRotation).where(eq(keyRotation.id, 1)).limit(1),
     db.select({ n: sql<number>`count(*)` }).from(lptConnections).where(staleSealed(lptConnections.sealedPassword, currentKey)),
@@ -188,4 +191,8 @@ export async function keyRotationStatus(env: Env): Promise<KeyRotationStatus> {
     lastCompletedPass: last,
     olderKeysRetirable: olderKeys.length === 0 || (cleanPass && d1 === 0),
   };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

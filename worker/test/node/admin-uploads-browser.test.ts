@@ -124,7 +124,13 @@ describe("uploads page: sheets, header rows, dates", () => {
       const view = (await (await page.request.get(`${sb.workerUrl}/api/admin/imports/${id}`)).json()) as ImportView;
       expect(view).toMatchObject({ status: "done", total: 4, failed: 1 });
       expect(view.errors.map((e) => e.row)).toEqual([7]);
-      expect(view.errors[0]!.reason).toContain("#N/A");
+      expect(view.errors[0]!.reason).toBe('Row 7: column "Результат": the cell holds the Excel error #N/A');
+      expect(view.errors[0]!.reasonText).toEqual({ code: "import_row_invalid", params: { row: 7 }, items: [{ code: "import_cell_excel_error", params: { column: "Результат", value: "#N/A" } }] });
+      // The page words the row's issues from their codes, in either language.
+      const body = async () => (await page.textContent("body")) ?? "";
+      await waitUntil(async () => (await body()).includes("Строка 7: колонка «Результат»: в ячейке ошибка Excel #N/A"), "the row's reason in Russian", 10_000, 100);
+      await page.click(tid("lang-switch"));
+      await waitUntil(async () => (await body()).includes('Row 7: column "Результат": the cell holds the Excel error #N/A'), "the row's reason in English", 10_000, 100);
       expect(w.errors, w.errors.join("\n")).toEqual([]);
     } finally {
       await w.close();

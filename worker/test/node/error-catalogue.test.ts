@@ -10,7 +10,8 @@ import { ru as adminRu } from "../../../admin/src/i18n/ru";
 import { en as adminEn } from "../../../admin/src/i18n/en";
 import { codedText, ERRORS, PARAM_WORDS, renderDetail, TEXTS, type ErrorCode, type TextCode } from "../../src/lib/errors";
 import { Problem } from "../../src/lib/problem";
-import { createT, type Dict } from "../../../widget/src/i18n";
+import { createT, withTexts, type Dict } from "../../../widget/src/i18n";
+import { TEXT_WORDS, WIDGET_TEXT_CODES, wordText } from "../../src/contracts/texts";
 import { problemText as widgetProblemText, storedText as widgetStoredText } from "../../../widget/src/problem";
 import { auditMessage, problemText as adminProblemText, storedText as adminStoredText } from "../../../admin/src/problem";
 import { AUDIT_TEXTS, AUDIT_WORDS, auditText } from "../../src/lib/audit-texts";
@@ -202,9 +203,13 @@ describe("stored texts (event reasons, import texts, the install action, the con
     "imports/pipeline-leads.ts",
     "imports/pipeline-rows.ts",
     "imports/report.ts",
+    "imports/normalize.ts",
+    "imports/cells.ts",
     "routes/admin-imports.ts",
   ];
-  const widgetTexts = (dict: unknown) => (dict as { texts?: Record<string, string> }).texts ?? {};
+  /** The widget's dictionary as the build publishes it: the i18n file plus the shared texts. */
+  const widgetDict = (dict: unknown, lang: "ru" | "en") => withTexts(dict as Dict, lang);
+  const widgetTexts = (dict: Dict) => (dict.texts && typeof dict.texts === "object" ? dict.texts : {}) as Record<string, string>;
 
   it("writes every text in English, with Russian and English words on the admin page naming only its params", () => {
     for (const c of TEXT_CODES) {
@@ -216,10 +221,39 @@ describe("stored texts (event reasons, import texts, the install action, the con
   });
 
   it("has widget words for the texts the widget shows", () => {
+    const ru = widgetTexts(widgetDict(widgetRu, "ru"));
+    const en = widgetTexts(widgetDict(widgetEn, "en"));
     for (const c of ["install_reinstall_action", "lpt_projects_unavailable"]) {
-      expect({ c, ru: CYRILLIC.test(widgetTexts(widgetRu)[c] ?? ""), en: typeof widgetTexts(widgetEn)[c] === "string" && !CYRILLIC.test(widgetTexts(widgetEn)[c]!) }).toEqual({ c, ru: true, en: true });
+      expect({ c, ru: CYRILLIC.test(ru[c] ?? ""), en: typeof en[c] === "string" && !CYRILLIC.test(en[c]!) }).toEqual({ c, ru: true, en: true });
     }
-    for (const c of [...Object.keys(widgetTexts(widgetRu)), ...Object.keys(widgetTexts(widgetEn))]) expect(TEXT_CODES).toContain(c);
+    for (const c of [...Object.keys(ru), ...Object.keys(en)]) expect(TEXT_CODES).toContain(c);
+  });
+
+  it("keeps each text's words once, in the Worker's contracts: the clients and the report take them from there", () => {
+    // The i18n files hold no stored texts of their own; the build adds the shared ones (widget/vite.config.ts).
+    expect((widgetRu as Record<string, unknown>).texts).toBeUndefined();
+    expect((widgetEn as Record<string, unknown>).texts).toBeUndefined();
+    for (const c of TEXT_CODES) {
+      expect({ c, ru: ru[`text.${c}`], en: en[`text.${c}`] }).toEqual({ c, ru: TEXT_WORDS.ru[c], en: TEXT_WORDS.en[c] });
+      expect(TEXT_WORDS.en[c]).toBe(TEXTS[c]);
+    }
+    for (const c of WIDGET_TEXT_CODES) expect(widgetTexts(widgetDict(widgetRu, "ru"))[c]).toBe(TEXT_WORDS.ru[c]);
+    const report = readFileSync(join(WORKER_SRC, "imports/report.ts"), "utf8");
+    expect(report).not.toMatch(/admin\/src|widget\//);
+  });
+
+  it("words a refused row's every cell issue on the admin page, in Russian and English", () => {
+    const row = codedText("import_row_invalid", { row: 4 }, [
+      codedText("import_cell_phone_invalid", { value: "12-34", column: "Телефон" }),
+      codedText("import_cell_email_invalid", { value: "a@", column: "Почта" }),
+    ]);
+    expect(row.text).toBe('Row 4: phone "12-34" in column "Телефон" is not a number; e-mail "a@" in column "Почта" is not an e-mail address');
+    expect(adminStoredText(row.text, row.ref, "ru")).toBe("Строка 4: телефон «12-34» в колонке «Телефон» не похож на номер; e-mail «a@» в колонке «Почта» не похож на адрес почты");
+    expect(adminStoredText(row.text, row.ref, "en")).toBe(row.text);
+    expect(wordText("ru", row.ref)).toBe(adminStoredText(row.text, row.ref, "ru"));
+    // A part the page has no words for: the stored English whole, never half a sentence.
+    const newer = { ...row.ref, items: [...row.ref.items!, { code: "from_a_newer_server", params: {} }] };
+    expect(adminStoredText(row.text, newer, "ru")).toBe(row.text);
   });
 
   it("keeps no «русский / English» pair in the files that carried one", () => {
@@ -236,8 +270,8 @@ describe("stored texts (event reasons, import texts, the install action, the con
     expect(warning).toEqual({ text: "Could not load LPTracker projects: timeout", ref: { code: "lpt_projects_unavailable", params: { reason: "timeout" } } });
     expect(adminStoredText(warning.text, warning.ref, "ru")).toBe("Не удалось получить проекты LPTracker: timeout");
     expect(adminStoredText(warning.text, warning.ref, "en")).toBe("Could not load LPTracker projects: timeout");
-    expect(widgetStoredText(warning.text, warning.ref, "ru", createT(widgetRu as Dict))).toBe("Не удалось получить проекты LPTracker: timeout");
-    expect(widgetStoredText(warning.text, warning.ref, "en", createT(widgetEn as Dict))).toBe("Could not load LPTracker projects: timeout");
+    expect(widgetStoredText(warning.text, warning.ref, "ru", createT(widgetDict(widgetRu, "ru")))).toBe("Не удалось получить проекты LPTracker: timeout");
+    expect(widgetStoredText(warning.text, warning.ref, "en", createT(widgetDict(widgetEn, "en")))).toBe("Could not load LPTracker projects: timeout");
     // Old rows: the bilingual text, no code; a code from a newer server: the stored English.
     expect(adminStoredText("Ждёт. / Waits.", null, "ru")).toBe("Ждёт.");
     expect(adminStoredText("Waits.", { code: "from_a_newer_server", params: {} }, "ru")).toBe("Waits.");

@@ -14,6 +14,7 @@ import { build } from "vite";
 import { buildArchive, loadReleaseConfig, packFromCli, ReleaseConfigError, releaseProblems, type ReleaseConfig } from "../../../widget/tools/zip";
 import { ROOT } from "../../../widget/tools/files";
 import { keyPaths, type Dict } from "../../../widget/src/i18n";
+import { TEXT_WORDS, WIDGET_TEXT_CODES } from "../../src/contracts/texts";
 
 const CARD_BUDGET_BYTES = 15 * 1024;
 const IMAGE_MAX_BYTES = 300 * 1024;
@@ -162,6 +163,13 @@ describe("manifest.json", () => {
 describe("i18n", () => {
   it("has the same keys in Russian and English", () => {
     expect(keyPaths(json<Dict>("i18n/en.json"))).toEqual(keyPaths(json<Dict>("i18n/ru.json")));
+  });
+  it("carries the stored texts' words from the Worker's catalogue, so the bundles need no copy", () => {
+    for (const lang of ["ru", "en"] as const) {
+      const dict = json<Dict>(`i18n/${lang}.json`);
+      for (const code of WIDGET_TEXT_CODES) expect(lookup(dict, `texts.${code}`), `${lang}: ${code}`).toBe(TEXT_WORDS[lang][code]);
+    }
+    for (const name of ["app.js", "settings.js"]) expect(text(name)).not.toContain(TEXT_WORDS.ru.install_reinstall_action);
   });
   it("has every key the widget's code asks for", () => {
     const dict = json<Dict>("i18n/ru.json");

@@ -6,6 +6,7 @@ import { amo, db, installAccount, type Installed } from "./harness";
 import { sheetFile, startImportAs, uploadImport, waitForImport } from "./imports-harness";
 import { callResults } from "../../src/db/schema";
 import type { ImportView } from "../../src/api-types";
+import { wordText } from "../../src/contracts/texts";
 
 async function importCalls(a: Installed, name: string, bytes: Uint8Array): Promise<ImportView> {
   const { id, detected } = await uploadImport(a, name, bytes);
@@ -47,7 +48,8 @@ describe("call-results import", () => {
     expect(first.errors[0]!.reason).toContain("duplicate of row 2");
     expect(first.errors[1]!.reason).toMatch(/import that contact first/);
     expect(first.errors[1]!.reasonText?.code).toBe("import_call_not_logged_no_contact");
-    expect(first.errors[2]!.reason).toMatch(/длительность «долго»/);
+    expect(first.errors[2]!.reason).toBe('Row 64: duration "долго" in column "Длительность" is not a duration (e.g. 125, 02:05 or 2m 5s)');
+    expect(wordText("ru", first.errors[2]!.reasonText!)).toBe("Строка 64: длительность «долго» в колонке «Длительность» не похожа на длительность (например, 125, 02:05 или «2 мин 5 сек»)");
 
     const state = await amo.state(a.accountId);
     const calls = state.calls.filter((c) => c.source === "Импорт из файла");

@@ -156,7 +156,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
     const noted: Omit<AuditEntry, "eventId">[] = [];
     const note = async (e: Omit<AuditEntry, "eventId">) => void noted.push(e);
     // The journal of amoCRM writes an earlier attempt of this job made and could not record.
-    const journal = (event.progress ?? {}) as Journal;
+    const journal: Journal = event.progress ?? {};
     if (journal.amo) noted.push(...journal.amo.noted);
     const done: AmoWrite = journal.amo
       ? journal.amo.result

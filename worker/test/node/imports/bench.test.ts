@@ -31,7 +31,7 @@ describe("import: generated test files", () => {
     const mapping = toColumnMapping(book.headers, detectColumns(book.headers, book.rows.slice(0, 100)));
     const rows = book.rows.map((r, i) => {
       const n = normalizeRow("leads", rowToRecord(book.headers, r), mapping, i + 2);
-      if (!n.ok) throw new Error(n.reason);
+      if (!n.ok) throw new Error(n.reason.text);
       return { rowNumber: i + 2, row: n.row };
     });
     const { unique } = dedupeRows(rows);
@@ -44,7 +44,7 @@ describe("import: generated test files", () => {
     const mapping = toColumnMapping(book.headers, detectColumns(book.headers, book.rows.slice(0, 100)));
     book.rows.forEach((r, i) => {
       const n = normalizeRow("calls", rowToRecord(book.headers, r), mapping, i + 2);
-      if (!n.ok) throw new Error(n.reason);
+      if (!n.ok) throw new Error(n.reason.text);
       const want = file.expected[i]!;
       expect(n.row).toMatchObject({
         phone: want.phone,

@@ -183,17 +183,17 @@ describe("import corpus: files from real writers read exactly", () => {
         const book = readImportFile(bytesOf(c.file), c.file.replace(/^lo\//, ""));
         book.rows.forEach((values, r) => {
           const record = Object.fromEntries(book.headers.map((h, i) => [h, values[i]]));
-          const result = normalizeRow("calls", record, mapping, book.rowNumbers[r], { timeZone, date1904: book.date1904 });
+          const result = normalizeRow("calls", record, mapping, book.rowNumbers[r]!, { timeZone, date1904: book.date1904 });
           const expected = c.rows[r]!;
           const unreadable = expected.find((v): v is { error: string } | { formula: string } => typeof v === "object" && v !== null && !("date" in v));
           if (unreadable) {
             // Nothing silent: the row fails, naming the cell, instead of importing it changed.
             expect(result.ok, `${c.file} row ${book.rowNumbers[r]}`).toBe(false);
             const text = "error" in unreadable ? unreadable.error : `=${unreadable.formula}`;
-            expect(!result.ok && result.reason).toContain(text);
+            expect(!result.ok && result.reason.text).toContain(text);
             return;
           }
-          if (!result.ok) throw new Error(`${c.file} row ${book.rowNumbers[r]}: ${result.reason}`);
+          if (!result.ok) throw new Error(`${c.file} row ${book.rowNumbers[r]}: ${result.reason.text}`);
           const date = c.dates?.[r] ?? (expected[c.headers.indexOf("Дата звонка")] as { date: string }).date;
           expect(result.row.dateUnix, `${c.file} row ${book.rowNumbers[r]} in ${timeZone}`).toBe(zonedToUnix(WALL(date), timeZone));
           expect(result.row.phone).toMatch(/^\+7\d{10}$/);
@@ -303,9 +303,10 @@ describe("import corpus: hand-made files with what only Excel writes", () => {
       ["8 916 123-45-67", "Мария", "7 декабря 2026"],
     ]);
     const mapping = { phone: "Телефон", name: "Имя", date: "Дата звонка" };
-    const [first, second] = book.rows.map((values, r) => normalizeRow("calls", Object.fromEntries(book.headers.map((h, i) => [h, values[i]])), mapping, book.rowNumbers[r]));
+    const [first, second] = book.rows.map((values, r) => normalizeRow("calls", Object.fromEntries(book.headers.map((h, i) => [h, values[i]])), mapping, book.rowNumbers[r]!));
     expect(first).toMatchObject({ ok: false });
-    expect(!first!.ok && first!.reason).toMatch(/экспоненциальном виде.*scientific notation/);
+    expect(!first!.ok && first!.reason.ref).toMatchObject({ code: "import_row_invalid", items: [{ code: "import_cell_phone_scientific" }] });
+    expect(!first!.ok && first!.reason.text).toMatch(/scientific notation/);
     expect(second).toMatchObject({ ok: true, row: { phone: "+79161234567", dateUnix: Date.UTC(2026, 11, 6, 21, 0) / 1000 } });
   });
 });

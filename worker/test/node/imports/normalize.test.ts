@@ -3,6 +3,14 @@ import { describe, expect, it } from "vitest";
 import { dedupeRows, missingColumns, normalizeRow, type NumberedRow } from "../../../src/imports/normalize";
 import type { NormalizedImportRow } from "../../../src/imports/types";
 import { excelSerialToUnix, mapCallStatus, parseDate, parseDuration, parseNumber } from "../../../src/imports/values";
+import { wordText } from "../../../src/contracts/texts";
+import type { NormalizeResult } from "../../../src/imports/normalize";
+
+/** A refused row's reason as the upload page and the report word it: Russian, English, the stored English. */
+function said(r: NormalizeResult): { ru: string | null; en: string | null; stored: string } {
+  if (r.ok) throw new Error("the row was accepted");
+  return { ru: wordText("ru", r.reason.ref), en: wordText("en", r.reason.ref), stored: r.reason.text };
+}
 
 const unix = (iso: string) => Date.parse(iso) / 1000;
 
@@ -141,36 +149,46 @@ describe("import: normalising rows", () => {
   });
 
   it("reads a phone stored as a number and several phones in one cell", () => {
-    const one = normalizeRow("leads", { Телефон: 89991234567 }, leadMap);
+    const one = normalizeRow("leads", { Телефон: 89991234567 }, leadMap, 2);
     expect(one.ok && one.row.phone).toBe("+79991234567");
-    const two = normalizeRow("leads", { Телефон: "8 999 123-45-67, +7 (916) 765-43-21" }, leadMap);
+    const two = normalizeRow("leads", { Телефон: "8 999 123-45-67, +7 (916) 765-43-21" }, leadMap, 2);
     expect(two.ok && two.row.phones).toEqual(["+79991234567", "+79167654321"]);
   });
 
-  it("names the row, the column and the value when a phone does not parse", () => {
+  it("names the row, the column and the value when a phone does not parse, as a code with params", () => {
     const r = normalizeRow("leads", { Телефон: "12-34" }, leadMap, 14);
     expect(r).toEqual({
       ok: false,
-      reason: "Строка 14: телефон «12-34» в колонке «Телефон» не похож на номер / row 14: phone \"12-34\" in column \"Телефон\" is not a number",
+      reason: {
+        text: 'Row 14: phone "12-34" in column "Телефон" is not a number',
+        ref: { code: "import_row_invalid", params: { row: 14 }, items: [{ code: "import_cell_phone_invalid", params: { value: "12-34", column: "Телефон" } }] },
+      },
+    });
+    expect(said(r)).toEqual({
+      ru: "Строка 14: телефон «12-34» в колонке «Телефон» не похож на номер",
+      en: 'Row 14: phone "12-34" in column "Телефон" is not a number',
+      stored: 'Row 14: phone "12-34" in column "Телефон" is not a number',
     });
   });
 
-  it("reports every bad cell of a row, not just the first", () => {
+  it("reports every bad cell of a row, not just the first, in both languages", () => {
     const r = normalizeRow("calls", { Номер: "89991234567", Когда: "31.02.2024", "Длит.": "долго" }, callMap, 3);
     expect(r.ok).toBe(false);
-    if (!r.ok) {
-      expect(r.reason).toContain("длительность «долго» в колонке «Длит.» не похожа на длительность");
-      expect(r.reason).toContain("дата «31.02.2024» в колонке «Когда» не похожа на дату");
-      expect(r.reason.indexOf("длительность")).toBeLessThan(r.reason.indexOf(" / "));
-    }
+    if (!r.ok) expect(r.reason.ref.items?.map((i) => i.code)).toEqual(["import_cell_duration_invalid", "import_cell_date_invalid"]);
+    const { ru, en } = said(r);
+    expect(ru).toBe(
+      "Строка 3: длительность «долго» в колонке «Длит.» не похожа на длительность (например, 125, 02:05 или «2 мин 5 сек»); " +
+        "дата «31.02.2024» в колонке «Когда» не похожа на дату (например, 15.03.2024 14:30)",
+    );
+    expect(en).toBe('Row 3: duration "долго" in column "Длит." is not a duration (e.g. 125, 02:05 or 2m 5s); date "31.02.2024" in column "Когда" is not a date (e.g. 15.03.2024 14:30)');
   });
 
   it("requires a phone or an e-mail for a lead, and a phone for a call", () => {
     const lead = normalizeRow("leads", { ФИО: "Иван" }, leadMap, 5);
-    expect(lead).toEqual({ ok: false, reason: "Строка 5: нет ни телефона, ни e-mail / row 5: neither a phone nor an e-mail" });
-    expect(normalizeRow("leads", { Почта: "a@b.ru" }, leadMap).ok).toBe(true);
-    expect(normalizeRow("calls", { Оператор: "Анна" }, callMap, 6)).toEqual({ ok: false, reason: "Строка 6: нет телефона / row 6: no phone number" });
-    expect(normalizeRow("leads", { Почта: "not-an-email" }, leadMap).ok).toBe(false);
+    expect(said(lead)).toEqual({ ru: "Строка 5: нет ни телефона, ни e-mail", en: "Row 5: neither a phone nor an e-mail", stored: "Row 5: neither a phone nor an e-mail" });
+    expect(normalizeRow("leads", { Почта: "a@b.ru" }, leadMap, 2).ok).toBe(true);
+    expect(said(normalizeRow("calls", { Оператор: "Анна" }, callMap, 6))).toEqual({ ru: "Строка 6: нет телефона", en: "Row 6: no phone number", stored: "Row 6: no phone number" });
+    expect(said(normalizeRow("leads", { Почта: "not-an-email" }, leadMap, 2)).ru).toBe("Строка 2: e-mail «not-an-email» в колонке «Почта» не похож на адрес почты");
   });
 
   it("normalises a call: Moscow date, seconds, status and link", () => {
@@ -178,6 +196,7 @@ describe("import: normalising rows", () => {
       "calls",
       { Номер: "+7 999 123-45-67", Когда: 45366.5, "Длит.": "2 мин 5 сек", Итог: "Не дозвонился", Запись: "https://pbx.example.ru/1.mp3", Оператор: "Анна" },
       callMap,
+      2,
     );
     expect(r).toEqual({
       ok: true,
@@ -196,22 +215,24 @@ describe("import: normalising rows", () => {
       },
     });
     const bad = normalizeRow("calls", { Номер: "89991234567", Запись: "ftp://x/1.mp3" }, callMap, 9);
-    expect(!bad.ok && bad.reason).toContain("ссылка на запись «ftp://x/1.mp3» в колонке «Запись» не похожа на ссылку http(s)");
+    expect(said(bad).ru).toBe("Строка 9: ссылка на запись «ftp://x/1.mp3» в колонке «Запись» не похожа на ссылку http(s)");
   });
 
   it("fails a row with an Excel error or a formula without result in any column, naming it, instead of importing it changed", () => {
     const raw = { Телефон: "89991234567", Сумма: { unreadable: "error", text: "#DIV/0!" }, Итог: { unreadable: "formula", text: "=B2*2" } };
     const r = normalizeRow("leads", raw, { phone: "Телефон" }, 7);
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.reason).toBe(
-      "Строка 7: колонка «Сумма»: в ячейке ошибка Excel #DIV/0!; колонка «Итог»: формула =B2*2 сохранена без результата (откройте файл в Excel и сохраните заново) / " +
-        'row 7: column "Сумма": the cell holds the Excel error #DIV/0!; column "Итог": the formula =B2*2 was saved without its result (open the file in Excel and save it again)',
-    );
+    expect(said(r)).toEqual({
+      ru: "Строка 7: колонка «Сумма»: в ячейке ошибка Excel #DIV/0!; колонка «Итог»: формула =B2*2 сохранена без результата (откройте файл в Excel и сохраните заново)",
+      en: 'Row 7: column "Сумма": the cell holds the Excel error #DIV/0!; column "Итог": the formula =B2*2 was saved without its result (open the file in Excel and save it again)',
+      stored: 'Row 7: column "Сумма": the cell holds the Excel error #DIV/0!; column "Итог": the formula =B2*2 was saved without its result (open the file in Excel and save it again)',
+    });
   });
 
   it("refuses a phone Excel saved into a CSV in scientific notation, since its last digits are gone", () => {
     const r = normalizeRow("calls", { Телефон: "7,91612E+10" }, { phone: "Телефон" }, 2);
-    expect(!r.ok && r.reason).toMatch(/^Строка 2: телефон «7,91612E\+10» в колонке «Телефон» записан в экспоненциальном виде/);
+    expect(said(r).ru).toMatch(/^Строка 2: телефон «7,91612E\+10» в колонке «Телефон» записан в экспоненциальном виде/);
+    expect(said(r).en).toMatch(/^Row 2: phone "7,91612E\+10" in column "Телефон" is in scientific notation/);
   });
 
   it("says which columns a mapping lacks", () => {
@@ -240,8 +261,8 @@ describe("import: dropping duplicates", () => {
   it("keeps the first row per phone, whatever format the phone was written in", () => {
     const written = ["+7 999 123-45-67", "8(999)1234567", "9991234567"];
     const rows = written.map((w) => {
-      const r = normalizeRow("leads", { Телефон: w }, { phone: "Телефон" });
-      if (!r.ok) throw new Error(r.reason);
+      const r = normalizeRow("leads", { Телефон: w }, { phone: "Телефон" }, 2);
+      if (!r.ok) throw new Error(r.reason.text);
       return r.row;
     });
     const { unique, duplicates } = dedupeRows(numbered(rows));

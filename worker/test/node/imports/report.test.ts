@@ -3,6 +3,7 @@ import * as XLSX from "xlsx";
 import { describe, expect, it } from "vitest";
 import { buildErrorReport, buildXlsx, reasonColumns } from "../../../src/imports/report";
 import { codedText } from "../../../src/lib/errors";
+import { normalizeRow } from "../../../src/imports/normalize";
 import { neutralizeCell } from "../../../src/imports/sanitize";
 
 function sheetOf(bytes: Uint8Array): XLSX.WorkSheet {
@@ -80,5 +81,20 @@ describe("import: error report languages", () => {
     expect(reasonColumns("Plain English.", { code: "from_a_newer_server" as never, params: {} })).toEqual(["Plain English.", "Plain English."]);
     const ws = sheetOf(buildErrorReport(["Телефон"], [{ rowNumber: 5, values: ["+7"], error: dup.text, errorText: dup.ref }]));
     expect(XLSX.utils.sheet_to_json<unknown[]>(ws, { header: 1, raw: true, defval: null })[1]).toEqual([5, "Строка 5: повтор строки 3 (тот же телефон), пропущена", "Row 5: duplicate of row 3 (same phone), skipped", "'+7"]);
+  });
+
+  it("words every cell issue of a refused row in the Russian column, the stored English beside it", () => {
+    const r = normalizeRow("leads", { Телефон: "12-34", Почта: "a@", Сумма: { unreadable: "error", text: "#N/A" } }, { phone: "Телефон", email: "Почта" }, 4);
+    if (r.ok) throw new Error("the row was accepted");
+    const bytes = buildErrorReport(["Телефон", "Почта", "Сумма"], [{ rowNumber: 4, values: ["12-34", "a@", { unreadable: "error", text: "#N/A" }], error: r.reason.text, errorText: r.reason.ref }]);
+    const rows = XLSX.utils.sheet_to_json<unknown[]>(sheetOf(bytes), { header: 1, raw: true, defval: null });
+    expect(rows[1]!.slice(0, 3)).toEqual([
+      4,
+      "Строка 4: колонка «Сумма»: в ячейке ошибка Excel #N/A; телефон «12-34» в колонке «Телефон» не похож на номер; e-mail «a@» в колонке «Почта» не похож на адрес почты",
+      'Row 4: column "Сумма": the cell holds the Excel error #N/A; phone "12-34" in column "Телефон" is not a number; e-mail "a@" in column "Почта" is not an e-mail address',
+    ]);
+    // A part from a newer server has no words here: the stored English in both columns, nothing half-translated.
+    const newer = { ...r.reason.ref, items: [...(r.reason.ref.items ?? []), { code: "from_a_newer_server" as never, params: {} }] };
+    expect(reasonColumns(r.reason.text, newer)).toEqual([r.reason.text, r.reason.text]);
   });
 });
