@@ -8,6 +8,7 @@ import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { trimOrigin } from "../env";
 import { DP_HOOK_PATH } from "./hooks-dp";
+import { hostPluginScript } from "./dev-host-plugin";
 
 /** Calls the amoCRM simulator's control API for a host page view (`what` names it in the error). */
 export async function simCall(c: Context<AppEnv>, what: string, method: string, path: string, body?: unknown): Promise<Response> {
@@ -92,29 +93,16 @@ export const HOST_ACTIONS_CSS = `
 :root[data-color-scheme="dark"] .host-list__menu button { color: #e1e7ed; }
 `;
 
-// Runs after the host page's own script and registers its views with it (window.HOST). Plain
-// ES2017 without template literals, like the page's script.
-export const HOST_ACTIONS_JS = `
-(function () {
-  'use strict';
-  var H = window.HOST;
-  if (!H) { return; }
-  var ctx = H.ctx;
-  var el = H.el;
+// Registers the lists and Digital Pipeline views with the host page (window.HOST).
+export const HOST_ACTIONS_JS = hostPluginScript(
+  HOST_ACTIONS_CSS,
+  [
+    ["#/leads/list", "leads-list", "Список сделок"],
+    ["#/contacts/list", "contacts-list", "Список контактов"],
+    ["#/leads/pipeline", "pipeline", "Digital Pipeline"],
+  ],
+  `
   var PAGE = 10;
-
-  var style = document.createElement('style');
-  style.textContent = ${JSON.stringify(HOST_ACTIONS_CSS)};
-  document.head.appendChild(style);
-
-  var nav = document.querySelector('.host-nav');
-  var settingsLink = document.querySelector('.host-nav__item[data-nav="settings"]');
-  [['#/leads/list', 'leads-list', 'Список сделок'], ['#/contacts/list', 'contacts-list', 'Список контактов'], ['#/leads/pipeline', 'pipeline', 'Digital Pipeline']].forEach(function (n) {
-    var a = el('a', 'host-nav__item', n[2]);
-    a.href = n[0];
-    a.setAttribute('data-nav', n[1]);
-    nav.insertBefore(a, settingsLink);
-  });
 
   function data() {
     return fetch('/dev/amocrm/data?account_id=' + ctx.accountId).then(function (r) {
@@ -372,5 +360,5 @@ export const HOST_ACTIONS_JS = `
   H.views.push({ name: 'leads-list', nav: 'leads-list', match: function (h) { return /^#\\/leads\\/list/.test(h); }, render: function () { renderList('leads'); } });
   H.views.push({ name: 'contacts-list', nav: 'contacts-list', match: function (h) { return /^#\\/contacts\\/list/.test(h); }, render: function () { renderList('contacts'); } });
   H.views.push({ name: 'pipeline', nav: 'pipeline', match: function (h) { return /^#\\/leads\\/pipeline/.test(h); }, render: renderPipeline });
-})();
-`;
+`,
+);
