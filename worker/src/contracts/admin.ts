@@ -327,7 +327,7 @@ export const ruleHistoryResponseSchema = z.object({ items: z.array(ruleVersionVi
 
 // ---- imports ----
 
-export const importColumnSchema = z.enum(IMPORT_COLUMNS as [ImportColumn, ...ImportColumn[]]);
+export const importColumnSchema = z.enum(IMPORT_COLUMNS);
 /** A cell without a faithful value, as the upload preview shows it (an Excel error, a formula saved without its result). */
 export const importUnreadableCellSchema = z.object({ unreadable: z.enum(["error", "formula"]), text: z.string() });
 

@@ -119,7 +119,7 @@ export function adminImportRoutes() {
       throw new Problem("import_form_unreadable");
     }
     // workers-types declare get() as string-only; at run time a file field is a File.
-    const file = form.get("file") as unknown;
+    const file: unknown = form.get("file");
     if (!(file instanceof File)) {
       throw new Problem("import_file_required", { field: "file" }, { field: "file" });
     }
@@ -266,7 +266,7 @@ export function adminImportRoutes() {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
     let key = imp.reportKey;
-    if (!key && (TERMINAL as readonly string[]).includes(imp.status) && imp.failed + imp.skipped > 0) key = await storeErrorReport(c.env, tt, imp);
+    if (!key && TERMINAL.some((s) => s === imp.status) && imp.failed + imp.skipped > 0) key = await storeErrorReport(c.env, tt, imp);
     const object = key ? await c.env.FILES.get(key) : null;
     if (!object) {
       throw new Problem("import_no_report", { id: imp.id });

@@ -5,7 +5,9 @@
 // and the simulator posts the DP hook to the Worker). Data comes from the amoCRM simulator.
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../lib/hono-env";
+import { z } from "zod";
 import { Problem } from "../lib/problem";
+import { jsonObjectBody } from "../lib/validate";
 import { trimOrigin } from "../env";
 import { DP_HOOK_PATH } from "./hooks-dp";
 import { hostPluginScript } from "./dev-host-plugin";
@@ -25,6 +27,18 @@ export async function simCall(c: Context<AppEnv>, what: string, method: string, 
 
 const sim = (c: Context<AppEnv>, method: string, path: string, body?: unknown) => simCall(c, "lists and Digital Pipeline", method, path, body);
 
+const simRecords = z.array(z.record(z.string(), z.unknown()));
+/** What the host page reads of the simulator's account state and DP actions. */
+const simStateSchema = z.object({ account: z.object({ pipelines: z.array(z.unknown()) }), leads: simRecords, contacts: simRecords });
+const simDpActionsSchema = z.object({ actions: z.array(z.unknown()) });
+
+/** A simulator answer read by `schema`; another shape is the simulator's failure, not the caller's. */
+export async function simAnswer<T>(res: Response, schema: z.ZodType<T>): Promise<T> {
+  const parsed = schema.safeParse(await res.json().catch(() => null));
+  if (!parsed.success) throw new Problem("dev_simulator_failed", { why: `The amoCRM simulator answered ${res.status} with an unexpected body: ${parsed.error.issues[0]?.message ?? "not JSON"}` });
+  return parsed.data;
+}
+
 export function accountOf(c: Context<AppEnv>): number {
   const id = Number(c.req.query("account_id"));
   if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("dev_account_required", { field: "account_id" });
@@ -39,8 +53,8 @@ export function devHostActionRoutes() {
     const id = accountOf(c);
     const state = await sim(c, "GET", `/accounts/${id}/state`);
     if (!state.ok) return state;
-    const s = (await state.json()) as { account: { pipelines: unknown[] }; leads: Record<string, unknown>[]; contacts: Record<string, unknown>[] };
-    const dp = (await (await sim(c, "GET", `/accounts/${id}/dp/actions`)).json()) as { actions: unknown[] };
+    const s = await simAnswer(state, simStateSchema);
+    const dp = await simAnswer(await sim(c, "GET", `/accounts/${id}/dp/actions`), simDpActionsSchema);
     const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
     return c.json({
       pipelines: s.account.pipelines,
@@ -54,7 +68,7 @@ export function devHostActionRoutes() {
   /** «Готово» in the DP action modal: amoCRM keeps the settings with the action on that status. */
   r.post("/dev/amocrm/dp/actions", async (c) => {
     const id = accountOf(c);
-    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const body = await jsonObjectBody(c);
     return sim(c, "POST", `/accounts/${id}/dp/actions`, { ...body, webhook_url: `${c.var.cfg.publicOrigin}${DP_HOOK_PATH}` });
   });
 
@@ -63,7 +77,7 @@ export function devHostActionRoutes() {
   /** A user drags a lead into a status: the simulator moves it and posts every DP hook of that status. */
   r.post("/dev/amocrm/dp/move", async (c) => {
     const id = accountOf(c);
-    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const body = await jsonObjectBody(c);
     return sim(c, "POST", `/accounts/${id}/dp/move`, { lead_id: body.lead_id, status_id: body.status_id, pipeline_id: body.pipeline_id, format: body.format === "json" ? "json" : "form" });
   });
 

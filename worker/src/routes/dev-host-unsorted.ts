@@ -4,6 +4,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
+import { jsonObjectBody } from "../lib/validate";
 import { accountOf, simCall } from "./dev-host-actions";
 import { hostPluginScript } from "./dev-host-plugin";
 
@@ -27,12 +28,12 @@ export function devHostUnsortedRoutes() {
 
   /** «Принять» (optionally into a status, or — «Привязать к сделке» — into an existing lead). */
   r.post("/dev/amocrm/unsorted/:uid/accept", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const body = await jsonObjectBody(c);
     return sim(c, "POST", `/accounts/${accountOf(c)}/unsorted/${uidOf(c)}/accept`, { status_id: optionalId(body.status_id), lead_id: optionalId(body.lead_id), user_id: optionalId(body.user_id) });
   });
 
   r.post("/dev/amocrm/unsorted/:uid/decline", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const body = await jsonObjectBody(c);
     return sim(c, "POST", `/accounts/${accountOf(c)}/unsorted/${uidOf(c)}/decline`, { user_id: optionalId(body.user_id) });
   });
 

@@ -6,10 +6,13 @@
 import { Hono } from "hono";
 import { desc, eq } from "drizzle-orm";
 import type { AppEnv } from "../lib/hono-env";
+import { z } from "zod";
 import { Problem } from "../lib/problem";
+import { isPlainObject } from "../lib/json-guard";
+import { jsonObjectBody } from "../lib/validate";
 import { accounts, links } from "../db/schema";
 import { HOST_THEME_CSS, HOST_THEME_HEAD_JS, HOST_TOOLS_JS } from "./dev-host-tools";
-import { HOST_ACTIONS_JS } from "./dev-host-actions";
+import { HOST_ACTIONS_JS, simAnswer } from "./dev-host-actions";
 import { HOST_UNSORTED_JS } from "./dev-host-unsorted";
 import { HOST_PROXY_HEADER } from "./dev-host-proxy";
 
@@ -55,8 +58,8 @@ export function devHostRoutes() {
         .filter((l) => l.meta && typeof l.meta === "object" && "snapshot" in l.meta)
         .slice(0, 12)
         .map((l) => {
-          const snap = (l.meta as { snapshot?: { name?: unknown } }).snapshot;
-          return { amoId: Number(l.amoId), name: typeof snap?.name === "string" ? snap.name : null };
+          const snap = l.meta.snapshot;
+          return { amoId: Number(l.amoId), name: isPlainObject(snap) && typeof snap.name === "string" ? snap.name : null };
         });
     }
     const boot: BootData = { widgetCode: SANDBOX_WIDGET_CODE, accounts: rows, leads };
@@ -90,14 +93,14 @@ export function devHostRoutes() {
    * code and sends it to our redirect URI (code, referer, from_widget) after `delay_ms`, never twice.
    */
   r.post("/dev/amocrm/deliver-code", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { account_id?: unknown; delay_ms?: unknown };
+    const body = await jsonObjectBody(c);
     const accountId = Number(body.account_id);
     const delayMs = Math.min(Math.max(Number(body.delay_ms) || 0, 0), MAX_CODE_DELAY_MS);
     if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("dev_account_required", { field: "account_id" });
     const sim = simOrigin(c.var.cfg.amoApiOrigin);
     const issued = await fetch(`${sim}/__sim/accounts/${accountId}/codes`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     if (!issued.ok) throw new Problem("dev_simulator_failed", { why: `The amoCRM simulator refused a code for account ${accountId}: ${issued.status} ${(await issued.text()).slice(0, 200)}` });
-    const { code, referer } = (await issued.json()) as { code: string; referer: string };
+    const { code, referer } = await simAnswer(issued, z.object({ code: z.string(), referer: z.string() }));
     const target = new URL(c.var.cfg.amoRedirectUri);
     target.searchParams.set("code", code);
     target.searchParams.set("referer", referer);
@@ -117,7 +120,7 @@ export function devHostRoutes() {
 
   /** amoCRM's server after the widget is switched off: the signed disconnect hook, through the simulator. */
   r.post("/dev/amocrm/disable", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { account_id?: unknown };
+    const body = await jsonObjectBody(c);
     const accountId = Number(body.account_id);
     if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("dev_account_required", { field: "account_id" });
     const sim = simOrigin(c.var.cfg.amoApiOrigin);
