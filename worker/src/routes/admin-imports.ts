@@ -98,6 +98,9 @@ export function adminImportRoutes() {
   const r = new Hono<AppEnv>();
   const t = (c: { var: AppEnv["Variables"] }) => tenant(c.var.db, c.var.admin.accountId);
   const actor = (c: { var: AppEnv["Variables"] }) => `amo-user:${c.var.admin.userId}`;
+  /** The admin's audit line about one import. */
+  const auditImport = (c: { var: AppEnv["Variables"] }, importId: number, action: string, message: string, data: Record<string, unknown>) =>
+    writeAudit(t(c), { source: "admin", action, actor: actor(c), entityType: "import", entityId: importId, message, data });
 
   /** The import of this account, or a 404 that says nothing about other accounts. */
   const load = async (tt: Tenant, raw: string): Promise<ImportRow> => {
@@ -146,15 +149,7 @@ export function adminImportRoutes() {
       await deleteImport(tt, imp.id);
       throw err;
     }
-    await writeAudit(tt, {
-      source: "admin",
-      action: "import.uploaded",
-      actor: actor(c),
-      entityType: "import",
-      entityId: imp.id,
-      message: `File «${fileName}» uploaded (${bytes.byteLength} bytes, ${preview.totalRows} rows, ${preview.headers.length} columns).`,
-      data: { type: preview.type, sheet: preview.sheetName, headerRow: preview.headerRow, rows: preview.totalRows, detected: preview.detected },
-    });
+    await auditImport(c, imp.id, "import.uploaded", `File «${fileName}» uploaded (${bytes.byteLength} bytes, ${preview.totalRows} rows, ${preview.headers.length} columns).`, { type: preview.type, sheet: preview.sheetName, headerRow: preview.headerRow, rows: preview.totalRows, detected: preview.detected });
     return c.json(uploadBody(imp.id, fileName, preview, await accountTimeZone(c.env, tt, { waitMs: UPLOAD_ZONE_WAIT_MS })), 201);
   });
 
@@ -226,15 +221,7 @@ export function adminImportRoutes() {
       await failImport(tt, imp.id, codedText("import_not_queued"));
       throw err;
     }
-    await writeAudit(tt, {
-      source: "admin",
-      action: "import.started",
-      actor: actor(c),
-      entityType: "import",
-      entityId: imp.id,
-      message: `Import #${imp.id} of «${imp.fileName}» started as ${body.kind === "leads" ? "leads" : "call results"}.`,
-      data: { kind: body.kind, columns: body.columns, projectId, sheet: body.sheet, headerRow: body.headerRow },
-    });
+    await auditImport(c, imp.id, "import.started", `Import #${imp.id} of «${imp.fileName}» started as ${body.kind === "leads" ? "leads" : "call results"}.`, { kind: body.kind, columns: body.columns, projectId, sheet: body.sheet, headerRow: body.headerRow });
     return c.json(importView(started) satisfies ImportView, 202);
   });
 
@@ -245,15 +232,7 @@ export function adminImportRoutes() {
     if (!cancelled) {
       throw new Problem("import_already_ended", { id: imp.id, status: imp.status });
     }
-    await writeAudit(tt, {
-      source: "admin",
-      action: "import.cancelled",
-      actor: actor(c),
-      entityType: "import",
-      entityId: imp.id,
-      message: `Import #${imp.id} cancelled at ${cancelled.done} of ${cancelled.total} row(s); no further rows are sent to amoCRM.`,
-      data: { done: cancelled.done, total: cancelled.total },
-    });
+    await auditImport(c, imp.id, "import.cancelled", `Import #${imp.id} cancelled at ${cancelled.done} of ${cancelled.total} row(s); no further rows are sent to amoCRM.`, { done: cancelled.done, total: cancelled.total });
     if (cancelled.failed + cancelled.skipped > 0) {
       c.executionCtx.waitUntil(storeErrorReport(c.env, tt, cancelled).catch(() => null));
     }

@@ -136,10 +136,8 @@ export const HOST_ACTIONS_JS = hostPluginScript(
 
   // ---- #/leads/list and #/contacts/list ----
   function renderList(entity) {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
     var isLeads = entity === 'leads';
-    main.appendChild(H.topBar(isLeads ? 'Сделки' : 'Контакты', 'Список'));
+    var main = H.openMain(isLeads ? 'Сделки' : 'Контакты', 'Список');
     data().then(function (d) {
       var rows = isLeads ? d.leads : d.contacts;
       var page = 0;
@@ -255,9 +253,7 @@ export const HOST_ACTIONS_JS = hostPluginScript(
 
   // ---- #/leads/pipeline: Digital Pipeline ----
   function renderPipeline() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(H.topBar('Сделки', 'Воронка › Digital Pipeline'));
+    var main = H.openMain('Сделки', 'Воронка › Digital Pipeline');
     var page = el('div', 'host-dp');
     main.appendChild(page);
     var log = el('div', 'host-dp__log');
@@ -316,14 +312,10 @@ export const HOST_ACTIONS_JS = hostPluginScript(
   // The DP action modal: amoCRM renders the manifest's dp.settings as inputs in the action's block
   // and calls dpSettings; «Готово» saves whatever the inputs hold.
   function openAction(pipeline, status, existing, done) {
-    var root = document.getElementById('host-modal-root');
-    root.innerHTML = '';
-    var modal = el('div', 'host-modal');
-    var win = el('div', 'host-modal__window');
-    win.setAttribute('role', 'dialog');
-    var head = el('div', 'host-modal__head');
-    head.appendChild(el('div', 'host-modal__title', 'Действие «' + H.text(H.manifest().widget.name) + '» на этапе «' + status.name + '»'));
-    win.appendChild(head);
+    var frame = H.openModal();
+    var root = frame.root;
+    var win = frame.win;
+    frame.head.appendChild(el('div', 'host-modal__title', 'Действие «' + H.text(H.manifest().widget.name) + '» на этапе «' + status.name + '»'));
     var form = el('form', 'host-modal__body host-dp__fields');
     var block = el('div', 'digital-pipeline__short-task_widget-style_' + ctx.code);
     var settings = (H.manifest().dp && H.manifest().dp.settings) || {};
@@ -350,8 +342,6 @@ export const HOST_ACTIONS_JS = hostPluginScript(
     foot.appendChild(cancel);
     foot.appendChild(note);
     win.appendChild(foot);
-    modal.appendChild(win);
-    root.appendChild(modal);
     function close() { H.leave(); root.innerHTML = ''; }
     cancel.onclick = close;
     save.onclick = function () {

@@ -63,9 +63,7 @@ export const HOST_UNSORTED_JS = hostPluginScript(
   var STATES = { pending: 'ждёт решения', accepted: 'принята', declined: 'отклонена' };
 
   function render() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(H.topBar('Неразобранное', 'входящие заявки'));
+    var main = H.openMain('Неразобранное', 'входящие заявки');
     var page = el('div', 'host-unsorted');
     page.setAttribute('data-testid', 'host-unsorted');
     main.appendChild(page);

@@ -555,6 +555,28 @@ const HOST_JS = `
     return bar;
   }
 
+  // A view's start: the work area emptied, with amoCRM's top bar.
+  function openMain(title, crumbs) {
+    var main = document.getElementById('host-main');
+    main.innerHTML = '';
+    main.appendChild(topBar(title, crumbs));
+    return main;
+  }
+
+  // amoCRM's modal frame in #host-modal-root (emptied first): the caller fills its head and adds the rest to win.
+  function openModal() {
+    var root = document.getElementById('host-modal-root');
+    root.innerHTML = '';
+    var modal = el('div', 'host-modal');
+    var win = el('div', 'host-modal__window');
+    win.setAttribute('role', 'dialog');
+    var head = el('div', 'host-modal__head');
+    win.appendChild(head);
+    modal.appendChild(win);
+    root.appendChild(modal);
+    return { root: root, win: win, head: head };
+  }
+
   function markNav(name) {
     [].forEach.call(document.querySelectorAll('.host-nav__item'), function (a) {
       a.classList.toggle('host-nav__item--active', a.getAttribute('data-nav') === name);
@@ -568,10 +590,8 @@ const HOST_JS = `
   }
 
   function renderCard(entity, id) {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
     var isLead = entity === 'leads';
-    main.appendChild(topBar(isLead ? 'Сделки' : 'Контакты', isLead ? 'Воронка › Сделка №' + id : 'Контакт №' + id));
+    var main = openMain(isLead ? 'Сделки' : 'Контакты', isLead ? 'Воронка › Сделка №' + id : 'Контакт №' + id);
     var grid = el('div', 'host-card');
     var info = el('section', 'host-card__info');
     var head = el('div', 'host-card__head');
@@ -604,9 +624,7 @@ const HOST_JS = `
   }
 
   function renderIntegrations() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(topBar('Настройки', 'Интеграции'));
+    var main = openMain('Настройки', 'Интеграции');
     var page = el('div', 'host-page');
     var panel = el('div', 'host-panel host-integration');
     var img = el('img');
@@ -631,12 +649,9 @@ const HOST_JS = `
   }
 
   function openSettingsModal() {
-    var root = document.getElementById('host-modal-root');
-    root.innerHTML = '';
-    var modal = el('div', 'host-modal');
-    var win = el('div', 'host-modal__window');
-    win.setAttribute('role', 'dialog');
-    var head = el('div', 'host-modal__head');
+    var frame = openModal();
+    var win = frame.win;
+    var head = frame.head;
     var img = el('img');
     img.src = '/dev/widget/images/logo_min.png';
     img.alt = '';
@@ -649,7 +664,6 @@ const HOST_JS = `
     close.setAttribute('aria-label', 'Закрыть');
     close.onclick = function () { location.hash = '#/settings/widgets/installed'; };
     head.appendChild(close);
-    win.appendChild(head);
 
     var body = el('div', 'host-modal__body widget-settings__modal-body');
     var current = savedSettings();
@@ -668,8 +682,6 @@ const HOST_JS = `
 
     var foot = el('div', 'host-modal__foot');
     win.appendChild(foot);
-    modal.appendChild(win);
-    root.appendChild(modal);
 
     function fieldsNow() {
       var fields = {};
@@ -765,9 +777,7 @@ const HOST_JS = `
   }
 
   function renderAdvanced() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(topBar('Настройки', 'Интеграции › ' + text(manifest.advanced.title)));
+    var main = openMain('Настройки', 'Интеграции › ' + text(manifest.advanced.title));
     var area = el('div', 'host-work-area');
     area.id = 'work-area-' + CODE;
     main.appendChild(area);
@@ -777,9 +787,7 @@ const HOST_JS = `
   }
 
   function renderIndex() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(topBar('Песочница amoCRM', 'виджет LPTracker'));
+    var main = openMain('Песочница amoCRM', 'виджет LPTracker');
     var page = el('div', 'host-page');
     var panel = el('div', 'host-panel');
     panel.appendChild(el('h1', '', 'Локальная страница amoCRM'));
@@ -839,7 +847,7 @@ const HOST_JS = `
   // Views other sandbox modules add (dev-host-actions.ts: lists, Digital Pipeline) register here.
   var extraViews = [];
   window.HOST = {
-    ctx: { accountId: ctx.accountId, userId: ctx.userId, code: CODE }, views: extraViews, el: el, topBar: topBar, text: text, run: run, leave: leaveView,
+    ctx: { accountId: ctx.accountId, userId: ctx.userId, code: CODE }, views: extraViews, el: el, topBar: topBar, openMain: openMain, openModal: openModal, text: text, run: run, leave: leaveView,
     manifest: function () { return manifest; },
     mount: function (area) { widget = createWidget(area); return widget; }
   };
