@@ -6,10 +6,10 @@ import { RateWindow } from "../shared/rate-window";
 import type { ResolvedOptions } from "./options";
 import type {
   CallbackHook,
-  ContactDetail,
   ContactField,
   CustomField,
   LpTrackerBehaviour,
+  SimContact,
   SimDial,
   SimLead,
   Stage,
@@ -28,15 +28,9 @@ export interface ProjectRec {
   projectCallbackUrls: CallbackHook[];
 }
 
-export interface ContactRec {
-  id: number;
-  projectId: number;
-  name: string;
-  profession: string | null;
-  site: string | null;
-  details: ContactDetail[];
+/** A contact as the simulator keeps it: SimContact's fields, but field values by field id. */
+export interface ContactRec extends Omit<SimContact, "fields"> {
   fields: Map<number, unknown>;
-  createdAt: number;
 }
 
 /** A lead as the simulator keeps it: SimLead's fields, but times in ms and custom values by field id. */

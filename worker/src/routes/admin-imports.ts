@@ -109,6 +109,10 @@ export function adminImportRoutes() {
     if (!imp) throw notFound(raw);
     return imp;
   };
+  /** Sheet, header row and columns can be chosen only before the import starts. */
+  const refuseUnlessUploaded = (imp: ImportRow): void => {
+    if (imp.status !== "uploaded") throw new Problem("import_already_started", { id: imp.id, status: imp.status });
+  };
 
   r.post("/api/admin/imports", async (c) => {
     const cfg = c.var.cfg;
@@ -172,9 +176,7 @@ export function adminImportRoutes() {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
     const body = parseOr400(importPreviewRequestSchema, await c.req.json().catch(() => null));
-    if (imp.status !== "uploaded") {
-      throw new Problem("import_already_started", { id: imp.id, status: imp.status });
-    }
+    refuseUnlessUploaded(imp);
     const preview = await previewStored(c.env, imp, body);
     c.header("cache-control", "no-store");
     return c.json(uploadBody(imp.id, imp.fileName, preview, await accountTimeZone(c.env, tt, { waitMs: UPLOAD_ZONE_WAIT_MS })) satisfies ImportUploadResponse);
@@ -184,9 +186,7 @@ export function adminImportRoutes() {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
     const body = parseOr400(importStartRequestSchema, await c.req.json().catch(() => null));
-    if (imp.status !== "uploaded") {
-      throw new Problem("import_already_started", { id: imp.id, status: imp.status });
-    }
+    refuseUnlessUploaded(imp);
     // Another sheet or header row means other columns: they are read again (the first rows only).
     const chosen = body.sheet !== undefined || body.headerRow !== undefined;
     const headers = chosen ? (await previewStored(c.env, imp, { sheet: body.sheet, headerRow: body.headerRow })).headers : imp.headers;

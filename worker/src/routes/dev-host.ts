@@ -563,6 +563,13 @@ const HOST_JS = `
     return main;
   }
 
+  // A settings-style view: the top bar over one .host-page block, which is returned to fill.
+  function openPage(title, crumbs) {
+    var page = el('div', 'host-page');
+    openMain(title, crumbs).appendChild(page);
+    return page;
+  }
+
   // amoCRM's modal frame in #host-modal-root (emptied first): the caller fills its head and adds the rest to win.
   function openModal() {
     var root = document.getElementById('host-modal-root');
@@ -624,8 +631,7 @@ const HOST_JS = `
   }
 
   function renderIntegrations() {
-    var main = openMain('Настройки', 'Интеграции');
-    var page = el('div', 'host-page');
+    var page = openPage('Настройки', 'Интеграции');
     var panel = el('div', 'host-panel host-integration');
     var img = el('img');
     img.src = '/dev/widget/images/logo_min.png';
@@ -645,7 +651,6 @@ const HOST_JS = `
     open.onclick = openSettingsModal;
     panel.appendChild(open);
     page.appendChild(panel);
-    main.appendChild(page);
   }
 
   function openSettingsModal() {
@@ -787,8 +792,7 @@ const HOST_JS = `
   }
 
   function renderIndex() {
-    var main = openMain('Песочница amoCRM', 'виджет LPTracker');
-    var page = el('div', 'host-page');
+    var page = openPage('Песочница amoCRM', 'виджет LPTracker');
     var panel = el('div', 'host-panel');
     panel.appendChild(el('h1', '', 'Локальная страница amoCRM'));
     panel.appendChild(el('p', '', 'Здесь настоящий widget/script.js запускается так, как его запускает amoCRM. Аккаунт №' + ctx.accountId + ' (' + ctx.subdomain + ', ' + account.status + ').'));
@@ -815,7 +819,6 @@ const HOST_JS = `
     panel.appendChild(form);
     panel.appendChild(el('p', '', 'Параметры адреса: account_id, subdomain, user_id, is_admin=0|1, lang=ru|en, consent=0|1, installed=0|1 (виджет ещё не установлен / установлен), code=after|first|lost и code_delay=мс (когда amoCRM пришлёт код доступа: после onSave, до него, никогда), disconnect_hook=0 (отключение без хука amoCRM).'));
     page.appendChild(panel);
-    main.appendChild(page);
   }
 
   function parseRoute() {
