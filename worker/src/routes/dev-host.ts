@@ -630,17 +630,22 @@ const HOST_JS = `
     run('bind_actions');
   }
 
-  function renderIntegrations() {
-    var page = openPage('Настройки', 'Интеграции');
-    var panel = el('div', 'host-panel host-integration');
+  // The widget's logo, name and a description, as amoCRM's integration tile and settings modal show them.
+  function appendWidgetTitle(into, description) {
     var img = el('img');
     img.src = '/dev/widget/images/logo_min.png';
     img.alt = '';
-    panel.appendChild(img);
+    into.appendChild(img);
     var about = el('div');
     about.appendChild(el('div', 'host-modal__title', text(manifest.widget.name)));
-    about.appendChild(el('div', 'host-modal__desc', text(manifest.widget.short_description)));
-    panel.appendChild(about);
+    about.appendChild(el('div', 'host-modal__desc', text(description)));
+    into.appendChild(about);
+  }
+
+  function renderIntegrations() {
+    var page = openPage('Настройки', 'Интеграции');
+    var panel = el('div', 'host-panel host-integration');
+    appendWidgetTitle(panel, manifest.widget.short_description);
     var st = widgetState();
     var state = el('span', 'host-modal__note', !st.installed ? 'Не установлен' : st.active === 'Y' ? 'Установлен, включён' : 'Установлен, отключён');
     state.setAttribute('data-testid', 'host-widget-state');
@@ -657,14 +662,7 @@ const HOST_JS = `
     var frame = openModal();
     var win = frame.win;
     var head = frame.head;
-    var img = el('img');
-    img.src = '/dev/widget/images/logo_min.png';
-    img.alt = '';
-    head.appendChild(img);
-    var about = el('div');
-    about.appendChild(el('div', 'host-modal__title', text(manifest.widget.name)));
-    about.appendChild(el('div', 'host-modal__desc', text(manifest.widget.description)));
-    head.appendChild(about);
+    appendWidgetTitle(head, manifest.widget.description);
     var close = el('button', 'host-modal__close', '×');
     close.setAttribute('aria-label', 'Закрыть');
     close.onclick = function () { location.hash = '#/settings/widgets/installed'; };
