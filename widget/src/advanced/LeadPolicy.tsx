@@ -1,6 +1,6 @@
 // Per LPTracker project: what a repeat request does and who gets a new lead, with pickers filled
 // from the account's own pipelines and users and the project's LPTracker staff. Saved on its own.
-import { h } from "preact";
+import { h, type ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
 import type { AmoMetadata, LptProjectSchema } from "../../../worker/src/api-types";
@@ -12,6 +12,35 @@ import { Picker } from "./Picker";
 
 const REPEAT_MODES: Policy["repeatMode"][] = ["new", "attach", "new_if_closed"];
 const ASSIGN_MODES: Policy["assignMode"][] = ["none", "fixed", "round_robin", "lpt_owner"];
+
+interface CheckListProps {
+  testId: string;
+  /** Each box's test id is this plus `-{id}`. */
+  itemTestId: string;
+  legend: string;
+  items: { id: number; name: string }[];
+  checked: number[];
+  disabled: boolean;
+  onChange: (ids: number[]) => void;
+  children?: ComponentChildren;
+}
+
+/** Checkboxes over the account's pipelines or users; `children` follow the boxes (gone ids, hints). */
+function CheckList({ testId, itemTestId, legend, items, checked, disabled, onChange, children }: CheckListProps) {
+  const toggle = (id: number, on: boolean) => onChange(on ? [...checked.filter((x) => x !== id), id] : checked.filter((x) => x !== id));
+  return (
+    <fieldset class="lptw-policy__group" data-testid={testId}>
+      <legend class="lptw-small">{legend}</legend>
+      {items.map((item) => (
+        <label key={item.id} class="lptw-check">
+          <input type="checkbox" checked={checked.includes(item.id)} disabled={disabled} onChange={(e) => toggle(item.id, e.currentTarget.checked)} data-testid={`${itemTestId}-${item.id}`} />
+          <span>{item.name}</span>
+        </label>
+      ))}
+      {children}
+    </fieldset>
+  );
+}
 
 export interface LeadPolicyProps {
   env: WidgetEnv;
@@ -89,7 +118,6 @@ export function LeadPolicy({ env, projectId, meta, schema, readOnly }: LeadPolic
       ariaLabel={ariaLabel}
     />
   );
-  const toggle = (list: number[], id: number, on: boolean) => (on ? [...list.filter((x) => x !== id), id] : list.filter((x) => x !== id));
   const staff = schema.staff ?? [];
 
   return (
@@ -108,19 +136,12 @@ export function LeadPolicy({ env, projectId, meta, schema, readOnly }: LeadPolic
         ))}
       </div>
       {p.repeatMode !== "new" && (
-        <fieldset class="lptw-policy__group" data-testid="lptw-repeat-pipelines">
-          <legend class="lptw-small">{t("leadpolicy.pipelines")}</legend>
-          {meta.pipelines.map((pl) => (
-            <label key={pl.id} class="lptw-check">
-              <input type="checkbox" checked={p.repeatPipelines.includes(pl.id)} disabled={readOnly} onChange={(e) => change({ repeatPipelines: toggle(p.repeatPipelines, pl.id, e.currentTarget.checked) })} data-testid={`lptw-repeat-pipeline-${pl.id}`} />
-              <span>{pl.name}</span>
-            </label>
-          ))}
+        <CheckList testId="lptw-repeat-pipelines" itemTestId="lptw-repeat-pipeline" legend={t("leadpolicy.pipelines")} items={meta.pipelines} checked={p.repeatPipelines} disabled={readOnly} onChange={(ids) => change({ repeatPipelines: ids })}>
           {p.repeatPipelines.filter((id) => !meta.pipelines.some((pl) => pl.id === id)).map((id) => (
             <div key={id} class="lptw-maprow__problem">{t("leadpolicy.pipeline_gone", { id })}</div>
           ))}
           <p class="lptw-small lptw-muted">{t("leadpolicy.pipelines_hint")}</p>
-        </fieldset>
+        </CheckList>
       )}
 
       <h3 class="lptw-subtitle">{t("leadpolicy.assign_title")}</h3>
@@ -135,16 +156,9 @@ export function LeadPolicy({ env, projectId, meta, schema, readOnly }: LeadPolic
       />
       {p.assignMode === "fixed" && <div class="lptw-policy__group">{userPicker(p.fixedUserId, (id) => change({ fixedUserId: id }), "lptw-assign-fixed", t("leadpolicy.assign.fixed"))}</div>}
       {p.assignMode === "round_robin" && (
-        <fieldset class="lptw-policy__group" data-testid="lptw-assign-rr">
-          <legend class="lptw-small">{t("leadpolicy.rr_users")}</legend>
-          {meta.users.map((u) => (
-            <label key={u.id} class="lptw-check">
-              <input type="checkbox" checked={p.rrUsers.includes(u.id)} disabled={readOnly} onChange={(e) => change({ rrUsers: toggle(p.rrUsers, u.id, e.currentTarget.checked) })} data-testid={`lptw-rr-user-${u.id}`} />
-              <span>{u.name}</span>
-            </label>
-          ))}
+        <CheckList testId="lptw-assign-rr" itemTestId="lptw-rr-user" legend={t("leadpolicy.rr_users")} items={meta.users} checked={p.rrUsers} disabled={readOnly} onChange={(ids) => change({ rrUsers: ids })}>
           {meta.users.length === 0 && <div class="lptw-maprow__problem">{t("leadpolicy.no_users")}</div>}
-        </fieldset>
+        </CheckList>
       )}
       {p.assignMode === "lpt_owner" && (
         <div class="lptw-policy__group" data-testid="lptw-staff-map">

@@ -1,15 +1,15 @@
 // Incoming leads («Неразобранное») of the simulated account: `/api/v4/leads/unsorted/forms` (bare
 // array, ≤50), list/one/accept/decline/link, the manager's accept/decline from the UI, and the
 // `unsorted[add|delete]` account webhooks amoCRM posts for them (amocrm-platform.md §6).
-import { validateAll } from "./batch";
+import { requestIdOf, validateAll } from "./batch";
 import { createContact, readContact } from "./contacts-model";
 import type { ApiContext, Route } from "./context";
-import { halPage, selfLinks } from "./hal";
+import { halAll, halPage, selfLinks } from "./hal";
 import { hal, isRecord, json, noContent, ProblemError, type FieldError } from "./http";
 import { readLead, createLead, updateLead, type LeadChange } from "./leads-model";
 import { child, encodeNested, leaves } from "./php-form";
 import { adminOf } from "./seed";
-import { domainOf, randomToken, type Account, type Store } from "./store";
+import { domainOf, perAccount, randomToken, type Account, type Store } from "./store";
 import { emitLeadChanges } from "./webhooks";
 
 /** Not documented; the platform doc advises ≤50, and the simulator holds callers to it. */
@@ -34,16 +34,7 @@ export interface UnsortedEntry {
   processed_by: number | null;
 }
 
-const entriesOf = new WeakMap<Account, UnsortedEntry[]>();
-
-export function unsortedEntries(account: Account): UnsortedEntry[] {
-  let list = entriesOf.get(account);
-  if (!list) {
-    list = [];
-    entriesOf.set(account, list);
-  }
-  return list;
-}
+export const unsortedEntries = perAccount<UnsortedEntry[]>(() => []);
 
 /** Contacts created with an entry stay out of contact lists and searches until it is accepted. */
 export function hiddenContactIds(account: Account): Set<number> {
@@ -168,19 +159,15 @@ function createEntries(store: Store, account: Account, drafts: UnsortedDraft[], 
   });
 }
 
+/** An entry's `_embedded`: its lead(s), its contacts and (forms carry none) companies, by id. */
+function embeddedOf(e: UnsortedEntry, leadIds: number[]): Record<string, unknown> {
+  return { leads: leadIds.map((id) => ({ id })), contacts: e.contact_ids.map((id) => ({ id })), companies: [] };
+}
+
 function render(ctx: ApiContext, e: UnsortedEntry): Record<string, unknown> {
-  return {
-    uid: e.uid,
-    source_uid: e.source_uid,
-    source_name: e.source_name,
-    category: e.category,
-    pipeline_id: e.pipeline_id,
-    created_at: e.created_at,
-    metadata: e.metadata,
-    account_id: ctx.account.id,
-    _links: selfLinks(ctx, `/api/v4/leads/unsorted/${e.uid}`),
-    _embedded: { leads: [{ id: e.lead_id }], contacts: e.contact_ids.map((id) => ({ id })), companies: [] },
-  };
+  const { uid, source_uid, source_name, category, pipeline_id, created_at, metadata } = e;
+  const _links = selfLinks(ctx, `/api/v4/leads/unsorted/${uid}`);
+  return { uid, source_uid, source_name, category, pipeline_id, created_at, metadata, account_id: ctx.account.id, _links, _embedded: embeddedOf(e, [e.lead_id]) };
 }
 
 async function addForms(ctx: ApiContext): Promise<Response> {
@@ -199,16 +186,7 @@ async function addForms(ctx: ApiContext): Promise<Response> {
   }
   const drafts = validateAll(body, (raw, errors) => readItem(ctx.account, raw, errors));
   const entries = createEntries(ctx.store, ctx.account, drafts, ctx.userId);
-  return hal({
-    _total_items: entries.length,
-    _links: selfLinks(ctx, ctx.url.pathname),
-    _embedded: {
-      unsorted: entries.map((e, i) => {
-        const raw = body[i] as Record<string, unknown>;
-        return { ...render(ctx, e), request_id: raw.request_id !== undefined ? String(raw.request_id) : String(i) };
-      }),
-    },
-  });
+  return halAll(ctx, "unsorted", entries.map((e, i) => ({ ...render(ctx, e), request_id: requestIdOf(body[i], i) })));
 }
 
 function pending(account: Account): UnsortedEntry[] {
@@ -239,15 +217,10 @@ function one(ctx: ApiContext): Response {
   return entry ? hal(render(ctx, entry)) : noContent();
 }
 
-function processed(ctx: { account: Account; base?: string }, e: UnsortedEntry): Record<string, unknown> {
-  const leadIds = e.result_lead_id ? [e.result_lead_id] : [e.lead_id];
-  return {
-    uid: e.uid,
-    category: e.category,
-    pipeline_id: e.pipeline_id,
-    created_at: e.created_at,
-    _embedded: { leads: leadIds.map((id) => ({ id })), contacts: e.contact_ids.map((id) => ({ id })), companies: [] },
-  };
+/** The answer to accept/decline: the entry and where it ended, under the call's own link. */
+function processed(ctx: ApiContext, e: UnsortedEntry): Response {
+  const { uid, category, pipeline_id, created_at } = e;
+  return hal({ uid, category, pipeline_id, created_at, _embedded: embeddedOf(e, [e.result_lead_id ?? e.lead_id]), _links: selfLinks(ctx, ctx.url.pathname) });
 }
 
 function userOr(account: Account, raw: unknown, fallback: number): number {
@@ -325,7 +298,7 @@ async function accept(ctx: ApiContext): Promise<Response> {
   const userId = userOr(ctx.account, raw.user_id, ctx.userId);
   const statusId = raw.status_id === undefined || raw.status_id === null ? undefined : Number(raw.status_id);
   acceptEntry(ctx.store, ctx.account, entry, { userId, statusId, modifiedBy: 0 });
-  return hal({ ...processed(ctx, entry), _links: selfLinks(ctx, ctx.url.pathname) });
+  return processed(ctx, entry);
 }
 
 async function decline(ctx: ApiContext): Promise<Response> {
@@ -333,7 +306,7 @@ async function decline(ctx: ApiContext): Promise<Response> {
   const body = await ctx.body();
   const userId = userOr(ctx.account, isRecord(body) ? body.user_id : undefined, ctx.userId);
   declineEntry(ctx.store, ctx.account, entry, userId);
-  return hal({ ...processed(ctx, entry), _links: selfLinks(ctx, ctx.url.pathname) });
+  return processed(ctx, entry);
 }
 
 /** amoCRM links only chat (and mail) entries to an existing entity; a form entry is refused. */

@@ -1,8 +1,8 @@
 // /api/v4/contacts: list (plain-text `query`, filters, `with=leads`), one by id, batch create and
 // update; API writes fire add_contact/update_contact webhooks with modified_user_id 0.
-import { readArrayBody, readObjectBody, requestIdOf, validateAll } from "./batch";
+import { halWritten, readArrayBody, readObjectBody, validateAll } from "./batch";
 import { createContact, leadsOfContact, readContact, updateContact } from "./contacts-model";
-import type { ApiContext, Route } from "./context";
+import { entityRoutes, type ApiContext, type Route } from "./context";
 import { renderFieldValues, searchableText } from "./custom-fields";
 import { halPage, href, selfLinks } from "./hal";
 import { hal, noContent, ProblemError } from "./http";
@@ -60,18 +60,7 @@ async function create(ctx: ApiContext): Promise<Response> {
   const drafts = validateAll(items, (raw, errors) => readContact(ctx.account, raw, errors, { update: false }));
   const created = drafts.map((d) => createContact(ctx.store, ctx.account, d, ctx.userId));
   emitContactChanges(ctx.store, ctx.account, "add", created, 0);
-  return hal({
-    _links: selfLinks(ctx, "/api/v4/contacts"),
-    _embedded: {
-      contacts: created.map((c, i) => ({
-        id: c.id,
-        is_deleted: false,
-        is_unsorted: false,
-        request_id: requestIdOf(items[i], i),
-        _links: selfLinks(ctx, `/api/v4/contacts/${c.id}`),
-      })),
-    },
-  });
+  return halWritten(ctx, "/api/v4/contacts", "contacts", items, created, (c) => ({ fields: { id: c.id, is_deleted: false, is_unsorted: false }, self: `/api/v4/contacts/${c.id}` }));
 }
 
 function updateAll(ctx: ApiContext, items: unknown[]): Contact[] {
@@ -88,18 +77,7 @@ function updateAll(ctx: ApiContext, items: unknown[]): Contact[] {
 async function patchMany(ctx: ApiContext): Promise<Response> {
   const items = await readArrayBody(ctx, MAX_BATCH);
   const updated = updateAll(ctx, items);
-  return hal({
-    _links: selfLinks(ctx, "/api/v4/contacts"),
-    _embedded: {
-      contacts: updated.map((c, i) => ({
-        id: c.id,
-        name: c.name,
-        updated_at: c.updated_at,
-        request_id: requestIdOf(items[i], i),
-        _links: selfLinks(ctx, `/api/v4/contacts/${c.id}`),
-      })),
-    },
-  });
+  return halWritten(ctx, "/api/v4/contacts", "contacts", items, updated, (c) => ({ fields: { id: c.id, name: c.name, updated_at: c.updated_at }, self: `/api/v4/contacts/${c.id}` }));
 }
 
 async function patchOne(ctx: ApiContext): Promise<Response> {
@@ -110,11 +88,5 @@ async function patchOne(ctx: ApiContext): Promise<Response> {
   return hal({ id: contact!.id, name: contact!.name, updated_at: contact!.updated_at, _links: { self: { href: href(ctx, ctx.url.pathname) } } });
 }
 
-export const contactRoutes: Route[] = [
-  { method: "GET", pattern: "/api/v4/contacts", handler: list },
-  { method: "POST", pattern: "/api/v4/contacts", handler: create },
-  { method: "PATCH", pattern: "/api/v4/contacts", handler: patchMany },
-  { method: "GET", pattern: "/api/v4/contacts/{id}", handler: one },
-  { method: "PATCH", pattern: "/api/v4/contacts/{id}", handler: patchOne },
-];
+export const contactRoutes: Route[] = entityRoutes("/api/v4/contacts", { list, create, patchMany, one, patchOne });
 

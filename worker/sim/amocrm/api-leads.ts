@@ -1,10 +1,10 @@
 // /api/v4/leads: list (filters by pipeline/status, `with=contacts`), one by id, batch create and
 // update, and linking contacts; API writes fire add_lead/update_lead/status_lead webhooks.
-import { readArrayBody, readObjectBody, requestIdOf, validateAll } from "./batch";
+import { halWritten, readArrayBody, readObjectBody, validateAll } from "./batch";
 import { MAX_BATCH } from "./api-contacts";
-import type { ApiContext, Route } from "./context";
+import { entityRoutes, type ApiContext, type Route } from "./context";
 import { renderFieldValues, searchableText } from "./custom-fields";
-import { halPage, href, selfLinks } from "./hal";
+import { halAll, halPage, href, selfLinks } from "./hal";
 import { hal, isRecord, noContent, ProblemError } from "./http";
 import { createLead, readLead, updateLead, type LeadChange } from "./leads-model";
 import { applyCommonFilters, applyOrder, filterIds, inRange, withList } from "./list-filters";
@@ -81,12 +81,7 @@ async function create(ctx: ApiContext): Promise<Response> {
   const drafts = validateAll(items, (raw, errors) => readLead(ctx.account, raw, errors, { update: false }));
   const changes = drafts.map((d) => createLead(ctx.store, ctx.account, d, ctx.userId));
   emitLeadChanges(ctx.store, ctx.account, changes, 0);
-  return hal({
-    _links: selfLinks(ctx, "/api/v4/leads"),
-    _embedded: {
-      leads: changes.map(({ lead }, i) => ({ id: lead.id, request_id: requestIdOf(items[i], i), _links: selfLinks(ctx, `/api/v4/leads/${lead.id}`) })),
-    },
-  });
+  return halWritten(ctx, "/api/v4/leads", "leads", items, changes, ({ lead }) => ({ fields: { id: lead.id }, self: `/api/v4/leads/${lead.id}` }));
 }
 
 function updateAll(ctx: ApiContext, items: unknown[]): LeadChange[] {
@@ -99,17 +94,7 @@ function updateAll(ctx: ApiContext, items: unknown[]): LeadChange[] {
 async function patchMany(ctx: ApiContext): Promise<Response> {
   const items = await readArrayBody(ctx, MAX_BATCH);
   const changes = updateAll(ctx, items);
-  return hal({
-    _links: selfLinks(ctx, "/api/v4/leads"),
-    _embedded: {
-      leads: changes.map(({ lead }, i) => ({
-        id: lead.id,
-        updated_at: lead.updated_at,
-        request_id: requestIdOf(items[i], i),
-        _links: selfLinks(ctx, `/api/v4/leads/${lead.id}`),
-      })),
-    },
-  });
+  return halWritten(ctx, "/api/v4/leads", "leads", items, changes, ({ lead }) => ({ fields: { id: lead.id, updated_at: lead.updated_at }, self: `/api/v4/leads/${lead.id}` }));
 }
 
 async function patchOne(ctx: ApiContext): Promise<Response> {
@@ -133,19 +118,11 @@ async function link(ctx: ApiContext): Promise<Response> {
   });
   lead.contact_ids = [...new Set([...lead.contact_ids, ...ids])];
   touch(lead, ctx.nowSec());
-  return hal({
-    _total_items: ids.length,
-    _links: selfLinks(ctx, ctx.url.pathname),
-    _embedded: { links: ids.map((id) => ({ entity_id: lead.id, entity_type: "leads", to_entity_id: id, to_entity_type: "contacts", metadata: null })) },
-  });
+  return halAll(ctx, "links", ids.map((id) => ({ entity_id: lead.id, entity_type: "leads", to_entity_id: id, to_entity_type: "contacts", metadata: null })));
 }
 
 export const leadRoutes: Route[] = [
-  { method: "GET", pattern: "/api/v4/leads", handler: list },
-  { method: "POST", pattern: "/api/v4/leads", handler: create },
-  { method: "PATCH", pattern: "/api/v4/leads", handler: patchMany },
-  { method: "GET", pattern: "/api/v4/leads/{id}", handler: one },
-  { method: "PATCH", pattern: "/api/v4/leads/{id}", handler: patchOne },
+  ...entityRoutes("/api/v4/leads", { list, create, patchMany, one, patchOne }),
   { method: "POST", pattern: "/api/v4/leads/{id}/link", handler: link },
 ];
 

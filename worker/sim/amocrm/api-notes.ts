@@ -1,10 +1,10 @@
 // Notes on leads and contacts: `/api/v4/{entity}/notes` (items carry entity_id) and
 // `/api/v4/{entity}/{id}/notes`; common, call_in/call_out, service_message and sms types.
-import { readArrayBody, requestIdOf, validateAll } from "./batch";
+import { halWritten, readArrayBody, validateAll } from "./batch";
 import { MAX_BATCH } from "./api-contacts";
 import type { ApiContext, Route } from "./context";
 import { halPage, selfLinks } from "./hal";
-import { hal, isRecord, type FieldError } from "./http";
+import { isRecord, type FieldError } from "./http";
 import { filterIds, inRange } from "./list-filters";
 import { child, leaves } from "./php-form";
 import type { Account, Store } from "./store";
@@ -81,12 +81,7 @@ async function create(ctx: ApiContext): Promise<Response> {
     return { entityId, type, params };
   });
   const notes = drafts.map((d) => createNote(ctx.store, ctx.account, entity, d!.entityId, d!.type, d!.params, ctx.userId));
-  return hal({
-    _links: selfLinks(ctx, ctx.url.pathname),
-    _embedded: {
-      notes: notes.map((n, i) => ({ id: n.id, entity_id: n.entity_id, request_id: requestIdOf(items[i], i), _links: selfLinks(ctx, `/api/v4/${entity}/${n.entity_id}/notes/${n.id}`) })),
-    },
-  });
+  return halWritten(ctx, ctx.url.pathname, "notes", items, notes, (n) => ({ fields: { id: n.id, entity_id: n.entity_id }, self: `/api/v4/${entity}/${n.entity_id}/notes/${n.id}` }));
 }
 
 function list(ctx: ApiContext): Response {

@@ -1,11 +1,11 @@
 // /api/v4/tasks: create (linked to a lead or contact, typed by the account's task types) and list
 // with the entity, type, responsible and completion filters.
-import { readArrayBody, requestIdOf, validateAll } from "./batch";
+import { halWritten, readArrayBody, validateAll } from "./batch";
 import { MAX_BATCH } from "./api-contacts";
 import { readUserId } from "./contacts-model";
 import type { ApiContext, Route } from "./context";
 import { halPage, selfLinks } from "./hal";
-import { hal, isRecord } from "./http";
+import { isRecord } from "./http";
 import { entityExists } from "./api-notes";
 import { filterIds } from "./list-filters";
 import { child, leaves } from "./php-form";
@@ -75,10 +75,7 @@ async function create(ctx: ApiContext): Promise<Response> {
     ctx.account.tasks.push(task);
     return task;
   });
-  return hal({
-    _links: selfLinks(ctx, "/api/v4/tasks"),
-    _embedded: { tasks: created.map((t, i) => ({ id: t.id, request_id: requestIdOf(items[i], i), _links: selfLinks(ctx, `/api/v4/tasks/${t.id}`) })) },
-  });
+  return halWritten(ctx, "/api/v4/tasks", "tasks", items, created, (t) => ({ fields: { id: t.id }, self: `/api/v4/tasks/${t.id}` }));
 }
 
 function list(ctx: ApiContext): Response {

@@ -1,7 +1,8 @@
 // Batch write bodies: an array of items, a size cap, and all-or-nothing validation whose errors
 // carry each item's request_id the way amoCRM reports them.
 import type { ApiContext } from "./context";
-import { isRecord, ProblemError, ValidationFailure, type FieldError, type ItemErrors } from "./http";
+import { selfLinks } from "./hal";
+import { hal, isRecord, ProblemError, ValidationFailure, type FieldError, type ItemErrors } from "./http";
 
 export function requestIdOf(raw: unknown, index: number): string {
   return isRecord(raw) && (typeof raw.request_id === "string" || typeof raw.request_id === "number") ? String(raw.request_id) : String(index);
@@ -35,4 +36,27 @@ export function validateAll<D>(items: unknown[], read: (raw: unknown, errors: Fi
   });
   if (failures.length) throw new ValidationFailure(failures);
   return drafts;
+}
+
+/**
+ * The answer to a batch write: `_embedded.{entity}` lists each written item in request order — its
+ * `fields`, the request_id it came with and its own link — under the collection's self link.
+ */
+export function halWritten<T>(
+  ctx: ApiContext,
+  collection: string,
+  entity: string,
+  raws: unknown[],
+  written: T[],
+  row: (item: T) => { fields: Record<string, unknown>; self: string },
+): Response {
+  return hal({
+    _links: selfLinks(ctx, collection),
+    _embedded: {
+      [entity]: written.map((item, i) => {
+        const { fields, self } = row(item);
+        return { ...fields, request_id: requestIdOf(raws[i], i), _links: selfLinks(ctx, self) };
+      }),
+    },
+  });
 }

@@ -28,3 +28,23 @@ export interface Route {
   pattern: string;
   handler: RouteHandler;
 }
+
+/** The handlers of an entity collection the way amoCRM lays out /api/v4/leads and /api/v4/contacts. */
+export interface EntityHandlers {
+  list: RouteHandler;
+  create: RouteHandler;
+  patchMany: RouteHandler;
+  one: RouteHandler;
+  patchOne: RouteHandler;
+}
+
+/** `GET|POST|PATCH base` and `GET|PATCH base/{id}`. */
+export function entityRoutes(base: string, h: EntityHandlers): Route[] {
+  return [
+    { method: "GET", pattern: base, handler: h.list },
+    { method: "POST", pattern: base, handler: h.create },
+    { method: "PATCH", pattern: base, handler: h.patchMany },
+    { method: "GET", pattern: `${base}/{id}`, handler: h.one },
+    { method: "PATCH", pattern: `${base}/{id}`, handler: h.patchOne },
+  ];
+}

@@ -6,7 +6,7 @@ import { json } from "./http";
 import { readLead, updateLead, type LeadChange } from "./leads-model";
 import { encodeNested } from "./php-form";
 import type { OutgoingHook } from "../shared/outbox";
-import type { Account, Store } from "./store";
+import { perAccount, type Account, type Store } from "./store";
 import { emitLeadChanges } from "./webhooks";
 
 export interface DpAction {
@@ -19,17 +19,9 @@ export interface DpAction {
   settings: Record<string, string>;
 }
 
-const actionsOf = new WeakMap<Account, DpAction[]>();
 let seq = 0;
 
-export function dpActions(account: Account): DpAction[] {
-  let list = actionsOf.get(account);
-  if (!list) {
-    list = [];
-    actionsOf.set(account, list);
-  }
-  return list;
-}
+export const dpActions = perAccount<DpAction[]>(() => []);
 
 export class DpControlError extends Error {
   constructor(

@@ -96,17 +96,23 @@ function clientProblem(store: Store, body: Record<string, unknown>): Response | 
   return null;
 }
 
+/** Both grants, once the code or token names an account: counted, injected faults, the account's domain, the client. */
+async function grantRefusal(store: Store, request: Request, account: Account, body: Record<string, unknown>): Promise<Response | null> {
+  countRequest(account, "POST", "/oauth2/access_token");
+  const fault = await oauthFault(account, "/oauth2/access_token");
+  if (fault) return fault;
+  // A moved account is not at the old domain any more; a refresh token stays usable at the new one.
+  if (!hostMatches(account, request)) return oauthError(404, "Account not found", "No account at this domain");
+  return clientProblem(store, body);
+}
+
 async function exchangeCode(store: Store, signer: JwtSigner, request: Request, body: Record<string, unknown>): Promise<Response> {
   const record = store.codes.get(String(body.code ?? ""));
   const account = record && store.accounts.get(record.accountId);
   if (!record || !account) return oauthError(400, "Cannot decrypt the authorization code", "Authorization code is invalid");
-  countRequest(account, "POST", "/oauth2/access_token");
   account.stats.codeExchanges++;
-  const fault = await oauthFault(account, "/oauth2/access_token");
-  if (fault) return fault;
-  if (!hostMatches(account, request)) return oauthError(404, "Account not found", "No account at this domain");
-  const bad = clientProblem(store, body);
-  if (bad) return bad;
+  const refused = await grantRefusal(store, request, account, body);
+  if (refused) return refused;
   if (record.used) return oauthError(400, "Authorization code has been revoked", "Authorization code was already used");
   if (record.expiresAt <= store.opts.now()) return oauthError(400, "Authorization code has expired", "Authorization code has expired");
   record.used = true;
@@ -117,14 +123,9 @@ async function refresh(store: Store, signer: JwtSigner, request: Request, body: 
   const record = store.refreshTokens.get(String(body.refresh_token ?? ""));
   const account = record && store.accounts.get(record.accountId);
   if (!record || !account) return oauthError(401, "Cannot decrypt the refresh token", "Refresh token is invalid");
-  countRequest(account, "POST", "/oauth2/access_token");
   account.stats.refreshCalls++;
-  const fault = await oauthFault(account, "/oauth2/access_token");
-  if (fault) return fault;
-  // A moved account is not at the old domain any more; the token itself stays usable elsewhere.
-  if (!hostMatches(account, request)) return oauthError(404, "Account not found", "No account at this domain");
-  const bad = clientProblem(store, body);
-  if (bad) return bad;
+  const refused = await grantRefusal(store, request, account, body);
+  if (refused) return refused;
   if (record.used || record.revoked) return oauthError(401, "Token has been revoked", "Refresh token has been revoked");
   const now = store.opts.now();
   if (record.expiresAt <= now) return oauthError(401, "Token has expired", "Refresh token has expired");

@@ -219,3 +219,16 @@ export function randomToken(bytes: number): string {
   const buf = crypto.getRandomValues(new Uint8Array(bytes));
   return Array.from(buf, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** State a feature keeps beside each account without widening Account: made on first use, gone with the account. */
+export function perAccount<T>(make: () => T): (account: Account) => T {
+  const held = new WeakMap<Account, T>();
+  return (account) => {
+    let value = held.get(account);
+    if (value === undefined) {
+      value = make();
+      held.set(account, value);
+    }
+    return value;
+  };
+}

@@ -4,8 +4,8 @@ import { listCustoms } from "./customs";
 import { formatDmyHi, unix } from "./dates";
 import type { ContactRec, LeadRec, Store, UserRec } from "./store";
 
-export function presentContact(user: UserRec, contact: ContactRec) {
-  const project = user.projects.get(contact.projectId)!;
+/** The contact as a lead embeds it; the contact itself adds its fields and creation time. */
+function contactCore(contact: ContactRec) {
   return {
     id: contact.id,
     project_id: contact.projectId,
@@ -13,6 +13,13 @@ export function presentContact(user: UserRec, contact: ContactRec) {
     profession: contact.profession,
     site: contact.site,
     details: contact.details.map((d) => ({ ...d })),
+  };
+}
+
+export function presentContact(user: UserRec, contact: ContactRec) {
+  const project = user.projects.get(contact.projectId)!;
+  return {
+    ...contactCore(contact),
     fields: project.fields.map((f) => ({ id: f.id, name: f.name, type: f.type, value: contact.fields.get(f.id) ?? null })),
     created_at: unix(contact.createdAt),
   };
@@ -32,14 +39,7 @@ export function presentLead(store: Store, user: UserRec, lead: LeadRec, opts: { 
   return {
     id: lead.id,
     contact_id: lead.contactId,
-    contact: {
-      id: contact.id,
-      project_id: contact.projectId,
-      name: contact.name,
-      profession: contact.profession,
-      site: contact.site,
-      details: contact.details.map((d) => ({ ...d })),
-    },
+    contact: contactCore(contact),
     name: lead.name,
     funnel: stageAsObject(store, user) ? { id: stage.id, name: stage.name } : stage.id,
     stage_id: stage.id,

@@ -6,14 +6,12 @@ import { RateWindow } from "../shared/rate-window";
 import type { ResolvedOptions } from "./options";
 import type {
   CallbackHook,
-  CallRecord,
-  ContactDetail,
   ContactField,
   CustomField,
   LpTrackerBehaviour,
-  Payment,
-  SimComment,
+  SimContact,
   SimDial,
+  SimLead,
   Stage,
   Staff,
 } from "./types";
@@ -30,35 +28,15 @@ export interface ProjectRec {
   projectCallbackUrls: CallbackHook[];
 }
 
-export interface ContactRec {
-  id: number;
-  projectId: number;
-  name: string;
-  profession: string | null;
-  site: string | null;
-  details: ContactDetail[];
+/** A contact as the simulator keeps it: SimContact's fields, but field values by field id. */
+export interface ContactRec extends Omit<SimContact, "fields"> {
   fields: Map<number, unknown>;
-  createdAt: number;
 }
 
-export interface LeadRec {
-  id: number;
-  projectId: number;
-  contactId: number;
-  name: string;
-  stageId: number;
-  ownerId: number | null;
-  view: Record<string, unknown>;
+/** A lead as the simulator keeps it: SimLead's fields, but times in ms and custom values by field id. */
+export interface LeadRec extends Omit<SimLead, "stageName" | "custom" | "leadDate"> {
   custom: Map<number, unknown>;
-  payments: Payment[];
-  calls: CallRecord[];
-  comments: SimComment[];
-  createdAt: number;
-  updatedAt: number;
   leadDate: number;
-  dialed: boolean;
-  dials: number;
-  deleted: boolean;
 }
 
 export interface TokenRec {

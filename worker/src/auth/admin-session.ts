@@ -13,8 +13,10 @@ import type { ErrorCode } from "../lib/errors";
 import { auditText, type AUDIT_WORDS } from "../lib/audit-texts";
 import { adminLinks, adminSessions, metadataCache } from "../db/schema";
 import type { Db } from "../db/client";
-import { amoGate, type AmoResult } from "../amocrm/gate";
-import { logWarn } from "../lib/log";
+import { AmoClient, AmoError } from "../amocrm/client";
+import { isPlainObject } from "../lib/json-guard";
+import { z } from "zod";
+import { logWarn, messageOf } from "../lib/log";
 import { getAccount } from "../db/accounts";
 import { scoped, tenant, type Tenant } from "../db/tenant";
 import { auditInsert, writeAudit } from "../db/audit";
@@ -155,21 +157,25 @@ async function currentSession(c: Context<AppEnv>): Promise<SessionRow | null> {
   return null;
 }
 
+/** What the rights check reads of GET /api/v4/users/{id}; a body of another shape counts as no rights. */
+const userRightsSchema = z.object({ rights: z.object({ is_admin: z.unknown(), is_active: z.unknown() }).partial().nullish() }).partial();
+
 type RightsAnswer = { kind: "admin" } | { kind: "lost"; why: keyof typeof AUDIT_WORDS.why } | { kind: "unknown"; detail: string };
 
 /** Asks amoCRM (through the account's gate and budget) whether the user is still an active admin. */
 async function askAdminRight(env: Env, accountId: number, userId: number): Promise<RightsAnswer> {
   try {
-    const r = (await amoGate(env, accountId).request({ method: "GET", path: `/api/v4/users/${userId}` })) as AmoResult;
-    if (!r.ok) return { kind: "unknown", detail: r.detail };
-    if (r.status === 404) return { kind: "lost", why: "user_gone" };
-    if (r.status !== 200) return { kind: "unknown", detail: `GET /api/v4/users/${userId} answered ${r.status}` };
-    const rights = (r.body as { rights?: { is_admin?: unknown; is_active?: unknown } } | null)?.rights;
+    const { status, body } = await new AmoClient(env, accountId).call({ method: "GET", path: `/api/v4/users/${userId}` });
+    if (status !== 200) return { kind: "unknown", detail: `GET /api/v4/users/${userId} answered ${status}` };
+    const parsed = userRightsSchema.safeParse(body);
+    const rights = parsed.success ? parsed.data.rights : undefined;
     if (rights?.is_active === false) return { kind: "lost", why: "user_inactive" };
     if (rights?.is_admin !== true) return { kind: "lost", why: "not_admin" };
     return { kind: "admin" };
   } catch (err) {
-    return { kind: "unknown", detail: (err as Error).message };
+    if (err instanceof AmoError && err.status === 404) return { kind: "lost", why: "user_gone" };
+    if (err instanceof AmoError && err.kind === "http") return { kind: "unknown", detail: `GET /api/v4/users/${userId} answered ${err.status}` };
+    return { kind: "unknown", detail: messageOf(err) };
   }
 }
 
@@ -217,8 +223,8 @@ export const cachedUserName = scoped(async (t: Tenant, userId: number): Promise<
     .limit(1);
   const users: unknown = rows[0]?.data;
   if (!Array.isArray(users)) return null;
-  const user = users.find((u): u is { id: unknown; name?: unknown } => !!u && typeof u === "object" && (u as { id?: unknown }).id === userId);
-  return typeof user?.name === "string" ? user.name : null;
+  const user = users.find((u) => isPlainObject(u) && u.id === userId);
+  return isPlainObject(user) && typeof user.name === "string" ? user.name : null;
 });
 
 function refusedPage(status: 401 | 403, text: string): Response {
@@ -375,7 +381,7 @@ async function loginSwitch(c: Context<AppEnv>): Promise<Response> {
   // (set by the browser, not by pages) still tells our own page from another site.
   const sameOrigin = c.req.header("origin") === cfg.publicOrigin || c.req.header("sec-fetch-site") === "same-origin";
   if (!sameOrigin) return refusedPage(403, "Вход отклонён: запрос пришёл с другого сайта. Откройте страницу администратора из amoCRM. / Sign-in refused: the request came from another site. Open the admin page from amoCRM.");
-  const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  const form: Record<string, unknown> = await c.req.parseBody().catch(() => ({}));
   const token = typeof form.token === "string" ? form.token : "";
   if (!LINK_TOKEN.test(token)) return refusedPage(401, LINK_REFUSED);
   const now = Date.now();

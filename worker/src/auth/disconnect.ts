@@ -6,7 +6,7 @@ import { and, eq, gt, ne } from "drizzle-orm";
 import { config, type Env } from "../env";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { logError, logInfo, logWarn } from "../lib/log";
+import { logError, logInfo, logWarn, messageOf } from "../lib/log";
 import { accounts, auditLog } from "../db/schema";
 import { getAccount } from "../db/accounts";
 import { tenant, type Tenant } from "../db/tenant";
@@ -14,6 +14,7 @@ import { writeAudit } from "../db/audit";
 import { makeDb } from "../db/client";
 import { RetryLater } from "../queue/retry";
 import { amoGate } from "../amocrm/gate";
+import { isPlainObject } from "../lib/json-guard";
 import { auditText } from "../lib/audit-texts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -57,7 +58,7 @@ async function readParams(c: Context<AppEnv>): Promise<{ params: HookParams; var
           } catch {
             throw new Problem("disconnect_body_invalid");
           }
-          if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) sources.push(["json", pick(parsed as Record<string, unknown>)]);
+          if (isPlainObject(parsed)) sources.push(["json", pick(parsed)]);
         } else {
           sources.push(["form", pick(Object.fromEntries(new URLSearchParams(text)))]);
         }
@@ -98,9 +99,7 @@ export async function verifyDisconnectSignature(secret: string, clientUuid: stri
 /** Drops the account's amoCRM tokens. A failure must not fail the hook: amoCRM does not resend it. */
 async function forgetAmoTokens(env: Env, t: Tenant, requestId: string): Promise<boolean> {
   try {
-    const stub = amoGate(env, t.accountId) as unknown as { forgetTokens?: () => Promise<void> };
-    if (typeof stub.forgetTokens !== "function") throw new Error("the account gate has no forgetTokens()");
-    await stub.forgetTokens();
+    await amoGate(env, t.accountId).forgetTokens();
     return true;
   } catch (err) {
     logError("disconnect: could not drop amoCRM tokens", err, { accountId: t.accountId, requestId });
@@ -180,7 +179,7 @@ async function askAmo(env: Env, accountId: number): Promise<{ verdict: "gone" | 
   try {
     return await amoGate(env, accountId).confirmAccessGone();
   } catch (err) {
-    return { verdict: "unknown", detail: `the account gate failed: ${(err as Error).message}` };
+    return { verdict: "unknown", detail: `the account gate failed: ${messageOf(err)}` };
   }
 }
 

@@ -1,7 +1,7 @@
 // Widget sign-in: verifies amoCRM's one-time `X-Auth-Token` (an HS256 JWT keyed with our client
 // secret) and puts the caller on `c.var.widget`. Who is calling comes from the token, never the request.
 import type { MiddlewareHandler } from "hono";
-import { jwtVerify, type JWTPayload } from "jose";
+import { errors, jwtVerify, type JWTPayload } from "jose";
 import type { Config } from "../env";
 import type { AppEnv, WidgetAuth } from "../lib/hono-env";
 import { Problem, problemOf } from "../lib/problem";
@@ -81,20 +81,10 @@ export function hostOf(value: string): string | null {
 }
 
 function refusalOf(err: unknown): WidgetTokenRefusal {
-  const e = err as { code?: string; claim?: string };
-  switch (e?.code) {
-    case "ERR_JWT_EXPIRED":
-      return "expired";
-    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
-      if (e.claim === "nbf") return "not_yet_valid";
-      if (e.claim === "aud") return "audience";
-      return "claims";
-    case "ERR_JOSE_ALG_NOT_ALLOWED":
-    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
-      return "signature";
-    default:
-      return "malformed";
-  }
+  if (err instanceof errors.JWTExpired) return "expired";
+  if (err instanceof errors.JWTClaimValidationFailed) return err.claim === "nbf" ? "not_yet_valid" : err.claim === "aud" ? "audience" : "claims";
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JWSSignatureVerificationFailed) return "signature";
+  return "malformed";
 }
 
 type WidgetTokenConfig = Pick<Config, "amoClientId" | "amoClientSecret" | "amoRedirectUri">;
@@ -151,7 +141,8 @@ export const widgetAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** Settings and admin links need an amoCRM administrator. */
 export const requireWidgetAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const widget = c.get("widget") as WidgetAuth | undefined;
+  // Unset when no token middleware ran before this one.
+  const widget: WidgetAuth | undefined = c.get("widget");
   if (!widget) throw widgetTokenProblem("missing");
   if (!widget.isAdmin) {
     throw new Problem("amo_admin_required", {}, { reason: "not_admin" });

@@ -11,7 +11,7 @@ const when = z.number().nullable();
 
 /** A text's catalogue code and params (lib/errors.ts TEXTS), answered beside its English text. */
 const textPartSchema = z.object({
-  code: z.enum(Object.keys(TEXTS) as [TextCode, ...TextCode[]]),
+  code: z.custom<TextCode>((v) => typeof v === "string" && Object.hasOwn(TEXTS, v), "Unknown text code"),
   params: z.record(z.string(), z.union([z.string(), z.number()])),
 });
 /** `items`: the parts the text lists (a spreadsheet row's cell issues), each worded into `{items}`. */

@@ -13,12 +13,7 @@ export interface StoredLeadPolicy extends LeadPolicy {
 }
 
 export const getLeadPolicy = scoped(async (t: Tenant, projectId: number): Promise<StoredLeadPolicy> => {
-  const rows = await t.db
-    .select()
-    .from(leadPolicies)
-    .where(and(eq(leadPolicies.accountId, t.accountId), eq(leadPolicies.projectId, projectId)))
-    .limit(1);
-  const r = rows[0];
+  const r = await t.db.select().from(leadPolicies).where(and(eq(leadPolicies.accountId, t.accountId), eq(leadPolicies.projectId, projectId))).get();
   if (!r) return { ...DEFAULT_LEAD_POLICY, saved: false, rrNext: 0, updatedAt: null };
   return {
     repeatMode: r.repeatMode,

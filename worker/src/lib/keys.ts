@@ -12,8 +12,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-export async function sha256Hex(text: string | Uint8Array): Promise<string> {
+export async function sha256Hex(text: string | Uint8Array<ArrayBuffer>): Promise<string> {
   const data = typeof text === "string" ? new TextEncoder().encode(text) : text;
-  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
+  const digest = await crypto.subtle.digest("SHA-256", data);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -78,7 +78,7 @@ export function parseNestedForm(params: URLSearchParams, limits: FormLimits = FO
       }
     }
   }
-  return toPlain(root) as Record<string, FormValue>;
+  return toPlainObject(root);
 }
 
 type Tree = Map<string, string | Tree>;
@@ -95,6 +95,11 @@ function toPlain(v: string | Tree): FormValue {
     }
   }
   if (sequential) return Array.from({ length: v.size }, (_, i) => toPlain(v.get(String(i))!));
+  return toPlainObject(v);
+}
+
+/** The body itself is always an object, even when its keys are 0..n-1. */
+function toPlainObject(v: Tree): Record<string, FormValue> {
   const out: Record<string, FormValue> = {};
   for (const [k, child] of v) out[k] = toPlain(child);
   return out;

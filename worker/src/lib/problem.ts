@@ -64,9 +64,14 @@ export interface ProblemBody {
   [extra: string]: unknown;
 }
 
-type ProblemArgs<C extends ErrorCode> = ErrorParams<C> extends Record<string, never>
-  ? [params?: Record<string, ParamValue>, extra?: Record<string, unknown>]
-  : [params: ErrorParams<C> & Record<string, ParamValue>, extra?: Record<string, unknown>];
+type UncheckedArgs = [params?: Record<string, ParamValue>, extra?: Record<string, unknown>];
+
+// A code known only at run time (C is the whole ErrorCode union) cannot have its params checked.
+type ProblemArgs<C extends ErrorCode> = [ErrorCode] extends [C]
+  ? UncheckedArgs
+  : ErrorParams<C> extends Record<string, never>
+    ? UncheckedArgs
+    : [params: ErrorParams<C> & Record<string, ParamValue>, extra?: Record<string, unknown>];
 
 /**
  * `params` fill the catalogue's detail template and travel to the clients for their own texts;
@@ -99,7 +104,7 @@ export class Problem<C extends ErrorCode = ErrorCode> extends Error {
 
 /** For a code chosen at run time (a schema's message, a reader's code): its params are not type-checked. */
 export function problemOf(code: ErrorCode, params: Record<string, ParamValue>, extra?: Record<string, unknown>): Problem {
-  return new (Problem as unknown as new (c: ErrorCode, p: Record<string, ParamValue>, e?: Record<string, unknown>) => Problem)(code, params, extra);
+  return new Problem<ErrorCode>(code, params, extra);
 }
 
 export function problemResponse(problem: Problem, requestId?: string, headers?: HeadersInit): Response {

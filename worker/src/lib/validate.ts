@@ -3,10 +3,11 @@
 // they read the value exactly as the routes did by hand (any content type; an unreadable body is
 // null), so a bad request still gets the same problem+json.
 import type { z } from "zod";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { Problem, problemOf } from "./problem";
 import { isErrorCode } from "./errors";
 import type { AppEnv } from "./hono-env";
+import { isPlainObject } from "./json-guard";
 
 export function parseOr400<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
@@ -42,4 +43,10 @@ export function queryOf<S extends z.ZodType<object>>(schema: S): MiddlewareHandl
     c.req.addValidatedData("query", parseOr400(schema, c.req.query()));
     await next();
   };
+}
+
+/** A lenient JSON body (sandbox routes): the object sent, or {} when it is missing, unreadable or not an object. */
+export async function jsonObjectBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const body: unknown = await c.req.json().catch(() => null);
+  return isPlainObject(body) ? body : {};
 }

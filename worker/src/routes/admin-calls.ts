@@ -53,10 +53,10 @@ function wallTime(at: number | null, tz: string): string | null {
 }
 
 export function exportRow(row: CallRow, lang: "ru" | "en", tz: string): unknown[] {
-  const w = WORDS[lang] as Record<string, string>;
+  const w = WORDS[lang];
   return [
     wallTime(row.startedAt, tz),
-    row.direction ? (w[row.direction] ?? row.direction) : null,
+    row.direction ? w[row.direction] : null,
     row.duration,
     row.result,
     row.phone,
@@ -65,7 +65,7 @@ export function exportRow(row: CallRow, lang: "ru" | "en", tz: string): unknown[
     row.source,
     row.lptLeadId,
     row.amoLeadId,
-    w[row.syncStatus] ?? row.syncStatus,
+    w[row.syncStatus],
     row.error,
     row.recordingUrl,
   ];

@@ -98,6 +98,9 @@ export function adminImportRoutes() {
   const r = new Hono<AppEnv>();
   const t = (c: { var: AppEnv["Variables"] }) => tenant(c.var.db, c.var.admin.accountId);
   const actor = (c: { var: AppEnv["Variables"] }) => `amo-user:${c.var.admin.userId}`;
+  /** The admin's audit line about one import. */
+  const auditImport = (c: { var: AppEnv["Variables"] }, importId: number, action: string, message: string, data: Record<string, unknown>) =>
+    writeAudit(t(c), { source: "admin", action, actor: actor(c), entityType: "import", entityId: importId, message, data });
 
   /** The import of this account, or a 404 that says nothing about other accounts. */
   const load = async (tt: Tenant, raw: string): Promise<ImportRow> => {
@@ -105,6 +108,10 @@ export function adminImportRoutes() {
     const imp = Number.isSafeInteger(id) && id > 0 ? await getImport(tt, id) : null;
     if (!imp) throw notFound(raw);
     return imp;
+  };
+  /** Sheet, header row and columns can be chosen only before the import starts. */
+  const refuseUnlessUploaded = (imp: ImportRow): void => {
+    if (imp.status !== "uploaded") throw new Problem("import_already_started", { id: imp.id, status: imp.status });
   };
 
   r.post("/api/admin/imports", async (c) => {
@@ -119,7 +126,7 @@ export function adminImportRoutes() {
       throw new Problem("import_form_unreadable");
     }
     // workers-types declare get() as string-only; at run time a file field is a File.
-    const file = form.get("file") as unknown;
+    const file: unknown = form.get("file");
     if (!(file instanceof File)) {
       throw new Problem("import_file_required", { field: "file" }, { field: "file" });
     }
@@ -146,15 +153,7 @@ export function adminImportRoutes() {
       await deleteImport(tt, imp.id);
       throw err;
     }
-    await writeAudit(tt, {
-      source: "admin",
-      action: "import.uploaded",
-      actor: actor(c),
-      entityType: "import",
-      entityId: imp.id,
-      message: `File «${fileName}» uploaded (${bytes.byteLength} bytes, ${preview.totalRows} rows, ${preview.headers.length} columns).`,
-      data: { type: preview.type, sheet: preview.sheetName, headerRow: preview.headerRow, rows: preview.totalRows, detected: preview.detected },
-    });
+    await auditImport(c, imp.id, "import.uploaded", `File «${fileName}» uploaded (${bytes.byteLength} bytes, ${preview.totalRows} rows, ${preview.headers.length} columns).`, { type: preview.type, sheet: preview.sheetName, headerRow: preview.headerRow, rows: preview.totalRows, detected: preview.detected });
     return c.json(uploadBody(imp.id, fileName, preview, await accountTimeZone(c.env, tt, { waitMs: UPLOAD_ZONE_WAIT_MS })), 201);
   });
 
@@ -177,9 +176,7 @@ export function adminImportRoutes() {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
     const body = parseOr400(importPreviewRequestSchema, await c.req.json().catch(() => null));
-    if (imp.status !== "uploaded") {
-      throw new Problem("import_already_started", { id: imp.id, status: imp.status });
-    }
+    refuseUnlessUploaded(imp);
     const preview = await previewStored(c.env, imp, body);
     c.header("cache-control", "no-store");
     return c.json(uploadBody(imp.id, imp.fileName, preview, await accountTimeZone(c.env, tt, { waitMs: UPLOAD_ZONE_WAIT_MS })) satisfies ImportUploadResponse);
@@ -189,9 +186,7 @@ export function adminImportRoutes() {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
     const body = parseOr400(importStartRequestSchema, await c.req.json().catch(() => null));
-    if (imp.status !== "uploaded") {
-      throw new Problem("import_already_started", { id: imp.id, status: imp.status });
-    }
+    refuseUnlessUploaded(imp);
     // Another sheet or header row means other columns: they are read again (the first rows only).
     const chosen = body.sheet !== undefined || body.headerRow !== undefined;
     const headers = chosen ? (await previewStored(c.env, imp, { sheet: body.sheet, headerRow: body.headerRow })).headers : imp.headers;
@@ -226,15 +221,7 @@ export function adminImportRoutes() {
       await failImport(tt, imp.id, codedText("import_not_queued"));
       throw err;
     }
-    await writeAudit(tt, {
-      source: "admin",
-      action: "import.started",
-      actor: actor(c),
-      entityType: "import",
-      entityId: imp.id,
-      message: `Import #${imp.id} of «${imp.fileName}» started as ${body.kind === "leads" ? "leads" : "call results"}.`,
-      data: { kind: body.kind, columns: body.columns, projectId, sheet: body.sheet, headerRow: body.headerRow },
-    });
+    await auditImport(c, imp.id, "import.started", `Import #${imp.id} of «${imp.fileName}» started as ${body.kind === "leads" ? "leads" : "call results"}.`, { kind: body.kind, columns: body.columns, projectId, sheet: body.sheet, headerRow: body.headerRow });
     return c.json(importView(started) satisfies ImportView, 202);
   });
 
@@ -245,15 +232,7 @@ export function adminImportRoutes() {
     if (!cancelled) {
       throw new Problem("import_already_ended", { id: imp.id, status: imp.status });
     }
-    await writeAudit(tt, {
-      source: "admin",
-      action: "import.cancelled",
-      actor: actor(c),
-      entityType: "import",
-      entityId: imp.id,
-      message: `Import #${imp.id} cancelled at ${cancelled.done} of ${cancelled.total} row(s); no further rows are sent to amoCRM.`,
-      data: { done: cancelled.done, total: cancelled.total },
-    });
+    await auditImport(c, imp.id, "import.cancelled", `Import #${imp.id} cancelled at ${cancelled.done} of ${cancelled.total} row(s); no further rows are sent to amoCRM.`, { done: cancelled.done, total: cancelled.total });
     if (cancelled.failed + cancelled.skipped > 0) {
       c.executionCtx.waitUntil(storeErrorReport(c.env, tt, cancelled).catch(() => null));
     }
@@ -266,7 +245,7 @@ export function adminImportRoutes() {
     const tt = t(c);
     const imp = await load(tt, c.req.param("id"));
     let key = imp.reportKey;
-    if (!key && (TERMINAL as readonly string[]).includes(imp.status) && imp.failed + imp.skipped > 0) key = await storeErrorReport(c.env, tt, imp);
+    if (!key && TERMINAL.some((s) => s === imp.status) && imp.failed + imp.skipped > 0) key = await storeErrorReport(c.env, tt, imp);
     const object = key ? await c.env.FILES.get(key) : null;
     if (!object) {
       throw new Problem("import_no_report", { id: imp.id });

@@ -9,7 +9,8 @@ import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { jsonBody, parseOr400 } from "../lib/validate";
 import { dryRunRequestSchema, ruleReorderRequestSchema, ruleRestoreRequestSchema } from "../contracts/admin";
-import { logWarn } from "../lib/log";
+import { logWarn, messageOf } from "../lib/log";
+import { isPlainObject } from "../lib/json-guard";
 import { tenant, type Tenant } from "../db/tenant";
 import {
   createRule,
@@ -149,7 +150,8 @@ export function adminRuleRoutes() {
     const tt = t(c);
     const current = await getRule(tt, id);
     if (!current) throw new Problem("rule_not_found", { id });
-    const raw = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+    const sent: unknown = await c.req.json().catch(() => null);
+    const raw = isPlainObject(sent) ? sent : null;
     // The version the editor loaded: a save over someone else's newer change is refused, not lost.
     const opened = raw?.version;
     if (typeof opened === "number" && opened !== current.version) {
@@ -242,7 +244,7 @@ export function adminRuleRoutes() {
       return await dryRun(env, tt, subject, { remote: true, trigger: wanted });
     } catch (err) {
       if (err instanceof Problem) throw err;
-      if (subject.payload) throw new Problem("rule_test_payload_invalid", { source: subject.source, reason: (err as Error).message });
+      if (subject.payload) throw new Problem("rule_test_payload_invalid", { source: subject.source, reason: messageOf(err) });
       throw err;
     }
   }
@@ -263,10 +265,12 @@ export function adminRuleRoutes() {
   });
 
   r.post("/api/admin/rules/preview", async (c) => {
-    const raw = (await c.req.json().catch(() => null)) as { rule?: Record<string, unknown>; id?: unknown } | null;
-    const id = raw?.id === undefined || raw?.id === null ? undefined : parseOr400(z.number().int().positive(), raw.id);
+    const sent: unknown = await c.req.json().catch(() => null);
+    const raw = isPlainObject(sent) ? sent : {};
+    const id = raw.id === undefined || raw.id === null ? undefined : parseOr400(z.number().int().positive(), raw.id);
+    const input = isPlainObject(raw.rule) ? raw.rule : {};
     // An unsaved rule may not have a name yet; everything else is checked as on save.
-    const candidateInput = parseOr400(ruleCreateSchema, { ...(raw?.rule ?? {}), name: typeof raw?.rule?.name === "string" && raw.rule.name.trim() ? raw.rule.name : "—" });
+    const candidateInput = parseOr400(ruleCreateSchema, { ...input, name: typeof input.name === "string" && input.name.trim() ? input.name : "—" });
     const tt = t(c);
     const meta = await getMetadata(tt);
     const src = await ruleSources(tt, meta);

@@ -5,9 +5,12 @@
 // and the simulator posts the DP hook to the Worker). Data comes from the amoCRM simulator.
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../lib/hono-env";
+import { z } from "zod";
 import { Problem } from "../lib/problem";
+import { jsonObjectBody } from "../lib/validate";
 import { trimOrigin } from "../env";
 import { DP_HOOK_PATH } from "./hooks-dp";
+import { hostPluginScript } from "./dev-host-plugin";
 
 /** Calls the amoCRM simulator's control API for a host page view (`what` names it in the error). */
 export async function simCall(c: Context<AppEnv>, what: string, method: string, path: string, body?: unknown): Promise<Response> {
@@ -24,6 +27,18 @@ export async function simCall(c: Context<AppEnv>, what: string, method: string, 
 
 const sim = (c: Context<AppEnv>, method: string, path: string, body?: unknown) => simCall(c, "lists and Digital Pipeline", method, path, body);
 
+const simRecords = z.array(z.record(z.string(), z.unknown()));
+/** What the host page reads of the simulator's account state and DP actions. */
+const simStateSchema = z.object({ account: z.object({ pipelines: z.array(z.unknown()) }), leads: simRecords, contacts: simRecords });
+const simDpActionsSchema = z.object({ actions: z.array(z.unknown()) });
+
+/** A simulator answer read by `schema`; another shape is the simulator's failure, not the caller's. */
+export async function simAnswer<T>(res: Response, schema: z.ZodType<T>): Promise<T> {
+  const parsed = schema.safeParse(await res.json().catch(() => null));
+  if (!parsed.success) throw new Problem("dev_simulator_failed", { why: `The amoCRM simulator answered ${res.status} with an unexpected body: ${parsed.error.issues[0]?.message ?? "not JSON"}` });
+  return parsed.data;
+}
+
 export function accountOf(c: Context<AppEnv>): number {
   const id = Number(c.req.query("account_id"));
   if (!Number.isSafeInteger(id) || id <= 0) throw new Problem("dev_account_required", { field: "account_id" });
@@ -38,8 +53,8 @@ export function devHostActionRoutes() {
     const id = accountOf(c);
     const state = await sim(c, "GET", `/accounts/${id}/state`);
     if (!state.ok) return state;
-    const s = (await state.json()) as { account: { pipelines: unknown[] }; leads: Record<string, unknown>[]; contacts: Record<string, unknown>[] };
-    const dp = (await (await sim(c, "GET", `/accounts/${id}/dp/actions`)).json()) as { actions: unknown[] };
+    const s = await simAnswer(state, simStateSchema);
+    const dp = await simAnswer(await sim(c, "GET", `/accounts/${id}/dp/actions`), simDpActionsSchema);
     const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
     return c.json({
       pipelines: s.account.pipelines,
@@ -53,7 +68,7 @@ export function devHostActionRoutes() {
   /** «Готово» in the DP action modal: amoCRM keeps the settings with the action on that status. */
   r.post("/dev/amocrm/dp/actions", async (c) => {
     const id = accountOf(c);
-    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const body = await jsonObjectBody(c);
     return sim(c, "POST", `/accounts/${id}/dp/actions`, { ...body, webhook_url: `${c.var.cfg.publicOrigin}${DP_HOOK_PATH}` });
   });
 
@@ -62,7 +77,7 @@ export function devHostActionRoutes() {
   /** A user drags a lead into a status: the simulator moves it and posts every DP hook of that status. */
   r.post("/dev/amocrm/dp/move", async (c) => {
     const id = accountOf(c);
-    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const body = await jsonObjectBody(c);
     return sim(c, "POST", `/accounts/${id}/dp/move`, { lead_id: body.lead_id, status_id: body.status_id, pipeline_id: body.pipeline_id, format: body.format === "json" ? "json" : "form" });
   });
 
@@ -92,29 +107,16 @@ export const HOST_ACTIONS_CSS = `
 :root[data-color-scheme="dark"] .host-list__menu button { color: #e1e7ed; }
 `;
 
-// Runs after the host page's own script and registers its views with it (window.HOST). Plain
-// ES2017 without template literals, like the page's script.
-export const HOST_ACTIONS_JS = `
-(function () {
-  'use strict';
-  var H = window.HOST;
-  if (!H) { return; }
-  var ctx = H.ctx;
-  var el = H.el;
+// Registers the lists and Digital Pipeline views with the host page (window.HOST).
+export const HOST_ACTIONS_JS = hostPluginScript(
+  HOST_ACTIONS_CSS,
+  [
+    ["#/leads/list", "leads-list", "Список сделок"],
+    ["#/contacts/list", "contacts-list", "Список контактов"],
+    ["#/leads/pipeline", "pipeline", "Digital Pipeline"],
+  ],
+  `
   var PAGE = 10;
-
-  var style = document.createElement('style');
-  style.textContent = ${JSON.stringify(HOST_ACTIONS_CSS)};
-  document.head.appendChild(style);
-
-  var nav = document.querySelector('.host-nav');
-  var settingsLink = document.querySelector('.host-nav__item[data-nav="settings"]');
-  [['#/leads/list', 'leads-list', 'Список сделок'], ['#/contacts/list', 'contacts-list', 'Список контактов'], ['#/leads/pipeline', 'pipeline', 'Digital Pipeline']].forEach(function (n) {
-    var a = el('a', 'host-nav__item', n[2]);
-    a.href = n[0];
-    a.setAttribute('data-nav', n[1]);
-    nav.insertBefore(a, settingsLink);
-  });
 
   function data() {
     return fetch('/dev/amocrm/data?account_id=' + ctx.accountId).then(function (r) {
@@ -134,10 +136,8 @@ export const HOST_ACTIONS_JS = `
 
   // ---- #/leads/list and #/contacts/list ----
   function renderList(entity) {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
     var isLeads = entity === 'leads';
-    main.appendChild(H.topBar(isLeads ? 'Сделки' : 'Контакты', 'Список'));
+    var main = H.openMain(isLeads ? 'Сделки' : 'Контакты', 'Список');
     data().then(function (d) {
       var rows = isLeads ? d.leads : d.contacts;
       var page = 0;
@@ -253,9 +253,7 @@ export const HOST_ACTIONS_JS = `
 
   // ---- #/leads/pipeline: Digital Pipeline ----
   function renderPipeline() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(H.topBar('Сделки', 'Воронка › Digital Pipeline'));
+    var main = H.openMain('Сделки', 'Воронка › Digital Pipeline');
     var page = el('div', 'host-dp');
     main.appendChild(page);
     var log = el('div', 'host-dp__log');
@@ -314,14 +312,10 @@ export const HOST_ACTIONS_JS = `
   // The DP action modal: amoCRM renders the manifest's dp.settings as inputs in the action's block
   // and calls dpSettings; «Готово» saves whatever the inputs hold.
   function openAction(pipeline, status, existing, done) {
-    var root = document.getElementById('host-modal-root');
-    root.innerHTML = '';
-    var modal = el('div', 'host-modal');
-    var win = el('div', 'host-modal__window');
-    win.setAttribute('role', 'dialog');
-    var head = el('div', 'host-modal__head');
-    head.appendChild(el('div', 'host-modal__title', 'Действие «' + H.text(H.manifest().widget.name) + '» на этапе «' + status.name + '»'));
-    win.appendChild(head);
+    var frame = H.openModal();
+    var root = frame.root;
+    var win = frame.win;
+    frame.head.appendChild(el('div', 'host-modal__title', 'Действие «' + H.text(H.manifest().widget.name) + '» на этапе «' + status.name + '»'));
     var form = el('form', 'host-modal__body host-dp__fields');
     var block = el('div', 'digital-pipeline__short-task_widget-style_' + ctx.code);
     var settings = (H.manifest().dp && H.manifest().dp.settings) || {};
@@ -348,8 +342,6 @@ export const HOST_ACTIONS_JS = `
     foot.appendChild(cancel);
     foot.appendChild(note);
     win.appendChild(foot);
-    modal.appendChild(win);
-    root.appendChild(modal);
     function close() { H.leave(); root.innerHTML = ''; }
     cancel.onclick = close;
     save.onclick = function () {
@@ -372,5 +364,5 @@ export const HOST_ACTIONS_JS = `
   H.views.push({ name: 'leads-list', nav: 'leads-list', match: function (h) { return /^#\\/leads\\/list/.test(h); }, render: function () { renderList('leads'); } });
   H.views.push({ name: 'contacts-list', nav: 'contacts-list', match: function (h) { return /^#\\/contacts\\/list/.test(h); }, render: function () { renderList('contacts'); } });
   H.views.push({ name: 'pipeline', nav: 'pipeline', match: function (h) { return /^#\\/leads\\/pipeline/.test(h); }, render: renderPipeline });
-})();
-`;
+`,
+);

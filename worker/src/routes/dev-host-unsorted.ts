@@ -4,7 +4,9 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
+import { jsonObjectBody } from "../lib/validate";
 import { accountOf, simCall } from "./dev-host-actions";
+import { hostPluginScript } from "./dev-host-plugin";
 
 const sim = (c: Context<AppEnv>, method: string, path: string, body?: unknown) => simCall(c, "incoming leads", method, path, body);
 
@@ -26,12 +28,12 @@ export function devHostUnsortedRoutes() {
 
   /** «Принять» (optionally into a status, or — «Привязать к сделке» — into an existing lead). */
   r.post("/dev/amocrm/unsorted/:uid/accept", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const body = await jsonObjectBody(c);
     return sim(c, "POST", `/accounts/${accountOf(c)}/unsorted/${uidOf(c)}/accept`, { status_id: optionalId(body.status_id), lead_id: optionalId(body.lead_id), user_id: optionalId(body.user_id) });
   });
 
   r.post("/dev/amocrm/unsorted/:uid/decline", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+    const body = await jsonObjectBody(c);
     return sim(c, "POST", `/accounts/${accountOf(c)}/unsorted/${uidOf(c)}/decline`, { user_id: optionalId(body.user_id) });
   });
 
@@ -48,25 +50,10 @@ const CSS = `
 .host-unsorted__log { margin-top: 10px; font-size: 13px; }
 `;
 
-export const HOST_UNSORTED_JS = `
-(function () {
-  'use strict';
-  var H = window.HOST;
-  if (!H) { return; }
-  var ctx = H.ctx;
-  var el = H.el;
-
-  var style = document.createElement('style');
-  style.textContent = ${JSON.stringify(CSS)};
-  document.head.appendChild(style);
-
-  var nav = document.querySelector('.host-nav');
-  var settingsLink = document.querySelector('.host-nav__item[data-nav="settings"]');
-  var link = el('a', 'host-nav__item', 'Неразобранное');
-  link.href = '#/leads/unsorted';
-  link.setAttribute('data-nav', 'unsorted');
-  nav.insertBefore(link, settingsLink);
-
+export const HOST_UNSORTED_JS = hostPluginScript(
+  CSS,
+  [["#/leads/unsorted", "unsorted", "Неразобранное"]],
+  `
   function call(method, path, body) {
     return fetch(path + '?account_id=' + ctx.accountId, { method: method, headers: body === undefined ? undefined : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(function (r) {
       return r.json().then(function (b) { if (!r.ok) { throw new Error(b.detail || b.error || ('HTTP ' + r.status)); } return b; });
@@ -76,9 +63,7 @@ export const HOST_UNSORTED_JS = `
   var STATES = { pending: 'ждёт решения', accepted: 'принята', declined: 'отклонена' };
 
   function render() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(H.topBar('Неразобранное', 'входящие заявки'));
+    var main = H.openMain('Неразобранное', 'входящие заявки');
     var page = el('div', 'host-unsorted');
     page.setAttribute('data-testid', 'host-unsorted');
     main.appendChild(page);
@@ -156,5 +141,5 @@ export const HOST_UNSORTED_JS = `
   }
 
   H.views.push({ name: 'unsorted', nav: 'unsorted', match: function (h) { return /^#\\/leads\\/unsorted/.test(h); }, render: render });
-})();
-`;
+`,
+);

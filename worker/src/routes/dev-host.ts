@@ -6,10 +6,13 @@
 import { Hono } from "hono";
 import { desc, eq } from "drizzle-orm";
 import type { AppEnv } from "../lib/hono-env";
+import { z } from "zod";
 import { Problem } from "../lib/problem";
+import { isPlainObject } from "../lib/json-guard";
+import { jsonObjectBody } from "../lib/validate";
 import { accounts, links } from "../db/schema";
 import { HOST_THEME_CSS, HOST_THEME_HEAD_JS, HOST_TOOLS_JS } from "./dev-host-tools";
-import { HOST_ACTIONS_JS } from "./dev-host-actions";
+import { HOST_ACTIONS_JS, simAnswer } from "./dev-host-actions";
 import { HOST_UNSORTED_JS } from "./dev-host-unsorted";
 import { HOST_PROXY_HEADER } from "./dev-host-proxy";
 
@@ -55,8 +58,8 @@ export function devHostRoutes() {
         .filter((l) => l.meta && typeof l.meta === "object" && "snapshot" in l.meta)
         .slice(0, 12)
         .map((l) => {
-          const snap = (l.meta as { snapshot?: { name?: unknown } }).snapshot;
-          return { amoId: Number(l.amoId), name: typeof snap?.name === "string" ? snap.name : null };
+          const snap = l.meta.snapshot;
+          return { amoId: Number(l.amoId), name: isPlainObject(snap) && typeof snap.name === "string" ? snap.name : null };
         });
     }
     const boot: BootData = { widgetCode: SANDBOX_WIDGET_CODE, accounts: rows, leads };
@@ -90,14 +93,14 @@ export function devHostRoutes() {
    * code and sends it to our redirect URI (code, referer, from_widget) after `delay_ms`, never twice.
    */
   r.post("/dev/amocrm/deliver-code", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { account_id?: unknown; delay_ms?: unknown };
+    const body = await jsonObjectBody(c);
     const accountId = Number(body.account_id);
     const delayMs = Math.min(Math.max(Number(body.delay_ms) || 0, 0), MAX_CODE_DELAY_MS);
     if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("dev_account_required", { field: "account_id" });
     const sim = simOrigin(c.var.cfg.amoApiOrigin);
     const issued = await fetch(`${sim}/__sim/accounts/${accountId}/codes`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     if (!issued.ok) throw new Problem("dev_simulator_failed", { why: `The amoCRM simulator refused a code for account ${accountId}: ${issued.status} ${(await issued.text()).slice(0, 200)}` });
-    const { code, referer } = (await issued.json()) as { code: string; referer: string };
+    const { code, referer } = await simAnswer(issued, z.object({ code: z.string(), referer: z.string() }));
     const target = new URL(c.var.cfg.amoRedirectUri);
     target.searchParams.set("code", code);
     target.searchParams.set("referer", referer);
@@ -117,7 +120,7 @@ export function devHostRoutes() {
 
   /** amoCRM's server after the widget is switched off: the signed disconnect hook, through the simulator. */
   r.post("/dev/amocrm/disable", async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { account_id?: unknown };
+    const body = await jsonObjectBody(c);
     const accountId = Number(body.account_id);
     if (!Number.isSafeInteger(accountId) || accountId <= 0) throw new Problem("dev_account_required", { field: "account_id" });
     const sim = simOrigin(c.var.cfg.amoApiOrigin);
@@ -552,6 +555,35 @@ const HOST_JS = `
     return bar;
   }
 
+  // A view's start: the work area emptied, with amoCRM's top bar.
+  function openMain(title, crumbs) {
+    var main = document.getElementById('host-main');
+    main.innerHTML = '';
+    main.appendChild(topBar(title, crumbs));
+    return main;
+  }
+
+  // A settings-style view: the top bar over one .host-page block, which is returned to fill.
+  function openPage(title, crumbs) {
+    var page = el('div', 'host-page');
+    openMain(title, crumbs).appendChild(page);
+    return page;
+  }
+
+  // amoCRM's modal frame in #host-modal-root (emptied first): the caller fills its head and adds the rest to win.
+  function openModal() {
+    var root = document.getElementById('host-modal-root');
+    root.innerHTML = '';
+    var modal = el('div', 'host-modal');
+    var win = el('div', 'host-modal__window');
+    win.setAttribute('role', 'dialog');
+    var head = el('div', 'host-modal__head');
+    win.appendChild(head);
+    modal.appendChild(win);
+    root.appendChild(modal);
+    return { root: root, win: win, head: head };
+  }
+
   function markNav(name) {
     [].forEach.call(document.querySelectorAll('.host-nav__item'), function (a) {
       a.classList.toggle('host-nav__item--active', a.getAttribute('data-nav') === name);
@@ -565,10 +597,8 @@ const HOST_JS = `
   }
 
   function renderCard(entity, id) {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
     var isLead = entity === 'leads';
-    main.appendChild(topBar(isLead ? 'Сделки' : 'Контакты', isLead ? 'Воронка › Сделка №' + id : 'Контакт №' + id));
+    var main = openMain(isLead ? 'Сделки' : 'Контакты', isLead ? 'Воронка › Сделка №' + id : 'Контакт №' + id);
     var grid = el('div', 'host-card');
     var info = el('section', 'host-card__info');
     var head = el('div', 'host-card__head');
@@ -600,20 +630,22 @@ const HOST_JS = `
     run('bind_actions');
   }
 
-  function renderIntegrations() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(topBar('Настройки', 'Интеграции'));
-    var page = el('div', 'host-page');
-    var panel = el('div', 'host-panel host-integration');
+  // The widget's logo, name and a description, as amoCRM's integration tile and settings modal show them.
+  function appendWidgetTitle(into, description) {
     var img = el('img');
     img.src = '/dev/widget/images/logo_min.png';
     img.alt = '';
-    panel.appendChild(img);
+    into.appendChild(img);
     var about = el('div');
     about.appendChild(el('div', 'host-modal__title', text(manifest.widget.name)));
-    about.appendChild(el('div', 'host-modal__desc', text(manifest.widget.short_description)));
-    panel.appendChild(about);
+    about.appendChild(el('div', 'host-modal__desc', text(description)));
+    into.appendChild(about);
+  }
+
+  function renderIntegrations() {
+    var page = openPage('Настройки', 'Интеграции');
+    var panel = el('div', 'host-panel host-integration');
+    appendWidgetTitle(panel, manifest.widget.short_description);
     var st = widgetState();
     var state = el('span', 'host-modal__note', !st.installed ? 'Не установлен' : st.active === 'Y' ? 'Установлен, включён' : 'Установлен, отключён');
     state.setAttribute('data-testid', 'host-widget-state');
@@ -624,29 +656,17 @@ const HOST_JS = `
     open.onclick = openSettingsModal;
     panel.appendChild(open);
     page.appendChild(panel);
-    main.appendChild(page);
   }
 
   function openSettingsModal() {
-    var root = document.getElementById('host-modal-root');
-    root.innerHTML = '';
-    var modal = el('div', 'host-modal');
-    var win = el('div', 'host-modal__window');
-    win.setAttribute('role', 'dialog');
-    var head = el('div', 'host-modal__head');
-    var img = el('img');
-    img.src = '/dev/widget/images/logo_min.png';
-    img.alt = '';
-    head.appendChild(img);
-    var about = el('div');
-    about.appendChild(el('div', 'host-modal__title', text(manifest.widget.name)));
-    about.appendChild(el('div', 'host-modal__desc', text(manifest.widget.description)));
-    head.appendChild(about);
+    var frame = openModal();
+    var win = frame.win;
+    var head = frame.head;
+    appendWidgetTitle(head, manifest.widget.description);
     var close = el('button', 'host-modal__close', '×');
     close.setAttribute('aria-label', 'Закрыть');
     close.onclick = function () { location.hash = '#/settings/widgets/installed'; };
     head.appendChild(close);
-    win.appendChild(head);
 
     var body = el('div', 'host-modal__body widget-settings__modal-body');
     var current = savedSettings();
@@ -665,8 +685,6 @@ const HOST_JS = `
 
     var foot = el('div', 'host-modal__foot');
     win.appendChild(foot);
-    modal.appendChild(win);
-    root.appendChild(modal);
 
     function fieldsNow() {
       var fields = {};
@@ -762,9 +780,7 @@ const HOST_JS = `
   }
 
   function renderAdvanced() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(topBar('Настройки', 'Интеграции › ' + text(manifest.advanced.title)));
+    var main = openMain('Настройки', 'Интеграции › ' + text(manifest.advanced.title));
     var area = el('div', 'host-work-area');
     area.id = 'work-area-' + CODE;
     main.appendChild(area);
@@ -774,10 +790,7 @@ const HOST_JS = `
   }
 
   function renderIndex() {
-    var main = document.getElementById('host-main');
-    main.innerHTML = '';
-    main.appendChild(topBar('Песочница amoCRM', 'виджет LPTracker'));
-    var page = el('div', 'host-page');
+    var page = openPage('Песочница amoCRM', 'виджет LPTracker');
     var panel = el('div', 'host-panel');
     panel.appendChild(el('h1', '', 'Локальная страница amoCRM'));
     panel.appendChild(el('p', '', 'Здесь настоящий widget/script.js запускается так, как его запускает amoCRM. Аккаунт №' + ctx.accountId + ' (' + ctx.subdomain + ', ' + account.status + ').'));
@@ -804,7 +817,6 @@ const HOST_JS = `
     panel.appendChild(form);
     panel.appendChild(el('p', '', 'Параметры адреса: account_id, subdomain, user_id, is_admin=0|1, lang=ru|en, consent=0|1, installed=0|1 (виджет ещё не установлен / установлен), code=after|first|lost и code_delay=мс (когда amoCRM пришлёт код доступа: после onSave, до него, никогда), disconnect_hook=0 (отключение без хука amoCRM).'));
     page.appendChild(panel);
-    main.appendChild(page);
   }
 
   function parseRoute() {
@@ -836,7 +848,7 @@ const HOST_JS = `
   // Views other sandbox modules add (dev-host-actions.ts: lists, Digital Pipeline) register here.
   var extraViews = [];
   window.HOST = {
-    ctx: { accountId: ctx.accountId, userId: ctx.userId, code: CODE }, views: extraViews, el: el, topBar: topBar, text: text, run: run, leave: leaveView,
+    ctx: { accountId: ctx.accountId, userId: ctx.userId, code: CODE }, views: extraViews, el: el, topBar: topBar, openMain: openMain, openModal: openModal, text: text, run: run, leave: leaveView,
     manifest: function () { return manifest; },
     mount: function (area) { widget = createWidget(area); return widget; }
   };

@@ -7,7 +7,7 @@ import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { z } from "zod";
 import { accounts, events, EVENT_SOURCES } from "../db/schema";
-import { parseOr400 } from "../lib/validate";
+import { jsonObjectBody, parseOr400 } from "../lib/validate";
 import { eq, sql } from "drizzle-orm";
 import { getMetadata } from "../amocrm/metadata";
 import { tenant } from "../db/tenant";
@@ -80,17 +80,17 @@ export function devRoutes() {
   /** What amoCRM's `$authorizedAjax` would attach: an HS256 token signed with the client secret. */
   r.post("/dev/token", async (c) => {
     const cfg = c.var.cfg;
-    const body = (await c.req.json().catch(() => ({}))) as { account_id?: number; user_id?: number; is_admin?: boolean; subdomain?: string };
+    const body = await jsonObjectBody(c);
     const accountId = Number(body.account_id);
     if (!accountId) throw new Problem("dev_account_required", { field: "account_id" });
-    const subdomain = body.subdomain ?? "demo";
+    const subdomain = typeof body.subdomain === "string" ? body.subdomain : "demo";
     const aud = new URL(cfg.amoRedirectUri).origin;
     const token = await new SignJWT({
       account_id: accountId,
       subdomain,
       user_id: Number(body.user_id ?? 1),
       client_uuid: cfg.amoClientId,
-      is_admin: body.is_admin ?? true,
+      is_admin: typeof body.is_admin === "boolean" ? body.is_admin : true,
     })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setIssuer(`https://${subdomain}.amocrm.ru`)

@@ -30,7 +30,8 @@ async function readLptBody(c: Context<AppEnv>, raw: string): Promise<{ variant: 
   const parse = (text: string, variant: string) => {
     if (jsonTooDeep(text)) return { variant, error: `the ${variant} body nests objects deeper than ${MAX_JSON_DEPTH} levels` };
     try {
-      return { variant, json: JSON.parse(text) as unknown };
+      const json: unknown = JSON.parse(text);
+      return { variant, json };
     } catch {
       return { variant, error: `the ${variant} body is not valid JSON` };
     }

@@ -60,6 +60,11 @@ describe("amoCRM form parser", () => {
     expect(parseNestedForm(new URLSearchParams("__proto__[x]=1&a[constructor]=2"))).toEqual({});
   });
 
+  it("keeps the body itself an object even when its keys are 0..n-1", () => {
+    expect(parseNestedForm(new URLSearchParams("0=a&1=b"))).toEqual({ "0": "a", "1": "b" });
+    expect(parseNestedFormBody("1=b&0=a")).toEqual({ "1": "b", "0": "a" });
+  });
+
   it("refuses more than the key cap with 413 and deeper keys than the depth cap with 400", () => {
     const err = (fn: () => unknown) => {
       try {

@@ -28,6 +28,20 @@ async function sync(a: Connected) {
   await settle(a.accountId);
 }
 
+/** LPTracker requests arriving one at a time: each is synced before the next comes. */
+async function oneByOne(a: Connected, ...leads: Parameters<typeof lpt.createLead>[1][]): Promise<void> {
+  for (const lead of leads) {
+    await lpt.createLead(a.projectId, lead);
+    await sync(a);
+  }
+}
+
+/** The responsible user of each named lead, as amoCRM holds it now. */
+async function responsibleOf(a: Connected, ...names: string[]): Promise<Record<string, number | undefined>> {
+  const state = await amo.state(a.accountId);
+  return Object.fromEntries(names.map((name) => [name, state.leads.find((l) => l.name === name)?.responsible_user_id]));
+}
+
 async function actions(accountId: number): Promise<string[]> {
   const rows = await db().select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.accountId, accountId)).orderBy(auditLog.id);
   return rows.map((r) => r.action);
@@ -139,10 +153,7 @@ describe.concurrent("lead policy: repeat requests", () => {
   it("«attach» only to open leads of the chosen pipelines: elsewhere a new lead", async () => {
     const a = await setup();
     await savePolicy(a, { repeatMode: "attach", repeatPipelines: [a.other.id] });
-    await lpt.createLead(a.projectId, { name: "Первая", phone: "+79990020002" });
-    await sync(a);
-    await lpt.createLead(a.projectId, { name: "Вторая", phone: "+79990020002" });
-    await sync(a);
+    await oneByOne(a, { name: "Первая", phone: "+79990020002" }, { name: "Вторая", phone: "+79990020002" });
     const state = await amo.state(a.accountId);
     expect(state.leads).toHaveLength(2);
     expect(state.notes.filter((n) => n.note_type === "common")).toHaveLength(0);
@@ -170,10 +181,7 @@ describe.concurrent("lead policy: repeat requests", () => {
 
   it("«new» (the default) makes a new lead every time for the same contact", async () => {
     const a = await setup();
-    await lpt.createLead(a.projectId, { name: "Первая", phone: "+79990040004" });
-    await sync(a);
-    await lpt.createLead(a.projectId, { name: "Вторая", phone: "+79990040004" });
-    await sync(a);
+    await oneByOne(a, { name: "Первая", phone: "+79990040004" }, { name: "Вторая", phone: "+79990040004" });
     const state = await amo.state(a.accountId);
     expect(state.leads).toHaveLength(2);
     expect(state.contacts).toHaveLength(1);
@@ -205,14 +213,9 @@ describe.concurrent("lead policy: who gets the lead", () => {
       json: { name: "Опт — администратору", trigger: "lpt.lead.created", conditions: { match: "all", items: [{ field: "lead.name", op: "contains", value: "опт" }] }, actions: [{ type: "set_responsible", userId: a.users[0]! }] },
     });
     expect(rule.status).toBe(201);
-    await lpt.createLead(a.projectId, { name: "Заказ опт", phone: "+79990090001" });
-    await sync(a);
-    await lpt.createLead(a.projectId, { name: "Розница", phone: "+79990090002" });
-    await sync(a);
-    const state = await amo.state(a.accountId);
-    expect(state.leads.find((l) => l.name === "Заказ опт")?.responsible_user_id).toBe(a.users[0]);
+    await oneByOne(a, { name: "Заказ опт", phone: "+79990090001" }, { name: "Розница", phone: "+79990090002" });
     // The rule's lead took no turn: the first round-robin lead goes to the first user.
-    expect(state.leads.find((l) => l.name === "Розница")?.responsible_user_id).toBe(a.users[1]);
+    expect(await responsibleOf(a, "Заказ опт", "Розница")).toEqual({ "Заказ опт": a.users[0], Розница: a.users[1] });
   });
 
   it("the LPTracker owner through the staff map, the fallback when unmapped", async () => {
@@ -224,9 +227,7 @@ describe.concurrent("lead policy: who gets the lead", () => {
     await lpt.createLead(a.projectId, { name: "Своя", phone: "+79990060001", ownerId: mapped!.id });
     await lpt.createLead(a.projectId, { name: "Чужая", phone: "+79990060002", ownerId: unmapped!.id });
     await sync(a);
-    const state = await amo.state(a.accountId);
-    expect(state.leads.find((l) => l.name === "Своя")?.responsible_user_id).toBe(a.users[1]);
-    expect(state.leads.find((l) => l.name === "Чужая")?.responsible_user_id).toBe(a.users[2]);
+    expect(await responsibleOf(a, "Своя", "Чужая")).toEqual({ Своя: a.users[1], Чужая: a.users[2] });
   });
 
   it("the contact's own responsible user wins when the project asks for it", async () => {
@@ -236,9 +237,8 @@ describe.concurrent("lead policy: who gets the lead", () => {
     await lpt.createLead(a.projectId, { name: "От постоянного", phone: "+79990070007" });
     await lpt.createLead(a.projectId, { name: "От нового", phone: "+79990070008" });
     await sync(a);
+    expect(await responsibleOf(a, "От постоянного", "От нового")).toEqual({ "От постоянного": a.users[2], "От нового": a.users[1] });
     const state = await amo.state(a.accountId);
-    expect(state.leads.find((l) => l.name === "От постоянного")?.responsible_user_id).toBe(a.users[2]);
-    expect(state.leads.find((l) => l.name === "От нового")?.responsible_user_id).toBe(a.users[1]);
     // The found contact keeps its own responsible user.
     expect(state.leads.find((l) => l.name === "От постоянного")?.contact_ids).toEqual([known.id]);
     expect(state.contacts.find((c) => c.id === known.id)?.responsible_user_id).toBe(a.users[2]);

@@ -38,6 +38,22 @@ async function pendingEntries(accountId: number) {
   return (await amo.unsorted(accountId)).entries.filter((e) => e.state === "pending");
 }
 
+/** A new LPTracker lead waiting as an entry, with amoCRM's outbox emptied: what follows is the manager's decision. */
+async function waitingEntry(body: Parameters<typeof lpt.createLead>[1]) {
+  const a = await setup();
+  const lead = await newLead(a, body);
+  const [entry] = await pendingEntries(a.accountId);
+  await amo.takeOutbox({ accountId: a.accountId, take: true });
+  return { a, lead, entry: entry! };
+}
+
+/** A later change of the LPTracker lead, delivered and synced. */
+async function updateInLpt(a: Connected, lptLeadId: number, change: Parameters<typeof lpt.updateLead>[1]) {
+  await lpt.updateLead(lptLeadId, change);
+  await deliverLptHooks(a.login);
+  await settle(a.accountId);
+}
+
 describe.concurrent("incoming leads («Неразобранное»)", () => {
   it("keeps the setting per project: admins only, a known pipeline, and off again", async () => {
     const a = await connectLpt(await installAccount());
@@ -95,14 +111,11 @@ describe.concurrent("incoming leads («Неразобранное»)", () => {
   });
 
   it("after an accept, the link follows the accepted lead and later LPTracker updates update it; a replayed accept changes nothing", async () => {
-    const a = await setup();
-    const lead = await newLead(a, { name: "Принять", phone: "+79995550003" });
-    const [entry] = await pendingEntries(a.accountId);
-    await amo.takeOutbox({ accountId: a.accountId, take: true });
-    await amo.acceptUnsorted(a.accountId, entry!.uid);
+    const { a, lead, entry } = await waitingEntry({ name: "Принять", phone: "+79995550003" });
+    await amo.acceptUnsorted(a.accountId, entry.uid);
     const hooks = await amo.takeOutbox({ accountId: a.accountId, take: true });
     const acceptHook = hooks.find((h) => new URLSearchParams(h.body).get("unsorted[delete][0][action]") === "accept")!;
-    expect(new URLSearchParams(acceptHook.body).get("unsorted[delete][0][uid]")).toBe(entry!.uid);
+    expect(new URLSearchParams(acceptHook.body).get("unsorted[delete][0][uid]")).toBe(entry.uid);
     const post = (h: (typeof hooks)[number]) => SELF.fetch(h.url.replace(/^https?:\/\/[^/]+/, ORIGIN), { method: h.method, headers: h.headers, body: h.body });
     const answers = [];
     for (const h of hooks) answers.push(await post(h));
@@ -111,13 +124,11 @@ describe.concurrent("incoming leads («Неразобранное»)", () => {
     await settle(a.accountId);
     const accepted = (await eventsOf(a.accountId)).filter((e) => e.action === "unsorted_accept");
     expect(accepted.map((e) => e.status)).toEqual(["done"]);
-    expect((await leadLink(a.accountId, lead.id))?.meta.unsorted).toMatchObject({ state: "accepted", leadId: String(entry!.lead_id) });
+    expect((await leadLink(a.accountId, lead.id))?.meta.unsorted).toMatchObject({ state: "accepted", leadId: String(entry.lead_id) });
 
-    await lpt.updateLead(lead.id, { name: "Принять: обновлено" });
-    await deliverLptHooks(a.login);
-    await settle(a.accountId);
+    await updateInLpt(a, lead.id, { name: "Принять: обновлено" });
     const state = await amo.state(a.accountId);
-    expect(state.leads.map((l) => [l.id, l.name])).toEqual([[entry!.lead_id, "Принять: обновлено"]]);
+    expect(state.leads.map((l) => [l.id, l.name])).toEqual([[entry.lead_id, "Принять: обновлено"]]);
     expect(state.requests["POST /api/v4/leads/unsorted/forms"]).toBe(1);
 
     // The same webhook again is a duplicate; a replay from the admin page finds nothing to change.
@@ -130,7 +141,7 @@ describe.concurrent("incoming leads («Неразобранное»)", () => {
     const replayed = (await eventsOf(a.accountId)).find((e) => e.id === accepted[0]!.id)!;
     expect(replayed.status).toBe("skipped");
     expect(replayed.error).toContain("already accepted");
-    expect((await leadLink(a.accountId, lead.id))?.amoId).toBe(String(entry!.lead_id));
+    expect((await leadLink(a.accountId, lead.id))?.amoId).toBe(String(entry.lead_id));
   });
 
   it("follows an accept into an existing lead: later updates go to that lead", async () => {
@@ -143,25 +154,18 @@ describe.concurrent("incoming leads («Неразобранное»)", () => {
     await deliverAmoHooks(a.accountId);
     await settle(a.accountId);
     expect((await leadLink(a.accountId, lead.id))?.amoId).toBe(String(existing.id));
-    await lpt.updateLead(lead.id, { name: "В существующую: обновлено" });
-    await deliverLptHooks(a.login);
-    await settle(a.accountId);
+    await updateInLpt(a, lead.id, { name: "В существующую: обновлено" });
     const state = await amo.state(a.accountId);
     expect(state.leads.map((l) => [l.id, l.name])).toEqual([[existing.id, "В существующую: обновлено"]]);
   });
 
   it("after a decline, a later update of the same LPTracker lead creates nothing and the audit says why", async () => {
-    const a = await setup();
-    const lead = await newLead(a, { name: "Отклонить", phone: "+79995550005" });
-    const [entry] = await pendingEntries(a.accountId);
-    await amo.takeOutbox({ accountId: a.accountId, take: true });
-    await amo.declineUnsorted(a.accountId, entry!.uid);
+    const { a, lead, entry } = await waitingEntry({ name: "Отклонить", phone: "+79995550005" });
+    await amo.declineUnsorted(a.accountId, entry.uid);
     await deliverAmoHooks(a.accountId);
     await settle(a.accountId);
     expect((await leadLink(a.accountId, lead.id))?.meta.unsorted).toMatchObject({ state: "declined" });
-    await lpt.updateLead(lead.id, { name: "Отклонить: ещё раз" });
-    await deliverLptHooks(a.login);
-    await settle(a.accountId);
+    await updateInLpt(a, lead.id, { name: "Отклонить: ещё раз" });
     const state = await amo.state(a.accountId);
     expect(state.leads).toEqual([]);
     expect(state.requests["POST /api/v4/leads/unsorted/forms"]).toBe(1);
