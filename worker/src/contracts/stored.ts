@@ -128,7 +128,10 @@ export const eventProgressSchema = z.object({
 // ---- links.meta: what each side last wrote (echo detection) and what the card shows ----
 
 /** A placement one side wrote or saw (`at`: when). */
-const placementSchema = z.object({ pipelineId: z.number().nullish(), statusId: z.number().nullish(), at: z.number().optional() });
+export const amoPlacementSchema = z.object({ pipelineId: z.number().nullish(), statusId: z.number().nullish(), at: z.number().optional() });
+
+/** A fact's value as the rules see it (sync/types.ts FactValue). */
+const factValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number()]))]);
 
 /**
  * Every part optional and read on its own, a part of another shape as absent (what the readers did by
@@ -136,7 +139,7 @@ const placementSchema = z.object({ pipelineId: z.number().nullish(), statusId: z
  */
 export const linkMetaSchema = z.looseObject({
   /** The lead's facts as last synced (sync/rules/facts.ts). */
-  facts: z.unknown().optional(),
+  facts: lenient(z.record(z.string(), factValueSchema.optional())),
   /** What the card shows of the LPTracker lead (sync/run/lpt-to-amo.ts LeadSnapshot). */
   snapshot: z.unknown().optional(),
   /** The LPTracker stage the lead is in as far as we know, and the one we last moved it to. */
@@ -144,9 +147,9 @@ export const linkMetaSchema = z.looseObject({
   lptWroteStage: lenient(z.number().nullable()),
   /** When LPTracker last changed the lead (its callback's time), to drop older callbacks. */
   lptAt: lenient(z.number()),
-  amoWrote: lenient(placementSchema),
-  amoRuleWrote: lenient(placementSchema),
-  amoSeen: lenient(placementSchema),
+  amoWrote: lenient(amoPlacementSchema),
+  amoRuleWrote: lenient(amoPlacementSchema),
+  amoSeen: lenient(amoPlacementSchema),
   /** The LPTracker lead was attached to an existing amoCRM lead (a repeat request). */
   attached: lenient(z.boolean()),
   unsorted: lenient(linkUnsortedSchema),
@@ -188,5 +191,9 @@ export type NormalizedImportRow = z.output<typeof normalizedImportRowSchema>;
 export type AuditData = z.output<typeof auditDataSchema>;
 export type EventProgress = z.output<typeof eventProgressSchema>;
 export type LinkMeta = z.output<typeof linkMetaSchema>;
+export type AmoPlacement = z.output<typeof amoPlacementSchema>;
+export type LinkUnsorted = z.output<typeof linkUnsortedSchema>;
+export type AmoWrite = z.output<typeof amoWriteSchema>;
+export type AuditEntry = z.output<typeof auditEntrySchema>;
 export type StoredContactIndex = z.output<typeof storedContactIndexSchema>;
 export type StoredAmoUser = z.output<typeof storedAmoUserSchema>;

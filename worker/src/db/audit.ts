@@ -4,22 +4,11 @@ import { and, desc, eq, gte, lte, or, sql } from "drizzle-orm";
 import { auditLog, type AUDIT_LEVELS } from "./schema";
 import { scoped, type Tenant } from "./tenant";
 import { maskText } from "../lib/mask";
-import { auditDataSchema, type AuditData } from "../contracts/stored";
+import { auditDataSchema, type AuditData, type AuditEntry } from "../contracts/stored";
 
 export type AuditLevel = (typeof AUDIT_LEVELS)[number];
 
-export interface AuditEntry {
-  level?: AuditLevel;
-  source: string;
-  action: string;
-  message: string;
-  entityType?: string;
-  entityId?: string | number;
-  eventId?: number;
-  actor?: string;
-  data?: AuditData;
-  requestId?: string;
-}
+export type { AuditEntry };
 
 function maskData(value: unknown): unknown {
   if (typeof value === "string") return maskText(value);

@@ -4,6 +4,7 @@
 // marks them declined, so later LPTracker updates update that lead or recreate nothing.
 import { z } from "zod";
 import type { Env } from "../../env";
+import type { LinkUnsorted } from "../../contracts/stored";
 import { amoGate } from "../../amocrm/gate";
 import type { Tenant } from "../../db/tenant";
 import type { EventRow } from "../../db/events";
@@ -16,16 +17,10 @@ import { RetryLater } from "../../queue/retry";
 type JobResult = { status: "done" | "skipped"; note: string };
 
 /** What a lead link remembers of its incoming lead (`links.meta.unsorted`), read back with this schema. */
-const linkUnsortedSchema = z.object({
-  uid: z.string(),
-  state: z.enum(["pending", "accepted", "declined"]) satisfies z.ZodType<UnsortedState>,
-  /** The lead amoCRM made with the entry; after an accept, the lead it was accepted into. */
-  leadId: z.string(),
-});
-export type LinkUnsorted = z.infer<typeof linkUnsortedSchema>;
+export type { LinkUnsorted };
 
 export function linkUnsorted(link: Pick<LinkRow, "meta"> | null | undefined): LinkUnsorted | null {
-  return linkUnsortedSchema.safeParse(link?.meta.unsorted).data ?? null;
+  return link?.meta.unsorted ?? null;
 }
 
 export function isUnsortedEvent(event: Pick<EventRow, "source" | "action">): boolean {

@@ -1,17 +1,12 @@
-// Typed reads of a link's meta, the JSON column each sync direction writes its own parts to: every
-// part is checked when read, and a part in another shape reads as absent, never as a wrong value.
+// Reads of a link's meta parts (the column is checked part by part in db/links.ts against
+// contracts/stored.ts): the card's snapshot, which it shows field by field, is checked here.
 import { z } from "zod";
+import type { AmoPlacement, LinkMeta } from "../../contracts/stored";
 import type { Facts } from "../types";
 
-type Meta = Record<string, unknown>;
+type Meta = Pick<LinkMeta, "facts" | "snapshot" | "amoWrote" | "amoRuleWrote" | "amoSeen">;
 
-const factValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number()]))]);
-const factsSchema = z.record(z.string(), factValueSchema);
 const fieldsSchema = z.record(z.string(), z.unknown());
-
-/** The amoCRM status a side last wrote (`amoWrote`, `amoRuleWrote`) or saw (`amoSeen`), and when. */
-const amoMarkSchema = z.looseObject({ pipelineId: z.number().optional(), statusId: z.number().optional(), at: z.number().optional() });
-export type AmoMark = z.infer<typeof amoMarkSchema>;
 
 /** What the card shows of a linked LPTracker lead: the lead as the last sync saw it. */
 export const leadSnapshotSchema = z.object({
@@ -28,11 +23,12 @@ export type LeadSnapshot = z.infer<typeof leadSnapshotSchema>;
 
 /** The facts the last sync of the lead saw (the rules' "previous" values). */
 export function metaFacts(meta: Meta): Facts | undefined {
-  return factsSchema.safeParse(meta.facts).data;
+  return meta.facts;
 }
 
-export function metaAmoMark(meta: Meta, key: "amoWrote" | "amoRuleWrote" | "amoSeen"): AmoMark {
-  return amoMarkSchema.safeParse(meta[key]).data ?? {};
+/** The amoCRM status a side last wrote (`amoWrote`, `amoRuleWrote`) or saw (`amoSeen`), and when. */
+export function metaAmoMark(meta: Meta, key: "amoWrote" | "amoRuleWrote" | "amoSeen"): AmoPlacement {
+  return meta[key] ?? {};
 }
 
 export function metaSnapshot(meta: Meta): LeadSnapshot | undefined {

@@ -14,6 +14,7 @@ import type { EventRow } from "../../db/events";
 import { getProject } from "../../db/lptracker";
 import { findLinkByLpt, updateLinkMeta, upsertLinkQuery, type LinkRow } from "../../db/links";
 import { finishEventQuery, saveEventProgress } from "../../db/events";
+import type { AmoWrite, EventProgress } from "../../contracts/stored";
 import { entryByLptLead, entryByUid, getUnsortedSetting, insertUnsortedEntry, pendingEntryForPerson } from "../../db/unsorted";
 import { addLeadNote, formsItem, postFormsEntry, requestNoteText } from "../../amocrm/unsorted";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -228,11 +229,7 @@ export async function syncLptEvent(env: Env, t: Tenant, event: EventRow): Promis
 }
 
 /** What an earlier attempt of the job wrote to amoCRM and could not record (`events.progress`). */
-type Journal = {
-  amo?: { result: AmoWrite; noted: Omit<AuditEntry, "eventId">[] };
-  /** Calls already in amoCRM: call id → amoCRM call id (null: posted as a note). */
-  calls?: Record<string, string | null>;
-};
+type Journal = EventProgress;
 
 /** The event's final batch: its rows, its audit entries, its status and the closing audit entry. */
 async function recordEvent(t: Tenant, eventId: number, noted: Omit<AuditEntry, "eventId">[], rows: BatchItem<"sqlite">[], result: JobResult): Promise<void> {
@@ -375,7 +372,6 @@ async function contactLeads(amo: AmoClient, contact: AmoContact): Promise<AmoLea
 }
 
 /** What the executor wrote; `once`: something amoCRM must not get twice (a retry reads the journal). */
-type AmoWrite = { amoLeadId: string; amoContactId: string | null; amoStatus: AmoStatus | null; attached: boolean; unsorted?: LinkUnsorted; declined?: boolean; once: boolean };
 
 const personKeys = (lead: LptLead) => [...lead.contact.phones.map((p) => `phone:${p}`), ...lead.contact.emails.map((e) => `email:${e}`)];
 

@@ -5,6 +5,10 @@ import { metaAmoMark, metaFacts, metaSnapshot, metaSnapshotObject, metaSnapshotP
 import { payloadFields } from "../../../src/sync/run/payload";
 import { factText, factTexts } from "../../../src/sync/rules/facts";
 import { decodeAccessToken } from "../../../src/amocrm/oauth";
+import { linkMetaSchema } from "../../../src/contracts/stored";
+
+/** The meta as db/links.ts reads a row's column: part by part through the stored schema. */
+const stored = (raw: unknown) => linkMetaSchema.parse(raw);
 
 const snapshot: LeadSnapshot = {
   name: "Заявка",
@@ -19,7 +23,7 @@ const snapshot: LeadSnapshot = {
 
 describe("link meta read through schemas", () => {
   it("reads the facts, the status marks and the snapshot a sync wrote", () => {
-    const meta = { facts: { "stage.id": 3, "contact.phone": ["+79990001122"], paid: true, note: null }, amoWrote: { pipelineId: 1, statusId: 2, at: 5 }, snapshot };
+    const meta = stored({ facts: { "stage.id": 3, "contact.phone": ["+79990001122"], paid: true, note: null }, amoWrote: { pipelineId: 1, statusId: 2, at: 5 }, snapshot });
     expect(metaFacts(meta)).toEqual(meta.facts);
     expect(metaAmoMark(meta, "amoWrote")).toEqual({ pipelineId: 1, statusId: 2, at: 5 });
     expect(metaAmoMark(meta, "amoSeen")).toEqual({});
@@ -28,7 +32,7 @@ describe("link meta read through schemas", () => {
   });
 
   it("reads a part in another shape as absent, not as a wrong value", () => {
-    const meta = { facts: { "stage.id": { nested: true } }, amoWrote: "1:2", amoRuleWrote: { pipelineId: "1", statusId: 2 }, snapshot: { ...snapshot, syncedAt: "yesterday", stage: null } };
+    const meta = stored({ facts: { "stage.id": { nested: true } }, amoWrote: "1:2", amoRuleWrote: { pipelineId: "1", statusId: 2 }, snapshot: { ...snapshot, syncedAt: "yesterday", stage: null } });
     expect(metaFacts(meta)).toBeUndefined();
     expect(metaAmoMark(meta, "amoWrote")).toEqual({});
     expect(metaAmoMark(meta, "amoRuleWrote")).toEqual({});
@@ -39,8 +43,8 @@ describe("link meta read through schemas", () => {
     expect(parts.fields).toEqual(snapshot.fields);
     expect(parts).not.toHaveProperty("syncedAt");
     expect(parts).not.toHaveProperty("stage");
-    expect(metaSnapshotParts({ snapshot: [1, 2] })).toEqual({});
-    expect(metaSnapshotObject({ snapshot: "x" })).toBeNull();
+    expect(metaSnapshotParts(stored({ snapshot: [1, 2] }))).toEqual({});
+    expect(metaSnapshotObject(stored({ snapshot: "x" }))).toBeNull();
   });
 
   it("reads an event payload as fields, anything else as none", () => {
