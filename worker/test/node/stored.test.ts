@@ -5,20 +5,9 @@ import { describe, expect, it } from "vitest";
 import { auditDataSchema, eventProgressSchema, importPlanSchema, linkMetaSchema, METADATA_KINDS, storedAmoUserSchema, storedContactIndexSchema, storedRowSchema } from "../../src/contracts/stored";
 import { planOf } from "../../src/imports/pipeline-rows";
 import type { ImportRow } from "../../src/db/imports";
+import { normalizedRow } from "./imports/rows";
 
-const normalized = {
-  phone: "+79991234567",
-  phones: ["+79991234567"],
-  email: null,
-  name: "Иван",
-  comment: null,
-  result: null,
-  callStatus: null,
-  durationSec: null,
-  dateUnix: null,
-  operator: null,
-  recordingUrl: null,
-};
+const normalized = normalizedRow({ phone: "+79991234567", name: "Иван" });
 
 describe("links.meta", () => {
   it("reads what the sync writes as it is", () => {

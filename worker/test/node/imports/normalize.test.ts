@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { dedupeRows, missingColumns, normalizeRow, type NumberedRow } from "../../../src/imports/normalize";
 import type { NormalizedImportRow } from "../../../src/imports/types";
+import { normalizedRow } from "./rows";
 import { excelSerialToUnix, mapCallStatus, parseDate, parseDuration, parseNumber } from "../../../src/imports/values";
 import { wordText } from "../../../src/contracts/texts";
 import type { NormalizeResult } from "../../../src/imports/normalize";
@@ -243,19 +244,7 @@ describe("import: normalising rows", () => {
 });
 
 describe("import: dropping duplicates", () => {
-  const row = (phone: string | null, email: string | null = null): NormalizedImportRow => ({
-    phone,
-    phones: phone ? [phone] : [],
-    email,
-    name: null,
-    comment: null,
-    result: null,
-    callStatus: null,
-    durationSec: null,
-    dateUnix: null,
-    operator: null,
-    recordingUrl: null,
-  });
+  const row = (phone: string | null, email: string | null = null): NormalizedImportRow => normalizedRow({ phone, email });
   const numbered = (rows: NormalizedImportRow[]): NumberedRow[] => rows.map((r, i) => ({ rowNumber: i + 2, row: r }));
 
   it("keeps the first row per phone, whatever format the phone was written in", () => {
