@@ -75,7 +75,7 @@ describe("admin page in the browser", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 
   it("signs in through the one-time link and shows the install, LPTracker and counts on the dashboard", async () => {
     const w = await signedIn();
@@ -109,7 +109,7 @@ describe("admin page in the browser", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 
   it("switches to English and back, remembers the choice across reloads, and signs out", async () => {
     const w = await signedIn(MOBILE);
@@ -136,7 +136,7 @@ describe("admin page in the browser", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 
   it("asks before a link of another account replaces the session, and a replaced session's cookie stops working", async () => {
     // A second amoCRM account, installed the marketplace way.
@@ -186,7 +186,7 @@ describe("admin page in the browser", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 
   it("builds a rule with pickers, and a new yandex lead gets its tag, pipeline and stage", async () => {
     const w = await signedIn();
@@ -285,7 +285,7 @@ describe("admin page in the browser", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 
   it("uploads a spreadsheet and watches the progress bar reach 100 %", async () => {
     const w = await signedIn();
@@ -317,7 +317,7 @@ describe("admin page in the browser", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 
   it("finds a failed event and replays it once the cause is fixed", async () => {
     const login = sb.demo.lptLogin;
@@ -378,7 +378,7 @@ describe("admin page in the browser", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 
   it("lists call results with filters and offers the XLSX export", async () => {
     await sb.lpt.createLead(sb.demo.projectId!, { name: "Со звонками", phone: "+7 999 555-03-03", calls: 3 });
@@ -420,7 +420,7 @@ describe("admin page in the browser", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 
   // Last on purpose: it leaves the demo account needing a reinstall.
   it("tells the admin to reinstall when amoCRM revoked the integration's access", async () => {
@@ -446,5 +446,5 @@ describe("admin page in the browser", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 });

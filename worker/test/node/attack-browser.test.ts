@@ -22,7 +22,7 @@ beforeAll(async () => {
   await sb.lpt.createLead(sb.demo.projectId!, { name: LEAD_NAME, contactName: CONTACT_NAME, phone: "+79261112233" });
   const lead = await waitUntil(async () => (await sb.amo.state(sb.demo.accountId)).leads[0], "the hostile lead to sync", 60_000);
   amoLeadId = lead.id;
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await chromium?.close();
@@ -43,7 +43,7 @@ describe("hostile text in Chromium", () => {
     await w.page.goto(`${sb.workerUrl}/dev/amocrm?account_id=${sb.demo.accountId}#/leads/detail/${amoLeadId}`);
     await w.page.waitForSelector("body[data-host-ready='1']");
     const name = w.page.getByTestId("lptw-lead-name");
-    await name.waitFor({ timeout: 20_000 });
+    await name.waitFor({ timeout: 40_000 });
     expect(await name.textContent()).toBe(LEAD_NAME);
     expect(await w.page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
     expect(await w.page.locator(".lptw-root img[src='x'], .lptw-root script").count()).toBe(0);
@@ -77,5 +77,5 @@ describe("hostile text in Chromium", () => {
     expect(await w.page.locator("img[src='x'], svg[onload]").count()).toBe(0);
     await screenshot(w.page, "attack-admin-event");
     await w.context.close();
-  }, 60_000);
+  }, 240_000);
 });

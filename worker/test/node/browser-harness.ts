@@ -46,6 +46,8 @@ export interface WatchedPage {
 export async function watchedPage(browser: Browser, opts: { viewport?: { width: number; height: number }; locale?: string } = {}): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1360, height: 900 }, locale: opts.locale ?? "ru-RU", timezoneId: "Europe/Moscow" });
   const page = await context.newPage();
+  // An upper bound, not a pace: on a machine busy with other work a step can take several times its usual time.
+  page.setDefaultTimeout(40_000);
   const errors: string[] = [];
   const requests: { method: string; url: string }[] = [];
   page.on("console", (msg) => {

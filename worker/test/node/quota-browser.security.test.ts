@@ -58,5 +58,5 @@ describe("quota warning on the dashboard", () => {
     } finally {
       await w.close();
     }
-  }, 150_000);
+  }, 240_000);
 });

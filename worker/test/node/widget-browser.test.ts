@@ -104,7 +104,7 @@ beforeAll(async () => {
     const card = await widgetApi<CardResponse>("GET", `/api/widget/card?entity=leads&id=${amoLeadId}`);
     return card.leads[0]?.calls.length === 3;
   }, "the card to show the lead's three calls", 30_000);
-}, 120_000);
+}, 240_000);
 
 afterAll(() => suite?.stop());
 
@@ -189,10 +189,10 @@ describe("widget in a card with nothing linked", () => {
     try {
       const page = await openCard(w, `#/leads/detail/${deal.id}`);
       const suggestion = page.getByTestId("lptw-suggestion").filter({ hasText: "Звонок с сайта: двери" });
-      await suggestion.waitFor({ timeout: 15_000 });
+      await suggestion.waitFor({ timeout: 40_000 });
       await screenshot(page, "widget-suggestions", { selector: ".host-widget-block" });
       await suggestion.getByTestId("lptw-link").click();
-      await page.getByTestId("lptw-lead").waitFor({ timeout: 15_000 });
+      await page.getByTestId("lptw-lead").waitFor({ timeout: 40_000 });
       await expect(page.getByTestId("lptw-lead-name").textContent()).resolves.toBe("Звонок с сайта: двери");
       const card = await widgetApi<CardResponse>("GET", `/api/widget/card?entity=leads&id=${deal.id}`);
       expect(card.leads.map((l) => l.lptLeadId)).toEqual([lpt.id]);
@@ -243,7 +243,7 @@ describe("widget mapping editor (advanced settings)", () => {
 
       // The admin page opens in a new tab through a one-time link.
       const [tab] = await Promise.all([w.context.waitForEvent("page"), page.getByTestId("lptw-open-admin").click()]);
-      await tab.waitForURL((url) => url.pathname.startsWith("/admin"), { timeout: 15_000 });
+      await tab.waitForURL((url) => url.pathname.startsWith("/admin"), { timeout: 40_000 });
       expect(w.requests.some((r) => r.method === "POST" && r.url.endsWith("/api/widget/admin-link"))).toBe(true);
       await tab.close();
       expect(w.errors).toEqual([]);
@@ -272,7 +272,7 @@ describe("widget mapping editor (advanced settings)", () => {
       await page.getByTestId("lptw-project").waitFor();
       await page.getByTestId("lptw-refresh-meta").click();
       const broken = page.locator(".lptw-maprow--broken").filter({ hasText: budget.name });
-      await broken.waitFor({ timeout: 15_000 });
+      await broken.waitFor({ timeout: 40_000 });
       await expect(broken.getByTestId("lptw-map-problem").textContent()).resolves.toBe(`Поле amoCRM №${fieldId} удалено. Выберите другое поле или удалите строку.`);
       await broken.scrollIntoViewIfNeeded();
       await screenshot(page, "widget-mapping-broken");
@@ -310,7 +310,7 @@ describe("widget consent", () => {
       await w.close();
     }
     // Four page loads; on a loaded two-core machine they alone can take most of the default 30 s.
-  }, 60_000);
+  }, 240_000);
 });
 
 describe("widget settings modal", () => {
@@ -336,7 +336,7 @@ describe("widget settings modal", () => {
       await page.getByTestId("lptw-login").fill(lptUser.login);
       await page.getByTestId("lptw-password").fill(lptUser.password);
       await page.getByTestId("lptw-check").click();
-      await page.getByTestId("lptw-projects").waitFor({ timeout: 15_000 });
+      await page.getByTestId("lptw-projects").waitFor({ timeout: 40_000 });
       await expect(page.getByTestId("lptw-save-info").textContent()).resolves.toContain("Отметьте проекты LPTracker");
       await page.getByTestId(`lptw-project-${wanted.id}`).check();
       await screenshot(page, "widget-settings-first-connect");
@@ -344,7 +344,7 @@ describe("widget settings modal", () => {
       // limit on the backend's un-budgeted login and answer 502 (reported to the backend).
       await page.waitForTimeout(1100);
       await page.getByTestId("host-save").click();
-      await page.waitForSelector("body[data-settings-saved='1']", { timeout: 15_000 });
+      await page.waitForSelector("body[data-settings-saved='1']", { timeout: 40_000 });
       expect(w.errors).toEqual([]);
     } finally {
       await w.close();

@@ -76,7 +76,7 @@ describe("Digital Pipeline action (dpSettings)", () => {
       // A user drags a lead into the stage: amoCRM posts the DP hook, the Worker moves the LPTracker lead there.
       const leadId = leadIds[0]!;
       await page.selectOption(`[data-testid='host-dp-move-${leadId}']`, String(target.id));
-      await page.waitForFunction(() => /HTTP 200/.test(document.querySelector("[data-testid='host-dp-log']")?.textContent ?? ""), undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => /HTTP 200/.test(document.querySelector("[data-testid='host-dp-log']")?.textContent ?? ""), undefined, { timeout: 40_000 });
       const lptLead = await waitUntil(async () => (await sb.lpt.state(sb.demo.lptLogin)).leads.find((l) => l.name === "Сделка списка 1"), "the LPTracker lead created by the DP action", 40_000);
       expect(lptLead.stageId).toBe(stages[2]!.id);
       expect(w.errors).toEqual([]);

@@ -54,7 +54,7 @@ async function fillConnection(page: Page, f: Fresh): Promise<void> {
   await page.getByTestId("lptw-login").fill(f.lpt.login);
   await page.getByTestId("lptw-password").fill(f.lpt.password);
   await page.getByTestId("lptw-check").click();
-  await page.getByTestId(`lptw-project-${f.lpt.projects[0]!.id}`).check({ timeout: 15_000 });
+  await page.getByTestId(`lptw-project-${f.lpt.projects[0]!.id}`).check({ timeout: 40_000 });
   // A person takes a moment before pressing «Установить» (LPTracker allows 3 requests a second).
   await page.waitForTimeout(1100);
 }
@@ -65,7 +65,7 @@ beforeAll(async () => {
   stateDir = mkdtempSync(path.join(os.tmpdir(), "widget-install-"));
   sb = await startSandbox({ workerPort: 18827, amoPort: 18828, lptPort: 18829, hostPort: 18830, persistTo: stateDir, fresh: true, log: () => {}, vars: { INSTALL_WAIT_SECONDS: String(INSTALL_WAIT_SECONDS) } });
   chromium = await launchChromium();
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await chromium?.close();
@@ -93,15 +93,15 @@ describe("install on the amoCRM host page", () => {
 
       await fillConnection(page, f);
       await page.getByTestId("host-install").click();
-      await page.waitForSelector("body[data-settings-saved='1']", { timeout: 15_000 });
+      await page.waitForSelector("body[data-settings-saved='1']", { timeout: 40_000 });
       // onSave ran first; the code is on its way (amoCRM's server sends it a few seconds later).
       // The host page logs the scheduling once the simulator has taken it: wait for that, not a moment.
-      await page.waitForSelector("body[data-code]", { timeout: 15_000 });
+      await page.waitForSelector("body[data-code]", { timeout: 40_000 });
       const log = await callbackLog(page);
       expect(log.indexOf("onSave:Y")).toBeGreaterThan(-1);
       expect(log.indexOf("onSave:Y")).toBeLessThan(log.indexOf("code:scheduled"));
       const waiting = page.getByTestId("lptw-access");
-      await waiting.waitFor({ timeout: 15_000 });
+      await waiting.waitFor({ timeout: 40_000 });
       await expect(waiting.textContent()).resolves.toMatch(/Ждём подтверждения доступа от amoCRM|amoCRM подтвердил доступ/);
       await screenshot(page, "widget-install-waiting");
       // The modal polls: it turns to «works» by itself once the code was exchanged.
@@ -124,7 +124,7 @@ describe("install on the amoCRM host page", () => {
     } finally {
       await w.close();
     }
-  }, 90_000);
+  }, 240_000);
 
   it("takes the code before onSave: the install is active and the connection saved", async () => {
     const f = await fresh("first");
@@ -135,7 +135,7 @@ describe("install on the amoCRM host page", () => {
       await page.waitForSelector("body[data-host-ready='1']");
       await fillConnection(page, f);
       await page.getByTestId("host-install").click();
-      await page.waitForSelector("body[data-settings-saved='1']", { timeout: 20_000 });
+      await page.waitForSelector("body[data-settings-saved='1']", { timeout: 40_000 });
       const log = await callbackLog(page);
       expect(log.indexOf("code:delivered")).toBeGreaterThan(-1);
       expect(log.indexOf("code:delivered")).toBeLessThan(log.indexOf("onSave:Y"));
@@ -148,7 +148,7 @@ describe("install on the amoCRM host page", () => {
     } finally {
       await w.close();
     }
-  }, 90_000);
+  }, 240_000);
 
   it("says when amoCRM's code never came and offers to connect again", async () => {
     const f = await fresh("lost");
@@ -159,7 +159,7 @@ describe("install on the amoCRM host page", () => {
       await page.waitForSelector("body[data-host-ready='1']");
       await fillConnection(page, f);
       await page.getByTestId("host-install").click();
-      await page.waitForSelector("body[data-settings-saved='1']", { timeout: 15_000 });
+      await page.waitForSelector("body[data-settings-saved='1']", { timeout: 40_000 });
       await waitUntil(async () => (await page.getByTestId("lptw-access").getAttribute("data-state").catch(() => null)) === "lost", "the modal to call the code lost", (INSTALL_WAIT_SECONDS + 40) * 1000);
       await expect(page.getByTestId("lptw-install").textContent()).resolves.toContain("amoCRM не передал доступ");
       const reconnect = page.getByTestId("lptw-reconnect");
@@ -169,7 +169,7 @@ describe("install on the amoCRM host page", () => {
     } finally {
       await w.close();
     }
-  }, 90_000);
+  }, 240_000);
 });
 
 describe("switching the widget off and on", () => {
@@ -197,7 +197,7 @@ describe("switching the widget off and on", () => {
       await expect(page.getByTestId("lptw-password").inputValue()).resolves.toBe("");
       await sb.lpt.setFaults(f.lpt.login, { rate: 1, kinds: ["503"], seed: 7 });
       await page.getByTestId("host-disable").click();
-      await page.waitForSelector("body[data-switched-off='1']", { timeout: 15_000 });
+      await page.waitForSelector("body[data-switched-off='1']", { timeout: 40_000 });
       await sb.lpt.setFaults(f.lpt.login, null);
       const log = await callbackLog(page);
       expect(log.slice(log.indexOf("onSave:N"), log.indexOf("onSave:N") + 2)).toEqual(["onSave:N", "destroy"]);
@@ -246,7 +246,7 @@ describe("switching the widget off and on", () => {
       await page.waitForSelector("body[data-host-ready='1']");
       await waitUntil(async () => (await installState(page)) === "active", "the modal to load", 30_000);
       await page.getByTestId("host-disable").click();
-      await page.waitForSelector("body[data-switched-off='1']", { timeout: 15_000 });
+      await page.waitForSelector("body[data-switched-off='1']", { timeout: 40_000 });
 
       const projectId = f.lpt.projects[0]!.id;
       for (const name of ["Альфа", "Бета"]) await sb.lpt.createLead(projectId, { name, phone: `+7994${Math.floor(1e6 + Math.random() * 8e6)}` });
@@ -259,11 +259,11 @@ describe("switching the widget off and on", () => {
       const token = await sb.widgetToken({ accountId: f.accountId, subdomain: f.subdomain });
       const link = (await (await fetch(`${sb.workerUrl}/api/widget/admin-link`, { method: "POST", headers: { "x-auth-token": token } })).json()) as { url: string };
       await admin.page.goto(link.url);
-      await admin.page.getByTestId("install-paused").waitFor({ timeout: 20_000 });
+      await admin.page.getByTestId("install-paused").waitFor({ timeout: 40_000 });
       await expect(admin.page.getByTestId("held-events").textContent()).resolves.toContain("2 события ждут");
       await admin.page.getByTestId("held-events").click();
       const pausedBadges = admin.page.locator("span.badge", { hasText: "Приостановлено" });
-      await pausedBadges.first().waitFor({ timeout: 20_000 });
+      await pausedBadges.first().waitFor({ timeout: 40_000 });
       await expect(pausedBadges.count()).resolves.toBe(2);
       await screenshot(admin.page, "admin-events-paused");
 

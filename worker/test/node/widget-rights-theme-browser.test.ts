@@ -81,7 +81,7 @@ beforeAll(async () => {
   // The host page's user switch lists the users of the cached metadata.
   const refreshed = await fetch(`${sb.workerUrl}/api/widget/metadata/refresh`, { method: "POST", headers: { "x-auth-token": await sb.widgetToken(), "content-type": "application/json" }, body: "{}" });
   if (!refreshed.ok) throw new Error(`metadata refresh answered ${refreshed.status}`);
-}, 150_000);
+}, 240_000);
 
 afterAll(() => suite?.stop());
 
