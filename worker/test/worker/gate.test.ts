@@ -8,7 +8,7 @@ import { accounts, auditLog } from "../../src/db/schema";
 import { keepTokensAlive } from "../../src/queue/cron";
 import { tenant } from "../../src/db/tenant";
 import { lptProjectSchema } from "../../src/lptracker/project-schema";
-import { lptGate, type LptConnectionGate } from "../../src/lptracker/gate";
+import { lptGate, LptConnectionGate } from "../../src/lptracker/gate";
 import { amo, connectLpt, db, installAccount, lpt, nearlyExpire, widgetFetch } from "./harness";
 
 describe.concurrent("amoCRM token gate", () => {
@@ -91,9 +91,10 @@ describe("LPTracker connection gate", () => {
     const routes = [`/project/${a.projectId}/funnel`, `/project/${a.projectId}/customs`, `/project/${a.projectId}/fields`, "/staff"];
     // Inside the gate, all eighty calls are made before any answer can come back, however slowly a
     // busy machine runs them: joining is decided the moment a call is made, not by a race.
-    const answers = await runInDurableObject(lptGate(env, a.accountId), (gate: LptConnectionGate) =>
-      Promise.all(routes.flatMap((path) => Array.from({ length: 20 }, () => gate.request(a.accountId, { method: "GET", path })))),
-    );
+    const answers = await runInDurableObject(lptGate(env, a.accountId), (gate) => {
+      if (!(gate instanceof LptConnectionGate)) throw new Error("not the LPTracker gate");
+      return Promise.all(routes.flatMap((path) => Array.from({ length: 20 }, () => gate.request(a.accountId, { method: "GET", path }))));
+    });
     expect(answers.every((r) => r.ok)).toBe(true);
     for (let r = 0; r < routes.length; r++) expect(new Set(answers.slice(r * 20, r * 20 + 20).map((x) => JSON.stringify(x))).size, routes[r]).toBe(1);
     const after = (await lpt.state(a.login)).requests;
