@@ -187,8 +187,10 @@ describe.concurrent("LPTracker → amoCRM sync under a burst", () => {
     const after = await amo.state(a.accountId);
     expect(after.leads.map((l) => l.name).sort()).toEqual(created.map((_, i) => `После ${i}`).sort());
     expect(after.contacts).toHaveLength(n);
-    // One list read and one PATCH carry many leads; the contacts already hold what is mapped.
-    expect(sum(after.requests) - sum(before.requests)).toBeLessThanOrEqual(n / 2);
+    // One list read and one PATCH carry many leads (a read and a PATCH per lead would be 2n); the
+    // contacts already hold what is mapped. How many leads share one request depends on how the queue
+    // hands out the burst: 3 requests on a quiet machine, 16 once beside a CPU hog, so the bound is n.
+    expect(sum(after.requests) - sum(before.requests)).toBeLessThan(n);
     expect((after.requests["PATCH /api/v4/leads/{id}"] ?? 0) - (before.requests["PATCH /api/v4/leads/{id}"] ?? 0)).toBe(0);
     expect((after.requests["PATCH /api/v4/contacts"] ?? 0) - (before.requests["PATCH /api/v4/contacts"] ?? 0)).toBe(0);
     expect(sum((await lpt.state(a.login)).requests)).toBe(sum(lptBefore.requests));
