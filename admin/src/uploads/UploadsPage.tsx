@@ -387,7 +387,8 @@ export function ProgressView({ id, onDone, onNew }: ProgressViewProps) {
               <ul class="plain-list small">
                 {v.errors.slice(0, 10).map((e, i) => (
                   <li key={i}>
-                    <strong>{t("imp.row", { n: e.row })}</strong> {storedText(e.reason, e.reasonText, lang.value)}
+                    {/* A reason that names its row itself («Строка 7: …») is not prefixed with it again. */}
+                    {e.reasonText?.params.row === e.row ? null : <strong>{t("imp.row", { n: e.row })}</strong>} {storedText(e.reason, e.reasonText, lang.value)}
                   </li>
                 ))}
               </ul>

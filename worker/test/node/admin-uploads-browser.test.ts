@@ -129,8 +129,10 @@ describe("uploads page: sheets, header rows, dates", () => {
       // The page words the row's issues from their codes, in either language.
       const body = async () => (await page.textContent("body")) ?? "";
       await waitUntil(async () => (await body()).includes("Строка 7: колонка «Результат»: в ячейке ошибка Excel #N/A"), "the row's reason in Russian", 10_000, 100);
+      expect(await body()).not.toContain("Строка 7: Строка 7");
       await page.click(tid("lang-switch"));
       await waitUntil(async () => (await body()).includes('Row 7: column "Результат": the cell holds the Excel error #N/A'), "the row's reason in English", 10_000, 100);
+      expect(await body()).not.toContain("Row 7: Row 7");
       expect(w.errors, w.errors.join("\n")).toEqual([]);
     } finally {
       await w.close();
