@@ -16,7 +16,8 @@ import type { Db } from "../db/client";
 import { AmoClient, AmoError } from "../amocrm/client";
 import { isPlainObject } from "../lib/json-guard";
 import { z } from "zod";
-import { logWarn, messageOf } from "../lib/log";
+import { logWarn } from "../lib/log";
+import { errorText } from "../lib/error-text";
 import { getAccount } from "../db/accounts";
 import { scoped, tenant, type Tenant } from "../db/tenant";
 import { auditInsert, writeAudit } from "../db/audit";
@@ -175,7 +176,7 @@ async function askAdminRight(env: Env, accountId: number, userId: number): Promi
   } catch (err) {
     if (err instanceof AmoError && err.status === 404) return { kind: "lost", why: "user_gone" };
     if (err instanceof AmoError && err.kind === "http") return { kind: "unknown", detail: `GET /api/v4/users/${userId} answered ${err.status}` };
-    return { kind: "unknown", detail: messageOf(err) };
+    return { kind: "unknown", detail: errorText(err) };
   }
 }
 

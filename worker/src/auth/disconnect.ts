@@ -6,7 +6,8 @@ import { and, eq, gt, ne } from "drizzle-orm";
 import { config, type Env } from "../env";
 import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
-import { logError, logInfo, logWarn, messageOf } from "../lib/log";
+import { logError, logInfo, logWarn } from "../lib/log";
+import { errorText } from "../lib/error-text";
 import { accounts, auditLog } from "../db/schema";
 import { getAccount } from "../db/accounts";
 import { tenant, type Tenant } from "../db/tenant";
@@ -179,7 +180,7 @@ async function askAmo(env: Env, accountId: number): Promise<{ verdict: "gone" | 
   try {
     return await amoGate(env, accountId).confirmAccessGone();
   } catch (err) {
-    return { verdict: "unknown", detail: `the account gate failed: ${messageOf(err)}` };
+    return { verdict: "unknown", detail: `the account gate failed: ${errorText(err)}` };
   }
 }
 

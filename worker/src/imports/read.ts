@@ -13,6 +13,7 @@ import { readSheetStream, RowLimitError, TextLimitError, type SheetGrid } from "
 import { parseDate } from "./values";
 import { guardZip, listZipEntries, type ZipCaps, type ZipEntry } from "./zip-guard";
 import { inflateEntry, verifyZipEntries } from "./zip-verify";
+import { errorText } from "../lib/error-text";
 
 export const DEFAULT_MAX_ROWS = 100_000;
 export const PREVIEW_ROWS = 20;
@@ -337,7 +338,7 @@ function sheetjsRead(bytes: Uint8Array, more: XLSX.ParsingOptions): XLSX.WorkBoo
       ...more,
     });
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorText(e);
     if (/password|encrypt/i.test(message)) throw passwordProtected();
     throw corrupt();
   }

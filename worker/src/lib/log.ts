@@ -41,8 +41,3 @@ export function logError(message: string, err: unknown, fields: Fields = {}): vo
   const e = err instanceof Error ? { name: truncateText(err.name, 64), error: text(err.message) } : { error: text(String(err)) };
   console.error(JSON.stringify({ level: "error", message: text(message), ...e, ...clean(fields) }));
 }
-
-/** The message of anything thrown, for a user-facing reason or an audit line (not for logs: see logError). */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -11,6 +11,7 @@ import { lptPasswordContext, lptGate } from "../lptracker/gate";
 import { installCodeContext } from "../amocrm/install";
 import { amoGate } from "../amocrm/gate";
 import { logWarn } from "../lib/log";
+import { errorText } from "../lib/error-text";
 
 /** Accounts (two Durable Object calls each) and D1 rows per table visited in one cron run. */
 export const REKEY_ACCOUNTS_PER_RUN = 50;
@@ -191,8 +192,4 @@ export async function keyRotationStatus(env: Env): Promise<KeyRotationStatus> {
     lastCompletedPass: last,
     olderKeysRetirable: olderKeys.length === 0 || (cleanPass && d1 === 0),
   };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

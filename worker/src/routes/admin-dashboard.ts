@@ -16,7 +16,8 @@ import { Problem } from "../lib/problem";
 import { connectionView } from "../lptracker/connection";
 import { lptProjectSchema } from "../lptracker/project-schema";
 import { getMetadata, refreshMetadata } from "../amocrm/metadata";
-import { logWarn, messageOf } from "../lib/log";
+import { logWarn } from "../lib/log";
+import { errorText } from "../lib/error-text";
 import { eventView } from "./admin-events";
 import { heldCount } from "../sync/run/hold";
 import type { AdminLptResponse, DashboardResponse, LptConnectionResponse } from "../api-types";
@@ -118,7 +119,7 @@ export function adminDashboardRoutes() {
           return { ok: true as const, schema: await lptProjectSchema(c.env, tt, p.id) };
         } catch (err) {
           logWarn("lptracker schema unavailable", { projectId: p.id, error: String(err) });
-          return { ok: false as const, projectId: p.id, error: messageOf(err) };
+          return { ok: false as const, projectId: p.id, error: errorText(err) };
         }
       }),
     );

@@ -9,7 +9,8 @@ import type { AppEnv } from "../lib/hono-env";
 import { Problem } from "../lib/problem";
 import { jsonBody, parseOr400 } from "../lib/validate";
 import { dryRunRequestSchema, ruleReorderRequestSchema, ruleRestoreRequestSchema } from "../contracts/admin";
-import { logWarn, messageOf } from "../lib/log";
+import { logWarn } from "../lib/log";
+import { errorText } from "../lib/error-text";
 import { isPlainObject } from "../lib/json-guard";
 import { tenant, type Tenant } from "../db/tenant";
 import {
@@ -244,7 +245,7 @@ export function adminRuleRoutes() {
       return await dryRun(env, tt, subject, { remote: true, trigger: wanted });
     } catch (err) {
       if (err instanceof Problem) throw err;
-      if (subject.payload) throw new Problem("rule_test_payload_invalid", { source: subject.source, reason: messageOf(err) });
+      if (subject.payload) throw new Problem("rule_test_payload_invalid", { source: subject.source, reason: errorText(err) });
       throw err;
     }
   }

@@ -15,7 +15,7 @@ import { lptProjectSchema } from "../lptracker/project-schema";
 import { dpKeyFor } from "../sync/run/dp-action";
 import { DP_ACTIONS, DP_COMMENT_MAX } from "../sync/intake/dp-hook";
 import { DP_HOOK_PATH } from "./hooks-dp";
-import { messageOf } from "../lib/log";
+import { errorText } from "../lib/error-text";
 
 /** The most entities one list action takes: amoCRM's longest list page. */
 export { LIST_MAX };
@@ -34,7 +34,7 @@ export function widgetActionRoutes() {
         const schema = await lptProjectSchema(c.env, tt, p.projectId);
         out.push({ id: p.projectId, name: p.name ?? `#${p.projectId}`, stages: schema.stages, error: null });
       } catch (err) {
-        out.push({ id: p.projectId, name: p.name ?? `#${p.projectId}`, stages: [], error: messageOf(err) });
+        out.push({ id: p.projectId, name: p.name ?? `#${p.projectId}`, stages: [], error: errorText(err) });
       }
     }
     c.header("cache-control", "no-store");

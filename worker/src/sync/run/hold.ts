@@ -11,6 +11,7 @@ import { getAccount } from "../../db/accounts";
 import { finishEvent, getEvent } from "../../db/events";
 import { writeAudit } from "../../db/audit";
 import { logError } from "../../lib/log";
+import { errorText } from "../../lib/error-text";
 import { RetryLater } from "../../queue/retry";
 import { codedText, type CodedText } from "../../lib/errors";
 
@@ -125,7 +126,7 @@ export async function runDrainJob(env: Env, accountId: number, runEvent: RunEven
         await runEvent(env, accountId, id);
       } catch (err) {
         const event = await getEvent(t, id);
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorText(err);
         if (event && event.attempts >= MAX_DRAIN_ATTEMPTS) {
           await finishEvent(t, id, "failed", `Gave up after ${event.attempts} attempts: ${reason}. Replay it from the admin page once the cause is fixed.`);
           await writeAudit(t, { level: "error", source: "system", action: "event.failed", message: `Event ${id} failed: ${reason}`, eventId: id });
