@@ -1,7 +1,7 @@
 // The words of the stored texts (lib/errors.ts TEXTS) in Russian and English, kept once: the admin page
 // spreads them into its dictionaries, the widget build publishes the widget's into its i18n files, and
 // the import error report words its Russian column with them.
-import { ITEMS_SEPARATOR, TEXTS, type TextCode, type TextRef } from "../lib/errors";
+import { fillTemplate, ITEMS_SEPARATOR, TEXTS, type TextCode, type TextRef } from "../lib/errors";
 
 export type TextLang = "ru" | "en";
 
@@ -55,10 +55,6 @@ export function prefixed<P extends string, W extends Record<string, string>>(pre
   return out as { [K in keyof W & string as `${P}${K}`]: string };
 }
 
-function fill(template: string, params: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-}
-
 /**
  * A stored text in `lang` from its code and params, the listed parts worded one by one into
  * `{items}`; null when a code (or a part's) has no words here, as one from a newer server would not.
@@ -71,11 +67,11 @@ export function wordText(lang: TextLang, ref: TextRef): string | null {
     const parts: string[] = [];
     for (const item of ref.items) {
       // One level of parts: what a part lists itself is not worded.
-      const part = Object.prototype.hasOwnProperty.call(words, item.code) ? fill(words[item.code]!, item.params) : null;
+      const part = Object.prototype.hasOwnProperty.call(words, item.code) ? fillTemplate(words[item.code]!, item.params) : null;
       if (part === null) return null;
       parts.push(part);
     }
     params.items = parts.join(ITEMS_SEPARATOR);
   }
-  return fill(words[ref.code]!, params);
+  return fillTemplate(words[ref.code]!, params);
 }

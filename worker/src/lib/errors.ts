@@ -286,9 +286,14 @@ export interface CodedText {
 /** Joins the worded parts of a text that lists them; the clients join theirs the same way. */
 export const ITEMS_SEPARATOR = "; ";
 
+/** `template` with each `{name}` in `params` filled in; an unknown `{name}` stays as it is. */
+export function fillTemplate(template: string, params: Record<string, ParamValue>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
 export function codedText(code: TextCode, params: Record<string, ParamValue> = {}, items?: CodedText[]): CodedText {
   const filled: Record<string, ParamValue> = items ? { ...params, items: items.map((i) => i.text).join(ITEMS_SEPARATOR) } : params;
-  const text = TEXTS[code].replace(/\{(\w+)\}/g, (whole, name: string) => (name in filled ? String(filled[name]) : whole));
+  const text = fillTemplate(TEXTS[code], filled);
   // A part is worded on its own: what a part lists itself is not kept.
   return { text, ref: items ? { code, params, items: items.map((i) => ({ code: i.ref.code, params: i.ref.params })) } : { code, params } };
 }

@@ -1,7 +1,8 @@
 // Decides when an LPTracker lead callback can stand in for re-reading the lead (docs §3.2 lists
 // what a callback carries), and when an update changes nothing we have not already written.
-import { isRec, listOf, normalizeLptLead, toId, type LptLead } from "../mapping/lpt-lead";
+import { listOf, normalizeLptLead, toId, type LptLead } from "../mapping/lpt-lead";
 import type { FactValue, Facts } from "../types";
+import { isPlainObject } from "../../lib/json-guard";
 
 /** Keys a lead callback carries per docs §3.2; without any of them the lead is read again. */
 function isComplete(body: Record<string, unknown>): boolean {
@@ -11,14 +12,14 @@ function isComplete(body: Record<string, unknown>): boolean {
   if (typeof body.action_timestamp !== "number" && !(typeof body.action_timestamp === "string" && /^\d+$/.test(body.action_timestamp))) return false;
   if (!("name" in body)) return false;
   const contact = body.contact;
-  if (!isRec(contact) || toId(contact.id) === null) return false;
+  if (!isPlainObject(contact) || toId(contact.id) === null) return false;
   if (!Array.isArray(contact.contacts) && !Array.isArray(contact.details) && !listOf(contact.contacts).length) return false;
-  const stageKnown = (isRec(body.stage) && toId(body.stage.id) !== null) || toId(body.stage_id) !== null;
+  const stageKnown = (isPlainObject(body.stage) && toId(body.stage.id) !== null) || toId(body.stage_id) !== null;
   if (!stageKnown) return false;
-  if (!Array.isArray(body.custom) && !isRec(body.custom)) return false;
-  if (!isRec(body.view)) return false;
+  if (!Array.isArray(body.custom) && !isPlainObject(body.custom)) return false;
+  if (!isPlainObject(body.view)) return false;
   // Calls only reach us inside the lead: a body without the list may be an account that omits it.
-  if (!Array.isArray(body.calls_records) && !isRec(body.calls_records)) return false;
+  if (!Array.isArray(body.calls_records) && !isPlainObject(body.calls_records)) return false;
   return true;
 }
 
@@ -34,7 +35,7 @@ export function leadFromCallback(payload: string, lastAppliedAt: number | null):
   } catch {
     return null;
   }
-  if (!isRec(body) || !isComplete(body)) return null;
+  if (!isPlainObject(body) || !isComplete(body)) return null;
   let lead: LptLead;
   try {
     lead = normalizeLptLead(body);

@@ -1,7 +1,8 @@
 // amoCRM write bodies from mapping drafts: contacts and leads for POST/PATCH and `/leads/complex`.
 // Patches merge phones, e-mails and tags with what the entity already has, because amoCRM replaces them.
 import { normalizeEmail, normalizePhone } from "../../lib/phone";
-import { isRec, listOf } from "./lpt-lead";
+import { listOf } from "./lpt-lead";
+import { isPlainObject } from "../../lib/json-guard";
 
 /** One value inside `custom_fields_values[].values`. */
 export interface AmoValueItem {
@@ -127,14 +128,14 @@ interface ExistingMultitext {
 /** Reads an entity's current values of one multitext field (API `field_code` or webhook `code`). */
 function existingMultitext(existing: unknown, code: "PHONE" | "EMAIL"): ExistingMultitext {
   const out: ExistingMultitext = { items: [], keys: new Set() };
-  if (!isRec(existing)) return out;
+  if (!isPlainObject(existing)) return out;
   const fields = listOf(existing.custom_fields_values).length ? listOf(existing.custom_fields_values) : listOf(existing.custom_fields);
   for (const f of fields) {
-    if (!isRec(f)) continue;
+    if (!isPlainObject(f)) continue;
     const fieldCode = typeof f.field_code === "string" ? f.field_code : typeof f.code === "string" ? f.code : "";
     if (fieldCode.toUpperCase() !== code) continue;
     for (const v of listOf(f.values)) {
-      if (!isRec(v) || (typeof v.value !== "string" && typeof v.value !== "number")) continue;
+      if (!isPlainObject(v) || (typeof v.value !== "string" && typeof v.value !== "number")) continue;
       const value = String(v.value);
       // Keep the existing value exactly as stored, with the type it already has.
       const item: AmoValueItem = { value };
@@ -169,10 +170,10 @@ function mergedMultitext(code: "PHONE" | "EMAIL", draft: AmoMultitextValue[], ex
 }
 
 function existingTags(existing: unknown): string[] {
-  if (!isRec(existing)) return [];
-  const embedded = isRec(existing._embedded) ? existing._embedded : {};
+  if (!isPlainObject(existing)) return [];
+  const embedded = isPlainObject(existing._embedded) ? existing._embedded : {};
   const raw = listOf(embedded.tags).length ? listOf(embedded.tags) : listOf(existing.tags);
-  return raw.map((t) => (isRec(t) ? t.name : t)).filter((n): n is string => typeof n === "string");
+  return raw.map((t) => (isPlainObject(t) ? t.name : t)).filter((n): n is string => typeof n === "string");
 }
 
 /** Current tags plus new ones; null when every draft tag is already there. */

@@ -2,6 +2,7 @@
 // list items and lead-callback bodies all name the same things differently (docs §2.5, §3.2).
 import { normalizeEmail, normalizePhone } from "../../lib/phone";
 import { parseNumberLoose, toEpochMs } from "../rules/transforms";
+import { isPlainObject } from "../../lib/json-guard";
 
 export class LptLeadShapeError extends Error {
   constructor(message: string) {
@@ -119,12 +120,11 @@ export interface LptLead {
 
 type Rec = Record<string, unknown>;
 
-export const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Arrays, or PHP-style form objects keyed "0", "1", … as a form-decoded webhook may give. */
 export function listOf(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
-  if (isRec(v)) {
+  if (isPlainObject(v)) {
     // Only keys 0..n-1 count: a `{ "<custom id>": value }` map must not be mistaken for a list.
     const keys = Object.keys(v);
     if (keys.length > 0 && keys.every((k, i) => k === String(i))) return keys.map((k) => v[k]);
@@ -165,20 +165,20 @@ function parseJson(text: string): unknown {
 /** Peels the API envelope (`{status, result}`) and the webhook's `data` field (JSON or object). */
 function unwrap(raw: unknown): Rec {
   let cur: unknown = typeof raw === "string" ? parseJson(raw) : raw;
-  for (let i = 0; i < 3 && isRec(cur); i++) {
+  for (let i = 0; i < 3 && isPlainObject(cur); i++) {
     if (cur.id !== undefined) break;
     if (cur.status !== undefined && cur.result !== undefined) cur = cur.result;
     else if (typeof cur.data === "string") cur = parseJson(cur.data);
-    else if (isRec(cur.data)) cur = cur.data;
+    else if (isPlainObject(cur.data)) cur = cur.data;
     else break;
   }
-  if (!isRec(cur)) throw new LptLeadShapeError("LPTracker lead payload is not an object");
+  if (!isPlainObject(cur)) throw new LptLeadShapeError("LPTracker lead payload is not an object");
   return cur;
 }
 
 function stageFrom(v: unknown): { id: number | null; name: string | null } | null {
   if (v === null || v === undefined || v === "") return null;
-  if (isRec(v)) return { id: toId(v.id), name: str(v.name) };
+  if (isPlainObject(v)) return { id: toId(v.id), name: str(v.name) };
   const id = toId(v);
   return id === null ? null : { id, name: null };
 }
@@ -190,7 +190,7 @@ function stageFrom(v: unknown): { id: number | null; name: string | null } | nul
 function readStage(lead: Rec): LptStage | null {
   const candidates = [lead.stage, lead.funnel, lead.funnel_stage, lead.stage_id, lead.funnel_id].map(stageFrom);
   for (const c of listOf(lead.custom)) {
-    if (isRec(c) && typeof c.type === "string" && /^(conv_)?funnel$/i.test(c.type)) candidates.push(stageFrom(c.value));
+    if (isPlainObject(c) && typeof c.type === "string" && /^(conv_)?funnel$/i.test(c.type)) candidates.push(stageFrom(c.value));
   }
   const found = candidates.filter((c): c is { id: number; name: string | null } => c !== null && c.id !== null);
   const first = found[0];
@@ -203,7 +203,7 @@ function readDetails(contact: Rec): LptContactDetail[] {
   const raw = listOf(contact.details).length ? listOf(contact.details) : listOf(contact.contacts);
   const out: LptContactDetail[] = [];
   for (const d of raw) {
-    if (!isRec(d)) continue;
+    if (!isPlainObject(d)) continue;
     const data = str(d.data) ?? str(d.value);
     const type = str(d.type);
     if (data === null || type === null) continue;
@@ -225,11 +225,11 @@ function readContactFields(v: unknown): LptContactField[] {
   const list = listOf(v);
   if (list.length) {
     for (const f of list) {
-      if (!isRec(f)) continue;
+      if (!isPlainObject(f)) continue;
       const id = toId(f.id);
       if (id !== null) out.push({ id, name: str(f.name), type: str(f.type), value: scalar(f.value) });
     }
-  } else if (isRec(v)) {
+  } else if (isPlainObject(v)) {
     for (const [k, value] of Object.entries(v)) {
       const id = toId(k);
       if (id !== null) out.push({ id, name: null, type: null, value: scalar(value) });
@@ -239,7 +239,7 @@ function readContactFields(v: unknown): LptContactField[] {
 }
 
 function readContact(lead: Rec): LptContact {
-  const c = isRec(lead.contact) ? lead.contact : {};
+  const c = isPlainObject(lead.contact) ? lead.contact : {};
   const details = readDetails(c);
   const phones: string[] = [];
   const emails: string[] = [];
@@ -267,7 +267,7 @@ function readContact(lead: Rec): LptContact {
 
 /** A category value may be a name, an array of names, or option objects keyed name/category/value. */
 function optionName(v: unknown): string | null {
-  if (isRec(v)) return str(v.name) ?? str(v.category) ?? str(v.value);
+  if (isPlainObject(v)) return str(v.name) ?? str(v.category) ?? str(v.value);
   return str(v);
 }
 
@@ -277,7 +277,7 @@ function customValue(type: string | null, v: unknown): LptCustomValue["value"] {
     return items.map(optionName).filter((n): n is string => n !== null);
   }
   if (Array.isArray(v)) return v.map(optionName).filter((n): n is string => n !== null);
-  if (isRec(v)) return optionName(v);
+  if (isPlainObject(v)) return optionName(v);
   if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
   return null;
 }
@@ -287,13 +287,13 @@ function readCustom(v: unknown): LptCustomValue[] {
   const list = Array.isArray(v) ? v : listOf(v);
   if (list.length) {
     for (const c of list) {
-      if (!isRec(c)) continue;
+      if (!isPlainObject(c)) continue;
       const id = toId(c.id);
       if (id === null) continue;
       const type = str(c.type)?.toLowerCase() ?? null;
       out.push({ id, name: str(c.name), type, value: customValue(type, c.value) });
     }
-  } else if (isRec(v)) {
+  } else if (isPlainObject(v)) {
     for (const [k, value] of Object.entries(v)) {
       const id = toId(k);
       if (id !== null) out.push({ id, name: null, type: null, value: customValue(null, value) });
@@ -304,10 +304,10 @@ function readCustom(v: unknown): LptCustomValue[] {
 
 function readView(v: unknown): LptView {
   const view: LptView = { source: null, campaign: null, keyword: null, seo_system: null, referrer: null, platform: null };
-  if (!isRec(v)) return view;
+  if (!isPlainObject(v)) return view;
   for (const [k, value] of Object.entries(v)) {
     // Nested parts (visitor{…}) are device fingerprints, not something anyone maps.
-    if (isRec(value) || Array.isArray(value) || k === "referer") continue;
+    if (isPlainObject(value) || Array.isArray(value) || k === "referer") continue;
     view[k] = str(value);
   }
   // The SDK model spells it `referer`, the webhook `referrer`.
@@ -318,7 +318,7 @@ function readView(v: unknown): LptView {
 function readPayments(v: unknown): LptPayment[] {
   const out: LptPayment[] = [];
   for (const p of listOf(v)) {
-    if (!isRec(p)) continue;
+    if (!isPlainObject(p)) continue;
     const sum = parseNumberLoose(p.sum);
     if (sum === null) continue;
     out.push({ sum, category: str(p.category_name) ?? str(p.category), purpose: str(p.purpose_name) ?? str(p.purpose) });
@@ -351,7 +351,7 @@ function readCalls(lead: Rec): LptCall[] {
   const out: LptCall[] = [];
   const seen = new Set<string>();
   for (const c of raw) {
-    if (!isRec(c)) continue;
+    if (!isPlainObject(c)) continue;
     const at = toEpochMs(c.time);
     if (at === null) continue;
     const durationSec = Math.max(0, Math.round(parseNumberLoose(c.duration) ?? 0));
@@ -390,7 +390,7 @@ export function normalizeLptLead(raw: unknown): LptLead {
     throw new LptLeadShapeError(`LPTracker lead has no usable id (got ${JSON.stringify(lead.id ?? null)})`);
   }
   const contact = readContact(lead);
-  const owner = isRec(lead.owner) ? lead.owner.id : lead.owner;
+  const owner = isPlainObject(lead.owner) ? lead.owner.id : lead.owner;
   const deal = bool(lead.deal) ?? bool(lead.is_deal);
   return {
     id,
@@ -409,6 +409,6 @@ export function normalizeLptLead(raw: unknown): LptLead {
     isDeal: deal,
     calls: readCalls(lead),
     event: readEvent(lead),
-    form: str(lead.form) ?? (isRec(lead.form) ? str(lead.form.name) : null),
+    form: str(lead.form) ?? (isPlainObject(lead.form) ? str(lead.form.name) : null),
   };
 }

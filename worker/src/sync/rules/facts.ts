@@ -2,10 +2,11 @@
 // paths that rule conditions and mapping sources read, so both speak one vocabulary.
 import { normalizeEmail, normalizePhone } from "../../lib/phone";
 import type { LptLead } from "../mapping/lpt-lead";
-import { isRec, listOf, toId } from "../mapping/lpt-lead";
+import { listOf, toId } from "../mapping/lpt-lead";
 import { parseNumberLoose, toMoscowIso } from "./transforms";
 import type { AmoCustomField, AmoMetadata, FactValue, Facts, RuleOperator } from "../types";
 import type { LptProjectSchema } from "../../api-types";
+import { isPlainObject } from "../../lib/json-guard";
 
 /**
  * Mapping sources say `contact.phones`/`contact.emails`, rule conditions `contact.phone`/`contact.email`
@@ -131,11 +132,11 @@ function fieldEntries(entity: Rec): FieldEntry[] {
   const raw = listOf(entity.custom_fields_values).length ? listOf(entity.custom_fields_values) : listOf(entity.custom_fields);
   const out: FieldEntry[] = [];
   for (const f of raw) {
-    if (!isRec(f)) continue;
+    if (!isPlainObject(f)) continue;
     const code = typeof f.field_code === "string" ? f.field_code : typeof f.code === "string" ? f.code : null;
     const values: Scalar[] = [];
     for (const v of listOf(f.values)) {
-      const value = isRec(v) ? v.value : v;
+      const value = isPlainObject(v) ? v.value : v;
       if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") values.push(value);
     }
     out.push({ id: toId(f.field_id) ?? toId(f.id), code: code ? code.toUpperCase() : null, values });
@@ -152,11 +153,11 @@ function entryFact(entry: FieldEntry, type: string | undefined): FactValue {
 }
 
 function tagNames(entity: Rec): string[] {
-  const embedded = isRec(entity._embedded) ? entity._embedded : {};
+  const embedded = isPlainObject(entity._embedded) ? entity._embedded : {};
   const raw = listOf(embedded.tags).length ? listOf(embedded.tags) : listOf(entity.tags);
   const out: string[] = [];
   for (const t of raw) {
-    const name = isRec(t) ? t.name : t;
+    const name = isPlainObject(t) ? t.name : t;
     if (typeof name === "string" && name.trim() && !out.includes(name.trim())) out.push(name.trim());
   }
   return out;
@@ -177,7 +178,7 @@ export interface AmoLeadFactsExtra {
 
 /** Facts of an amoCRM lead (API v4 object or account-webhook item), for `amo.lead.*` triggers. */
 export function amoLeadFacts(lead: unknown, extra: AmoLeadFactsExtra = {}): Facts {
-  const l = isRec(lead) ? lead : {};
+  const l = isPlainObject(lead) ? lead : {};
   const facts: Facts = {};
   const pipelineId = toId(l.pipeline_id);
   const statusId = toId(l.status_id);
@@ -198,7 +199,7 @@ export function amoLeadFacts(lead: unknown, extra: AmoLeadFactsExtra = {}): Fact
     if (entry.id !== null) facts[`lead.custom:${entry.id}`] = entryFact(entry, leadTypes.get(entry.id));
   }
 
-  if (isRec(extra.contact)) {
+  if (isPlainObject(extra.contact)) {
     const c = extra.contact;
     facts["contact.id"] = toId(c.id);
     facts["contact.name"] = text(c.name);
@@ -225,7 +226,7 @@ export function amoLeadFacts(lead: unknown, extra: AmoLeadFactsExtra = {}): Fact
  * `old_pipeline_id`: the `previous` facts that make `changed_to` work. Undefined when absent.
  */
 export function amoPreviousFacts(lead: unknown): Facts | undefined {
-  if (!isRec(lead)) return undefined;
+  if (!isPlainObject(lead)) return undefined;
   const status = toId(lead.old_status_id);
   const pipeline = toId(lead.old_pipeline_id);
   if (status === null && pipeline === null) return undefined;
